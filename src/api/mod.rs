@@ -1,0 +1,94 @@
+//! The HTTP API: one module per resource, one function per operation. Handlers are
+//! registered through utoipa-actix-web, so every route is in the OpenAPI document.
+
+pub mod body;
+pub mod categories;
+pub mod health;
+pub mod reports;
+pub mod views;
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+/// The parts of the OpenAPI document that are not collected from handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "meldpunt",
+        description = "Citizen issue reporting for municipalities: residents report problems in public space, \
+            staff handle them, residents hear back. Errors are RFC 9457 `application/problem+json` documents.",
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+    ),
+    components(schemas(Problem)),
+    tags(
+        (name = "health", description = "Probes for load balancers and orchestrators"),
+        (name = "categories", description = "What residents can report"),
+        (name = "reports", description = "Filing and following reports"),
+        (name = "meta", description = "The API description itself"),
+    )
+)]
+struct ApiDoc;
+
+/// Registers every route.
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(categories::list_categories)
+        .service(reports::create_report)
+        .service(reports::get_report)
+        .service(openapi_json);
+}
+
+/// The OpenAPI document of this version of the code.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut document) = actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure).split_for_parts();
+    document.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    document
+}
+
+/// The OpenAPI document as YAML, exactly as committed in `api-spec/openapi.yaml`.
+pub fn openapi_yaml() -> Result<String, String> {
+    openapi().to_yaml().map_err(|e| e.to_string())
+}
+
+/// This API's OpenAPI 3.1 document.
+#[utoipa::path(tag = "meta", responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+#[get("/api/v1/openapi.json")]
+pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(state.openapi_json.clone())
+}
+
+/// Answers requests no route took: 405 when the path exists with another method, else 404.
+pub async fn fallback(request: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let path = request.path();
+    if state.route_templates.iter().any(|template| path_matches(template, path)) {
+        Err(ApiError::MethodNotAllowed)
+    } else {
+        Err(ApiError::NotFound(format!("nothing is at {path}; see /api/v1/openapi.json for the API")))
+    }
+}
+
+/// Whether `path` fits an OpenAPI path template such as `/api/v1/reports/{id}`.
+pub fn path_matches(template: &str, path: &str) -> bool {
+    let mut wanted = template.split('/');
+    let mut given = path.split('/');
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return true,
+            (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') && !g.is_empty() => {}
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
+}
+
+/// Turns actix's own extractor errors (bad path or query) into problem documents.
+pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound(format!("invalid path parameter: {error}")).into()
+}

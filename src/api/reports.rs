@@ -1,0 +1,193 @@
+//! Filing a report and reading it back.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::body::{parse, read_json};
+use super::views::ReportView;
+use crate::domain::privacy::Audience;
+use crate::domain::reference::normalise_reference;
+use crate::domain::report::{IntakeInput, NewReport, Report, ReportSource, validate_intake};
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+use crate::storage::intake::{IdempotencyClaim, IntakeOutcome};
+
+/// Longest accepted `Idempotency-Key`.
+const IDEMPOTENCY_KEY_MAX: usize = 255;
+
+/// A new report from a resident.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReport {
+    /// Slug of an active subcategory (see `GET /api/v1/categories`).
+    #[schema(example = "straatverlichting-openbare-klok")]
+    pub category: String,
+    /// What is wrong: 1 to 5000 characters.
+    #[schema(example = "De lantaarnpaal voor nummer 12 is al drie dagen uit.")]
+    pub description: String,
+    /// Where, in WGS84.
+    pub location: LocationInput,
+    /// Optional address or place description, at most 300 characters.
+    #[serde(default)]
+    #[schema(example = "Akerstraat 12, Heerlen")]
+    pub address: Option<String>,
+    /// Optional contact details for updates; never shown publicly.
+    #[serde(default)]
+    pub reporter: Option<ReporterInput>,
+    /// Answers to the category's questions, by question key.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>, example = json!({"probleem": "uit"}))]
+    pub answers: Option<Map<String, Value>>,
+}
+
+/// A WGS84 position.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationInput {
+    /// Latitude in degrees, -90 to 90.
+    #[schema(example = 50.8882)]
+    pub lat: f64,
+    /// Longitude in degrees, -180 to 180.
+    #[schema(example = 5.9795)]
+    pub lon: f64,
+}
+
+/// How to reach the reporter. All fields optional.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReporterInput {
+    /// Email address for a confirmation and status updates.
+    #[schema(example = "bewoner@example.nl")]
+    pub email: Option<String>,
+    /// Phone number: 8 to 15 digits, optionally with + and separators.
+    #[schema(example = "+31 45 560 0000")]
+    pub phone: Option<String>,
+    /// Name, at most 200 characters.
+    pub name: Option<String>,
+    /// Whether staff may contact the reporter with questions (needs email or phone).
+    #[serde(default)]
+    pub consent_to_contact: bool,
+}
+
+/// Files a report. A `201` means it is durably stored. Send an `Idempotency-Key` so that a
+/// retry after a lost answer returns the same report instead of filing a second one.
+#[utoipa::path(
+    tag = "reports",
+    request_body(content = CreateReport, content_type = "application/json"),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key, 1-255 visible ASCII characters (a UUID is ideal). A retry with the same key and body returns the original report; the same key with another body is a 422."),
+    ),
+    responses(
+        (status = 201, description = "Stored (or, for a retried Idempotency-Key, stored earlier)", body = ReportView,
+            headers(("Location" = String, description = "URL of the report"), ("Idempotent-Replayed" = String, description = "`true` when this answers a retry"))),
+        (status = 400, description = "The body is not JSON, or a header is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (listed in `errors`), or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Overloaded or the database is unreachable; retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/reports")]
+pub async fn create_report(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let claim_key = idempotency_key(&request)?;
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let fingerprint = body.fingerprint;
+    let input: CreateReport = parse(body.value)?;
+    let catalog = state.catalog.snapshot();
+    let intake = validate_intake(&input.into_domain(), &catalog).map_err(ApiError::Validation)?;
+    let report = NewReport::from_intake(intake, ReportSource::Api, Utc::now());
+    let claim = claim_key.map(|key| IdempotencyClaim { key, request_hash: fingerprint });
+    match state.intake.submit(report, claim).await? {
+        IntakeOutcome::Created(report) => {
+            tracing::info!(report_id = %report.id, reference = %report.reference, "report filed");
+            created(view(&state, *report, Audience::Submitter).await?, false)
+        }
+        IntakeOutcome::Replayed(id) => {
+            let report = load(&state, id).await?.ok_or_else(|| ApiError::Internal(format!("replayed report {id} is missing")))?;
+            created(view(&state, report, Audience::Submitter).await?, true)
+        }
+        IntakeOutcome::KeyReused => Err(ApiError::IdempotencyKeyReused),
+    }
+}
+
+/// Reads a report by its id or its short reference (as typed: any case, dash optional).
+#[utoipa::path(
+    tag = "reports",
+    params(("id" = String, Path, description = "Report id (UUID) or reference such as K7QM-3XRD")),
+    responses(
+        (status = 200, description = "The public view of the report", body = ReportView),
+        (status = 404, description = "No such report", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/reports/{id}")]
+pub async fn get_report(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let not_found = || ApiError::NotFound(format!("there is no report with id or reference '{id}'"));
+    let report = if let Ok(uuid) = uuid::Uuid::parse_str(&id) {
+        load(&state, uuid).await?
+    } else if let Some(reference) = normalise_reference(&id) {
+        let db = state.db.clone();
+        web::block(move || crate::storage::reports::by_reference(&mut *db.conn()?, &reference)).await??
+    } else {
+        None
+    };
+    let report = report.ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(view(&state, report, Audience::Public).await?))
+}
+
+impl CreateReport {
+    fn into_domain(self) -> IntakeInput {
+        IntakeInput {
+            category: self.category,
+            description: self.description,
+            lat: self.location.lat,
+            lon: self.location.lon,
+            address: self.address,
+            reporter: self.reporter.map(|r| (r.email, r.phone, r.name, r.consent_to_contact)),
+            answers: self.answers.unwrap_or_default(),
+        }
+    }
+}
+
+fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = request.headers().get("Idempotency-Key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().unwrap_or_default().trim();
+    // Quoted keys (as in the IETF draft's examples) are accepted without their quotes.
+    let key = key.strip_prefix('"').and_then(|k| k.strip_suffix('"')).unwrap_or(key);
+    if key.is_empty() || key.len() > IDEMPOTENCY_KEY_MAX || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::InvalidHeader(format!(
+            "Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} visible ASCII characters; send a fresh UUID per new report"
+        )));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+async fn load(state: &web::Data<AppState>, id: uuid::Uuid) -> Result<Option<Report>, ApiError> {
+    let db = state.db.clone();
+    Ok(web::block(move || crate::storage::reports::by_id(&mut *db.conn()?, id)).await??)
+}
+
+/// Builds a view, reloading the catalog first if the report's category is newer than it
+/// (created by another process since the last reload).
+async fn view(state: &web::Data<AppState>, report: Report, audience: Audience) -> Result<ReportView, ApiError> {
+    let mut catalog = state.catalog.snapshot();
+    if catalog.category(report.category_id).is_none() {
+        let handle = state.catalog.clone();
+        catalog = web::block(move || handle.reload()).await??;
+    }
+    ReportView::build(report, &catalog, audience).ok_or_else(|| ApiError::Internal("report category missing from catalog".into()))
+}
+
+fn created(view: ReportView, replayed: bool) -> Result<HttpResponse, ApiError> {
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/api/v1/reports/{}", view.id)));
+    if replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(response.json(view))
+}

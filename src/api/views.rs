@@ -1,0 +1,123 @@
+//! Response bodies shared by several endpoints. Built from domain types, never from rows;
+//! a report view has no field for the reporter's contact at all.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::domain::category::{Catalog, Category, Department};
+use crate::domain::privacy::{Audience, disclose};
+use crate::domain::report::{Location, Report, ReportStatus};
+
+/// A category as a report refers to it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CategoryRef {
+    /// Subcategory slug.
+    #[schema(example = "straatverlichting-openbare-klok")]
+    pub slug: String,
+    /// Dutch name.
+    pub name_nl: String,
+    /// English name.
+    pub name_en: String,
+    /// The main category.
+    pub main: Option<MainCategoryRef>,
+}
+
+/// A main category as a report refers to it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MainCategoryRef {
+    /// Main category slug.
+    pub slug: String,
+    /// Dutch name.
+    pub name_nl: String,
+    /// English name.
+    pub name_en: String,
+}
+
+/// The department that handles a report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DepartmentRef {
+    /// Department slug.
+    #[schema(example = "openbare-verlichting")]
+    pub slug: String,
+    /// Dutch name.
+    pub name_nl: String,
+    /// English name.
+    pub name_en: String,
+}
+
+impl From<&Department> for DepartmentRef {
+    fn from(department: &Department) -> Self {
+        DepartmentRef { slug: department.slug.clone(), name_nl: department.name_nl.clone(), name_en: department.name_en.clone() }
+    }
+}
+
+/// A report as residents see it. Never contains the reporter's contact details. For
+/// categories that are not public, description, address and location are `null`; for
+/// sensitive categories description and address are `null` and the location is snapped to
+/// a ~200 m grid.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReportView {
+    /// Report id (UUIDv7).
+    pub id: Uuid,
+    /// Short reference to quote on the phone.
+    #[schema(example = "K7QM-3XRD")]
+    pub reference: String,
+    /// Handling status.
+    pub status: ReportStatus,
+    /// Category.
+    pub category: CategoryRef,
+    /// What is wrong (`null` when withheld).
+    pub description: Option<String>,
+    /// Where (`null` when withheld; coarsened for sensitive categories).
+    pub location: Option<Location>,
+    /// Address text (`null` when not given or withheld).
+    pub address: Option<String>,
+    /// The handling department.
+    pub department: Option<DepartmentRef>,
+    /// How it arrived: `api`, `open311` or `staff`.
+    #[schema(example = "api")]
+    pub source: String,
+    /// When the municipality aims to have handled it (RFC 3339, UTC).
+    pub deadline_at: Option<DateTime<Utc>>,
+    /// When it was received (RFC 3339, UTC).
+    pub created_at: DateTime<Utc>,
+    /// When it last changed (RFC 3339, UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ReportView {
+    /// The view of `report` for `audience`; `None` when its category is unknown to the
+    /// catalog (the caller reloads the catalog and tries again).
+    pub fn build(report: Report, catalog: &Catalog, audience: Audience) -> Option<Self> {
+        let category = catalog.category(report.category_id)?;
+        let disclosure = disclose(category, report.location, audience);
+        Some(ReportView {
+            id: report.id,
+            reference: report.reference,
+            status: report.status,
+            category: category_ref(category, catalog),
+            description: disclosure.show_text.then_some(report.description),
+            location: disclosure.location,
+            address: if disclosure.show_text { report.address } else { None },
+            department: report.department_id.and_then(|id| catalog.department(id)).map(DepartmentRef::from),
+            source: report.source,
+            deadline_at: report.deadline_at,
+            created_at: report.created_at,
+            updated_at: report.updated_at,
+        })
+    }
+}
+
+fn category_ref(category: &Category, catalog: &Catalog) -> CategoryRef {
+    CategoryRef {
+        slug: category.slug.clone(),
+        name_nl: category.name_nl.clone(),
+        name_en: category.name_en.clone(),
+        main: category.parent_id.and_then(|id| catalog.category(id)).map(|main| MainCategoryRef {
+            slug: main.slug.clone(),
+            name_nl: main.name_nl.clone(),
+            name_en: main.name_en.clone(),
+        }),
+    }
+}

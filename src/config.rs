@@ -1,0 +1,168 @@
+//! Settings: code defaults, overridden by an optional TOML file, overridden by environment
+//! variables (`MELDPUNT_<SETTING>`, plus `DATABASE_URL`). Invalid settings stop the start.
+
+use serde::{Deserialize, Serialize};
+
+use crate::storage::SqliteSynchronous;
+
+/// Every setting, with its default. The README has the same table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Address to listen on, `host:port`.
+    pub listen: String,
+    /// Database: an SQLite path or `sqlite://PATH`, or `postgres://…`.
+    pub database_url: String,
+    /// Most pooled database connections per process.
+    pub database_pool_size: u32,
+    /// How long a request waits for a pooled connection, in milliseconds.
+    pub database_pool_timeout_ms: u64,
+    /// SQLite `synchronous`: `full` (survives power loss) or `normal`.
+    pub sqlite_synchronous: SqliteSynchronous,
+    /// Seed Heerlen's demo departments and categories into an empty database.
+    pub seed_demo: bool,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Intake writer threads; 0 picks 1 for SQLite and 4 for PostgreSQL.
+    pub intake_writers: usize,
+    /// Most reports committed in one intake transaction.
+    pub intake_batch_max: usize,
+    /// Most reports waiting for a writer before intake answers 503.
+    pub intake_queue: usize,
+    /// HTTP worker threads; 0 uses one per CPU core.
+    pub http_workers: usize,
+    /// Seconds between reloads of departments and categories from the database (picks up
+    /// changes made by other processes).
+    pub catalog_refresh_secs: u64,
+    /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `meldpunt=debug`.
+    pub log: String,
+    /// Log format: `text` or `json`.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://data/meldpunt.sqlite3".into(),
+            database_pool_size: 16,
+            database_pool_timeout_ms: 5000,
+            sqlite_synchronous: SqliteSynchronous::Full,
+            seed_demo: true,
+            max_body_bytes: 64 * 1024,
+            intake_writers: 0,
+            intake_batch_max: 512,
+            intake_queue: 20_000,
+            http_workers: 0,
+            catalog_refresh_secs: 30,
+            log: "info".into(),
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// A setting that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Loads the settings: defaults < `file` (if given) < environment.
+    pub fn load(file: Option<&std::path::Path>, env: impl Iterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let defaults = toml::Table::try_from(Settings::default()).map_err(|e| ConfigError(e.to_string()))?;
+        let mut merged = defaults.clone();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+            let table: toml::Table = text.parse().map_err(|e| ConfigError(format!("{} is not valid TOML: {e}", path.display())))?;
+            for (key, value) in table {
+                if !defaults.contains_key(&key) {
+                    return Err(ConfigError(format!("{} has an unknown setting '{key}'", path.display())));
+                }
+                merged.insert(key, value);
+            }
+        }
+        for (name, value) in env {
+            let key = if name == "DATABASE_URL" {
+                "database_url".to_owned()
+            } else if let Some(rest) = name.strip_prefix("MELDPUNT_") {
+                rest.to_ascii_lowercase()
+            } else {
+                continue;
+            };
+            let Some(default) = defaults.get(&key) else { continue };
+            let parsed = match default {
+                toml::Value::Integer(_) => value
+                    .trim()
+                    .parse::<i64>()
+                    .map(toml::Value::Integer)
+                    .map_err(|_| ConfigError(format!("{name} must be a whole number, not '{value}'")))?,
+                toml::Value::Boolean(_) => match value.trim().to_ascii_lowercase().as_str() {
+                    "1" | "true" | "yes" | "on" => toml::Value::Boolean(true),
+                    "0" | "false" | "no" | "off" => toml::Value::Boolean(false),
+                    _ => return Err(ConfigError(format!("{name} must be true or false, not '{value}'"))),
+                },
+                _ => toml::Value::String(value),
+            };
+            merged.insert(key, parsed);
+        }
+        let settings: Settings = merged.try_into().map_err(|e: toml::de::Error| ConfigError(e.message().to_owned()))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.listen.parse::<std::net::SocketAddr>().is_err() && !self.listen.contains(':') {
+            return Err(ConfigError(format!("listen must be host:port, not '{}'", self.listen)));
+        }
+        if self.database_url.trim().is_empty() {
+            return Err(ConfigError("database_url must not be empty".into()));
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(ConfigError("max_body_bytes must be at least 1024".into()));
+        }
+        if self.database_pool_size < 2 {
+            return Err(ConfigError("database_pool_size must be at least 2".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>().into_iter()
+    }
+
+    #[test]
+    fn environment_overrides_the_file_which_overrides_the_defaults() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("meldpunt.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\nintake_batch_max = 10\n").unwrap_or_else(|e| panic!("{e}"));
+        let settings = Settings::load(Some(&file), env(&[("MELDPUNT_INTAKE_BATCH_MAX", "20"), ("DATABASE_URL", "postgres://x/y"), ("HOME", "/")]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(settings.listen, "0.0.0.0:9000");
+        assert_eq!(settings.intake_batch_max, 20);
+        assert_eq!(settings.database_url, "postgres://x/y");
+        assert_eq!(settings.log, "info");
+    }
+
+    #[test]
+    fn bad_settings_are_refused_with_the_setting_named() {
+        let error = Settings::load(None, env(&[("MELDPUNT_SEED_DEMO", "maybe")])).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.contains("MELDPUNT_SEED_DEMO"), "{error}");
+        let error = Settings::load(None, env(&[("MELDPUNT_SQLITE_SYNCHRONOUS", "sometimes")])).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.contains("sometimes"), "{error}");
+    }
+}

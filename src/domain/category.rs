@@ -1,0 +1,350 @@
+//! Departments, the category tree and the questions a category asks, with the validation
+//! of a resident's answers against those questions.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::validation::FieldErrors;
+
+/// A municipal department that handles reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Department {
+    /// Stable id.
+    pub id: Uuid,
+    /// Short unique name used in URLs and rules, e.g. `openbare-verlichting`.
+    pub slug: String,
+    /// Dutch name.
+    pub name_nl: String,
+    /// English name.
+    pub name_en: String,
+    /// Whether it takes new reports.
+    pub active: bool,
+}
+
+/// A main category or a subcategory. Reports are filed in subcategories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Category {
+    /// Stable id.
+    pub id: Uuid,
+    /// The main category this one belongs to; `None` for a main category.
+    pub parent_id: Option<Uuid>,
+    /// Short name, unique among main categories and among subcategories.
+    pub slug: String,
+    /// Dutch name.
+    pub name_nl: String,
+    /// English name.
+    pub name_en: String,
+    /// Whether reports in it may be shown to the public.
+    pub is_public: bool,
+    /// Whether its public location must be coarsened and its description withheld.
+    pub is_sensitive: bool,
+    /// How long the municipality takes to handle a report, in hours.
+    pub handling_hours: Option<i32>,
+    /// The department that gets its reports unless a rule says otherwise.
+    pub default_department_id: Option<Uuid>,
+    /// What the category asks the resident.
+    pub questions: Vec<Question>,
+    /// Whether it takes new reports.
+    pub active: bool,
+    /// Order in listings.
+    pub position: i32,
+}
+
+/// The type of answer a question takes (the six Open311 datatypes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AnswerType {
+    /// A short line of text (at most 200 characters).
+    String,
+    /// A number.
+    Number,
+    /// An RFC 3339 date and time.
+    Datetime,
+    /// Free text (at most 2000 characters).
+    Text,
+    /// One key from `values`.
+    Singlevaluelist,
+    /// A list of keys from `values`.
+    Multivaluelist,
+}
+
+/// One option of a list question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionOption {
+    /// What the app sends as the answer.
+    pub key: String,
+    /// Dutch label.
+    pub name_nl: String,
+    /// English label.
+    pub name_en: String,
+}
+
+/// A question a category asks with every report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    /// The answer's key in `answers`.
+    pub key: String,
+    /// Dutch question text.
+    pub label_nl: String,
+    /// English question text.
+    pub label_en: String,
+    /// The answer's type.
+    pub datatype: AnswerType,
+    /// Whether a report must answer it.
+    #[serde(default)]
+    pub required: bool,
+    /// The options of a list question.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<QuestionOption>,
+}
+
+const SHORT_ANSWER_MAX: usize = 200;
+const LONG_ANSWER_MAX: usize = 2000;
+
+/// Checks `answers` against `questions`: every required question answered, no unknown
+/// keys, each value of its question's type. Problems are recorded under `/answers/KEY`.
+/// Returns the answers as they are stored (strings trimmed).
+pub fn validate_answers(
+    questions: &[Question],
+    answers: &Map<String, Value>,
+    errors: &mut FieldErrors,
+) -> Map<String, Value> {
+    let mut clean = Map::new();
+    for key in answers.keys() {
+        if !questions.iter().any(|q| &q.key == key) {
+            let known: Vec<&str> = questions.iter().map(|q| q.key.as_str()).collect();
+            let hint = if known.is_empty() {
+                "this category asks no questions; leave answers out".to_owned()
+            } else {
+                format!("this category asks: {}", known.join(", "))
+            };
+            errors.add(format!("/answers/{}", pointer_escape(key)), format!("unknown question '{key}'; {hint}"));
+        }
+    }
+    for question in questions {
+        let pointer = format!("/answers/{}", pointer_escape(&question.key));
+        match answers.get(&question.key) {
+            None | Some(Value::Null) => {
+                if question.required {
+                    errors.add(pointer, format!("'{}' is required: {}", question.key, question.label_en));
+                }
+            }
+            Some(value) => match answer_value(question, value) {
+                Ok(clean_value) => {
+                    clean.insert(question.key.clone(), clean_value);
+                }
+                Err(detail) => errors.add(pointer, detail),
+            },
+        }
+    }
+    clean
+}
+
+fn answer_value(question: &Question, value: &Value) -> Result<Value, String> {
+    let keys = || question.values.iter().map(|v| v.key.as_str()).collect::<Vec<_>>().join(", ");
+    match question.datatype {
+        AnswerType::String | AnswerType::Text => {
+            let max = if question.datatype == AnswerType::String { SHORT_ANSWER_MAX } else { LONG_ANSWER_MAX };
+            let text = value.as_str().ok_or("send this answer as a JSON string")?;
+            super::validation::bounded_text(text, "the answer", max).map(Value::String)
+        }
+        AnswerType::Number => match value.as_f64() {
+            Some(n) if n.is_finite() => Ok(value.clone()),
+            _ => Err("send this answer as a JSON number".to_owned()),
+        },
+        AnswerType::Datetime => {
+            let text = value.as_str().ok_or("send this answer as an RFC 3339 date-time string")?;
+            chrono::DateTime::parse_from_rfc3339(text)
+                .map(|at| Value::String(at.to_rfc3339()))
+                .map_err(|_| format!("'{text}' is not an RFC 3339 date-time such as 2026-11-25T14:30:00+01:00"))
+        }
+        AnswerType::Singlevaluelist => {
+            let choice = value.as_str().ok_or_else(|| format!("send one of: {}", keys()))?;
+            if question.values.iter().any(|v| v.key == choice) {
+                Ok(value.clone())
+            } else {
+                Err(format!("'{choice}' is not an option; send one of: {}", keys()))
+            }
+        }
+        AnswerType::Multivaluelist => {
+            let choices = value.as_array().ok_or_else(|| format!("send a JSON array with some of: {}", keys()))?;
+            let mut seen: Vec<&str> = Vec::with_capacity(choices.len());
+            for choice in choices {
+                let choice = choice.as_str().ok_or_else(|| format!("send a JSON array of strings from: {}", keys()))?;
+                if !question.values.iter().any(|v| v.key == choice) {
+                    return Err(format!("'{choice}' is not an option; choose from: {}", keys()));
+                }
+                if seen.contains(&choice) {
+                    return Err(format!("'{choice}' is chosen twice; send each option once"));
+                }
+                seen.push(choice);
+            }
+            if question.required && seen.is_empty() {
+                return Err(format!("choose at least one of: {}", keys()));
+            }
+            Ok(value.clone())
+        }
+    }
+}
+
+/// Escapes a key for use in a JSON Pointer (RFC 6901).
+pub fn pointer_escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Checks a category's questions when they are configured: unique keys, list questions
+/// with options, other questions without.
+pub fn validate_questions(questions: &[Question]) -> Result<(), String> {
+    for (index, question) in questions.iter().enumerate() {
+        if question.key.trim().is_empty() {
+            return Err(format!("question {index} has an empty key"));
+        }
+        if questions.iter().filter(|q| q.key == question.key).count() > 1 {
+            return Err(format!("question key '{}' is used twice", question.key));
+        }
+        let is_list = matches!(question.datatype, AnswerType::Singlevaluelist | AnswerType::Multivaluelist);
+        if is_list && question.values.is_empty() {
+            return Err(format!("list question '{}' has no values", question.key));
+        }
+        if !is_list && !question.values.is_empty() {
+            return Err(format!("question '{}' is not a list but has values", question.key));
+        }
+    }
+    Ok(())
+}
+
+/// Everything intake and the public views need to know about departments and categories,
+/// held in memory and replaced as a whole when the configuration changes.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    departments: HashMap<Uuid, Department>,
+    categories: Vec<Category>,
+    by_id: HashMap<Uuid, usize>,
+    sub_by_slug: HashMap<String, usize>,
+    main_by_slug: HashMap<String, usize>,
+}
+
+impl Catalog {
+    /// Builds the catalog from all departments and categories (active or not).
+    pub fn new(departments: Vec<Department>, mut categories: Vec<Category>) -> Self {
+        categories.sort_by(|a, b| a.position.cmp(&b.position).then_with(|| a.slug.cmp(&b.slug)));
+        let mut catalog = Catalog {
+            departments: departments.into_iter().map(|d| (d.id, d)).collect(),
+            ..Catalog::default()
+        };
+        for (index, category) in categories.iter().enumerate() {
+            catalog.by_id.insert(category.id, index);
+            let slugs = if category.parent_id.is_some() { &mut catalog.sub_by_slug } else { &mut catalog.main_by_slug };
+            slugs.insert(category.slug.clone(), index);
+        }
+        catalog.categories = categories;
+        catalog
+    }
+
+    /// The category with this id.
+    pub fn category(&self, id: Uuid) -> Option<&Category> {
+        self.by_id.get(&id).and_then(|&i| self.categories.get(i))
+    }
+
+    /// The subcategory with this slug.
+    pub fn subcategory(&self, slug: &str) -> Option<&Category> {
+        self.sub_by_slug.get(slug).and_then(|&i| self.categories.get(i))
+    }
+
+    /// The main category with this slug.
+    pub fn main_category(&self, slug: &str) -> Option<&Category> {
+        self.main_by_slug.get(slug).and_then(|&i| self.categories.get(i))
+    }
+
+    /// The department with this id.
+    pub fn department(&self, id: Uuid) -> Option<&Department> {
+        self.departments.get(&id)
+    }
+
+    /// Main categories in display order.
+    pub fn main_categories(&self) -> impl Iterator<Item = &Category> {
+        self.categories.iter().filter(|c| c.parent_id.is_none())
+    }
+
+    /// Subcategories of `main` in display order.
+    pub fn subcategories_of(&self, main: Uuid) -> impl Iterator<Item = &Category> {
+        self.categories.iter().filter(move |c| c.parent_id == Some(main))
+    }
+
+    /// Resolves the category a new report names, or says why it cannot be used.
+    pub fn category_for_intake(&self, slug: &str) -> Result<&Category, String> {
+        match self.subcategory(slug) {
+            Some(category) if category.active && self.parent_active(category) => Ok(category),
+            Some(_) => Err(format!("category '{slug}' no longer takes reports; GET /api/v1/categories lists those that do")),
+            None => match self.main_category(slug) {
+                Some(main) => {
+                    let subs: Vec<&str> = self.subcategories_of(main.id).filter(|c| c.active).map(|c| c.slug.as_str()).collect();
+                    Err(format!("'{slug}' is a main category; choose one of its subcategories: {}", subs.join(", ")))
+                }
+                None => Err(format!("unknown category '{slug}'; GET /api/v1/categories lists the valid slugs")),
+            },
+        }
+    }
+
+    fn parent_active(&self, category: &Category) -> bool {
+        category.parent_id.and_then(|id| self.category(id)).is_none_or(|parent| parent.active)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn question(key: &str, datatype: AnswerType, required: bool, values: &[&str]) -> Question {
+        Question {
+            key: key.into(),
+            label_nl: key.into(),
+            label_en: key.into(),
+            datatype,
+            required,
+            values: values
+                .iter()
+                .map(|v| QuestionOption { key: (*v).into(), name_nl: (*v).into(), name_en: (*v).into() })
+                .collect(),
+        }
+    }
+
+    fn check(questions: &[Question], answers: Value) -> Result<Map<String, Value>, usize> {
+        let mut errors = FieldErrors::default();
+        let map = answers.as_object().cloned().unwrap_or_default();
+        let clean = validate_answers(questions, &map, &mut errors);
+        errors.finish(|| Some(clean)).map_err(|e| e.len())
+    }
+
+    #[test]
+    fn answers_of_every_type_are_checked_against_their_question() {
+        let questions = vec![
+            question("s", AnswerType::String, true, &[]),
+            question("n", AnswerType::Number, false, &[]),
+            question("d", AnswerType::Datetime, false, &[]),
+            question("t", AnswerType::Text, false, &[]),
+            question("one", AnswerType::Singlevaluelist, false, &["a", "b"]),
+            question("many", AnswerType::Multivaluelist, false, &["a", "b"]),
+        ];
+        let good = serde_json::json!({"s": " x ", "n": 3.5, "d": "2026-11-25T10:00:00Z", "t": "long",
+            "one": "a", "many": ["a", "b"]});
+        assert_eq!(check(&questions, good).map(|m| m.len()), Ok(6));
+        assert_eq!(check(&questions, serde_json::json!({})), Err(1), "required s missing");
+        let bad = serde_json::json!({"s": 1, "n": "3", "d": "tomorrow", "t": "", "one": "c",
+            "many": ["a", "a"], "extra": true});
+        assert_eq!(check(&questions, bad), Err(7));
+    }
+
+    #[test]
+    fn question_configuration_is_checked() {
+        assert!(validate_questions(&[question("a", AnswerType::Singlevaluelist, false, &[])]).is_err());
+        assert!(validate_questions(&[question("a", AnswerType::Text, false, &["x"])]).is_err());
+        assert!(validate_questions(&[question("a", AnswerType::Text, false, &[]), question("a", AnswerType::Number, false, &[])]).is_err());
+        assert!(validate_questions(&[question("a", AnswerType::Text, false, &[])]).is_ok());
+    }
+}

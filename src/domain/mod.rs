@@ -1,0 +1,9 @@
+//! Pure types and rules of the product: categories and their questions, reports and their
+//! status, validation of what residents send, and what the public may see. Nothing here
+//! knows about HTTP or SQL.
+
+pub mod category;
+pub mod privacy;
+pub mod reference;
+pub mod report;
+pub mod validation;

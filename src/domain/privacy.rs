@@ -1,0 +1,62 @@
+//! What the public may see of a report. Reporter contact details are never part of a
+//! report view at all; this module decides about description and location.
+
+use super::category::Category;
+use super::report::Location;
+
+/// Grid cell size, in degrees, to which public locations in sensitive categories are
+/// snapped: 0.002° latitude ≈ 220 m, 0.003° longitude ≈ 210 m in the Netherlands.
+const COARSE_LAT_STEP: f64 = 0.002;
+const COARSE_LON_STEP: f64 = 0.003;
+
+/// Who is looking at a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The resident who just filed it (the intake answer): sees what they sent.
+    Submitter,
+    /// Anyone.
+    Public,
+}
+
+/// What of a report an audience may see.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Disclosure {
+    /// Whether the description and address are shown.
+    pub show_text: bool,
+    /// The location to show, if any.
+    pub location: Option<Location>,
+}
+
+/// Decides what `audience` may see of a report in `category` at `location`: everything
+/// for the submitter; for the public, nothing of a non-public category, and for a
+/// sensitive one no text and a location snapped to the centre of a ~200 m grid cell.
+pub fn disclose(category: &Category, location: Location, audience: Audience) -> Disclosure {
+    match audience {
+        Audience::Submitter => Disclosure { show_text: true, location: Some(location) },
+        Audience::Public if !category.is_public => Disclosure { show_text: false, location: None },
+        Audience::Public if category.is_sensitive => {
+            Disclosure { show_text: false, location: Some(coarsen(location)) }
+        }
+        Audience::Public => Disclosure { show_text: true, location: Some(location) },
+    }
+}
+
+/// Snaps a location to the centre of its grid cell.
+pub fn coarsen(location: Location) -> Location {
+    let snap = |value: f64, step: f64| ((value / step).floor() + 0.5) * step;
+    let round6 = |value: f64| (value * 1e6).round() / 1e6;
+    Location { lat: round6(snap(location.lat, COARSE_LAT_STEP)), lon: round6(snap(location.lon, COARSE_LON_STEP)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearby_points_coarsen_to_the_same_cell_centre() {
+        let a = coarsen(Location { lat: 50.88801, lon: 5.97951 });
+        let b = coarsen(Location { lat: 50.88899, lon: 5.98099 });
+        assert_eq!(a, b);
+        assert!((a.lat - 50.889).abs() < 1e-9 && (a.lon - 5.9805).abs() < 1e-9, "{a:?}");
+    }
+}

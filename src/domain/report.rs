@@ -1,0 +1,320 @@
+//! Reports: their status, priority and source, the location and reporter contact a
+//! resident sends, and the validation of a new report.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::category::{Catalog, Category, validate_answers};
+use super::validation::{FieldError, FieldErrors, bounded_text, email_address, phone_number};
+
+/// Longest description a report may have, in characters.
+pub const DESCRIPTION_MAX: usize = 5000;
+/// Longest address text, in characters.
+pub const ADDRESS_MAX: usize = 300;
+/// Longest reporter name, in characters.
+pub const NAME_MAX: usize = 200;
+
+/// Where a report is in its handling (the workflow of ../DESIGN: new → accepted →
+/// in_progress → resolved, plus on_hold, scheduled, cancelled and reopened).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    /// Received, not yet looked at.
+    New,
+    /// Accepted by the department.
+    Accepted,
+    /// Work has started.
+    InProgress,
+    /// Waiting for something outside the department.
+    OnHold,
+    /// Work is planned for a date.
+    Scheduled,
+    /// Done.
+    Resolved,
+    /// Will not be handled.
+    Cancelled,
+    /// Opened again after it was resolved or cancelled.
+    Reopened,
+}
+
+impl ReportStatus {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Accepted => "accepted",
+            Self::InProgress => "in_progress",
+            Self::OnHold => "on_hold",
+            Self::Scheduled => "scheduled",
+            Self::Resolved => "resolved",
+            Self::Cancelled => "cancelled",
+            Self::Reopened => "reopened",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::New,
+            Self::Accepted,
+            Self::InProgress,
+            Self::OnHold,
+            Self::Scheduled,
+            Self::Resolved,
+            Self::Cancelled,
+            Self::Reopened,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+    }
+}
+
+/// How a report reached the municipality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportSource {
+    /// The JSON API (the municipality's app or web form).
+    Api,
+    /// An Open311 GeoReport v2 client.
+    Open311,
+    /// Entered by staff (phone, counter).
+    Staff,
+}
+
+impl ReportSource {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Open311 => "open311",
+            Self::Staff => "staff",
+        }
+    }
+}
+
+/// A WGS84 position.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Location {
+    /// Latitude in degrees, -90 to 90.
+    pub lat: f64,
+    /// Longitude in degrees, -180 to 180.
+    pub lon: f64,
+}
+
+impl Location {
+    /// Checks the coordinates; problems are recorded under `pointer`.
+    pub fn parse(lat: f64, lon: f64, pointer: &str, errors: &mut FieldErrors) -> Option<Self> {
+        let lat_ok = lat.is_finite() && (-90.0..=90.0).contains(&lat);
+        let lon_ok = lon.is_finite() && (-180.0..=180.0).contains(&lon);
+        if !lat_ok {
+            errors.add(format!("{pointer}/lat"), format!("latitude {lat} is outside -90..90; send WGS84 degrees, e.g. 50.8882"));
+        }
+        if !lon_ok {
+            errors.add(format!("{pointer}/lon"), format!("longitude {lon} is outside -180..180; send WGS84 degrees, e.g. 5.9795"));
+        }
+        (lat_ok && lon_ok).then_some(Self { lat, lon })
+    }
+}
+
+/// How to reach the resident who filed a report. Personal data: stored apart from the
+/// report and never shown in public output.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReporterContact {
+    /// Email address for confirmations and updates.
+    pub email: Option<String>,
+    /// Phone number, normalised.
+    pub phone: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Whether staff may contact the resident with questions.
+    pub consent_to_contact: bool,
+}
+
+/// A new report as the resident sent it, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct IntakeInput {
+    /// Subcategory slug.
+    pub category: String,
+    /// What is wrong.
+    pub description: String,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+    /// Optional address text.
+    pub address: Option<String>,
+    /// Optional contact: email, phone, name, consent.
+    pub reporter: Option<(Option<String>, Option<String>, Option<String>, bool)>,
+    /// Answers to the category's questions.
+    pub answers: Map<String, Value>,
+}
+
+/// A validated new report.
+#[derive(Debug, Clone)]
+pub struct ValidIntake {
+    /// The subcategory it is filed in.
+    pub category: Category,
+    /// Trimmed description.
+    pub description: String,
+    /// Where.
+    pub location: Location,
+    /// Trimmed address text.
+    pub address: Option<String>,
+    /// Contact, when any was given.
+    pub reporter: Option<ReporterContact>,
+    /// Checked answers.
+    pub answers: Map<String, Value>,
+}
+
+/// Validates a new report against the catalog, reporting every problem at once.
+pub fn validate_intake(input: &IntakeInput, catalog: &Catalog) -> Result<ValidIntake, Vec<FieldError>> {
+    let mut errors = FieldErrors::default();
+    let category = errors.check("/category", catalog.category_for_intake(input.category.trim()).cloned());
+    let description = errors.check("/description", bounded_text(&input.description, "the description", DESCRIPTION_MAX));
+    let location = Location::parse(input.lat, input.lon, "/location", &mut errors);
+    let address = match &input.address {
+        Some(text) if !text.trim().is_empty() => errors.check("/address", bounded_text(text, "the address", ADDRESS_MAX)).map(Some),
+        _ => Some(None),
+    };
+    let reporter = match &input.reporter {
+        None => Some(None),
+        Some((email, phone, name, consent)) => {
+            let email = non_empty(email).map(|e| errors.check("/reporter/email", email_address(e)));
+            let phone = non_empty(phone).map(|p| errors.check("/reporter/phone", phone_number(p)));
+            let name = non_empty(name).map(|n| errors.check("/reporter/name", bounded_text(n, "the name", NAME_MAX)));
+            if *consent && email.is_none() && phone.is_none() {
+                errors.add("/reporter/consent_to_contact", "consent to be contacted needs an email address or a phone number");
+            }
+            let contact = ReporterContact {
+                email: email.flatten(),
+                phone: phone.flatten(),
+                name: name.flatten(),
+                consent_to_contact: *consent,
+            };
+            Some((contact != ReporterContact::default()).then_some(contact))
+        }
+    };
+    let answers = category.as_ref().map(|c| validate_answers(&c.questions, &input.answers, &mut errors));
+    errors.finish(|| {
+        Some(ValidIntake {
+            category: category?,
+            description: description?,
+            location: location?,
+            address: address?,
+            reporter: reporter?,
+            answers: answers?,
+        })
+    })
+}
+
+fn non_empty(text: &Option<String>) -> Option<&str> {
+    text.as_deref().filter(|t| !t.trim().is_empty())
+}
+
+/// A report ready to be stored: ids, reference, department and times decided.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    /// UUIDv7 id.
+    pub id: Uuid,
+    /// Short public reference.
+    pub reference: String,
+    /// Subcategory id.
+    pub category_id: Uuid,
+    /// Description.
+    pub description: String,
+    /// Where.
+    pub location: Location,
+    /// Address text.
+    pub address: Option<String>,
+    /// How it arrived.
+    pub source: ReportSource,
+    /// Checked answers.
+    pub answers: Map<String, Value>,
+    /// The department that handles it.
+    pub department_id: Option<Uuid>,
+    /// When it is due.
+    pub deadline_at: Option<DateTime<Utc>>,
+    /// When it was received (also its last update).
+    pub created_at: DateTime<Utc>,
+    /// Contact, kept apart from the report.
+    pub reporter: Option<ReporterContact>,
+}
+
+impl NewReport {
+    /// Turns a validated intake into a storable report received `now`.
+    pub fn from_intake(intake: ValidIntake, source: ReportSource, now: DateTime<Utc>) -> Self {
+        use chrono::SubsecRound;
+        let now = now.trunc_subsecs(6);
+        let deadline_at = intake.category.handling_hours.map(|hours| now + Duration::hours(i64::from(hours)));
+        NewReport {
+            id: Uuid::now_v7(),
+            reference: super::reference::new_reference(),
+            category_id: intake.category.id,
+            description: intake.description,
+            location: intake.location,
+            address: intake.address,
+            source,
+            answers: intake.answers,
+            department_id: intake.category.default_department_id,
+            deadline_at,
+            created_at: now,
+            reporter: intake.reporter,
+        }
+    }
+}
+
+/// A stored report, as the storage layer hands it out (without the reporter's contact).
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Id.
+    pub id: Uuid,
+    /// Short public reference.
+    pub reference: String,
+    /// Subcategory id.
+    pub category_id: Uuid,
+    /// Description.
+    pub description: String,
+    /// Where.
+    pub location: Location,
+    /// Address text.
+    pub address: Option<String>,
+    /// Status.
+    pub status: ReportStatus,
+    /// Priority (`low`, `normal`, `high`).
+    pub priority: String,
+    /// How it arrived.
+    pub source: String,
+    /// Answers.
+    pub answers: Map<String, Value>,
+    /// Handling department.
+    pub department_id: Option<Uuid>,
+    /// Due time.
+    pub deadline_at: Option<DateTime<Utc>>,
+    /// Received.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<NewReport> for Report {
+    fn from(new: NewReport) -> Self {
+        Report {
+            id: new.id,
+            reference: new.reference,
+            category_id: new.category_id,
+            description: new.description,
+            location: new.location,
+            address: new.address,
+            status: ReportStatus::New,
+            priority: "normal".into(),
+            source: new.source.as_str().into(),
+            answers: new.answers,
+            department_id: new.department_id,
+            deadline_at: new.deadline_at,
+            created_at: new.created_at,
+            updated_at: new.created_at,
+        }
+    }
+}

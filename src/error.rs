@@ -1,0 +1,172 @@
+//! One error type for the HTTP API, shaped once into an RFC 9457 `application/problem+json`
+//! body. 5xx bodies say nothing internal; the cause goes to the log.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::domain::validation::FieldError;
+use crate::storage::StorageError;
+use crate::storage::intake::SubmitError;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem details body.
+#[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI that identifies the kind of problem; stable, safe to branch on.
+    #[serde(rename = "type")]
+    #[schema(example = "urn:meldpunt:problem:validation-failed")]
+    pub problem_type: String,
+    /// A short summary of the kind of problem.
+    #[schema(example = "The request has invalid fields")]
+    pub title: String,
+    /// The HTTP status code.
+    #[schema(example = 422)]
+    pub status: u16,
+    /// What went wrong in this request and what to change.
+    pub detail: String,
+    /// For validation problems: every invalid field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// Every way an API request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not JSON, or not of the expected shape.
+    #[error("{0}")]
+    MalformedBody(String),
+    /// The body's media type is not accepted.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// The body is larger than the limit (bytes).
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    /// Fields have invalid values.
+    #[error("{} field(s) are invalid", .0.len())]
+    Validation(Vec<FieldError>),
+    /// A header has an invalid value.
+    #[error("{0}")]
+    InvalidHeader(String),
+    /// The idempotency key was already used with a different request.
+    #[error("idempotency key reused")]
+    IdempotencyKeyReused,
+    /// Nothing is at this address.
+    #[error("{0}")]
+    NotFound(String),
+    /// The method is not allowed at this address.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The server is overloaded; retry later.
+    #[error("overloaded")]
+    Overloaded,
+    /// A dependency (the database) is not available.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure; details only in the log.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::MalformedBody(_) => ("malformed-body", "The request body cannot be read"),
+            Self::UnsupportedMediaType(_) => ("unsupported-media-type", "The request body has the wrong media type"),
+            Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
+            Self::Validation(_) => ("validation-failed", "The request has invalid fields"),
+            Self::InvalidHeader(_) => ("invalid-header", "A request header is invalid"),
+            Self::IdempotencyKeyReused => ("idempotency-key-reused", "The idempotency key was used for another request"),
+            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
+            Self::Overloaded => ("overloaded", "The server is busy"),
+            Self::Unavailable(_) => ("unavailable", "The service is unavailable"),
+            Self::Internal(_) => ("internal-error", "Internal server error"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::Validation(errors) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+                format!("Correct these fields and send the request again: {}", fields.join(", "))
+            }
+            Self::IdempotencyKeyReused => "This Idempotency-Key was already used with a different request body. \
+                Send a retry with exactly the same body, or use a new key for a new report."
+                .into(),
+            Self::MethodNotAllowed => "This address does not accept this HTTP method; see /api/v1/openapi.json.".into(),
+            Self::Overloaded => "Too many reports are waiting to be stored. Retry after a few seconds with the same Idempotency-Key.".into(),
+            Self::Unavailable(_) => "The database is not reachable right now. Retry in a few seconds.".into(),
+            Self::Internal(_) => "Something went wrong on our side. Retry later; if it persists, contact the municipality.".into(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The problem body of this error.
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.kind();
+        Problem {
+            problem_type: format!("urn:meldpunt:problem:{slug}"),
+            title: title.into(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            errors: match self {
+                Self::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MalformedBody(_) | Self::InvalidHeader(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Validation(_) | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Overloaded | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(cause) | Self::Unavailable(cause) = self {
+            tracing::error!(cause = %cause, "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if matches!(self, Self::Overloaded | Self::Unavailable(_)) {
+            response.insert_header((header::RETRY_AFTER, "2"));
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::Pool(e) => ApiError::Unavailable(format!("database connection: {e}")),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(error: SubmitError) -> Self {
+        match error {
+            SubmitError::Overloaded => ApiError::Overloaded,
+            SubmitError::Storage(e) => e.into(),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(error.to_string())
+    }
+}

@@ -1,0 +1,74 @@
+//! The `meldpunt` command: serve the API (the default), migrate, print the OpenAPI
+//! document, or probe a running server's health.
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use meldpunt::config::Settings;
+
+#[derive(Parser)]
+#[command(name = "meldpunt", version, about = "Citizen issue-reporting backend for municipalities")]
+struct Cli {
+    /// TOML settings file (also MELDPUNT_CONFIG); environment variables override it.
+    #[arg(long, global = true, env = "MELDPUNT_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Create or upgrade the database schema (and seed the demo configuration if enabled), then exit.
+    Migrate,
+    /// Print the OpenAPI document (YAML), as committed in api-spec/openapi.yaml.
+    Openapi,
+    /// Exit 0 when the server at the configured address answers /healthz (for container health checks).
+    Healthcheck,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let load = || Settings::load(cli.config.as_deref(), std::env::vars());
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi => {
+            print!("{}", meldpunt::api::openapi_yaml().map_err(anyhow::Error::msg)?);
+            Ok(())
+        }
+        Command::Healthcheck => healthcheck(&load()?.listen),
+        Command::Serve => {
+            let settings = load()?;
+            meldpunt::telemetry::init(&settings.log, settings.log_format);
+            actix_web::rt::System::new().block_on(async {
+                let app = meldpunt::startup::Application::build(settings).await?;
+                app.run().await.context("server stopped with an error")
+            })
+        }
+        Command::Migrate => {
+            let mut settings = load()?;
+            meldpunt::telemetry::init(&settings.log, settings.log_format);
+            settings.listen = "127.0.0.1:0".into();
+            actix_web::rt::System::new().block_on(meldpunt::startup::Application::build(settings)).map(|_| ())
+        }
+    }
+}
+
+fn healthcheck(listen: &str) -> anyhow::Result<()> {
+    let address = listen.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
+    let target = address.to_socket_addrs()?.next().context("the listen address does not resolve")?;
+    let mut stream = TcpStream::connect_timeout(&target, Duration::from_secs(3))?;
+    stream.set_read_timeout(Some(Duration::from_secs(3)))?;
+    stream.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").as_bytes())?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    if answer.starts_with("HTTP/1.1 200") {
+        Ok(())
+    } else {
+        anyhow::bail!("unhealthy: {}", answer.lines().next().unwrap_or("no answer"))
+    }
+}

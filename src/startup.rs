@@ -1,0 +1,138 @@
+//! Builds the application from settings: database, migrations and seed, catalog, intake
+//! writers, and the HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use utoipa_actix_web::AppExt;
+
+use crate::config::Settings;
+use crate::state::{AppState, CatalogHandle};
+use crate::storage::intake::{IntakeSettings, IntakeWriter};
+use crate::storage::{BackendKind, Database, DatabaseSettings};
+
+/// A built, not yet running server.
+pub struct Application {
+    server: Server,
+    port: u16,
+    backend: BackendKind,
+}
+
+impl Application {
+    /// Opens the database (migrating and seeding it), binds the listener and builds the
+    /// server. Blocking set-up runs off the async executor.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let prepared = {
+            let settings = settings.clone();
+            tokio::task::spawn_blocking(move || prepare(&settings)).await??
+        };
+        let backend = prepared.db.backend();
+        let writers = match (settings.intake_writers, backend) {
+            (0, BackendKind::Sqlite) => 1,
+            (0, BackendKind::Postgres) => 4,
+            (n, _) => n,
+        };
+        let intake = IntakeWriter::start(
+            &prepared.db,
+            IntakeSettings { writers, max_batch: settings.intake_batch_max, queue_capacity: settings.intake_queue },
+        )?;
+        let document = crate::api::openapi();
+        let state = web::Data::new(AppState {
+            db: prepared.db,
+            intake,
+            catalog: prepared.catalog.clone(),
+            max_body_bytes: settings.max_body_bytes,
+            openapi_json: document.to_json()?,
+            route_templates: document.paths.paths.keys().cloned().collect(),
+        });
+        spawn_catalog_refresh(&prepared.catalog, Arc::downgrade(&state.clone().into_inner()), settings.catalog_refresh_secs);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .into_utoipa_app()
+                .app_data(state.clone())
+                .app_data(web::PathConfig::default().error_handler(crate::api::path_error))
+                .configure(crate::api::configure)
+                .default_service(web::to(crate::api::fallback))
+                .into_app()
+                .wrap(tracing_actix_web::TracingLogger::default())
+        })
+        .listen(listener)?
+        .shutdown_timeout(30);
+        if settings.http_workers > 0 {
+            server = server.workers(settings.http_workers);
+        }
+        tracing::info!(address = %settings.listen, port, backend = ?backend, intake_writers = writers, "meldpunt is listening");
+        Ok(Application { server: server.run(), port, backend })
+    }
+
+    /// The port it listens on (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The database backend in use.
+    pub fn backend(&self) -> BackendKind {
+        self.backend
+    }
+
+    /// Serves until the process is told to stop (SIGINT/SIGTERM), then finishes the
+    /// requests in flight.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+struct Prepared {
+    db: Database,
+    catalog: CatalogHandle,
+}
+
+/// Opens the database, migrates it, seeds the demo configuration if asked and empty, and
+/// loads the catalog.
+fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
+    let db = Database::open(&DatabaseSettings {
+        url: settings.database_url.clone(),
+        pool_size: settings.database_pool_size,
+        pool_timeout: Duration::from_millis(settings.database_pool_timeout_ms),
+        sqlite_synchronous: settings.sqlite_synchronous,
+    })
+    .context("cannot open the database (check DATABASE_URL)")?;
+    let seed = settings.seed_demo;
+    let seeded = crate::storage::migrate::run(&mut *db.conn()?, |conn| {
+        if seed { crate::storage::seed::seed_demo_if_empty(conn) } else { Ok(false) }
+    })?;
+    if seeded {
+        tracing::info!("seeded the Heerlen demo configuration (departments and categories)");
+    }
+    let catalog = CatalogHandle::load(db.clone())?;
+    Ok(Prepared { db, catalog })
+}
+
+/// Reloads the catalog now and then, so changes made by other processes show up. Stops
+/// when the application state is gone.
+fn spawn_catalog_refresh(catalog: &CatalogHandle, alive: std::sync::Weak<AppState>, every_secs: u64) {
+    if every_secs == 0 {
+        return;
+    }
+    let catalog = catalog.clone();
+    let spawned = std::thread::Builder::new().name("catalog-refresh".into()).spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_secs(every_secs));
+            if alive.strong_count() == 0 {
+                return;
+            }
+            if let Err(error) = catalog.reload() {
+                tracing::warn!(%error, "catalog reload failed; keeping the previous one");
+            }
+        }
+    });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "cannot start the catalog refresher");
+    }
+}

@@ -1,0 +1,262 @@
+//! Durable report intake with group commit.
+//!
+//! Requests hand their validated report to a small pool of writer threads over a channel.
+//! A writer takes whatever reports are waiting (up to a batch limit) and stores them in
+//! one transaction, so one disk sync covers many reports; each request is answered only
+//! after that commit, so a `201` always means durable. If a batch fails, its reports are
+//! retried one by one, so one bad report never takes others down with it.
+//!
+//! Idempotency keys are claimed in the same transaction as the report. On PostgreSQL the
+//! claim is `INSERT … ON CONFLICT DO NOTHING`, which waits for a concurrent claim of the
+//! same key (another writer or process) and then sees it: two racing requests with one key
+//! produce one report.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use diesel::prelude::*;
+use diesel::r2d2::PooledConnection;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use super::connection::{DbTime, DbUuid};
+use super::rows::{ContactRow, IdempotencyRow, NewHistoryRow, ReportRow};
+use super::schema::{idempotency_keys, report_history, reporter_contacts, reports};
+use super::{ConnectionManager, Database, DbConnection, StorageError};
+use crate::domain::report::{NewReport, Report};
+
+/// A client's idempotency key with the fingerprint of the request that used it.
+#[derive(Debug, Clone)]
+pub struct IdempotencyClaim {
+    /// The `Idempotency-Key` header value.
+    pub key: String,
+    /// SHA-256 of the canonical request body.
+    pub request_hash: String,
+}
+
+/// What intake did with a report.
+#[derive(Debug)]
+pub enum IntakeOutcome {
+    /// Stored as a new report.
+    Created(Box<Report>),
+    /// The key was used before with the same request: this is the report it created.
+    Replayed(Uuid),
+    /// The key was used before with a different request.
+    KeyReused,
+}
+
+/// Why a report could not be handed to intake.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The queue is full: the server is overloaded; the client should retry later.
+    #[error("intake queue is full")]
+    Overloaded,
+    /// Storing failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+struct Job {
+    report: NewReport,
+    claim: Option<IdempotencyClaim>,
+    reply: oneshot::Sender<Result<IntakeOutcome, StorageError>>,
+}
+
+/// Settings of the intake writers.
+#[derive(Debug, Clone, Copy)]
+pub struct IntakeSettings {
+    /// Writer threads (1 is right for SQLite, which has one writer anyway).
+    pub writers: usize,
+    /// Most reports in one transaction.
+    pub max_batch: usize,
+    /// Most reports waiting; beyond that intake answers 503.
+    pub queue_capacity: usize,
+}
+
+/// The handle requests use to store new reports.
+#[derive(Clone)]
+pub struct IntakeWriter {
+    sender: Sender<Job>,
+}
+
+impl IntakeWriter {
+    /// Starts the writer threads. They stop when every handle is dropped.
+    pub fn start(db: &Database, settings: IntakeSettings) -> std::io::Result<Self> {
+        let (sender, receiver) = crossbeam_channel::bounded(settings.queue_capacity.max(1));
+        for index in 0..settings.writers.max(1) {
+            let db = db.clone();
+            let receiver = receiver.clone();
+            let max_batch = settings.max_batch.max(1);
+            std::thread::Builder::new()
+                .name(format!("intake-writer-{index}"))
+                .spawn(move || run_writer(&db, &receiver, max_batch))?;
+        }
+        Ok(IntakeWriter { sender })
+    }
+
+    /// Stores `report` (claiming `claim` with it) and waits for the commit.
+    pub async fn submit(&self, report: NewReport, claim: Option<IdempotencyClaim>) -> Result<IntakeOutcome, SubmitError> {
+        let (reply, answer) = oneshot::channel();
+        match self.sender.try_send(Job { report, claim, reply }) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(SubmitError::Overloaded),
+            Err(TrySendError::Disconnected(_)) => return Err(StorageError::WriterGone.into()),
+        }
+        Ok(answer.await.map_err(|_| StorageError::WriterGone)??)
+    }
+}
+
+fn run_writer(db: &Database, receiver: &Receiver<Job>, max_batch: usize) {
+    let mut conn: Option<PooledConnection<ConnectionManager>> = None;
+    while let Ok(first) = receiver.recv() {
+        let mut batch = Vec::with_capacity(max_batch.min(64));
+        batch.push(first);
+        while batch.len() < max_batch {
+            match receiver.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let connection = match conn.take() {
+            Some(c) => Ok(c),
+            None => db.conn(),
+        };
+        match connection {
+            Ok(mut c) => {
+                if store_batch(&mut c, batch) {
+                    conn = Some(c);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "intake writer has no database connection");
+                for job in batch {
+                    let _ = job.reply.send(Err(StorageError::Setup("the database is unreachable".into())));
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+/// Stores a batch and answers its jobs. Returns whether the connection is still healthy.
+fn store_batch(conn: &mut DbConnection, batch: Vec<Job>) -> bool {
+    let together = conn.write_transaction(|c| {
+        batch.iter().map(|job| store_one(c, &job.report, job.claim.as_ref())).collect::<Result<Vec<_>, StorageError>>()
+    });
+    match together {
+        Ok(outcomes) => {
+            tracing::debug!(reports = outcomes.len(), "intake batch committed");
+            for (job, outcome) in batch.into_iter().zip(outcomes) {
+                let _ = job.reply.send(Ok(outcome));
+            }
+            true
+        }
+        Err(error) => {
+            tracing::warn!(%error, reports = batch.len(), "intake batch failed; storing its reports one by one");
+            let mut healthy = true;
+            for job in batch {
+                let result = store_alone(conn, job.report, job.claim.as_ref());
+                if let Err(error) = &result {
+                    tracing::error!(%error, "report intake failed");
+                    healthy = !is_connection_error(error);
+                }
+                let _ = job.reply.send(result);
+            }
+            healthy
+        }
+    }
+}
+
+/// Stores one report in its own transaction, retrying deadlocks and serialisation
+/// failures, and drawing a new reference when the random one is taken.
+fn store_alone(conn: &mut DbConnection, mut report: NewReport, claim: Option<&IdempotencyClaim>) -> Result<IntakeOutcome, StorageError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match conn.write_transaction(|c| store_one(c, &report, claim)) {
+            Err(StorageError::Query(DieselError::DatabaseError(kind, info))) if attempt < 4 => match kind {
+                DatabaseErrorKind::UniqueViolation if info.message().contains("reference") || info.constraint_name().is_some_and(|n| n.contains("reference")) => {
+                    report.reference = crate::domain::reference::new_reference();
+                }
+                DatabaseErrorKind::SerializationFailure => std::thread::sleep(Duration::from_millis(5 * attempt)),
+                _ if info.message().contains("deadlock") => std::thread::sleep(Duration::from_millis(5 * attempt)),
+                _ => return Err(StorageError::Query(DieselError::DatabaseError(kind, info))),
+            },
+            other => return other,
+        }
+    }
+}
+
+fn is_connection_error(error: &StorageError) -> bool {
+    matches!(error, StorageError::Query(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) | StorageError::Query(DieselError::BrokenTransactionManager))
+}
+
+/// The statements for one report, inside the caller's transaction.
+fn store_one(conn: &mut DbConnection, report: &NewReport, claim: Option<&IdempotencyClaim>) -> Result<IntakeOutcome, StorageError> {
+    if let Some(claim) = claim {
+        if let Some(outcome) = earlier_use(conn, claim)? {
+            return Ok(outcome);
+        }
+        let row = IdempotencyRow {
+            key: claim.key.clone(),
+            request_hash: claim.request_hash.clone(),
+            report_id: DbUuid(report.id),
+            created_at: DbTime::new(report.created_at),
+        };
+        let claimed = if let DbConnection::Postgresql(pg) = conn {
+            diesel::insert_into(idempotency_keys::table).values(&row).on_conflict_do_nothing().execute(pg)?
+        } else {
+            diesel::insert_into(idempotency_keys::table).values(&row).execute(conn)?
+        };
+        if claimed == 0 {
+            // A concurrent request claimed the key and has committed since.
+            return earlier_use(conn, claim)?.ok_or_else(|| StorageError::Corrupt("idempotency key vanished".into()));
+        }
+    }
+    diesel::insert_into(reports::table).values(ReportRow::new(report)).execute(conn)?;
+    let details = serde_json::json!({
+        "status": "new",
+        "source": report.source.as_str(),
+        "category_id": report.category_id,
+        "department_id": report.department_id,
+    });
+    diesel::insert_into(report_history::table)
+        .values(NewHistoryRow {
+            report_id: DbUuid(report.id),
+            at: DbTime::new(report.created_at),
+            actor: "reporter".into(),
+            action: "created".into(),
+            details: details.to_string(),
+        })
+        .execute(conn)?;
+    if let Some(contact) = &report.reporter {
+        diesel::insert_into(reporter_contacts::table)
+            .values(ContactRow {
+                report_id: DbUuid(report.id),
+                email: contact.email.clone(),
+                phone: contact.phone.clone(),
+                name: contact.name.clone(),
+                consent_to_contact: contact.consent_to_contact,
+                created_at: DbTime::new(Utc::now()),
+            })
+            .execute(conn)?;
+    }
+    Ok(IntakeOutcome::Created(Box::new(Report::from(report.clone()))))
+}
+
+fn earlier_use(conn: &mut DbConnection, claim: &IdempotencyClaim) -> Result<Option<IntakeOutcome>, StorageError> {
+    let earlier = idempotency_keys::table
+        .find(&claim.key)
+        .select(IdempotencyRow::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(earlier.map(|row| {
+        if row.request_hash == claim.request_hash {
+            IntakeOutcome::Replayed(row.report_id.0)
+        } else {
+            IntakeOutcome::KeyReused
+        }
+    }))
+}

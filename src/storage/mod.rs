@@ -1,0 +1,99 @@
+//! diesel storage: the connection pool, schema, rows and queries. The only module that
+//! knows SQL; dialect differences stay in here.
+
+pub mod catalog;
+pub mod connection;
+pub mod intake;
+pub mod migrate;
+pub mod reports;
+pub mod rows;
+pub mod schema;
+pub mod seed;
+
+use std::time::Duration;
+
+use diesel::r2d2::{Pool, PooledConnection};
+
+pub use connection::{BackendKind, ConnectionManager, DbConnection, SqliteSynchronous};
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// No connection could be had from the pool in time.
+    #[error("no database connection available: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    /// A query failed.
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    /// A stored value could not be read back.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// A background writer has stopped.
+    #[error("the database writer is not running")]
+    WriterGone,
+    /// The database could not be prepared (connect, migrate, seed).
+    #[error("database setup failed: {0}")]
+    Setup(String),
+}
+
+/// A pool of connections to the configured database.
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool<ConnectionManager>,
+    backend: BackendKind,
+}
+
+/// Settings for opening a [`Database`].
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// `postgres://…`, `sqlite://PATH` or a bare file path.
+    pub url: String,
+    /// Most connections kept open.
+    pub pool_size: u32,
+    /// How long a request waits for a free connection.
+    pub pool_timeout: Duration,
+    /// SQLite durability.
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+impl Database {
+    /// Opens the pool; for SQLite creates the file's folder first. Fails fast when the
+    /// database cannot be reached.
+    pub fn open(settings: &DatabaseSettings) -> Result<Self, StorageError> {
+        let manager = ConnectionManager::new(&settings.url, settings.sqlite_synchronous);
+        let backend = manager.backend();
+        if backend == BackendKind::Sqlite {
+            let path = std::path::Path::new(connection::sqlite_path(&settings.url));
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| StorageError::Setup(format!("cannot create {}: {e}", parent.display())))?;
+            }
+            // Switch the file to WAL once, before several connections race to do it.
+            manager.open().map_err(|e| StorageError::Setup(e.to_string()))?;
+        }
+        let pool = Pool::builder()
+            .max_size(settings.pool_size.max(2))
+            .min_idle(Some(1))
+            .connection_timeout(settings.pool_timeout)
+            .build(manager)
+            .map_err(|e| StorageError::Setup(e.to_string()))?;
+        Ok(Database { pool, backend })
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> BackendKind {
+        self.backend
+    }
+
+    /// Takes a connection from the pool (blocking: call it off the async executor).
+    pub fn conn(&self) -> Result<PooledConnection<ConnectionManager>, StorageError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Checks that the database answers.
+    pub fn ping(&self) -> Result<(), StorageError> {
+        use diesel::connection::SimpleConnection;
+        self.conn()?.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+}

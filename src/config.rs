@@ -23,7 +23,8 @@ pub struct Settings {
     pub seed_demo: bool,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
-    /// Intake writer threads; 0 picks 1 for SQLite and 4 for PostgreSQL.
+    /// Intake writer threads, each with its own connection besides the pool; 0 picks 1 for
+    /// SQLite and 2 for PostgreSQL.
     pub intake_writers: usize,
     /// Most reports committed in one intake transaction.
     pub intake_batch_max: usize,
@@ -78,12 +79,17 @@ pub struct ConfigError(String);
 
 impl Settings {
     /// Loads the settings: defaults < `file` (if given) < environment.
-    pub fn load(file: Option<&std::path::Path>, env: impl Iterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+    pub fn load(
+        file: Option<&std::path::Path>,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
         let defaults = toml::Table::try_from(Settings::default()).map_err(|e| ConfigError(e.to_string()))?;
         let mut merged = defaults.clone();
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
-            let table: toml::Table = text.parse().map_err(|e| ConfigError(format!("{} is not valid TOML: {e}", path.display())))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+            let table: toml::Table =
+                text.parse().map_err(|e| ConfigError(format!("{} is not valid TOML: {e}", path.display())))?;
             for (key, value) in table {
                 if !defaults.contains_key(&key) {
                     return Err(ConfigError(format!("{} has an unknown setting '{key}'", path.display())));
@@ -150,8 +156,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let file = dir.path().join("meldpunt.toml");
         std::fs::write(&file, "listen = \"0.0.0.0:9000\"\nintake_batch_max = 10\n").unwrap_or_else(|e| panic!("{e}"));
-        let settings = Settings::load(Some(&file), env(&[("MELDPUNT_INTAKE_BATCH_MAX", "20"), ("DATABASE_URL", "postgres://x/y"), ("HOME", "/")]))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let settings = Settings::load(
+            Some(&file),
+            env(&[("MELDPUNT_INTAKE_BATCH_MAX", "20"), ("DATABASE_URL", "postgres://x/y"), ("HOME", "/")]),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(settings.listen, "0.0.0.0:9000");
         assert_eq!(settings.intake_batch_max, 20);
         assert_eq!(settings.database_url, "postgres://x/y");
@@ -160,9 +169,15 @@ mod tests {
 
     #[test]
     fn bad_settings_are_refused_with_the_setting_named() {
-        let error = Settings::load(None, env(&[("MELDPUNT_SEED_DEMO", "maybe")])).err().map(|e| e.to_string()).unwrap_or_default();
+        let error = Settings::load(None, env(&[("MELDPUNT_SEED_DEMO", "maybe")]))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(error.contains("MELDPUNT_SEED_DEMO"), "{error}");
-        let error = Settings::load(None, env(&[("MELDPUNT_SQLITE_SYNCHRONOUS", "sometimes")])).err().map(|e| e.to_string()).unwrap_or_default();
+        let error = Settings::load(None, env(&[("MELDPUNT_SQLITE_SYNCHRONOUS", "sometimes")]))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(error.contains("sometimes"), "{error}");
     }
 }

@@ -78,7 +78,9 @@ impl ApiError {
             Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
             Self::Validation(_) => ("validation-failed", "The request has invalid fields"),
             Self::InvalidHeader(_) => ("invalid-header", "A request header is invalid"),
-            Self::IdempotencyKeyReused => ("idempotency-key-reused", "The idempotency key was used for another request"),
+            Self::IdempotencyKeyReused => {
+                ("idempotency-key-reused", "The idempotency key was used for another request")
+            }
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             Self::Overloaded => ("overloaded", "The server is busy"),
@@ -97,9 +99,14 @@ impl ApiError {
                 Send a retry with exactly the same body, or use a new key for a new report."
                 .into(),
             Self::MethodNotAllowed => "This address does not accept this HTTP method; see /api/v1/openapi.json.".into(),
-            Self::Overloaded => "Too many reports are waiting to be stored. Retry after a few seconds with the same Idempotency-Key.".into(),
+            Self::Overloaded => {
+                "Too many reports are waiting to be stored. Retry after a few seconds with the same Idempotency-Key."
+                    .into()
+            }
             Self::Unavailable(_) => "The database is not reachable right now. Retry in a few seconds.".into(),
-            Self::Internal(_) => "Something went wrong on our side. Retry later; if it persists, contact the municipality.".into(),
+            Self::Internal(_) => {
+                "Something went wrong on our side. Retry later; if it persists, contact the municipality.".into()
+            }
             other => other.to_string(),
         }
     }

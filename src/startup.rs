@@ -26,7 +26,8 @@ impl Application {
     /// Opens the database (migrating and seeding it), binds the listener and builds the
     /// server. Blocking set-up runs off the async executor.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(&settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let listener =
+            TcpListener::bind(&settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
         let prepared = {
             let settings = settings.clone();
@@ -35,7 +36,7 @@ impl Application {
         let backend = prepared.db.backend();
         let writers = match (settings.intake_writers, backend) {
             (0, BackendKind::Sqlite) => 1,
-            (0, BackendKind::Postgres) => 4,
+            (0, BackendKind::Postgres) => 2,
             (n, _) => n,
         };
         let intake = IntakeWriter::start(
@@ -51,7 +52,11 @@ impl Application {
             openapi_json: document.to_json()?,
             route_templates: document.paths.paths.keys().cloned().collect(),
         });
-        spawn_catalog_refresh(&prepared.catalog, Arc::downgrade(&state.clone().into_inner()), settings.catalog_refresh_secs);
+        spawn_catalog_refresh(
+            &prepared.catalog,
+            Arc::downgrade(&state.clone().into_inner()),
+            settings.catalog_refresh_secs,
+        );
         let mut server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()

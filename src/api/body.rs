@@ -92,7 +92,8 @@ pub fn parse<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiErro
             if !pointer.ends_with(&format!("/{field}")) {
                 pointer = format!("{pointer}/{field}");
             }
-            let expected = message.split_once(", expected ").map(|(_, rest)| rest.replace('`', "'")).unwrap_or_default();
+            let expected =
+                message.split_once(", expected ").map(|(_, rest)| rest.replace('`', "'")).unwrap_or_default();
             format!("'{field}' is not a known field; remove it (expected {expected})")
         } else {
             format!("wrong type: {}", message.replace('`', "'"))
@@ -103,4 +104,50 @@ pub fn parse<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiErro
 
 fn quoted_name<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
     message.strip_prefix(prefix).and_then(|rest| rest.split('`').next())
+}
+
+/// Deserializes a struct only from a JSON object. serde's derive also accepts an array of
+/// the field values in order, which for a location would silently take GeoJSON's
+/// `[lon, lat]` as `[lat, lon]`.
+pub fn object_only<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for ObjectVisitor<T> {
+        type Value = T;
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            formatter.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    deserializer.deserialize_map(ObjectVisitor(std::marker::PhantomData))
+}
+
+/// [`object_only`] for an optional field: `null` or absent is `None`.
+pub fn optional_object_only<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    struct OptionVisitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for OptionVisitor<T> {
+        type Value = Option<T>;
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            formatter.write_str("a JSON object or null")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: serde::Deserializer<'de>>(self, deserializer: D2) -> Result<Option<T>, D2::Error> {
+            object_only(deserializer).map(Some)
+        }
+    }
+    deserializer.deserialize_option(OptionVisitor(std::marker::PhantomData))
 }

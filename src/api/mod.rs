@@ -47,7 +47,8 @@ pub fn configure(config: &mut ServiceConfig) {
 
 /// The OpenAPI document of this version of the code.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, mut document) = actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure).split_for_parts();
+    let (_, mut document) =
+        actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     document
 }

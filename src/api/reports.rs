@@ -6,11 +6,11 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::body::{parse, read_json};
+use super::body::{object_only, optional_object_only, parse, read_json};
 use super::views::ReportView;
 use crate::domain::privacy::Audience;
 use crate::domain::reference::normalise_reference;
-use crate::domain::report::{IntakeInput, NewReport, Report, ReportSource, validate_intake};
+use crate::domain::report::{ContactInput, IntakeInput, NewReport, Report, ReportSource, validate_intake};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 use crate::storage::intake::{IdempotencyClaim, IntakeOutcome};
@@ -29,13 +29,14 @@ pub struct CreateReport {
     #[schema(example = "De lantaarnpaal voor nummer 12 is al drie dagen uit.")]
     pub description: String,
     /// Where, in WGS84.
+    #[serde(deserialize_with = "object_only")]
     pub location: LocationInput,
     /// Optional address or place description, at most 300 characters.
     #[serde(default)]
     #[schema(example = "Akerstraat 12, Heerlen")]
     pub address: Option<String>,
     /// Optional contact details for updates; never shown publicly.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_object_only")]
     pub reporter: Option<ReporterInput>,
     /// Answers to the category's questions, by question key.
     #[serde(default)]
@@ -91,7 +92,11 @@ pub struct ReporterInput {
     )
 )]
 #[post("/api/v1/reports")]
-pub async fn create_report(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn create_report(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let claim_key = idempotency_key(&request)?;
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let fingerprint = body.fingerprint;
@@ -106,7 +111,9 @@ pub async fn create_report(request: HttpRequest, payload: web::Payload, state: w
             created(view(&state, *report, Audience::Submitter).await?, false)
         }
         IntakeOutcome::Replayed(id) => {
-            let report = load(&state, id).await?.ok_or_else(|| ApiError::Internal(format!("replayed report {id} is missing")))?;
+            let report = load(&state, id)
+                .await?
+                .ok_or_else(|| ApiError::Internal(format!("replayed report {id} is missing")))?;
             created(view(&state, report, Audience::Submitter).await?, true)
         }
         IntakeOutcome::KeyReused => Err(ApiError::IdempotencyKeyReused),
@@ -146,7 +153,12 @@ impl CreateReport {
             lat: self.location.lat,
             lon: self.location.lon,
             address: self.address,
-            reporter: self.reporter.map(|r| (r.email, r.phone, r.name, r.consent_to_contact)),
+            reporter: self.reporter.map(|r| ContactInput {
+                email: r.email,
+                phone: r.phone,
+                name: r.name,
+                consent_to_contact: r.consent_to_contact,
+            }),
             answers: self.answers.unwrap_or_default(),
         }
     }
@@ -180,7 +192,8 @@ async fn view(state: &web::Data<AppState>, report: Report, audience: Audience) -
         let handle = state.catalog.clone();
         catalog = web::block(move || handle.reload()).await??;
     }
-    ReportView::build(report, &catalog, audience).ok_or_else(|| ApiError::Internal("report category missing from catalog".into()))
+    ReportView::build(report, &catalog, audience)
+        .ok_or_else(|| ApiError::Internal("report category missing from catalog".into()))
 }
 
 fn created(view: ReportView, replayed: bool) -> Result<HttpResponse, ApiError> {

@@ -48,7 +48,11 @@ pub struct DepartmentRef {
 
 impl From<&Department> for DepartmentRef {
     fn from(department: &Department) -> Self {
-        DepartmentRef { slug: department.slug.clone(), name_nl: department.name_nl.clone(), name_en: department.name_en.clone() }
+        DepartmentRef {
+            slug: department.slug.clone(),
+            name_nl: department.name_nl.clone(),
+            name_en: department.name_en.clone(),
+        }
     }
 }
 

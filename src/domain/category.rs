@@ -233,10 +233,8 @@ impl Catalog {
     /// Builds the catalog from all departments and categories (active or not).
     pub fn new(departments: Vec<Department>, mut categories: Vec<Category>) -> Self {
         categories.sort_by(|a, b| a.position.cmp(&b.position).then_with(|| a.slug.cmp(&b.slug)));
-        let mut catalog = Catalog {
-            departments: departments.into_iter().map(|d| (d.id, d)).collect(),
-            ..Catalog::default()
-        };
+        let mut catalog =
+            Catalog { departments: departments.into_iter().map(|d| (d.id, d)).collect(), ..Catalog::default() };
         for (index, category) in categories.iter().enumerate() {
             catalog.by_id.insert(category.id, index);
             let slugs = if category.parent_id.is_some() { &mut catalog.sub_by_slug } else { &mut catalog.main_by_slug };
@@ -280,10 +278,13 @@ impl Catalog {
     pub fn category_for_intake(&self, slug: &str) -> Result<&Category, String> {
         match self.subcategory(slug) {
             Some(category) if category.active && self.parent_active(category) => Ok(category),
-            Some(_) => Err(format!("category '{slug}' no longer takes reports; GET /api/v1/categories lists those that do")),
+            Some(_) => {
+                Err(format!("category '{slug}' no longer takes reports; GET /api/v1/categories lists those that do"))
+            }
             None => match self.main_category(slug) {
                 Some(main) => {
-                    let subs: Vec<&str> = self.subcategories_of(main.id).filter(|c| c.active).map(|c| c.slug.as_str()).collect();
+                    let subs: Vec<&str> =
+                        self.subcategories_of(main.id).filter(|c| c.active).map(|c| c.slug.as_str()).collect();
                     Err(format!("'{slug}' is a main category; choose one of its subcategories: {}", subs.join(", ")))
                 }
                 None => Err(format!("unknown category '{slug}'; GET /api/v1/categories lists the valid slugs")),
@@ -344,7 +345,13 @@ mod tests {
     fn question_configuration_is_checked() {
         assert!(validate_questions(&[question("a", AnswerType::Singlevaluelist, false, &[])]).is_err());
         assert!(validate_questions(&[question("a", AnswerType::Text, false, &["x"])]).is_err());
-        assert!(validate_questions(&[question("a", AnswerType::Text, false, &[]), question("a", AnswerType::Number, false, &[])]).is_err());
+        assert!(
+            validate_questions(&[
+                question("a", AnswerType::Text, false, &[]),
+                question("a", AnswerType::Number, false, &[])
+            ])
+            .is_err()
+        );
         assert!(validate_questions(&[question("a", AnswerType::Text, false, &[])]).is_ok());
     }
 }

@@ -34,9 +34,7 @@ pub fn disclose(category: &Category, location: Location, audience: Audience) -> 
     match audience {
         Audience::Submitter => Disclosure { show_text: true, location: Some(location) },
         Audience::Public if !category.is_public => Disclosure { show_text: false, location: None },
-        Audience::Public if category.is_sensitive => {
-            Disclosure { show_text: false, location: Some(coarsen(location)) }
-        }
+        Audience::Public if category.is_sensitive => Disclosure { show_text: false, location: Some(coarsen(location)) },
         Audience::Public => Disclosure { show_text: true, location: Some(location) },
     }
 }

@@ -26,11 +26,7 @@ pub fn new_reference() -> String {
 /// Normalises what a resident typed (any case, with or without the dash, with spaces) to
 /// the stored form, or `None` when it cannot be a reference.
 pub fn normalise_reference(text: &str) -> Option<String> {
-    let symbols: String = text
-        .chars()
-        .filter(|c| !matches!(c, '-' | ' '))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let symbols: String = text.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
     if symbols.len() != 8 || !symbols.bytes().all(|b| ALPHABET.contains(&b)) {
         return None;
     }

@@ -109,10 +109,16 @@ impl Location {
         let lat_ok = lat.is_finite() && (-90.0..=90.0).contains(&lat);
         let lon_ok = lon.is_finite() && (-180.0..=180.0).contains(&lon);
         if !lat_ok {
-            errors.add(format!("{pointer}/lat"), format!("latitude {lat} is outside -90..90; send WGS84 degrees, e.g. 50.8882"));
+            errors.add(
+                format!("{pointer}/lat"),
+                format!("latitude {lat} is outside -90..90; send WGS84 degrees, e.g. 50.8882"),
+            );
         }
         if !lon_ok {
-            errors.add(format!("{pointer}/lon"), format!("longitude {lon} is outside -180..180; send WGS84 degrees, e.g. 5.9795"));
+            errors.add(
+                format!("{pointer}/lon"),
+                format!("longitude {lon} is outside -180..180; send WGS84 degrees, e.g. 5.9795"),
+            );
         }
         (lat_ok && lon_ok).then_some(Self { lat, lon })
     }
@@ -145,10 +151,23 @@ pub struct IntakeInput {
     pub lon: f64,
     /// Optional address text.
     pub address: Option<String>,
-    /// Optional contact: email, phone, name, consent.
-    pub reporter: Option<(Option<String>, Option<String>, Option<String>, bool)>,
+    /// Optional contact details as sent.
+    pub reporter: Option<ContactInput>,
     /// Answers to the category's questions.
     pub answers: Map<String, Value>,
+}
+
+/// Contact details as the resident sent them, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct ContactInput {
+    /// Email address.
+    pub email: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Whether staff may contact the resident.
+    pub consent_to_contact: bool,
 }
 
 /// A validated new report.
@@ -172,20 +191,26 @@ pub struct ValidIntake {
 pub fn validate_intake(input: &IntakeInput, catalog: &Catalog) -> Result<ValidIntake, Vec<FieldError>> {
     let mut errors = FieldErrors::default();
     let category = errors.check("/category", catalog.category_for_intake(input.category.trim()).cloned());
-    let description = errors.check("/description", bounded_text(&input.description, "the description", DESCRIPTION_MAX));
+    let description =
+        errors.check("/description", bounded_text(&input.description, "the description", DESCRIPTION_MAX));
     let location = Location::parse(input.lat, input.lon, "/location", &mut errors);
     let address = match &input.address {
-        Some(text) if !text.trim().is_empty() => errors.check("/address", bounded_text(text, "the address", ADDRESS_MAX)).map(Some),
+        Some(text) if !text.trim().is_empty() => {
+            errors.check("/address", bounded_text(text, "the address", ADDRESS_MAX)).map(Some)
+        }
         _ => Some(None),
     };
     let reporter = match &input.reporter {
         None => Some(None),
-        Some((email, phone, name, consent)) => {
+        Some(ContactInput { email, phone, name, consent_to_contact: consent }) => {
             let email = non_empty(email).map(|e| errors.check("/reporter/email", email_address(e)));
             let phone = non_empty(phone).map(|p| errors.check("/reporter/phone", phone_number(p)));
             let name = non_empty(name).map(|n| errors.check("/reporter/name", bounded_text(n, "the name", NAME_MAX)));
             if *consent && email.is_none() && phone.is_none() {
-                errors.add("/reporter/consent_to_contact", "consent to be contacted needs an email address or a phone number");
+                errors.add(
+                    "/reporter/consent_to_contact",
+                    "consent to be contacted needs an email address or a phone number",
+                );
             }
             let contact = ReporterContact {
                 email: email.flatten(),

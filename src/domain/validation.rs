@@ -36,9 +36,8 @@ impl FieldErrors {
     /// `Ok(value)` when nothing was recorded, otherwise every recorded problem.
     pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, Vec<FieldError>> {
         if self.0.is_empty() {
-            value().ok_or_else(|| {
-                vec![FieldError { pointer: String::new(), detail: "the request is incomplete".into() }]
-            })
+            value()
+                .ok_or_else(|| vec![FieldError { pointer: String::new(), detail: "the request is incomplete".into() }])
         } else {
             Err(self.0)
         }

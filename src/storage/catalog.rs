@@ -9,12 +9,8 @@ use crate::domain::category::{Catalog, Category, Department};
 
 /// Reads every department and category (active or not).
 pub fn load(conn: &mut DbConnection) -> Result<Catalog, StorageError> {
-    let departments: Vec<Department> = departments::table
-        .select(DepartmentRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(Department::from)
-        .collect();
+    let departments: Vec<Department> =
+        departments::table.select(DepartmentRow::as_select()).load(conn)?.into_iter().map(Department::from).collect();
     let categories = categories::table
         .select(CategoryRow::as_select())
         .load(conn)?

@@ -160,10 +160,7 @@ impl DbConnection {
     /// Runs `f` in a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
     /// taken up front, so a transaction that reads before it writes waits for the lock
     /// (busy_timeout) instead of failing with SQLITE_BUSY. Savepoints nest inside as usual.
-    pub fn write_transaction<T, E>(
-        &mut self,
-        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
-    ) -> Result<T, E>
+    pub fn write_transaction<T, E>(&mut self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
     where
         E: From<diesel::result::Error>,
     {
@@ -273,9 +270,7 @@ pub fn backend_of(url: &str) -> BackendKind {
 
 /// The file path inside an SQLite URL.
 pub fn sqlite_path(url: &str) -> &str {
-    url.strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url)
+    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
 }
 
 impl diesel::r2d2::ManageConnection for ConnectionManager {

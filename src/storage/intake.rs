@@ -16,7 +16,6 @@ use std::time::Duration;
 use chrono::Utc;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use diesel::prelude::*;
-use diesel::r2d2::PooledConnection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -24,7 +23,7 @@ use uuid::Uuid;
 use super::connection::{DbTime, DbUuid};
 use super::rows::{ContactRow, IdempotencyRow, NewHistoryRow, ReportRow};
 use super::schema::{idempotency_keys, report_history, reporter_contacts, reports};
-use super::{ConnectionManager, Database, DbConnection, StorageError};
+use super::{Database, DbConnection, StorageError};
 use crate::domain::report::{NewReport, Report};
 
 /// A client's idempotency key with the fingerprint of the request that used it.
@@ -97,7 +96,11 @@ impl IntakeWriter {
     }
 
     /// Stores `report` (claiming `claim` with it) and waits for the commit.
-    pub async fn submit(&self, report: NewReport, claim: Option<IdempotencyClaim>) -> Result<IntakeOutcome, SubmitError> {
+    pub async fn submit(
+        &self,
+        report: NewReport,
+        claim: Option<IdempotencyClaim>,
+    ) -> Result<IntakeOutcome, SubmitError> {
         let (reply, answer) = oneshot::channel();
         match self.sender.try_send(Job { report, claim, reply }) {
             Ok(()) => {}
@@ -109,7 +112,7 @@ impl IntakeWriter {
 }
 
 fn run_writer(db: &Database, receiver: &Receiver<Job>, max_batch: usize) {
-    let mut conn: Option<PooledConnection<ConnectionManager>> = None;
+    let mut conn: Option<DbConnection> = None;
     while let Ok(first) = receiver.recv() {
         let mut batch = Vec::with_capacity(max_batch.min(64));
         batch.push(first);
@@ -121,7 +124,7 @@ fn run_writer(db: &Database, receiver: &Receiver<Job>, max_batch: usize) {
         }
         let connection = match conn.take() {
             Some(c) => Ok(c),
-            None => db.conn(),
+            None => db.dedicated_connection(),
         };
         match connection {
             Ok(mut c) => {
@@ -171,13 +174,20 @@ fn store_batch(conn: &mut DbConnection, batch: Vec<Job>) -> bool {
 
 /// Stores one report in its own transaction, retrying deadlocks and serialisation
 /// failures, and drawing a new reference when the random one is taken.
-fn store_alone(conn: &mut DbConnection, mut report: NewReport, claim: Option<&IdempotencyClaim>) -> Result<IntakeOutcome, StorageError> {
+fn store_alone(
+    conn: &mut DbConnection,
+    mut report: NewReport,
+    claim: Option<&IdempotencyClaim>,
+) -> Result<IntakeOutcome, StorageError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
         match conn.write_transaction(|c| store_one(c, &report, claim)) {
             Err(StorageError::Query(DieselError::DatabaseError(kind, info))) if attempt < 4 => match kind {
-                DatabaseErrorKind::UniqueViolation if info.message().contains("reference") || info.constraint_name().is_some_and(|n| n.contains("reference")) => {
+                DatabaseErrorKind::UniqueViolation
+                    if info.message().contains("reference")
+                        || info.constraint_name().is_some_and(|n| n.contains("reference")) =>
+                {
                     report.reference = crate::domain::reference::new_reference();
                 }
                 DatabaseErrorKind::SerializationFailure => std::thread::sleep(Duration::from_millis(5 * attempt)),
@@ -190,11 +200,19 @@ fn store_alone(conn: &mut DbConnection, mut report: NewReport, claim: Option<&Id
 }
 
 fn is_connection_error(error: &StorageError) -> bool {
-    matches!(error, StorageError::Query(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) | StorageError::Query(DieselError::BrokenTransactionManager))
+    matches!(
+        error,
+        StorageError::Query(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _))
+            | StorageError::Query(DieselError::BrokenTransactionManager)
+    )
 }
 
 /// The statements for one report, inside the caller's transaction.
-fn store_one(conn: &mut DbConnection, report: &NewReport, claim: Option<&IdempotencyClaim>) -> Result<IntakeOutcome, StorageError> {
+fn store_one(
+    conn: &mut DbConnection,
+    report: &NewReport,
+    claim: Option<&IdempotencyClaim>,
+) -> Result<IntakeOutcome, StorageError> {
     if let Some(claim) = claim {
         if let Some(outcome) = earlier_use(conn, claim)? {
             return Ok(outcome);
@@ -247,11 +265,8 @@ fn store_one(conn: &mut DbConnection, report: &NewReport, claim: Option<&Idempot
 }
 
 fn earlier_use(conn: &mut DbConnection, claim: &IdempotencyClaim) -> Result<Option<IntakeOutcome>, StorageError> {
-    let earlier = idempotency_keys::table
-        .find(&claim.key)
-        .select(IdempotencyRow::as_select())
-        .first(conn)
-        .optional()?;
+    let earlier =
+        idempotency_keys::table.find(&claim.key).select(IdempotencyRow::as_select()).first(conn).optional()?;
     Ok(earlier.map(|row| {
         if row.request_hash == claim.request_hash {
             IntakeOutcome::Replayed(row.report_id.0)

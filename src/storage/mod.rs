@@ -40,6 +40,7 @@ pub enum StorageError {
 #[derive(Clone)]
 pub struct Database {
     pool: Pool<ConnectionManager>,
+    manager: ConnectionManager,
     backend: BackendKind,
 }
 
@@ -75,9 +76,9 @@ impl Database {
             .max_size(settings.pool_size.max(2))
             .min_idle(Some(1))
             .connection_timeout(settings.pool_timeout)
-            .build(manager)
+            .build(manager.clone())
             .map_err(|e| StorageError::Setup(e.to_string()))?;
-        Ok(Database { pool, backend })
+        Ok(Database { pool, manager, backend })
     }
 
     /// Which backend this is.
@@ -88,6 +89,12 @@ impl Database {
     /// Takes a connection from the pool (blocking: call it off the async executor).
     pub fn conn(&self) -> Result<PooledConnection<ConnectionManager>, StorageError> {
         Ok(self.pool.get()?)
+    }
+
+    /// Opens a connection outside the pool, for a long-lived background writer that must
+    /// not take a pooled connection away from requests.
+    pub fn dedicated_connection(&self) -> Result<DbConnection, StorageError> {
+        self.manager.open().map_err(|e| StorageError::Setup(format!("cannot connect to the database: {e}")))
     }
 
     /// Checks that the database answers.

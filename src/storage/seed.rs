@@ -107,7 +107,14 @@ fn option(key: &str, name_nl: &str, name_en: &str) -> QuestionOption {
     QuestionOption { key: key.into(), name_nl: name_nl.into(), name_en: name_en.into() }
 }
 
-fn question(key: &str, label_nl: &str, label_en: &str, datatype: AnswerType, required: bool, values: Vec<QuestionOption>) -> Question {
+fn question(
+    key: &str,
+    label_nl: &str,
+    label_en: &str,
+    datatype: AnswerType,
+    required: bool,
+    values: Vec<QuestionOption>,
+) -> Question {
     Question { key: key.into(), label_nl: label_nl.into(), label_en: label_en.into(), datatype, required, values }
 }
 
@@ -115,30 +122,48 @@ fn question(key: &str, label_nl: &str, label_en: &str, datatype: AnswerType, req
 fn questions(sub: &str) -> Vec<Question> {
     match sub {
         "straatverlichting-openbare-klok" => vec![
-            question("probleem", "Wat is er aan de hand?", "What is wrong?", AnswerType::Singlevaluelist, true, vec![
-                option("uit", "Lamp is uit", "Light is out"),
-                option("knippert", "Lamp knippert", "Light flickers"),
-                option("overdag-aan", "Lamp brandt overdag", "Light is on during the day"),
-                option("beschadigd", "Paal is beschadigd", "Pole is damaged"),
-            ]),
+            question(
+                "probleem",
+                "Wat is er aan de hand?",
+                "What is wrong?",
+                AnswerType::Singlevaluelist,
+                true,
+                vec![
+                    option("uit", "Lamp is uit", "Light is out"),
+                    option("knippert", "Lamp knippert", "Light flickers"),
+                    option("overdag-aan", "Lamp brandt overdag", "Light is on during the day"),
+                    option("beschadigd", "Paal is beschadigd", "Pole is damaged"),
+                ],
+            ),
             question("aantal_lampen", "Hoeveel lampen?", "How many lights?", AnswerType::Number, false, vec![]),
             question("lichtmastnummer", "Nummer op de paal", "Number on the pole", AnswerType::String, false, vec![]),
         ],
         "grofvuil" => vec![
-            question("soort", "Wat ligt er?", "What is lying there?", AnswerType::Multivaluelist, true, vec![
-                option("meubels", "Meubels", "Furniture"),
-                option("matras", "Matras", "Mattress"),
-                option("apparaten", "Elektrische apparaten", "Electrical appliances"),
-                option("tuinafval", "Tuinafval", "Garden waste"),
-                option("anders", "Iets anders", "Something else"),
-            ]),
+            question(
+                "soort",
+                "Wat ligt er?",
+                "What is lying there?",
+                AnswerType::Multivaluelist,
+                true,
+                vec![
+                    option("meubels", "Meubels", "Furniture"),
+                    option("matras", "Matras", "Mattress"),
+                    option("apparaten", "Elektrische apparaten", "Electrical appliances"),
+                    option("tuinafval", "Tuinafval", "Garden waste"),
+                    option("anders", "Iets anders", "Something else"),
+                ],
+            ),
             question("gezien_op", "Wanneer zag u het?", "When did you see it?", AnswerType::Datetime, false, vec![]),
             question("toelichting", "Toelichting", "Details", AnswerType::Text, false, vec![]),
         ],
-        "boom" => vec![question("gevaar", "Is er direct gevaar?", "Is there immediate danger?", AnswerType::Singlevaluelist, true, vec![
-            option("ja", "Ja", "Yes"),
-            option("nee", "Nee", "No"),
-        ])],
+        "boom" => vec![question(
+            "gevaar",
+            "Is er direct gevaar?",
+            "Is there immediate danger?",
+            AnswerType::Singlevaluelist,
+            true,
+            vec![option("ja", "Ja", "Yes"), option("nee", "Nee", "No")],
+        )],
         _ => Vec::new(),
     }
 }
@@ -172,7 +197,16 @@ pub fn seed_demo_if_empty(conn: &mut DbConnection) -> Result<bool, StorageError>
             let main_id = category_id(None, &main.slug);
             let active = main.subcategories.iter().any(|s| !s.amsterdam_specific);
             diesel::insert_into(categories::table)
-                .values(category_row(main_id, None, &main.slug, &main.name_nl, &main.name_en, main_position, active, now))
+                .values(category_row(
+                    main_id,
+                    None,
+                    &main.slug,
+                    &main.name_nl,
+                    &main.name_en,
+                    main_position,
+                    active,
+                    now,
+                ))
                 .execute(conn)?;
             for (position, sub) in (0i32..).zip(&main.subcategories) {
                 let mut row = category_row(
@@ -190,8 +224,8 @@ pub fn seed_demo_if_empty(conn: &mut DbConnection) -> Result<bool, StorageError>
                 row.is_sensitive = is_sensitive(&main.slug, &sub.slug);
                 row.handling_hours = Some(handling_hours(&sub.source.handling));
                 row.default_department_id = Some(DbUuid(department_id(&sub.suggested_department.slug)));
-                row.questions = serde_json::to_string(&questions(&sub.slug))
-                    .map_err(|e| StorageError::Setup(e.to_string()))?;
+                row.questions =
+                    serde_json::to_string(&questions(&sub.slug)).map_err(|e| StorageError::Setup(e.to_string()))?;
                 diesel::insert_into(categories::table).values(row).execute(conn)?;
             }
         }

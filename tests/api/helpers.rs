@@ -1,0 +1,316 @@
+//! Test harness: the real server on 127.0.0.1:0 with a fresh database per test, on SQLite
+//! (a temp file) and on PostgreSQL (a fresh database on the server found as README says).
+
+use std::process::Command;
+use std::sync::OnceLock;
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use meldpunt::config::Settings;
+use meldpunt::startup::Application;
+use serde_json::Value;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub backend: Backend,
+    pub database_url: String,
+    _guard: DatabaseGuard,
+}
+
+enum DatabaseGuard {
+    /// Another app owns the database.
+    Borrowed,
+    Sqlite {
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+}
+
+impl Drop for DatabaseGuard {
+    fn drop(&mut self) {
+        if let DatabaseGuard::Postgres { admin_url, name } = self
+            && let Ok(mut conn) = PgConnection::establish(admin_url)
+        {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        }
+    }
+}
+
+/// Starts a server on a fresh database of `backend`.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts a server on a fresh database of `backend`, with settings adjusted by `adjust`.
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let (database_url, guard) = fresh_database(backend);
+    let mut settings = test_settings(&database_url);
+    adjust(&mut settings);
+    start(settings, backend, guard).await
+}
+
+/// Settings for a test server on `database_url`.
+pub fn test_settings(database_url: &str) -> Settings {
+    Settings {
+        listen: "127.0.0.1:0".into(),
+        database_url: database_url.to_owned(),
+        database_pool_size: 4,
+        http_workers: 1,
+        catalog_refresh_secs: 0,
+        log: std::env::var("MELDPUNT_TEST_LOG").unwrap_or_else(|_| "error".into()),
+        ..Settings::default()
+    }
+}
+
+async fn start(settings: Settings, backend: Backend, guard: DatabaseGuard) -> TestApp {
+    meldpunt::telemetry::init(&settings.log, settings.log_format);
+    let database_url = settings.database_url.clone();
+    let app = Application::build(settings).await.unwrap_or_else(|e| panic!("the test server did not start: {e:#}"));
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run());
+    TestApp { address, client: reqwest::Client::new(), backend, database_url, _guard: guard }
+}
+
+impl TestApp {
+    /// Starts a second server on this app's database (a restart, or a second process).
+    pub async fn restart_on_same_database(&self) -> TestApp {
+        start(test_settings(&self.database_url), self.backend, DatabaseGuard::Borrowed).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// POSTs `body` as JSON to /api/v1/reports, with an optional Idempotency-Key.
+    pub async fn post_report(&self, body: &Value, key: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.post(self.url("/api/v1/reports")).json(body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request.send().await.unwrap_or_else(|e| panic!("POST /api/v1/reports: {e}"))
+    }
+
+    /// POSTs raw bytes with the given Content-Type (None: no header) to `path`.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let mut request = self.client.post(self.url(path)).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("Content-Type", content_type);
+        }
+        request.send().await.unwrap_or_else(|e| panic!("POST {path}: {e}"))
+    }
+
+    /// How many reports the database holds (read directly: the API has no count yet).
+    pub async fn stored_reports(&self) -> i64 {
+        let url = self.database_url.clone();
+        tokio::task::spawn_blocking(move || {
+            let db = meldpunt::storage::Database::open(&meldpunt::storage::DatabaseSettings {
+                url,
+                pool_size: 2,
+                pool_timeout: std::time::Duration::from_secs(5),
+                sqlite_synchronous: meldpunt::storage::SqliteSynchronous::Full,
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+            let mut conn = db.conn().unwrap_or_else(|e| panic!("{e}"));
+            meldpunt::storage::reports::count(&mut conn).unwrap_or_else(|e| panic!("{e}"))
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// A valid report body in a plain public category.
+pub fn street_light_report() -> Value {
+    serde_json::json!({
+        "category": "straatverlichting-openbare-klok",
+        "description": "De lantaarnpaal voor Akerstraat 12 is al drie dagen uit.",
+        "location": {"lat": 50.8882, "lon": 5.9795},
+        "address": "Akerstraat 12, Heerlen",
+        "answers": {"probleem": "uit", "aantal_lampen": 1}
+    })
+}
+
+/// Reads a response as a problem document, checking its media type and status.
+pub async fn expect_problem(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status().as_u16(), status, "unexpected status");
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let problem: Value = response.json().await.unwrap_or_else(|e| panic!("problem body is not JSON: {e}"));
+    assert_eq!(problem["status"], status);
+    assert!(problem["type"].as_str().is_some_and(|t| t.starts_with("urn:meldpunt:problem:")), "{problem}");
+    assert!(problem["title"].as_str().is_some_and(|t| !t.is_empty()), "{problem}");
+    assert!(problem["detail"].as_str().is_some_and(|t| t.len() > 10), "{problem}");
+    problem
+}
+
+/// The JSON Pointers a validation problem names.
+pub fn pointers(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| errors.iter().filter_map(|e| e["pointer"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+fn fresh_database(backend: Backend) -> (String, DatabaseGuard) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+            let url = format!("sqlite://{}", dir.path().join("meldpunt.sqlite3").display());
+            (url, DatabaseGuard::Sqlite { _dir: dir })
+        }
+        Backend::Postgres => {
+            let admin_url = postgres_admin_url().to_owned();
+            let name = format!("meldpunt_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = PgConnection::establish(&admin_url)
+                .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
+            conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .unwrap_or_else(|e| panic!("cannot create a test database: {e}"));
+            (with_database(&admin_url, &name), DatabaseGuard::Postgres { admin_url, name })
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_and_path = &base[scheme_end..];
+    let host = host_and_path.split('/').next().unwrap_or_default();
+    format!("{}{}/{}{}", &base[..scheme_end], host, name, query)
+}
+
+/// The PostgreSQL server tests use: `MELDPUNT_TEST_POSTGRES_URL`, else a server on
+/// 127.0.0.1:5432 (user postgres), else a private throwaway cluster started from the
+/// installed PostgreSQL binaries. Panics with what to install when none is possible.
+pub fn postgres_admin_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(url) = std::env::var("MELDPUNT_TEST_POSTGRES_URL") {
+            if let Err(e) = PgConnection::establish(&url) {
+                panic!("MELDPUNT_TEST_POSTGRES_URL is set but PostgreSQL does not answer there: {e}");
+            }
+            return url;
+        }
+        let local = "postgres://postgres@127.0.0.1:5432/postgres".to_owned();
+        if PgConnection::establish(&local).is_ok() {
+            return local;
+        }
+        match private_cluster() {
+            Ok(url) => url,
+            Err(why) => panic!(
+                "PostgreSQL tests need a server and none was found: MELDPUNT_TEST_POSTGRES_URL is unset, \
+                 nothing answers on 127.0.0.1:5432, and a private cluster could not be started ({why}). \
+                 Install PostgreSQL (Debian: apt-get install postgresql) or set MELDPUNT_TEST_POSTGRES_URL."
+            ),
+        }
+    })
+}
+
+/// Starts a throwaway PostgreSQL cluster in a temp folder and arranges for it to be stopped
+/// and removed when this test process ends.
+fn private_cluster() -> Result<String, String> {
+    let bindir =
+        postgres_bindir().ok_or("no initdb found (looked in pg_config --bindir and /usr/lib/postgresql/*/bin)")?;
+    let dir = std::env::temp_dir().join(format!("meldpunt-pg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+    let data = dir.join("data");
+    // initdb refuses to run as root: run the cluster as the postgres user then.
+    let as_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false);
+    let run = |program: &str, args: &[&str]| -> Result<(), String> {
+        let path = bindir.join(program);
+        let output = if as_root {
+            Command::new("runuser").arg("-u").arg("postgres").arg("--").arg(&path).args(args).output()
+        } else {
+            Command::new(&path).args(args).output()
+        }
+        .map_err(|e| format!("{program}: {e}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!("{program} failed: {}", String::from_utf8_lossy(&output.stderr)))
+        }
+    };
+    if as_root {
+        Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status().map_err(|e| e.to_string())?;
+    }
+    let data_str = data.display().to_string();
+    let dir_str = dir.display().to_string();
+    run("initdb", &["-D", &data_str, "-U", "postgres", "--auth=trust", "--no-sync"])?;
+    let options = format!("-p {port} -k {dir_str} -c listen_addresses=127.0.0.1 -c fsync=off");
+    run("pg_ctl", &["-D", &data_str, "-o", &options, "-l", &format!("{dir_str}/log"), "-w", "start"])?;
+    // A watchdog stops and removes the cluster once this test process is gone.
+    let stop = if as_root {
+        format!("runuser -u postgres -- {}/pg_ctl", bindir.display())
+    } else {
+        format!("{}/pg_ctl", bindir.display())
+    };
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {stop} -D {data_str} -m immediate stop >/dev/null 2>&1; rm -rf {dir_str}",
+        pid = std::process::id()
+    );
+    Command::new("sh").arg("-c").arg(script).spawn().map_err(|e| e.to_string())?;
+    Ok(format!("postgres://postgres@127.0.0.1:{port}/postgres"))
+}
+
+fn postgres_bindir() -> Option<std::path::PathBuf> {
+    if let Ok(output) = Command::new("pg_config").arg("--bindir").output() {
+        let dir = std::path::PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+        if dir.join("initdb").exists() {
+            return Some(dir);
+        }
+    }
+    let mut versions: Vec<_> =
+        std::fs::read_dir("/usr/lib/postgresql").ok()?.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect();
+    versions.sort();
+    versions.into_iter().rev().find(|dir| dir.join("initdb").exists())
+}
+
+/// Runs a test body once on SQLite and once on PostgreSQL, as two tests named
+/// `<sentence>::on_sqlite` and `<sentence>::on_postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                async fn body($app: $crate::helpers::TestApp) $body
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn on_sqlite() {
+                    body($crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn on_postgres() {
+                    body($crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await).await
+                }
+            }
+        )*
+    };
+}

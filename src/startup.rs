@@ -65,7 +65,7 @@ impl Application {
                 .configure(crate::api::configure)
                 .default_service(web::to(crate::api::fallback))
                 .into_app()
-                .wrap(tracing_actix_web::TracingLogger::default())
+                .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::PrivateRootSpan>::new())
         })
         .listen(listener)?
         .shutdown_timeout(30);

@@ -69,9 +69,11 @@ impl Database {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| StorageError::Setup(format!("cannot create {}: {e}", parent.display())))?;
             }
-            // Switch the file to WAL once, before several connections race to do it.
-            manager.open().map_err(|e| StorageError::Setup(e.to_string()))?;
         }
+        // One connection first: it reports the real reason when the database cannot be
+        // reached (the pool would only time out), and on SQLite it switches the file to
+        // WAL before several connections race to do it.
+        manager.open().map_err(|e| StorageError::Setup(e.to_string()))?;
         let pool = Pool::builder()
             .max_size(settings.pool_size.max(2))
             .min_idle(Some(1))

@@ -27,7 +27,7 @@ pub struct TestApp {
     _guard: DatabaseGuard,
 }
 
-enum DatabaseGuard {
+pub enum DatabaseGuard {
     /// Another app owns the database.
     Borrowed,
     Sqlite {
@@ -173,7 +173,7 @@ pub fn pointers(problem: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn fresh_database(backend: Backend) -> (String, DatabaseGuard) {
+pub fn fresh_database(backend: Backend) -> (String, DatabaseGuard) {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

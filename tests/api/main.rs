@@ -14,3 +14,5 @@ mod idempotency;
 mod intake;
 mod openapi;
 mod privacy;
+mod process;
+mod robustness;

@@ -11,6 +11,16 @@ struct Server {
     address: String,
 }
 
+impl Drop for Server {
+    fn drop(&mut self) {
+        // A failed test must not leave its server running.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -29,15 +39,14 @@ async fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
     for (key, value) in env {
         command.env(key, value);
     }
-    let child = command.spawn().unwrap();
-    let address = format!("http://127.0.0.1:{port}");
+    let server = Server { child: command.spawn().unwrap(), address: format!("http://127.0.0.1:{port}") };
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
-        if let Ok(response) = client.get(format!("{address}/readyz")).send().await
+        if let Ok(response) = client.get(format!("{}/readyz", server.address)).send().await
             && response.status() == 200
         {
-            return Server { child, address };
+            return server;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -32,9 +32,16 @@ pub struct Settings {
     pub intake_queue: usize,
     /// HTTP worker threads; 0 uses one per CPU core.
     pub http_workers: usize,
-    /// Seconds between reloads of departments and categories from the database (picks up
-    /// changes made by other processes).
-    pub catalog_refresh_secs: u64,
+    /// Milliseconds between checks for configuration changed by other processes
+    /// (departments, categories, rules, areas); 0 turns the check off.
+    pub config_poll_ms: u64,
+    /// Municipalities this deployment serves, as comma-separated CBS codes (`GM0917`);
+    /// empty: every municipality in the area registry.
+    pub municipalities: String,
+    /// Bearer token for the admin API; empty disables the admin API.
+    pub admin_token: String,
+    /// Largest accepted area file (admin import), in bytes.
+    pub max_import_bytes: usize,
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `meldpunt=debug`.
     pub log: String,
     /// Log format: `text` or `json`.
@@ -65,7 +72,10 @@ impl Default for Settings {
             intake_batch_max: 512,
             intake_queue: 20_000,
             http_workers: 0,
-            catalog_refresh_secs: 30,
+            config_poll_ms: 1000,
+            municipalities: "GM0917".into(),
+            admin_token: String::new(),
+            max_import_bytes: 64 * 1024 * 1024,
             log: "info".into(),
             log_format: LogFormat::Text,
         }
@@ -126,6 +136,11 @@ impl Settings {
         Ok(settings)
     }
 
+    /// The served municipality codes.
+    pub fn served_municipalities(&self) -> Vec<String> {
+        self.municipalities.split(',').map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()).collect()
+    }
+
     fn check(&self) -> Result<(), ConfigError> {
         if self.listen.parse::<std::net::SocketAddr>().is_err() && !self.listen.contains(':') {
             return Err(ConfigError(format!("listen must be host:port, not '{}'", self.listen)));
@@ -135,6 +150,14 @@ impl Settings {
         }
         if self.max_body_bytes < 1024 {
             return Err(ConfigError("max_body_bytes must be at least 1024".into()));
+        }
+        for code in self.served_municipalities() {
+            if crate::domain::area::AreaLevel::of_code(&code) != Some(crate::domain::area::AreaLevel::Gemeente) {
+                return Err(ConfigError(format!("municipalities: '{code}' is not a CBS gemeente code such as GM0917")));
+            }
+        }
+        if !self.admin_token.is_empty() && self.admin_token.len() < 16 {
+            return Err(ConfigError("admin_token must be at least 16 characters".into()));
         }
         if self.database_pool_size < 2 {
             return Err(ConfigError("database_pool_size must be at least 2".into()));

@@ -47,6 +47,18 @@ pub enum ApiError {
     /// Fields have invalid values.
     #[error("{} field(s) are invalid", .0.len())]
     Validation(Vec<FieldError>),
+    /// The location is outside every municipality this deployment serves.
+    #[error("{0}")]
+    OutsideServiceArea(String),
+    /// The request is not authorised (missing or wrong credentials).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The caller may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The change conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
     /// A header has an invalid value.
     #[error("{0}")]
     InvalidHeader(String),
@@ -78,6 +90,12 @@ impl ApiError {
             Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
             Self::Validation(_) => ("validation-failed", "The request has invalid fields"),
             Self::InvalidHeader(_) => ("invalid-header", "A request header is invalid"),
+            Self::OutsideServiceArea(_) => {
+                ("outside-service-area", "The location is outside the area this service covers")
+            }
+            Self::Unauthorized(_) => ("unauthorized", "Authentication required"),
+            Self::Forbidden(_) => ("forbidden", "Not allowed"),
+            Self::Conflict(_) => ("conflict", "The change conflicts with the current state"),
             Self::IdempotencyKeyReused => {
                 ("idempotency-key-reused", "The idempotency key was used for another request")
             }
@@ -121,6 +139,9 @@ impl ApiError {
             detail: self.detail(),
             errors: match self {
                 Self::Validation(errors) => errors.clone(),
+                Self::OutsideServiceArea(detail) => {
+                    vec![FieldError { pointer: "/location".into(), detail: detail.clone() }]
+                }
                 _ => Vec::new(),
             },
         }
@@ -133,7 +154,12 @@ impl ResponseError for ApiError {
             Self::MalformedBody(_) | Self::InvalidHeader(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Validation(_) | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::IdempotencyKeyReused | Self::OutsideServiceArea(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Overloaded | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -149,6 +175,9 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         if matches!(self, Self::Overloaded | Self::Unavailable(_)) {
             response.insert_header((header::RETRY_AFTER, "2"));
+        }
+        if matches!(self, Self::Unauthorized(_)) {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"meldpunt\""));
         }
         response.json(self.problem())
     }

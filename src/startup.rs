@@ -11,7 +11,7 @@ use anyhow::Context;
 use utoipa_actix_web::AppExt;
 
 use crate::config::Settings;
-use crate::state::{AppState, CatalogHandle};
+use crate::state::{AppState, ConfigHandle};
 use crate::storage::intake::{IntakeSettings, IntakeWriter};
 use crate::storage::{BackendKind, Database, DatabaseSettings};
 
@@ -47,16 +47,15 @@ impl Application {
         let state = web::Data::new(AppState {
             db: prepared.db,
             intake,
-            catalog: prepared.catalog.clone(),
+            config: prepared.config.clone(),
+            served: settings.served_municipalities(),
+            admin_token: Some(settings.admin_token.clone()).filter(|t| !t.is_empty()),
             max_body_bytes: settings.max_body_bytes,
+            max_import_bytes: settings.max_import_bytes,
             openapi_json: document.to_json()?,
             route_templates: document.paths.paths.keys().cloned().collect(),
         });
-        spawn_catalog_refresh(
-            &prepared.catalog,
-            Arc::downgrade(&state.clone().into_inner()),
-            settings.catalog_refresh_secs,
-        );
+        spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
         let mut server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
@@ -95,7 +94,7 @@ impl Application {
 
 struct Prepared {
     db: Database,
-    catalog: CatalogHandle,
+    config: ConfigHandle,
 }
 
 /// Opens the database, migrates it, seeds the demo configuration if asked and empty, and
@@ -109,35 +108,42 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     })
     .context("cannot open the database (check DATABASE_URL)")?;
     let seed = settings.seed_demo;
-    let seeded = crate::storage::migrate::run(&mut *db.conn()?, |conn| {
-        if seed { crate::storage::seed::seed_demo_if_empty(conn) } else { Ok(false) }
+    let (seeded, seeded_areas) = crate::storage::migrate::run(&mut *db.conn()?, |conn| {
+        if seed {
+            Ok((crate::storage::seed::seed_demo_if_empty(conn)?, crate::storage::seed::seed_areas_if_empty(conn)?))
+        } else {
+            Ok((false, false))
+        }
     })?;
     if seeded {
         tracing::info!("seeded the Heerlen demo configuration (departments and categories)");
     }
-    let catalog = CatalogHandle::load(db.clone())?;
-    Ok(Prepared { db, catalog })
+    if seeded_areas {
+        tracing::info!("seeded the CBS areas: Heerlen's buurten and wijken and all gemeenten (2025)");
+    }
+    let config = ConfigHandle::load(db.clone())?;
+    Ok(Prepared { db, config })
 }
 
-/// Reloads the catalog now and then, so changes made by other processes show up. Stops
-/// when the application state is gone.
-fn spawn_catalog_refresh(catalog: &CatalogHandle, alive: std::sync::Weak<AppState>, every_secs: u64) {
-    if every_secs == 0 {
+/// Checks now and then whether another process changed the configuration, and reloads
+/// what changed. Stops when the application state is gone.
+fn spawn_config_refresh(config: &ConfigHandle, alive: std::sync::Weak<AppState>, every_ms: u64) {
+    if every_ms == 0 {
         return;
     }
-    let catalog = catalog.clone();
-    let spawned = std::thread::Builder::new().name("catalog-refresh".into()).spawn(move || {
+    let config = config.clone();
+    let spawned = std::thread::Builder::new().name("config-refresh".into()).spawn(move || {
         loop {
-            std::thread::sleep(Duration::from_secs(every_secs));
+            std::thread::sleep(Duration::from_millis(every_ms));
             if alive.strong_count() == 0 {
                 return;
             }
-            if let Err(error) = catalog.reload() {
-                tracing::warn!(%error, "catalog reload failed; keeping the previous one");
+            if let Err(error) = config.refresh() {
+                tracing::warn!(%error, "configuration refresh failed; keeping the previous one");
             }
         }
     });
     if let Err(error) = spawned {
-        tracing::warn!(%error, "cannot start the catalog refresher");
+        tracing::warn!(%error, "cannot start the configuration refresher");
     }
 }

@@ -1,9 +1,13 @@
 //! What every request handler shares: the database, the intake writers, the in-memory
-//! catalog of departments and categories, and the request limits.
+//! configuration (departments, categories, routing rules, the area index), and settings.
 
 use std::sync::{Arc, RwLock};
 
 use crate::domain::category::Catalog;
+use crate::domain::placement::Placer;
+use crate::domain::routing::Rule;
+use crate::domain::spatial::AreaIndex;
+use crate::storage::generation::Generation;
 use crate::storage::intake::IntakeWriter;
 use crate::storage::{Database, StorageError};
 
@@ -13,45 +17,101 @@ pub struct AppState {
     pub db: Database,
     /// Group-commit intake.
     pub intake: IntakeWriter,
-    /// Departments and categories.
-    pub catalog: CatalogHandle,
+    /// Departments, categories, rules and areas.
+    pub config: ConfigHandle,
+    /// Municipalities served (CBS codes); empty: every known one.
+    pub served: Vec<String>,
+    /// Token for the admin API; `None` disables it.
+    pub admin_token: Option<String>,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Largest accepted area file, in bytes.
+    pub max_import_bytes: usize,
     /// The OpenAPI document, rendered once.
     pub openapi_json: String,
     /// Path templates of every route, to tell a 405 from a 404.
     pub route_templates: Vec<String>,
 }
 
-/// The current catalog; readers take a cheap snapshot, a reload swaps it whole.
+impl AppState {
+    /// A placer over the given configuration snapshot.
+    pub fn placer<'a>(&'a self, snapshot: &'a Snapshot) -> Placer<'a> {
+        Placer { catalog: &snapshot.catalog, rules: &snapshot.rules, areas: &snapshot.areas, served: &self.served }
+    }
+}
+
+/// The configuration as one consistent, immutable snapshot.
+pub struct Snapshot {
+    /// Departments and categories.
+    pub catalog: Arc<Catalog>,
+    /// Routing rules in order.
+    pub rules: Arc<Vec<Rule>>,
+    /// The area index (current boundary years).
+    pub areas: Arc<AreaIndex>,
+    /// The generation it was read at.
+    pub generation: Generation,
+}
+
+/// The current configuration; readers take a cheap snapshot, a reload swaps it whole.
 #[derive(Clone)]
-pub struct CatalogHandle {
-    current: Arc<RwLock<Arc<Catalog>>>,
+pub struct ConfigHandle {
+    current: Arc<RwLock<Arc<Snapshot>>>,
     db: Database,
 }
 
-impl CatalogHandle {
-    /// Loads the catalog from the database (blocking).
+impl ConfigHandle {
+    /// Loads everything from the database (blocking).
     pub fn load(db: Database) -> Result<Self, StorageError> {
-        let catalog = crate::storage::catalog::load(&mut *db.conn()?)?;
-        Ok(CatalogHandle { current: Arc::new(RwLock::new(Arc::new(catalog))), db })
+        let snapshot = read(&db, None)?;
+        Ok(ConfigHandle { current: Arc::new(RwLock::new(Arc::new(snapshot))), db })
     }
 
-    /// The catalog as it is now.
-    pub fn snapshot(&self) -> Arc<Catalog> {
+    /// The configuration as it is now.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
         match self.current.read() {
             Ok(guard) => Arc::clone(&guard),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }
     }
 
-    /// Reads the catalog again from the database (blocking) and swaps it in.
-    pub fn reload(&self) -> Result<Arc<Catalog>, StorageError> {
-        let catalog = Arc::new(crate::storage::catalog::load(&mut *self.db.conn()?)?);
-        match self.current.write() {
-            Ok(mut guard) => *guard = Arc::clone(&catalog),
-            Err(poisoned) => *poisoned.into_inner() = Arc::clone(&catalog),
+    /// Reloads what changed since the snapshot was read (blocking). Cheap when nothing did:
+    /// one query of the generation counters.
+    pub fn refresh(&self) -> Result<Arc<Snapshot>, StorageError> {
+        let previous = self.snapshot();
+        let generation = crate::storage::generation::current(&mut *self.db.conn()?)?;
+        if generation == previous.generation {
+            return Ok(previous);
         }
-        Ok(catalog)
+        let fresh = Arc::new(read(&self.db, Some(&previous))?);
+        match self.current.write() {
+            Ok(mut guard) => *guard = Arc::clone(&fresh),
+            Err(poisoned) => *poisoned.into_inner() = Arc::clone(&fresh),
+        }
+        Ok(fresh)
     }
+}
+
+/// Reads a snapshot, reusing the parts of `previous` whose generation is unchanged.
+fn read(db: &Database, previous: Option<&Snapshot>) -> Result<Snapshot, StorageError> {
+    let mut conn = db.conn()?;
+    // The generation is read first: a change made while loading is caught next time.
+    let generation = crate::storage::generation::current(&mut conn)?;
+    let (catalog, rules) = match previous {
+        Some(p) if p.generation.settings == generation.settings => (Arc::clone(&p.catalog), Arc::clone(&p.rules)),
+        _ => {
+            let catalog = crate::storage::catalog::load(&mut conn)?;
+            let rules = crate::storage::rules::load(&mut conn)?.into_iter().map(|stored| stored.rule).collect();
+            (Arc::new(catalog), Arc::new(rules))
+        }
+    };
+    let areas = match previous {
+        Some(p) if p.generation.areas == generation.areas => Arc::clone(&p.areas),
+        _ => {
+            let started = std::time::Instant::now();
+            let index = AreaIndex::new(crate::storage::areas::load_all(&mut conn)?);
+            tracing::info!(areas = index.len(), millis = started.elapsed().as_millis() as u64, "area index built");
+            Arc::new(index)
+        }
+    };
+    Ok(Snapshot { catalog, rules, areas, generation })
 }

@@ -54,7 +54,8 @@ pub struct Subcategory {
 )]
 #[get("/api/v1/categories")]
 pub async fn list_categories(state: web::Data<AppState>) -> HttpResponse {
-    let catalog = state.catalog.snapshot();
+    let snapshot = state.config.snapshot();
+    let catalog = &snapshot.catalog;
     let categories = catalog
         .main_categories()
         .filter(|main| main.active)

@@ -87,7 +87,7 @@ pub struct ReporterInput {
         (status = 400, description = "The body is not JSON, or a header is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (listed in `errors`), or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (listed in `errors`), a location outside the municipalities served, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Overloaded or the database is unreachable; retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -101,9 +101,13 @@ pub async fn create_report(
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let fingerprint = body.fingerprint;
     let input: CreateReport = parse(body.value)?;
-    let catalog = state.catalog.snapshot();
-    let intake = validate_intake(&input.into_domain(), &catalog).map_err(ApiError::Validation)?;
-    let report = NewReport::from_intake(intake, ReportSource::Api, Utc::now());
+    let snapshot = state.config.snapshot();
+    let intake = validate_intake(&input.into_domain(), &snapshot.catalog).map_err(ApiError::Validation)?;
+    let placer = state.placer(&snapshot);
+    let area = placer.stamp(intake.location).map_err(ApiError::OutsideServiceArea)?;
+    let now = Utc::now();
+    let placement = placer.route(&intake.category, area.as_ref(), intake.location, &intake.answers, now);
+    let report = NewReport::from_intake(intake, placement, ReportSource::Api, now);
     let claim = claim_key.map(|key| IdempotencyClaim { key, request_hash: fingerprint });
     match state.intake.submit(report, claim).await? {
         IntakeOutcome::Created(report) => {
@@ -179,20 +183,24 @@ fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_owned()))
 }
 
-async fn load(state: &web::Data<AppState>, id: uuid::Uuid) -> Result<Option<Report>, ApiError> {
+pub(crate) async fn load(state: &web::Data<AppState>, id: uuid::Uuid) -> Result<Option<Report>, ApiError> {
     let db = state.db.clone();
     Ok(web::block(move || crate::storage::reports::by_id(&mut *db.conn()?, id)).await??)
 }
 
-/// Builds a view, reloading the catalog first if the report's category is newer than it
-/// (created by another process since the last reload).
-async fn view(state: &web::Data<AppState>, report: Report, audience: Audience) -> Result<ReportView, ApiError> {
-    let mut catalog = state.catalog.snapshot();
-    if catalog.category(report.category_id).is_none() {
-        let handle = state.catalog.clone();
-        catalog = web::block(move || handle.reload()).await??;
+/// Builds a view, refreshing the configuration first if the report's category is newer
+/// than the snapshot (created by another process since the last refresh).
+pub(crate) async fn view(
+    state: &web::Data<AppState>,
+    report: Report,
+    audience: Audience,
+) -> Result<ReportView, ApiError> {
+    let mut snapshot = state.config.snapshot();
+    if snapshot.catalog.category(report.category_id).is_none() {
+        let handle = state.config.clone();
+        snapshot = web::block(move || handle.refresh()).await??;
     }
-    ReportView::build(report, &catalog, audience)
+    ReportView::build(report, &snapshot, audience)
         .ok_or_else(|| ApiError::Internal("report category missing from catalog".into()))
 }
 

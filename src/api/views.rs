@@ -7,7 +7,9 @@ use uuid::Uuid;
 
 use crate::domain::category::{Catalog, Category, Department};
 use crate::domain::privacy::{Audience, disclose};
-use crate::domain::report::{Location, Report, ReportStatus};
+use crate::domain::report::{AreaStamp, Location, Report, ReportStatus, RoutingReason};
+use crate::domain::spatial::AreaIndex;
+use crate::state::Snapshot;
 
 /// A category as a report refers to it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -77,8 +79,13 @@ pub struct ReportView {
     pub location: Option<Location>,
     /// Address text (`null` when not given or withheld).
     pub address: Option<String>,
+    /// The CBS areas it lies in (for non-public categories only the gemeente).
+    pub area: Option<AreaView>,
     /// The handling department.
     pub department: Option<DepartmentRef>,
+    /// Why it has this department (staff views only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing: Option<RoutingView>,
     /// How it arrived: `api`, `open311` or `staff`.
     #[schema(example = "api")]
     pub source: String,
@@ -92,10 +99,13 @@ pub struct ReportView {
 
 impl ReportView {
     /// The view of `report` for `audience`; `None` when its category is unknown to the
-    /// catalog (the caller reloads the catalog and tries again).
-    pub fn build(report: Report, catalog: &Catalog, audience: Audience) -> Option<Self> {
+    /// catalog (the caller refreshes the configuration and tries again).
+    pub fn build(report: Report, snapshot: &Snapshot, audience: Audience) -> Option<Self> {
+        let catalog = &snapshot.catalog;
         let category = catalog.category(report.category_id)?;
         let disclosure = disclose(category, report.location, audience);
+        let area =
+            report.area.as_ref().map(|stamp| AreaView::build(stamp, &snapshot.areas, disclosure.location.is_some()));
         Some(ReportView {
             id: report.id,
             reference: report.reference,
@@ -104,12 +114,78 @@ impl ReportView {
             description: disclosure.show_text.then_some(report.description),
             location: disclosure.location,
             address: if disclosure.show_text { report.address } else { None },
+            area,
             department: report.department_id.and_then(|id| catalog.department(id)).map(DepartmentRef::from),
+            routing: None,
             source: report.source,
             deadline_at: report.deadline_at,
             created_at: report.created_at,
             updated_at: report.updated_at,
         })
+    }
+
+    /// The same view with the routing decision, for staff.
+    pub fn with_routing(mut self, report: &Report, snapshot: &Snapshot) -> Self {
+        self.routing = Some(RoutingView {
+            reason: report.routing_reason,
+            rule_id: report.routing_rule_id,
+            rule_name: report
+                .routing_rule_id
+                .and_then(|id| snapshot.rules.iter().find(|r| r.id == id))
+                .map(|r| r.name.clone()),
+            department_locked: report.department_locked,
+        });
+        self
+    }
+}
+
+/// Why a report has its department.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RoutingView {
+    /// `rule`, `category_default` or `manual`.
+    pub reason: RoutingReason,
+    /// The rule that routed it.
+    pub rule_id: Option<Uuid>,
+    /// That rule's name, while the rule exists.
+    pub rule_name: Option<String>,
+    /// Whether staff fixed the department (routing leaves it alone).
+    pub department_locked: bool,
+}
+
+/// A CBS area by code and name.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AreaName {
+    /// CBS code.
+    #[schema(example = "BU09173301")]
+    pub code: String,
+    /// Name, when the area is in the current registry.
+    pub name: Option<String>,
+}
+
+/// The CBS areas of a report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AreaView {
+    /// Boundary year of the codes.
+    #[schema(example = 2025)]
+    pub year: i32,
+    /// Municipality.
+    pub gemeente: AreaName,
+    /// District (`null` when unknown or withheld).
+    pub wijk: Option<AreaName>,
+    /// Neighbourhood (`null` when unknown or withheld).
+    pub buurt: Option<AreaName>,
+}
+
+impl AreaView {
+    /// The view of a stamp; without `fine`, only the gemeente.
+    pub fn build(stamp: &AreaStamp, areas: &AreaIndex, fine: bool) -> Self {
+        let name = |code: &str| AreaName { code: code.to_owned(), name: areas.area(code).map(|a| a.name.clone()) };
+        AreaView {
+            year: stamp.year,
+            gemeente: name(&stamp.gemeente_code),
+            wijk: stamp.wijk_code.as_deref().filter(|_| fine).map(name),
+            buurt: stamp.buurt_code.as_deref().filter(|_| fine).map(name),
+        }
     }
 }
 

@@ -264,6 +264,23 @@ impl Catalog {
         self.departments.get(&id)
     }
 
+    /// The department with this slug.
+    pub fn department_by_slug(&self, slug: &str) -> Option<&Department> {
+        self.departments.values().find(|d| d.slug == slug)
+    }
+
+    /// Every department, sorted by slug.
+    pub fn departments(&self) -> Vec<&Department> {
+        let mut all: Vec<&Department> = self.departments.values().collect();
+        all.sort_by(|a, b| a.slug.cmp(&b.slug));
+        all
+    }
+
+    /// Every category (main and sub) in display order.
+    pub fn categories(&self) -> &[Category] {
+        &self.categories
+    }
+
     /// Main categories in display order.
     pub fn main_categories(&self) -> impl Iterator<Item = &Category> {
         self.categories.iter().filter(|c| c.parent_id.is_none())

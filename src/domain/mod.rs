@@ -2,8 +2,13 @@
 //! status, validation of what residents send, and what the public may see. Nothing here
 //! knows about HTTP or SQL.
 
+pub mod area;
 pub mod category;
+pub mod placement;
 pub mod privacy;
 pub mod reference;
 pub mod report;
+pub mod routing;
+pub mod rule_spec;
+pub mod spatial;
 pub mod validation;

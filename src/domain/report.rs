@@ -238,6 +238,78 @@ fn non_empty(text: &Option<String>) -> Option<&str> {
     text.as_deref().filter(|t| !t.trim().is_empty())
 }
 
+/// The CBS areas a report lies in, with the boundary year they come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AreaStamp {
+    /// Municipality code (`GM…`).
+    pub gemeente_code: String,
+    /// District code (`WK…`), when known.
+    pub wijk_code: Option<String>,
+    /// Neighbourhood code (`BU…`), when known.
+    pub buurt_code: Option<String>,
+    /// Boundary year.
+    pub year: i32,
+}
+
+impl AreaStamp {
+    /// The codes, coarse to fine.
+    pub fn codes(&self) -> Vec<&str> {
+        let mut codes = vec![self.gemeente_code.as_str()];
+        codes.extend(self.wijk_code.as_deref());
+        codes.extend(self.buurt_code.as_deref());
+        codes
+    }
+}
+
+/// Why a report has its department.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoutingReason {
+    /// A routing rule matched.
+    Rule,
+    /// No rule matched: the category's default department.
+    CategoryDefault,
+    /// Staff chose the department; routing leaves it alone.
+    Manual,
+}
+
+impl RoutingReason {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rule => "rule",
+            Self::CategoryDefault => "category_default",
+            Self::Manual => "manual",
+        }
+    }
+
+    /// Parses the stored name (unknown names read as the category default).
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "rule" => Self::Rule,
+            "manual" => Self::Manual,
+            _ => Self::CategoryDefault,
+        }
+    }
+}
+
+/// Where a report goes: its areas and the routing decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    /// Its CBS areas.
+    pub area: Option<AreaStamp>,
+    /// The department.
+    pub department_id: Option<Uuid>,
+    /// The rule that chose the department.
+    pub routing_rule_id: Option<Uuid>,
+    /// Why this department.
+    pub routing_reason: RoutingReason,
+    /// Priority (`normal` unless a rule says otherwise).
+    pub priority: String,
+    /// Handling time in hours (the rule's, else the category's).
+    pub handling_hours: Option<i32>,
+}
+
 /// A report ready to be stored: ids, reference, department and times decided.
 #[derive(Debug, Clone)]
 pub struct NewReport {
@@ -265,14 +337,23 @@ pub struct NewReport {
     pub created_at: DateTime<Utc>,
     /// Contact, kept apart from the report.
     pub reporter: Option<ReporterContact>,
+    /// Its CBS areas.
+    pub area: Option<AreaStamp>,
+    /// The rule that routed it.
+    pub routing_rule_id: Option<Uuid>,
+    /// Why it has its department.
+    pub routing_reason: RoutingReason,
+    /// Priority.
+    pub priority: String,
 }
 
 impl NewReport {
-    /// Turns a validated intake into a storable report received `now`.
-    pub fn from_intake(intake: ValidIntake, source: ReportSource, now: DateTime<Utc>) -> Self {
+    /// Turns a validated intake, placed in its areas and routed, into a storable report
+    /// received `now`.
+    pub fn from_intake(intake: ValidIntake, placement: Placement, source: ReportSource, now: DateTime<Utc>) -> Self {
         use chrono::SubsecRound;
         let now = now.trunc_subsecs(6);
-        let deadline_at = intake.category.handling_hours.map(|hours| now + Duration::hours(i64::from(hours)));
+        let deadline_at = placement.handling_hours.map(|hours| now + Duration::hours(i64::from(hours)));
         NewReport {
             id: Uuid::now_v7(),
             reference: super::reference::new_reference(),
@@ -282,10 +363,14 @@ impl NewReport {
             address: intake.address,
             source,
             answers: intake.answers,
-            department_id: intake.category.default_department_id,
+            department_id: placement.department_id,
             deadline_at,
             created_at: now,
             reporter: intake.reporter,
+            area: placement.area,
+            routing_rule_id: placement.routing_rule_id,
+            routing_reason: placement.routing_reason,
+            priority: placement.priority,
         }
     }
 }
@@ -321,6 +406,14 @@ pub struct Report {
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+    /// Its CBS areas.
+    pub area: Option<AreaStamp>,
+    /// The rule that routed it.
+    pub routing_rule_id: Option<Uuid>,
+    /// Why it has its department.
+    pub routing_reason: RoutingReason,
+    /// Whether staff fixed the department by hand (routing leaves it alone).
+    pub department_locked: bool,
 }
 
 impl From<NewReport> for Report {
@@ -333,13 +426,17 @@ impl From<NewReport> for Report {
             location: new.location,
             address: new.address,
             status: ReportStatus::New,
-            priority: "normal".into(),
+            priority: new.priority,
             source: new.source.as_str().into(),
             answers: new.answers,
             department_id: new.department_id,
             deadline_at: new.deadline_at,
             created_at: new.created_at,
             updated_at: new.created_at,
+            area: new.area,
+            routing_rule_id: new.routing_rule_id,
+            routing_reason: new.routing_reason,
+            department_locked: false,
         }
     }
 }

@@ -22,6 +22,16 @@ impl FieldErrors {
         self.0.push(FieldError { pointer: pointer.into(), detail: detail.into() });
     }
 
+    /// How many problems are recorded.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Records the problem of a failed check, if any, and passes the value on.
     pub fn check<T>(&mut self, pointer: &str, result: Result<T, String>) -> Option<T> {
         match result {

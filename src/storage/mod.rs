@@ -1,12 +1,15 @@
 //! diesel storage: the connection pool, schema, rows and queries. The only module that
 //! knows SQL; dialect differences stay in here.
 
+pub mod areas;
 pub mod catalog;
 pub mod connection;
+pub mod generation;
 pub mod intake;
 pub mod migrate;
 pub mod reports;
 pub mod rows;
+pub mod rules;
 pub mod schema;
 pub mod seed;
 

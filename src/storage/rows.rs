@@ -6,9 +6,12 @@ use diesel::prelude::*;
 
 use super::StorageError;
 use super::connection::{DbTime, DbUuid};
-use super::schema::{categories, departments, idempotency_keys, report_history, reporter_contacts, reports};
+use super::schema::{
+    area_imports, areas, categories, departments, idempotency_keys, report_history, reporter_contacts, reports,
+    routing_rules,
+};
 use crate::domain::category::{Category, Department, Question};
-use crate::domain::report::{Location, NewReport, Report, ReportStatus};
+use crate::domain::report::{AreaStamp, Location, NewReport, Report, ReportStatus, RoutingReason};
 
 /// A `departments` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -94,6 +97,13 @@ pub struct ReportRow {
     pub deadline_at: Option<DbTime>,
     pub created_at: DbTime,
     pub updated_at: DbTime,
+    pub gemeente_code: Option<String>,
+    pub wijk_code: Option<String>,
+    pub buurt_code: Option<String>,
+    pub area_year: Option<i32>,
+    pub routing_rule_id: Option<DbUuid>,
+    pub routing_reason: String,
+    pub department_locked: bool,
 }
 
 impl ReportRow {
@@ -108,13 +118,20 @@ impl ReportRow {
             lon: report.location.lon,
             address: report.address.clone(),
             status: ReportStatus::New.as_str().to_owned(),
-            priority: "normal".to_owned(),
+            priority: report.priority.clone(),
             source: report.source.as_str().to_owned(),
             answers: serde_json::Value::Object(report.answers.clone()).to_string(),
             department_id: report.department_id.map(DbUuid),
             deadline_at: report.deadline_at.map(DbTime::new),
             created_at: DbTime::new(report.created_at),
             updated_at: DbTime::new(report.created_at),
+            gemeente_code: report.area.as_ref().map(|a| a.gemeente_code.clone()),
+            wijk_code: report.area.as_ref().and_then(|a| a.wijk_code.clone()),
+            buurt_code: report.area.as_ref().and_then(|a| a.buurt_code.clone()),
+            area_year: report.area.as_ref().map(|a| a.year),
+            routing_rule_id: report.routing_rule_id.map(DbUuid),
+            routing_reason: report.routing_reason.as_str().to_owned(),
+            department_locked: false,
         }
     }
 }
@@ -144,6 +161,15 @@ impl TryFrom<ReportRow> for Report {
             deadline_at: row.deadline_at.map(|t| t.0),
             created_at: row.created_at.0,
             updated_at: row.updated_at.0,
+            area: row.gemeente_code.map(|gemeente_code| AreaStamp {
+                gemeente_code,
+                wijk_code: row.wijk_code,
+                buurt_code: row.buurt_code,
+                year: row.area_year.unwrap_or_default(),
+            }),
+            routing_rule_id: row.routing_rule_id.map(|id| id.0),
+            routing_reason: RoutingReason::parse(&row.routing_reason),
+            department_locked: row.department_locked,
         })
     }
 }
@@ -191,4 +217,54 @@ pub struct IdempotencyRow {
     pub request_hash: String,
     pub report_id: DbUuid,
     pub created_at: DbTime,
+}
+
+/// An `areas` row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = areas)]
+pub struct AreaRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub level: String,
+    pub code: String,
+    pub name: String,
+    pub year: i32,
+    pub gemeente_code: String,
+    pub wijk_code: Option<String>,
+    pub geometry: String,
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+    pub imported_at: DbTime,
+}
+
+/// An `area_imports` row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = area_imports)]
+pub struct AreaImportRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub level: String,
+    pub year: i32,
+    pub features: i32,
+    pub source: String,
+    pub imported_at: DbTime,
+}
+
+/// A `routing_rules` row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = routing_rules)]
+#[diesel(treat_none_as_null = true)]
+pub struct RuleRow {
+    pub id: DbUuid,
+    pub position: i32,
+    pub name: String,
+    pub active: bool,
+    pub conditions: String,
+    pub department_id: DbUuid,
+    pub priority: Option<String>,
+    pub deadline_hours: Option<i32>,
+    pub created_at: DbTime,
+    pub updated_at: DbTime,
 }

@@ -62,6 +62,13 @@ diesel::table! {
         deadline_at -> Nullable<PortableTimestamp>,
         created_at -> PortableTimestamp,
         updated_at -> PortableTimestamp,
+        gemeente_code -> Nullable<Text>,
+        wijk_code -> Nullable<Text>,
+        buurt_code -> Nullable<Text>,
+        area_year -> Nullable<Integer>,
+        routing_rule_id -> Nullable<PortableUuid>,
+        routing_reason -> Text,
+        department_locked -> Bool,
     }
 }
 
@@ -105,6 +112,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::PortableTimestamp;
+
+    areas (id) {
+        id -> BigInt,
+        level -> Text,
+        code -> Text,
+        name -> Text,
+        year -> Integer,
+        gemeente_code -> Text,
+        wijk_code -> Nullable<Text>,
+        geometry -> Text,
+        min_lon -> Double,
+        min_lat -> Double,
+        max_lon -> Double,
+        max_lat -> Double,
+        imported_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::PortableTimestamp;
+
+    area_imports (id) {
+        id -> BigInt,
+        level -> Text,
+        year -> Integer,
+        features -> Integer,
+        source -> Text,
+        imported_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    routing_rules (id) {
+        id -> PortableUuid,
+        position -> Integer,
+        name -> Text,
+        active -> Bool,
+        conditions -> Text,
+        department_id -> PortableUuid,
+        priority -> Nullable<Text>,
+        deadline_hours -> Nullable<Integer>,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    config_generation (id) {
+        id -> Integer,
+        settings -> BigInt,
+        areas -> BigInt,
+    }
+}
+
+diesel::joinable!(routing_rules -> departments (department_id));
 diesel::joinable!(categories -> departments (default_department_id));
 diesel::joinable!(reports -> categories (category_id));
 diesel::joinable!(reports -> departments (department_id));
@@ -118,4 +187,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_history,
     reporter_contacts,
     idempotency_keys,
+    areas,
+    area_imports,
+    routing_rules,
+    config_generation,
 );

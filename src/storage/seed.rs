@@ -14,6 +14,34 @@ use super::{DbConnection, StorageError};
 use crate::domain::category::{AnswerType, Question, QuestionOption};
 
 const CATEGORY_TREE: &str = include_str!("../../data/seed/categories-nl.json");
+const GEMEENTEN: &str = include_str!("../../data/seed/nl-gemeenten.geojson");
+const WIJKEN: &str = include_str!("../../data/seed/heerlen-wijken.geojson");
+const BUURTEN: &str = include_str!("../../data/seed/heerlen-buurten.geojson");
+
+/// Boundary year of the seeded areas.
+pub const SEED_AREA_YEAR: i32 = 2025;
+
+/// Imports the demo areas (all gemeenten, Heerlen's wijken and buurten, 2025) when the
+/// registry is empty. Returns whether it imported.
+pub fn seed_areas_if_empty(conn: &mut DbConnection) -> Result<bool, StorageError> {
+    use crate::domain::area::{AreaLevel, parse_area_file};
+    if !super::areas::is_empty(conn)? {
+        return Ok(false);
+    }
+    for (text, level, name) in [
+        (GEMEENTEN, AreaLevel::Gemeente, "data/seed/nl-gemeenten.geojson"),
+        (WIJKEN, AreaLevel::Wijk, "data/seed/heerlen-wijken.geojson"),
+        (BUURTEN, AreaLevel::Buurt, "data/seed/heerlen-buurten.geojson"),
+    ] {
+        let document: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| StorageError::Setup(format!("{name} is malformed: {e}")))?;
+        let areas = parse_area_file(&document, level, SEED_AREA_YEAR)
+            .map_err(|e| StorageError::Setup(format!("{name}: {e}")))?;
+        super::areas::import(conn, level, SEED_AREA_YEAR, &areas, name)
+            .map_err(|e| StorageError::Setup(format!("{name}: {e}")))?;
+    }
+    Ok(true)
+}
 
 /// Namespace of the seed's name-based (v5) UUIDs, so a seeded department or category has
 /// the same id in every installation.
@@ -229,6 +257,7 @@ pub fn seed_demo_if_empty(conn: &mut DbConnection) -> Result<bool, StorageError>
                 diesel::insert_into(categories::table).values(row).execute(conn)?;
             }
         }
+        super::generation::bump_settings(conn)?;
         Ok(true)
     })
 }

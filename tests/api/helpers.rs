@@ -69,7 +69,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         database_url: database_url.to_owned(),
         database_pool_size: 4,
         http_workers: 1,
-        catalog_refresh_secs: 0,
+        config_poll_ms: 250,
         log: std::env::var("MELDPUNT_TEST_LOG").unwrap_or_else(|_| "error".into()),
         ..Settings::default()
     }

@@ -9,6 +9,17 @@ use crate::helpers::*;
 struct Server {
     child: Child,
     address: String,
+    /// Everything the server writes, read as it comes so a full pipe never blocks it.
+    output: Vec<std::thread::JoinHandle<String>>,
+}
+
+/// Reads a pipe to its end on a thread of its own.
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
 }
 
 impl Drop for Server {
@@ -39,7 +50,9 @@ async fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
     for (key, value) in env {
         command.env(key, value);
     }
-    let server = Server { child: command.spawn().unwrap(), address: format!("http://127.0.0.1:{port}") };
+    let mut child = command.spawn().unwrap();
+    let output = vec![drain(child.stdout.take().unwrap()), drain(child.stderr.take().unwrap())];
+    let server = Server { child, address: format!("http://127.0.0.1:{port}"), output };
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
@@ -64,9 +77,7 @@ fn stop(mut server: Server) -> (bool, String) {
         assert!(Instant::now() < deadline, "the server did not stop on SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     };
-    let mut logs = String::new();
-    server.child.stdout.take().unwrap().read_to_string(&mut logs).unwrap();
-    server.child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
+    let logs = std::mem::take(&mut server.output).into_iter().map(|reader| reader.join().unwrap()).collect();
     (status.success(), logs)
 }
 

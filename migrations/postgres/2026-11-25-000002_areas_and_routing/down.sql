@@ -1,0 +1,15 @@
+DROP INDEX reports_gemeente;
+DROP INDEX reports_wijk;
+DROP INDEX reports_buurt;
+ALTER TABLE reports
+    DROP COLUMN department_locked,
+    DROP COLUMN routing_reason,
+    DROP COLUMN routing_rule_id,
+    DROP COLUMN area_year,
+    DROP COLUMN buurt_code,
+    DROP COLUMN wijk_code,
+    DROP COLUMN gemeente_code;
+DROP TABLE config_generation;
+DROP TABLE routing_rules;
+DROP TABLE area_imports;
+DROP TABLE areas;

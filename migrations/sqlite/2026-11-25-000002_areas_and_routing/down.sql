@@ -1,0 +1,14 @@
+DROP INDEX reports_gemeente;
+DROP INDEX reports_wijk;
+DROP INDEX reports_buurt;
+ALTER TABLE reports DROP COLUMN department_locked;
+ALTER TABLE reports DROP COLUMN routing_reason;
+ALTER TABLE reports DROP COLUMN routing_rule_id;
+ALTER TABLE reports DROP COLUMN area_year;
+ALTER TABLE reports DROP COLUMN buurt_code;
+ALTER TABLE reports DROP COLUMN wijk_code;
+ALTER TABLE reports DROP COLUMN gemeente_code;
+DROP TABLE config_generation;
+DROP TABLE routing_rules;
+DROP TABLE area_imports;
+DROP TABLE areas;

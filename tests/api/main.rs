@@ -12,6 +12,7 @@ mod bad_input;
 mod basics;
 mod idempotency;
 mod intake;
+mod open311;
 mod openapi;
 mod privacy;
 mod process;

@@ -74,6 +74,10 @@ pub async fn list_updates(
                 media_url: None,
             })
         })
-        .collect();
-    Ok(format.render(StatusCode::OK, "service_request_updates", &UpdatesDoc { service_request_updates: updates }))
+        .collect::<Vec<_>>();
+    // JSON wraps the list in an object (as FixMyStreet does); XML has the list as its root.
+    Ok(match format {
+        Format::Json => format.render(StatusCode::OK, "", &UpdatesDoc { service_request_updates: updates }),
+        Format::Xml => format.render(StatusCode::OK, "service_request_updates", &updates),
+    })
 }

@@ -13,6 +13,7 @@ mod basics;
 mod idempotency;
 mod intake;
 mod open311;
+mod open311_client;
 mod openapi;
 mod privacy;
 mod process;

@@ -78,6 +78,9 @@ pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
 /// Answers requests no route took: 405 when the path exists with another method, else 404.
 pub async fn fallback(request: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let path = request.path();
+    if path.starts_with("/open311/") {
+        return Ok(open311::fallback(path, &state.route_templates));
+    }
     if state.route_templates.iter().any(|template| path_matches(template, path)) {
         Err(ApiError::MethodNotAllowed)
     } else {

@@ -192,6 +192,7 @@ impl CreateReport {
                 consent_to_contact: r.consent_to_contact,
             }),
             answers: self.answers.unwrap_or_default(),
+            media_url: None,
         }
     }
 }

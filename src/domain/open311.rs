@@ -140,6 +140,7 @@ pub fn field_name(pointer: &str) -> String {
         "/location/lon" => "long".into(),
         "/location" => "lat/long".into(),
         "/address" => "address_string".into(),
+        "/media_url" => "media_url".into(),
         "/reporter/email" => "email".into(),
         "/reporter/phone" => "phone".into(),
         "/reporter/name" => "first_name/last_name".into(),

@@ -251,7 +251,8 @@ on_both_backends! {
             assert!(text.ends_with("+01:00") || text.ends_with("+02:00"), "{field}: {text}");
             assert!(parsed.timestamp() > 0);
         }
-        for field in ["status_notes", "service_notice", "address_id", "zipcode", "media_url", "service_name"] {
+        assert_eq!(request["media_url"], "https://example.org/foto.jpg");
+        for field in ["status_notes", "service_notice", "address_id", "zipcode", "service_name"] {
             assert!(request.get(field).is_some(), "{field} missing");
         }
 
@@ -263,6 +264,7 @@ on_both_backends! {
         assert_eq!(child_text(request, "lat"), Some("50.8882"));
         assert_eq!(child_text(request, "long"), Some("5.9795"));
         assert_eq!(child_text(request, "status"), Some("open"));
+        assert_eq!(child_text(request, "media_url"), Some("https://example.org/foto.jpg"));
 
         for format in ["json", "xml"] {
             let response = app.get(&format!("{BASE}/tokens/{token}.{format}")).await;
@@ -475,5 +477,16 @@ on_both_backends! {
         // A single-municipality server accepts its own code and needs none.
         let (status, _) = get_json(&app, "/services.json?jurisdiction_id=GM0917").await;
         assert_eq!(status, 200);
+    }
+}
+
+on_both_backends! {
+    async fn unknown_open311_paths_and_methods_answer_with_open311_error_documents(app) {
+        expect_json_error(app.get(&format!("{BASE}/nothing.json")).await, 404).await;
+        expect_xml_error(app.get(&format!("{BASE}/nothing.xml")).await, 404).await;
+        let delete = app.client.delete(app.url(&format!("{BASE}/services.xml"))).send().await.unwrap();
+        expect_xml_error(delete, 405).await;
+        let put = app.client.put(app.url(&format!("{BASE}/requests/ABCD-EFGH.json"))).send().await.unwrap();
+        expect_json_error(put, 405).await;
     }
 }

@@ -57,6 +57,7 @@ def main():
         address="Akerstraat 12, Heerlen",
         description=description,
         email="client.test@example.nl",
+        media_url="https://example.org/grofvuil.jpg",
         **{
             "attribute[soort][]": ["matras", "meubels"],
             "attribute[gezien_op]": "2026-11-25T08:30:00+01:00",
@@ -77,6 +78,7 @@ def main():
         check(request["address"] == "Akerstraat 12, Heerlen", "%s: same address %r" % (name, request))
         check(float(request["lat"]) == 50.8882 and float(request["long"]) == 5.9795, "%s: same place %r" % (name, request))
         check(request["status"] == "open", "%s: open %r" % (name, request))
+        check(request["media_url"] == "https://example.org/grofvuil.jpg", "%s: same media_url %r" % (name, request))
         check("client.test" not in repr(request), "%s: no contact details %r" % (name, request))
     listed = json_client.get_service_requests(service_request_id=request_id)
     check([r["service_request_id"] for r in listed] == [request_id], "json list by id: %r" % listed)

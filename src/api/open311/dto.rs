@@ -163,7 +163,7 @@ pub struct RequestDoc {
     pub lat: Option<f64>,
     /// Longitude (`null` when withheld).
     pub long: Option<f64>,
-    /// Not stored: always `null`.
+    /// A link to a photo, when the request was filed with one (`null` when withheld).
     pub media_url: Option<String>,
 }
 
@@ -189,7 +189,7 @@ impl RequestDoc {
             zipcode: None,
             lat: disclosure.location.map(|l| l.lat),
             long: disclosure.location.map(|l| l.lon),
-            media_url: None,
+            media_url: if disclosure.show_text { report.media_url.clone() } else { None },
         })
     }
 }

@@ -230,3 +230,47 @@ pub fn jurisdiction(state: &AppState, params: &Params, format: Format) -> Result
         )),
     }
 }
+
+/// Answers a request under `/open311/` that no route took, as an Open311 error document
+/// in the format of its extension: 405 when the path exists with another method, else 404.
+pub fn fallback(path: &str, route_templates: &[String]) -> HttpResponse {
+    let format = if path.ends_with(".xml") { Format::Xml } else { Format::Json };
+    let exists = route_templates.iter().filter(|t| t.starts_with("/open311/")).any(|t| template_matches(t, path));
+    let error = if exists {
+        Open311Error::new(format, StatusCode::METHOD_NOT_ALLOWED, "this address does not accept this HTTP method")
+    } else {
+        Open311Error::not_found(format, format!("nothing is at {path}; discovery.json lists the Open311 endpoints"))
+    };
+    error.error_response()
+}
+
+/// Whether `path` fits a template whose placeholders (`{name}`) may sit inside a segment,
+/// as in `/open311/v2/services/{service_code}.{format}`; a placeholder matches one or more
+/// characters other than `/`.
+fn template_matches(template: &str, path: &str) -> bool {
+    match template.find('{') {
+        None => template == path,
+        Some(start) => {
+            let (literal, rest) = template.split_at(start);
+            let Some(path_rest) = path.strip_prefix(literal) else { return false };
+            let after = rest.find('}').map_or("", |end| rest.get(end + 1..).unwrap_or(""));
+            let segment_end = path_rest.find('/').unwrap_or(path_rest.len());
+            (1..=segment_end).any(|taken| path_rest.get(taken..).is_some_and(|tail| template_matches(after, tail)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_with_placeholders_inside_segments_match_paths() {
+        let template = "/open311/v2/services/{service_code}.{format}";
+        assert!(template_matches(template, "/open311/v2/services/boom.json"));
+        assert!(!template_matches(template, "/open311/v2/services/boom"));
+        assert!(!template_matches(template, "/open311/v2/services/a/b.json"));
+        assert!(template_matches("/open311/v2/requests.{format}", "/open311/v2/requests.xml"));
+        assert!(!template_matches("/open311/v2/requests.{format}", "/open311/v2/requests/x.xml"));
+    }
+}

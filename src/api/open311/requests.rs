@@ -25,8 +25,6 @@ use crate::storage::open311::RequestFilter;
 
 /// The longest span `start_date`..`end_date` may cover (the spec's 90 days).
 const WINDOW_DAYS: i64 = 90;
-/// Longest accepted `media_url`.
-const MEDIA_URL_MAX: usize = 2000;
 
 /// Lists service requests, newest first. `service_request_id` overrides every other filter.
 #[utoipa::path(
@@ -126,8 +124,8 @@ pub async fn get_request(
 /// Files a service request (form-encoded, as the spec says). Answers go in
 /// `attribute[code]=value`, multi-value answers in repeated `attribute[code][]=value`.
 /// Contact fields (`email`, `first_name`, `last_name`, `phone`) are stored apart and never
-/// shown; `device_id` and `account_id` are accepted and ignored; `media_url` is checked
-/// but not stored. Send an `Idempotency-Key` header to make retries safe.
+/// shown; `device_id` and `account_id` are accepted and ignored; `media_url` (an http(s)
+/// link) is stored and shown. Send an `Idempotency-Key` header to make retries safe.
 #[utoipa::path(
     tag = "open311",
     params(
@@ -374,12 +372,6 @@ fn intake_input(state: &AppState, params: &Params, format: Format) -> Result<Int
             (0.0, 0.0)
         }
     };
-    if let Some(url) = params.get("media_url") {
-        let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
-        if !scheme_ok || url.len() > MEDIA_URL_MAX || url.contains(char::is_whitespace) {
-            problems.push(format!("media_url: send an http(s) URL of at most {MEDIA_URL_MAX} characters"));
-        }
-    }
     let snapshot = state.config.snapshot();
     let questions = snapshot.catalog.subcategory(&service_code).map(|c| c.questions.clone()).unwrap_or_default();
     let fields: Vec<AttributeField> = params
@@ -419,6 +411,7 @@ fn intake_input(state: &AppState, params: &Params, format: Format) -> Result<Int
         address: params.get("address_string").map(str::to_owned),
         reporter: has_contact.then_some(contact),
         answers,
+        media_url: params.get("media_url").map(str::to_owned),
     })
 }
 

@@ -490,3 +490,41 @@ on_both_backends! {
         expect_json_error(put, 405).await;
     }
 }
+
+on_both_backends! {
+    async fn open311_withholds_text_and_location_of_non_public_and_sensitive_categories(app) {
+        let filed = |service: &'static str| {
+            vec![
+                ("service_code", service),
+                ("lat", "50.88801"),
+                ("long", "5.97951"),
+                ("address_string", "Pancratiusplein 1, Heerlen"),
+                ("description", "Overlast tot diep in de nacht."),
+                ("media_url", "https://example.org/overlast.jpg"),
+            ]
+        };
+        let (hidden, _) = post_ok(&app, &filed("jongerenoverlast")).await;
+        let (_, json) = get_json(&app, &format!("/requests/{hidden}.json")).await;
+        for field in ["description", "address", "lat", "long", "media_url"] {
+            assert!(json[0][field].is_null(), "{field} shown for a non-public category: {json}");
+        }
+        let (sensitive, _) = post_ok(&app, &filed("stank-geluidsoverlast")).await;
+        let (_, json) = get_json(&app, &format!("/requests/{sensitive}.json")).await;
+        assert!(json[0]["description"].is_null() && json[0]["address"].is_null() && json[0]["media_url"].is_null());
+        let lat = json[0]["lat"].as_f64().unwrap();
+        assert!(lat != 50.88801 && (lat - 50.88801).abs() < 0.002, "coarsened: {lat}");
+        let (_, xml) = get_xml(&app, "/requests.xml").await;
+        assert!(!xml.contains("Overlast tot diep") && !xml.contains("Pancratiusplein") && !xml.contains("50.88801"), "{xml}");
+    }
+}
+
+on_both_backends! {
+    async fn a_post_that_is_not_form_encoded_is_a_400_saying_how_to_send_it(app) {
+        let response = app.post_raw(&format!("{BASE}/requests.json"), Some("application/json"), r#"{"service_code":"boom"}"#).await;
+        let errors = expect_json_error(response, 400).await;
+        assert!(errors[0].contains("application/x-www-form-urlencoded"), "{errors:?}");
+        let response = app.post_raw(&format!("{BASE}/requests.xml"), Some("multipart/form-data; boundary=x"), "--x--").await;
+        expect_xml_error(response, 400).await;
+        assert_eq!(app.stored_reports().await, 0);
+    }
+}

@@ -474,6 +474,11 @@ on_both_backends! {
         assert_eq!(listed[0]["service_request_id"], id.as_str());
         let (_, elsewhere) = get_json(&several, "/requests.json?jurisdiction_id=GM0935").await;
         assert!(elsewhere.as_array().unwrap().is_empty());
+        let (_, elsewhere) = get_json(&several, &format!("/requests.json?jurisdiction_id=GM0935&service_request_id={id}")).await;
+        assert!(elsewhere.as_array().unwrap().is_empty());
+        let (status, _) = get_json(&several, &format!("/requests/{id}.json?jurisdiction_id=GM0917")).await;
+        assert_eq!(status, 200);
+        expect_json_error(several.get(&format!("{BASE}/requests/{id}.json?jurisdiction_id=GM0935")).await, 404).await;
         // A single-municipality server accepts its own code and needs none.
         let (status, _) = get_json(&app, "/services.json?jurisdiction_id=GM0917").await;
         assert_eq!(status, 200);

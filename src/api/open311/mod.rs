@@ -102,6 +102,11 @@ impl Open311Error {
         Self::new(format, StatusCode::BAD_REQUEST, description)
     }
 
+    /// An error with several descriptions (one per field problem).
+    pub fn many(format: Format, status: StatusCode, descriptions: Vec<String>) -> Self {
+        Open311Error { format, status, descriptions }
+    }
+
     /// A 404 with one description.
     pub fn not_found(format: Format, description: impl Into<String>) -> Self {
         Self::new(format, StatusCode::NOT_FOUND, description)

@@ -72,6 +72,9 @@ pub async fn list_requests(
         .map_err(ApiError::from)
         .and_then(|r| r)
         .or_open311(format)?
+        .into_iter()
+        .filter(|report| in_jurisdiction(report, gemeente.as_deref()))
+        .collect()
     } else {
         let filter = filter(&state, &params, gemeente, format)?;
         let db = state.db.clone();
@@ -108,7 +111,7 @@ pub async fn get_request(
     let (id, extension) = path.into_inner();
     let format = Format::parse(&extension)?;
     let params = Params::parse(format, request.query_string().as_bytes())?;
-    jurisdiction(&state, &params, format)?;
+    let gemeente = jurisdiction(&state, &params, format)?;
     let db = state.db.clone();
     let wanted = id.clone();
     let report = web::block(move || -> Result<Option<Report>, ApiError> { lookup(&mut *db.conn()?, &wanted) })
@@ -116,6 +119,7 @@ pub async fn get_request(
         .map_err(ApiError::from)
         .and_then(|r| r)
         .or_open311(format)?
+        .filter(|report| in_jurisdiction(report, gemeente.as_deref()))
         .ok_or_else(|| Open311Error::not_found(format, format!("there is no service request '{id}'")))?;
     let documents = documents(&state, vec![report]).await.or_open311(format)?;
     Ok(format.render(StatusCode::OK, "service_requests", &documents))
@@ -179,6 +183,11 @@ pub async fn create_request(
             .insert(header::HeaderName::from_static("idempotent-replayed"), header::HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+/// Whether a report lies in the gemeente asked for (`None`: no filter).
+fn in_jurisdiction(report: &Report, gemeente: Option<&str>) -> bool {
+    gemeente.is_none_or(|code| report.area.as_ref().is_some_and(|area| area.gemeente_code == code))
 }
 
 /// A report by reference (any case, dash optional) or id.
@@ -391,9 +400,7 @@ fn intake_input(state: &AppState, params: &Params, format: Format) -> Result<Int
         );
     }
     if !problems.is_empty() {
-        let mut error = Open311Error::bad_request(format, String::new());
-        error.descriptions = problems;
-        return Err(error);
+        return Err(Open311Error::many(format, StatusCode::BAD_REQUEST, problems));
     }
     let name = [params.get("first_name"), params.get("last_name")].into_iter().flatten().collect::<Vec<_>>().join(" ");
     let contact = ContactInput {

@@ -46,6 +46,10 @@ pub struct Settings {
     pub log: String,
     /// Log format: `text` or `json`.
     pub log_format: LogFormat,
+    /// Open311 API keys accepted for `POST requests`, comma-separated; empty: none.
+    pub open311_api_keys: String,
+    /// Whether Open311 `POST requests` without an `api_key` is accepted.
+    pub open311_anonymous_post: bool,
 }
 
 /// How log lines are written.
@@ -78,6 +82,8 @@ impl Default for Settings {
             max_import_bytes: 64 * 1024 * 1024,
             log: "info".into(),
             log_format: LogFormat::Text,
+            open311_api_keys: String::new(),
+            open311_anonymous_post: true,
         }
     }
 }
@@ -139,6 +145,11 @@ impl Settings {
     /// The served municipality codes.
     pub fn served_municipalities(&self) -> Vec<String> {
         self.municipalities.split(',').map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()).collect()
+    }
+
+    /// The accepted Open311 API keys.
+    pub fn open311_keys(&self) -> Vec<String> {
+        self.open311_api_keys.split(',').map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).collect()
     }
 
     fn check(&self) -> Result<(), ConfigError> {

@@ -54,6 +54,8 @@ impl Application {
             max_import_bytes: settings.max_import_bytes,
             openapi_json: document.to_json()?,
             route_templates: document.paths.paths.keys().cloned().collect(),
+            open311_api_keys: settings.open311_keys(),
+            open311_anonymous_post: settings.open311_anonymous_post,
         });
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
         let mut server = HttpServer::new(move || {

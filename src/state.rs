@@ -31,6 +31,10 @@ pub struct AppState {
     pub openapi_json: String,
     /// Path templates of every route, to tell a 405 from a 404.
     pub route_templates: Vec<String>,
+    /// Open311 API keys accepted for POST.
+    pub open311_api_keys: Vec<String>,
+    /// Whether Open311 POST without an API key is accepted.
+    pub open311_anonymous_post: bool,
 }
 
 impl AppState {

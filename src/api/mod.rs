@@ -4,6 +4,7 @@
 pub mod body;
 pub mod categories;
 pub mod health;
+pub mod open311;
 pub mod reports;
 pub mod views;
 
@@ -30,6 +31,7 @@ use crate::state::AppState;
         (name = "categories", description = "What residents can report"),
         (name = "reports", description = "Filing and following reports"),
         (name = "meta", description = "The API description itself"),
+        (name = "open311", description = "Open311 GeoReport v2 (JSON and XML; errors are GeoReport error documents, not problem+json)"),
     )
 )]
 struct ApiDoc;
@@ -42,7 +44,15 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(categories::list_categories)
         .service(reports::create_report)
         .service(reports::get_report)
-        .service(openapi_json);
+        .service(openapi_json)
+        .service(open311::discovery::discovery)
+        .service(open311::services::list_services)
+        .service(open311::services::service_definition)
+        .service(open311::requests::list_requests)
+        .service(open311::requests::create_request)
+        .service(open311::requests::get_request)
+        .service(open311::tokens::token)
+        .service(open311::updates::list_updates);
 }
 
 /// The OpenAPI document of this version of the code.
@@ -68,6 +78,9 @@ pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
 /// Answers requests no route took: 405 when the path exists with another method, else 404.
 pub async fn fallback(request: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let path = request.path();
+    if path.starts_with("/open311/") {
+        return Ok(open311::fallback(path, &state.route_templates));
+    }
     if state.route_templates.iter().any(|template| path_matches(template, path)) {
         Err(ApiError::MethodNotAllowed)
     } else {

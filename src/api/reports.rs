@@ -101,24 +101,52 @@ pub async fn create_report(
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let fingerprint = body.fingerprint;
     let input: CreateReport = parse(body.value)?;
+    let claim = claim_key.map(|key| IdempotencyClaim { key, request_hash: fingerprint });
+    let filed = file_report(&state, input.into_domain(), ReportSource::Api, claim, None).await?;
+    created(view(&state, filed.report, Audience::Submitter).await?, filed.replayed)
+}
+
+/// A report that intake stored, or had stored earlier for the same idempotency key.
+pub(crate) struct Filed {
+    /// The report.
+    pub report: Report,
+    /// Whether this answers a retry (the report was stored earlier).
+    pub replayed: bool,
+}
+
+/// The one intake pipeline behind every way of filing a report: validation against the
+/// catalog, area stamping (optionally requiring the gemeente `jurisdiction`), routing, and
+/// the group-commit writer with its idempotency claim.
+pub(crate) async fn file_report(
+    state: &web::Data<AppState>,
+    input: IntakeInput,
+    source: ReportSource,
+    claim: Option<IdempotencyClaim>,
+    jurisdiction: Option<&str>,
+) -> Result<Filed, ApiError> {
     let snapshot = state.config.snapshot();
-    let intake = validate_intake(&input.into_domain(), &snapshot.catalog).map_err(ApiError::Validation)?;
+    let intake = validate_intake(&input, &snapshot.catalog).map_err(ApiError::Validation)?;
     let placer = state.placer(&snapshot);
     let area = placer.stamp(intake.location).map_err(ApiError::OutsideServiceArea)?;
+    if let Some(code) = jurisdiction
+        && area.as_ref().is_none_or(|stamp| !stamp.gemeente_code.eq_ignore_ascii_case(code))
+    {
+        return Err(ApiError::OutsideServiceArea(format!(
+            "the location is not in jurisdiction {code}; send a location inside that municipality"
+        )));
+    }
     let now = Utc::now();
     let placement = placer.route(&intake.category, area.as_ref(), intake.location, &intake.answers, now);
-    let report = NewReport::from_intake(intake, placement, ReportSource::Api, now);
-    let claim = claim_key.map(|key| IdempotencyClaim { key, request_hash: fingerprint });
+    let report = NewReport::from_intake(intake, placement, source, now);
     match state.intake.submit(report, claim).await? {
         IntakeOutcome::Created(report) => {
-            tracing::info!(report_id = %report.id, reference = %report.reference, "report filed");
-            created(view(&state, *report, Audience::Submitter).await?, false)
+            tracing::info!(report_id = %report.id, reference = %report.reference, source = source.as_str(), "report filed");
+            Ok(Filed { report: *report, replayed: false })
         }
         IntakeOutcome::Replayed(id) => {
-            let report = load(&state, id)
-                .await?
-                .ok_or_else(|| ApiError::Internal(format!("replayed report {id} is missing")))?;
-            created(view(&state, report, Audience::Submitter).await?, true)
+            let report =
+                load(state, id).await?.ok_or_else(|| ApiError::Internal(format!("replayed report {id} is missing")))?;
+            Ok(Filed { report, replayed: true })
         }
         IntakeOutcome::KeyReused => Err(ApiError::IdempotencyKeyReused),
     }
@@ -164,11 +192,12 @@ impl CreateReport {
                 consent_to_contact: r.consent_to_contact,
             }),
             answers: self.answers.unwrap_or_default(),
+            media_url: None,
         }
     }
 }
 
-fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
+pub(crate) fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = request.headers().get("Idempotency-Key") else {
         return Ok(None);
     };

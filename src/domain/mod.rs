@@ -4,6 +4,7 @@
 
 pub mod area;
 pub mod category;
+pub mod open311;
 pub mod placement;
 pub mod privacy;
 pub mod reference;

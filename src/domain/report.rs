@@ -15,6 +15,8 @@ pub const DESCRIPTION_MAX: usize = 5000;
 pub const ADDRESS_MAX: usize = 300;
 /// Longest reporter name, in characters.
 pub const NAME_MAX: usize = 200;
+/// Longest media URL, in characters.
+pub const MEDIA_URL_MAX: usize = 2000;
 
 /// Where a report is in its handling (the workflow of ../DESIGN: new → accepted →
 /// in_progress → resolved, plus on_hold, scheduled, cancelled and reopened).
@@ -155,6 +157,8 @@ pub struct IntakeInput {
     pub reporter: Option<ContactInput>,
     /// Answers to the category's questions.
     pub answers: Map<String, Value>,
+    /// Optional link to a photo (Open311 `media_url`).
+    pub media_url: Option<String>,
 }
 
 /// Contact details as the resident sent them, before validation.
@@ -185,6 +189,8 @@ pub struct ValidIntake {
     pub reporter: Option<ReporterContact>,
     /// Checked answers.
     pub answers: Map<String, Value>,
+    /// Checked media URL.
+    pub media_url: Option<String>,
 }
 
 /// Validates a new report against the catalog, reporting every problem at once.
@@ -222,6 +228,10 @@ pub fn validate_intake(input: &IntakeInput, catalog: &Catalog) -> Result<ValidIn
         }
     };
     let answers = category.as_ref().map(|c| validate_answers(&c.questions, &input.answers, &mut errors));
+    let media_url = match non_empty(&input.media_url) {
+        None => Some(None),
+        Some(url) => errors.check("/media_url", media_url(url)).map(Some),
+    };
     errors.finish(|| {
         Some(ValidIntake {
             category: category?,
@@ -230,8 +240,20 @@ pub fn validate_intake(input: &IntakeInput, catalog: &Catalog) -> Result<ValidIn
             address: address?,
             reporter: reporter?,
             answers: answers?,
+            media_url: media_url?,
         })
     })
+}
+
+/// Checks a media URL: http(s), no white space, at most [`MEDIA_URL_MAX`] characters.
+fn media_url(text: &str) -> Result<String, String> {
+    let url = text.trim();
+    let scheme_ok = url.len() > 8 && (url.starts_with("https://") || url.starts_with("http://"));
+    if scheme_ok && url.chars().count() <= MEDIA_URL_MAX && !url.contains(char::is_whitespace) {
+        Ok(url.to_owned())
+    } else {
+        Err(format!("send an http(s) URL of at most {MEDIA_URL_MAX} characters, such as https://example.org/photo.jpg"))
+    }
 }
 
 fn non_empty(text: &Option<String>) -> Option<&str> {
@@ -345,6 +367,8 @@ pub struct NewReport {
     pub routing_reason: RoutingReason,
     /// Priority.
     pub priority: String,
+    /// Link to a photo.
+    pub media_url: Option<String>,
 }
 
 impl NewReport {
@@ -371,6 +395,7 @@ impl NewReport {
             routing_rule_id: placement.routing_rule_id,
             routing_reason: placement.routing_reason,
             priority: placement.priority,
+            media_url: intake.media_url,
         }
     }
 }
@@ -414,6 +439,8 @@ pub struct Report {
     pub routing_reason: RoutingReason,
     /// Whether staff fixed the department by hand (routing leaves it alone).
     pub department_locked: bool,
+    /// Link to a photo.
+    pub media_url: Option<String>,
 }
 
 impl From<NewReport> for Report {
@@ -437,6 +464,7 @@ impl From<NewReport> for Report {
             routing_rule_id: new.routing_rule_id,
             routing_reason: new.routing_reason,
             department_locked: false,
+            media_url: new.media_url,
         }
     }
 }

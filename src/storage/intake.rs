@@ -244,7 +244,10 @@ fn store_one(
         .values(NewHistoryRow {
             report_id: DbUuid(report.id),
             at: DbTime::new(report.created_at),
-            actor: "reporter".into(),
+            actor: match report.source {
+                crate::domain::report::ReportSource::Open311 => "open311".into(),
+                _ => "reporter".into(),
+            },
             action: "created".into(),
             details: details.to_string(),
         })

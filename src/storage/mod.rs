@@ -7,6 +7,7 @@ pub mod connection;
 pub mod generation;
 pub mod intake;
 pub mod migrate;
+pub mod open311;
 pub mod reports;
 pub mod rows;
 pub mod rules;

@@ -104,6 +104,7 @@ pub struct ReportRow {
     pub routing_rule_id: Option<DbUuid>,
     pub routing_reason: String,
     pub department_locked: bool,
+    pub media_url: Option<String>,
 }
 
 impl ReportRow {
@@ -132,6 +133,7 @@ impl ReportRow {
             routing_rule_id: report.routing_rule_id.map(DbUuid),
             routing_reason: report.routing_reason.as_str().to_owned(),
             department_locked: false,
+            media_url: report.media_url.clone(),
         }
     }
 }
@@ -170,6 +172,7 @@ impl TryFrom<ReportRow> for Report {
             routing_rule_id: row.routing_rule_id.map(|id| id.0),
             routing_reason: RoutingReason::parse(&row.routing_reason),
             department_locked: row.department_locked,
+            media_url: row.media_url,
         })
     }
 }

@@ -69,6 +69,7 @@ diesel::table! {
         routing_rule_id -> Nullable<PortableUuid>,
         routing_reason -> Text,
         department_locked -> Bool,
+        media_url -> Nullable<Text>,
     }
 }
 

@@ -12,6 +12,8 @@ mod bad_input;
 mod basics;
 mod idempotency;
 mod intake;
+mod open311;
+mod open311_client;
 mod openapi;
 mod privacy;
 mod process;

@@ -21,6 +21,16 @@ fn every_operation_documents_its_responses_and_every_error_is_a_problem_document
     let paths = document["paths"].as_object().unwrap();
     for expected in
         ["/healthz", "/readyz", "/api/v1/categories", "/api/v1/reports", "/api/v1/reports/{id}", "/api/v1/openapi.json"]
+            .into_iter()
+            .chain([
+                "/open311/v2/discovery.{format}",
+                "/open311/v2/services.{format}",
+                "/open311/v2/services/{service_code}.{format}",
+                "/open311/v2/requests.{format}",
+                "/open311/v2/requests/{id}.{format}",
+                "/open311/v2/tokens/{token}.{format}",
+                "/open311/v2/servicerequestupdates.{format}",
+            ])
     {
         assert!(paths.contains_key(expected), "{expected} is missing from the contract");
     }
@@ -29,7 +39,15 @@ fn every_operation_documents_its_responses_and_every_error_is_a_problem_document
             let responses = operation["responses"].as_object().unwrap();
             assert!(!responses.is_empty(), "{method} {path} documents no response");
             for (status, response) in responses {
-                if status.starts_with('4') || status.starts_with('5') {
+                // Open311 errors are GeoReport error documents by spec, in JSON or XML.
+                if path.starts_with("/open311/") && (status.starts_with('4') || status.starts_with('5')) {
+                    let content = &response["content"];
+                    assert!(
+                        content.get("application/json").is_some() && content.get("text/xml").is_some(),
+                        "{method} {path} {status} is not documented as an Open311 error document in JSON and XML"
+                    );
+                    assert!(content.get("application/problem+json").is_none(), "{method} {path} {status}");
+                } else if status.starts_with('4') || status.starts_with('5') {
                     assert!(
                         response["content"].get("application/problem+json").is_some(),
                         "{method} {path} {status} is not documented as problem+json"

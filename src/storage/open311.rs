@@ -1,0 +1,116 @@
+//! Queries behind the Open311 endpoints: filtered report lists, the public history of
+//! reports (for status notes) and history entries in a time window (service request
+//! updates).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::connection::{DbTime, DbUuid};
+use super::rows::{HistoryRow, ReportRow};
+use super::schema::{report_history, reports};
+use super::{DbConnection, StorageError};
+use crate::domain::open311::HistoryEntry;
+use crate::domain::report::Report;
+
+/// History actions that can be public updates.
+const UPDATE_ACTIONS: [&str; 3] = ["created", "status_changed", "note"];
+
+/// Which reports a `GET requests` wants.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    /// Only these categories (`None`: all).
+    pub category_ids: Option<Vec<Uuid>>,
+    /// Only these workflow statuses (`None`: all).
+    pub statuses: Option<Vec<String>>,
+    /// Received at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Received at or before.
+    pub to: Option<DateTime<Utc>>,
+    /// Only reports in this gemeente.
+    pub gemeente: Option<String>,
+    /// Most reports returned.
+    pub limit: i64,
+    /// Reports skipped (paging).
+    pub offset: i64,
+}
+
+/// Reports matching `filter`, newest first.
+pub fn list(conn: &mut DbConnection, filter: &RequestFilter) -> Result<Vec<Report>, StorageError> {
+    let mut query = reports::table.into_boxed();
+    if let Some(ids) = &filter.category_ids {
+        query = query.filter(reports::category_id.eq_any(ids.iter().copied().map(DbUuid).collect::<Vec<_>>()));
+    }
+    if let Some(statuses) = &filter.statuses {
+        query = query.filter(reports::status.eq_any(statuses.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(reports::created_at.ge(DbTime::new(from)));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(reports::created_at.le(DbTime::new(to)));
+    }
+    if let Some(gemeente) = &filter.gemeente {
+        query = query.filter(reports::gemeente_code.eq(gemeente.clone()));
+    }
+    query
+        .order((reports::created_at.desc(), reports::id.desc()))
+        .limit(filter.limit)
+        .offset(filter.offset)
+        .select(ReportRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Report::try_from)
+        .collect()
+}
+
+/// The history entries of `report_ids` that may be public updates (created, status
+/// changes, notes), oldest first.
+pub fn public_history(conn: &mut DbConnection, report_ids: &[Uuid]) -> Result<Vec<HistoryEntry>, StorageError> {
+    if report_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    report_history::table
+        .filter(report_history::report_id.eq_any(report_ids.iter().copied().map(DbUuid).collect::<Vec<_>>()))
+        .filter(report_history::action.eq_any(UPDATE_ACTIONS))
+        .order(report_history::id.asc())
+        .select(HistoryRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(entry)
+        .collect()
+}
+
+/// History entries that may be public updates, recorded between `from` and `to`, oldest
+/// first, with their reports; at most `limit`, only reports in `gemeente` when given.
+pub fn updates_between(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    gemeente: Option<&str>,
+    limit: i64,
+) -> Result<Vec<(HistoryEntry, Report)>, StorageError> {
+    let mut query = report_history::table
+        .inner_join(reports::table)
+        .filter(report_history::action.eq_any(UPDATE_ACTIONS))
+        .filter(report_history::at.ge(DbTime::new(from)))
+        .filter(report_history::at.le(DbTime::new(to)))
+        .into_boxed();
+    if let Some(code) = gemeente {
+        query = query.filter(reports::gemeente_code.eq(code.to_owned()));
+    }
+    query
+        .order((report_history::at.asc(), report_history::id.asc()))
+        .limit(limit)
+        .select((HistoryRow::as_select(), ReportRow::as_select()))
+        .load::<(HistoryRow, ReportRow)>(conn)?
+        .into_iter()
+        .map(|(history, report)| Ok((entry(history)?, Report::try_from(report)?)))
+        .collect()
+}
+
+fn entry(row: HistoryRow) -> Result<HistoryEntry, StorageError> {
+    let details = serde_json::from_str(&row.details)
+        .map_err(|e| StorageError::Corrupt(format!("history entry {} has malformed details: {e}", row.id)))?;
+    Ok(HistoryEntry { id: row.id, report_id: row.report_id.0, at: row.at.0, action: row.action, details })
+}

@@ -1,6 +1,8 @@
 //! The HTTP API: one module per resource, one function per operation. Handlers are
 //! registered through utoipa-actix-web, so every route is in the OpenAPI document.
 
+pub mod access;
+pub mod areas;
 pub mod body;
 pub mod categories;
 pub mod health;
@@ -30,6 +32,10 @@ use crate::state::AppState;
         (name = "categories", description = "What residents can report"),
         (name = "reports", description = "Filing and following reports"),
         (name = "meta", description = "The API description itself"),
+        (name = "areas", description = "CBS gemeenten, wijken and buurten"),
+        (name = "admin", description = "Configuration: areas, departments, categories, routing rules (admin token)"),
+        (name = "routing", description = "Routing rules and trying them out (admin token)"),
+        (name = "staff", description = "Handling reports (admin token until staff accounts exist)"),
     )
 )]
 struct ApiDoc;
@@ -42,7 +48,11 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(categories::list_categories)
         .service(reports::create_report)
         .service(reports::get_report)
-        .service(openapi_json);
+        .service(openapi_json)
+        .service(areas::lookup)
+        .service(areas::list_areas)
+        .service(areas::import_areas)
+        .service(areas::list_imports);
 }
 
 /// The OpenAPI document of this version of the code.
@@ -50,6 +60,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut document) =
         actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    document.components.get_or_insert_with(Default::default).add_security_scheme(
+        "admin_token",
+        utoipa::openapi::security::SecurityScheme::Http(utoipa::openapi::security::Http::new(
+            utoipa::openapi::security::HttpAuthScheme::Bearer,
+        )),
+    );
     document
 }
 

@@ -8,6 +8,7 @@
 
 mod helpers;
 
+mod areas;
 mod bad_input;
 mod basics;
 mod idempotency;

@@ -2,11 +2,13 @@
 //! registered through utoipa-actix-web, so every route is in the OpenAPI document.
 
 pub mod access;
+pub mod admin;
 pub mod areas;
 pub mod body;
 pub mod categories;
 pub mod health;
 pub mod reports;
+pub mod routing;
 pub mod views;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -52,7 +54,20 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(areas::lookup)
         .service(areas::list_areas)
         .service(areas::import_areas)
-        .service(areas::list_imports);
+        .service(areas::list_imports)
+        .service(admin::list_departments)
+        .service(admin::create_department)
+        .service(admin::update_department)
+        .service(admin::deactivate_department)
+        .service(admin::list_categories)
+        .service(admin::create_category)
+        .service(admin::update_category)
+        .service(routing::list_rules)
+        .service(routing::get_rule)
+        .service(routing::create_rule)
+        .service(routing::update_rule)
+        .service(routing::delete_rule)
+        .service(routing::explain);
 }
 
 /// The OpenAPI document of this version of the code.

@@ -4,6 +4,7 @@
 pub mod areas;
 pub mod catalog;
 pub mod connection;
+pub mod departments;
 pub mod generation;
 pub mod intake;
 pub mod migrate;

@@ -17,3 +17,4 @@ mod openapi;
 mod privacy;
 mod process;
 mod robustness;
+mod routing;

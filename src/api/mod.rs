@@ -9,6 +9,7 @@ pub mod categories;
 pub mod health;
 pub mod reports;
 pub mod routing;
+pub mod staff;
 pub mod views;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -67,7 +68,9 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(routing::create_rule)
         .service(routing::update_rule)
         .service(routing::delete_rule)
-        .service(routing::explain);
+        .service(routing::explain)
+        .service(staff::update_report)
+        .service(staff::report_history);
 }
 
 /// The OpenAPI document of this version of the code.

@@ -9,6 +9,7 @@ pub mod generation;
 pub mod intake;
 pub mod migrate;
 pub mod reports;
+pub mod rerouting;
 pub mod rows;
 pub mod rules;
 pub mod schema;

@@ -18,3 +18,4 @@ mod privacy;
 mod process;
 mod robustness;
 mod routing;
+mod staff;

@@ -221,3 +221,22 @@ on_both_backends! {
         assert_eq!(app.stored_reports().await, 0);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_saved_on_one_server_routes_reports_on_another_within_a_few_poll_intervals() {
+    let first = spawn_app(Backend::Postgres).await;
+    let second = first.restart_on_same_database().await;
+    let wijk = wijk_of_street_light(&first).await;
+    create_rule(&first, &night_rule(&wijk)).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let answer = explain(&second, &street_light_question()).await;
+        if answer["department"]["slug"] == "beheer-openbare-ruimte" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the second server still routes by default: {answer}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let report: Value = second.post_report(&street_light_report(), None).await.json().await.unwrap();
+    assert_eq!(report["department"]["slug"], "beheer-openbare-ruimte");
+}

@@ -182,15 +182,23 @@ impl AreaIndex {
         if !(lon.is_finite() && lat.is_finite()) {
             return None;
         }
-        let gemeente = self.find(AreaLevel::Gemeente, lon, lat);
-        let buurt = self.find(AreaLevel::Buurt, lon, lat).or_else(|| {
-            self.nearest(AreaLevel::Buurt, lon, lat, NEAREST_BUURT_METERS, gemeente.map(|g| g.gemeente_code.as_str()))
-        });
+        // The buurt layer decides when the point is in a buurt: the (large, costly) gemeente
+        // polygons are only tested when it is not.
+        let (buurt, gemeente) = match self.find(AreaLevel::Buurt, lon, lat) {
+            Some(buurt) => (Some(buurt), None),
+            None => {
+                let gemeente = self.find(AreaLevel::Gemeente, lon, lat);
+                let code = gemeente.map(|g| g.gemeente_code.as_str());
+                (self.nearest(AreaLevel::Buurt, lon, lat, NEAREST_BUURT_METERS, code), gemeente)
+            }
+        };
         if let Some(buurt) = buurt {
             let wijk = buurt.wijk_code.as_deref().and_then(|code| self.area(code));
             return Some(Located {
                 gemeente_code: &buurt.gemeente_code,
-                gemeente: self.area(&buurt.gemeente_code).or(gemeente),
+                gemeente: self
+                    .area(&buurt.gemeente_code)
+                    .or_else(|| gemeente.or_else(|| self.find(AreaLevel::Gemeente, lon, lat))),
                 wijk,
                 buurt: Some(buurt),
                 year: buurt.year,

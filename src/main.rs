@@ -30,6 +30,24 @@ enum Command {
     Openapi,
     /// Exit 0 when the server at the configured address answers /healthz (for container health checks).
     Healthcheck,
+    /// Manage the CBS area registry.
+    #[command(subcommand)]
+    Areas(AreasCommand),
+}
+
+#[derive(Subcommand)]
+enum AreasCommand {
+    /// Import a CBS GeoJSON boundary file for one level and year (all or nothing).
+    Import {
+        /// The GeoJSON FeatureCollection.
+        file: PathBuf,
+        /// gemeente, wijk or buurt.
+        #[arg(long, value_parser = ["gemeente", "wijk", "buurt"])]
+        level: String,
+        /// Boundary year, e.g. 2025.
+        #[arg(long)]
+        year: i32,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -54,6 +72,21 @@ fn main() -> anyhow::Result<()> {
             meldpunt::telemetry::init(&settings.log, settings.log_format);
             settings.listen = "127.0.0.1:0".into();
             actix_web::rt::System::new().block_on(meldpunt::startup::Application::build(settings)).map(|_| ())
+        }
+        Command::Areas(AreasCommand::Import { file, level, year }) => {
+            let settings = load()?;
+            meldpunt::telemetry::init(&settings.log, settings.log_format);
+            let level =
+                meldpunt::domain::area::AreaLevel::parse(&level).context("level must be gemeente, wijk or buurt")?;
+            let summary = meldpunt::startup::import_area_file(&settings, &file, level, year)?;
+            println!(
+                "imported {} {} areas of {year} from {} (replaced {})",
+                summary.imported,
+                level.as_str(),
+                file.display(),
+                summary.replaced
+            );
+            Ok(())
         }
     }
 }

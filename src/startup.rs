@@ -149,3 +149,33 @@ fn spawn_config_refresh(config: &ConfigHandle, alive: std::sync::Weak<AppState>,
         tracing::warn!(%error, "cannot start the configuration refresher");
     }
 }
+
+/// Imports a CBS boundary file into the configured database (migrating and seeding it
+/// first, as a server start would): the `meldpunt areas import` command. Returns what it
+/// did; a refused file changes nothing and the error says why.
+pub fn import_area_file(
+    settings: &Settings,
+    file: &std::path::Path,
+    level: crate::domain::area::AreaLevel,
+    year: i32,
+) -> anyhow::Result<crate::storage::areas::ImportSummary> {
+    let metadata = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?;
+    if metadata.len() > settings.max_import_bytes as u64 {
+        anyhow::bail!(
+            "{} is {} bytes; max_import_bytes allows {}",
+            file.display(),
+            metadata.len(),
+            settings.max_import_bytes
+        );
+    }
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let document: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON (GeoJSON expected)", file.display()))?;
+    let areas = crate::domain::area::parse_area_file(&document, level, year)
+        .with_context(|| format!("{} is refused", file.display()))?;
+    let prepared = prepare(settings)?;
+    let source = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let summary = crate::storage::areas::import(&mut *prepared.db.conn()?, level, year, &areas, &source)
+        .with_context(|| format!("{} is refused", file.display()))?;
+    Ok(summary)
+}

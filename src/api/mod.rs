@@ -1,11 +1,16 @@
 //! The HTTP API: one module per resource, one function per operation. Handlers are
 //! registered through utoipa-actix-web, so every route is in the OpenAPI document.
 
+pub mod access;
+pub mod admin;
+pub mod areas;
 pub mod body;
 pub mod categories;
 pub mod health;
 pub mod open311;
 pub mod reports;
+pub mod routing;
+pub mod staff;
 pub mod views;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -32,6 +37,10 @@ use crate::state::AppState;
         (name = "reports", description = "Filing and following reports"),
         (name = "meta", description = "The API description itself"),
         (name = "open311", description = "Open311 GeoReport v2 (JSON and XML; errors are GeoReport error documents, not problem+json)"),
+        (name = "areas", description = "CBS gemeenten, wijken and buurten"),
+        (name = "admin", description = "Configuration: areas, departments, categories, routing rules (admin token)"),
+        (name = "routing", description = "Routing rules and trying them out (admin token)"),
+        (name = "staff", description = "Handling reports (admin token until staff accounts exist)"),
     )
 )]
 struct ApiDoc;
@@ -52,7 +61,26 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(open311::requests::create_request)
         .service(open311::requests::get_request)
         .service(open311::tokens::token)
-        .service(open311::updates::list_updates);
+        .service(open311::updates::list_updates)
+        .service(areas::lookup)
+        .service(areas::list_areas)
+        .service(areas::import_areas)
+        .service(areas::list_imports)
+        .service(admin::list_departments)
+        .service(admin::create_department)
+        .service(admin::update_department)
+        .service(admin::deactivate_department)
+        .service(admin::list_categories)
+        .service(admin::create_category)
+        .service(admin::update_category)
+        .service(routing::list_rules)
+        .service(routing::get_rule)
+        .service(routing::create_rule)
+        .service(routing::update_rule)
+        .service(routing::delete_rule)
+        .service(routing::explain)
+        .service(staff::update_report)
+        .service(staff::report_history);
 }
 
 /// The OpenAPI document of this version of the code.
@@ -60,6 +88,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut document) =
         actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(configure).split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    document.components.get_or_insert_with(Default::default).add_security_scheme(
+        "admin_token",
+        utoipa::openapi::security::SecurityScheme::Http(utoipa::openapi::security::Http::new(
+            utoipa::openapi::security::HttpAuthScheme::Bearer,
+        )),
+    );
     document
 }
 

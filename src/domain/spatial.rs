@@ -182,15 +182,23 @@ impl AreaIndex {
         if !(lon.is_finite() && lat.is_finite()) {
             return None;
         }
-        let gemeente = self.find(AreaLevel::Gemeente, lon, lat);
-        let buurt = self.find(AreaLevel::Buurt, lon, lat).or_else(|| {
-            self.nearest(AreaLevel::Buurt, lon, lat, NEAREST_BUURT_METERS, gemeente.map(|g| g.gemeente_code.as_str()))
-        });
+        // The buurt layer decides when the point is in a buurt: the (large, costly) gemeente
+        // polygons are only tested when it is not.
+        let (buurt, gemeente) = match self.find(AreaLevel::Buurt, lon, lat) {
+            Some(buurt) => (Some(buurt), None),
+            None => {
+                let gemeente = self.find(AreaLevel::Gemeente, lon, lat);
+                let code = gemeente.map(|g| g.gemeente_code.as_str());
+                (self.nearest(AreaLevel::Buurt, lon, lat, NEAREST_BUURT_METERS, code), gemeente)
+            }
+        };
         if let Some(buurt) = buurt {
             let wijk = buurt.wijk_code.as_deref().and_then(|code| self.area(code));
             return Some(Located {
                 gemeente_code: &buurt.gemeente_code,
-                gemeente: self.area(&buurt.gemeente_code).or(gemeente),
+                gemeente: self
+                    .area(&buurt.gemeente_code)
+                    .or_else(|| gemeente.or_else(|| self.find(AreaLevel::Gemeente, lon, lat))),
                 wijk,
                 buurt: Some(buurt),
                 year: buurt.year,
@@ -267,5 +275,40 @@ mod tests {
         let index = AreaIndex::new(areas);
         assert!(index.area("BU09171099").is_none());
         assert_eq!(index.len(), 4);
+    }
+
+    mod property {
+        use geo::{BoundingRect, Contains};
+        use proptest::prelude::*;
+
+        use super::super::super::area::parse_area_file;
+        use super::*;
+
+        fn heerlen() -> AreaIndex {
+            let text = include_str!("../../data/seed/heerlen-buurten.geojson");
+            let document: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+            AreaIndex::new(parse_area_file(&document, AreaLevel::Buurt, 2025).unwrap_or_default())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, max_global_rejects: 200_000, ..ProptestConfig::default() })]
+
+            #[test]
+            fn a_random_point_inside_a_buurt_maps_to_that_buurt(pick in 0usize..57, u in 0.0f64..1.0, v in 0.0f64..1.0) {
+                static INDEX: std::sync::OnceLock<AreaIndex> = std::sync::OnceLock::new();
+                let index = INDEX.get_or_init(heerlen);
+                prop_assert_eq!(index.len(), 57);
+                let buurt = index.areas().get(pick).cloned();
+                prop_assume!(buurt.is_some());
+                let buurt = buurt.unwrap_or_else(|| unreachable!());
+                let Some(rect) = buurt.geometry.bounding_rect() else { return Err(TestCaseError::fail("no bbox")) };
+                let point = Point::new(rect.min().x + u * rect.width(), rect.min().y + v * rect.height());
+                prop_assume!(buurt.geometry.contains(&point));
+                let found = index.find(AreaLevel::Buurt, point.x(), point.y()).map(|a| a.code.clone());
+                prop_assert_eq!(found.as_deref(), Some(buurt.code.as_str()));
+                let located = index.locate(point.x(), point.y()).and_then(|l| l.buurt).map(|b| b.code.clone());
+                prop_assert_eq!(located, Some(buurt.code));
+            }
+        }
     }
 }

@@ -4,11 +4,13 @@
 pub mod areas;
 pub mod catalog;
 pub mod connection;
+pub mod departments;
 pub mod generation;
 pub mod intake;
 pub mod migrate;
 pub mod open311;
 pub mod reports;
+pub mod rerouting;
 pub mod rows;
 pub mod rules;
 pub mod schema;

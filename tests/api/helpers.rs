@@ -70,6 +70,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         database_pool_size: 4,
         http_workers: 1,
         config_poll_ms: 250,
+        admin_token: ADMIN_TOKEN.into(),
         log: std::env::var("MELDPUNT_TEST_LOG").unwrap_or_else(|_| "error".into()),
         ..Settings::default()
     }
@@ -313,4 +314,34 @@ macro_rules! on_both_backends {
             }
         )*
     };
+}
+
+/// The admin token every test server is configured with.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+impl TestApp {
+    /// A request to `path` carrying the admin token.
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(ADMIN_TOKEN)
+    }
+
+    /// Sends an admin request with an optional JSON body and returns status and JSON body
+    /// (`Null` when the body is empty or not JSON).
+    pub async fn admin_json(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> (u16, Value) {
+        let mut request = self.admin(method, path);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// GETs `path` and reads the body as JSON, asserting a 200.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
 }

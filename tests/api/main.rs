@@ -8,6 +8,7 @@
 
 mod helpers;
 
+mod areas;
 mod bad_input;
 mod basics;
 mod idempotency;
@@ -18,3 +19,5 @@ mod openapi;
 mod privacy;
 mod process;
 mod robustness;
+mod routing;
+mod staff;

@@ -1,0 +1,529 @@
+//! Admin API for departments and categories: list, create, change, deactivate. Changes
+//! reach every process through the settings generation.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::access::AdminAccess;
+use super::body::{parse, read_json};
+use crate::domain::category::{Question, validate_questions};
+use crate::domain::validation::{FieldErrors, bounded_text, email_address};
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+use crate::storage::departments::{CategoryFields, ChangeError, DepartmentFields, StoredCategory, StoredDepartment};
+
+impl From<ChangeError> for ApiError {
+    fn from(error: ChangeError) -> Self {
+        match error {
+            ChangeError::NotFound(detail) => ApiError::NotFound(detail),
+            ChangeError::Conflict(detail) => ApiError::Conflict(detail),
+            ChangeError::Storage(e) => e.into(),
+        }
+    }
+}
+
+/// A department as the admin API shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DepartmentView {
+    /// Id.
+    pub id: Uuid,
+    /// Slug, used in rules and category defaults.
+    #[schema(example = "openbare-verlichting")]
+    pub slug: String,
+    /// Dutch name.
+    pub name_nl: String,
+    /// English name.
+    pub name_en: String,
+    /// Team address for notifications.
+    pub email: Option<String>,
+    /// Whether it takes reports.
+    pub active: bool,
+}
+
+impl From<StoredDepartment> for DepartmentView {
+    fn from(row: StoredDepartment) -> Self {
+        DepartmentView {
+            id: row.id.0,
+            slug: row.slug,
+            name_nl: row.name_nl,
+            name_en: row.name_en,
+            email: row.email,
+            active: row.active,
+        }
+    }
+}
+
+/// A department to create or change. On change the slug must stay the same.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentInput {
+    /// Lower-case letters, digits and dashes, 2-80 characters.
+    #[schema(example = "openbare-verlichting")]
+    pub slug: String,
+    /// Dutch name, 1-200 characters.
+    pub name_nl: String,
+    /// English name, 1-200 characters.
+    pub name_en: String,
+    /// Team address for notifications.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Whether it takes reports (default true). Deactivating a department still used by
+    /// active rules or categories is a 409 that names them.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn slug(text: &str, errors: &mut FieldErrors) -> String {
+    let ok = (2..=80).contains(&text.len())
+        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !text.starts_with('-')
+        && !text.ends_with('-');
+    if !ok {
+        errors.add("/slug", format!("'{text}' is not a slug: use 2-80 lower-case letters, digits and dashes"));
+    }
+    text.to_owned()
+}
+
+impl DepartmentInput {
+    fn validate(self) -> Result<DepartmentFields, ApiError> {
+        let mut errors = FieldErrors::default();
+        let slug = slug(&self.slug, &mut errors);
+        let name_nl = errors.check("/name_nl", bounded_text(&self.name_nl, "the Dutch name", 200));
+        let name_en = errors.check("/name_en", bounded_text(&self.name_en, "the English name", 200));
+        let email = match self.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            Some(email) => errors.check("/email", email_address(email)).map(Some),
+            None => Some(None),
+        };
+        errors
+            .finish(|| {
+                Some(DepartmentFields {
+                    slug,
+                    name_nl: name_nl?,
+                    name_en: name_en?,
+                    email: email?,
+                    active: self.active,
+                })
+            })
+            .map_err(ApiError::Validation)
+    }
+}
+
+/// Lists every department, active or not.
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "Every department by slug", body = Vec<DepartmentView>),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/admin/departments")]
+pub async fn list_departments(_admin: AdminAccess, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let db = state.db.clone();
+    let rows = web::block(move || crate::storage::departments::list(&mut *db.conn()?)).await??;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(DepartmentView::from).collect::<Vec<_>>()))
+}
+
+/// Creates a department.
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    request_body(content = DepartmentInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = DepartmentView),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/admin/departments")]
+pub async fn create_department(
+    _admin: AdminAccess,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let fields = parse::<DepartmentInput>(body.value)?.validate()?;
+    let row = change(&state, move |conn| crate::storage::departments::create(conn, &fields)).await?;
+    Ok(HttpResponse::Created().json(DepartmentView::from(row)))
+}
+
+/// Changes a department's names, email or active flag (the slug stays).
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = Uuid, Path, description = "Department id")),
+    request_body(content = DepartmentInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Changed", body = DepartmentView),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Deactivating a department that rules or categories still use (named in the detail)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or the slug differs", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/api/v1/admin/departments/{id}")]
+pub async fn update_department(
+    _admin: AdminAccess,
+    path: web::Path<Uuid>,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let fields = parse::<DepartmentInput>(body.value)?.validate()?;
+    if let Some(existing) = state.config.snapshot().catalog.department(id)
+        && existing.slug != fields.slug
+    {
+        return Err(slug_fixed(&existing.slug));
+    }
+    let row = change(&state, move |conn| crate::storage::departments::update(conn, id, &fields)).await?;
+    Ok(HttpResponse::Ok().json(DepartmentView::from(row)))
+}
+
+/// Deactivates a department (it stays in history). A 409 names the active rules and
+/// categories that still use it.
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = Uuid, Path, description = "Department id")),
+    responses(
+        (status = 200, description = "Deactivated", body = DepartmentView),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Rules or categories still use it (named in the detail)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/api/v1/admin/departments/{id}")]
+pub async fn deactivate_department(
+    _admin: AdminAccess,
+    path: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let row = change(&state, move |conn| {
+        let existing = crate::storage::departments::list(conn)?.into_iter().find(|d| d.id.0 == id);
+        let Some(existing) = existing else {
+            return Err(ChangeError::NotFound(format!("there is no department with id {id}")));
+        };
+        let fields = DepartmentFields {
+            slug: existing.slug,
+            name_nl: existing.name_nl,
+            name_en: existing.name_en,
+            email: existing.email,
+            active: false,
+        };
+        crate::storage::departments::update(conn, id, &fields)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(DepartmentView::from(row)))
+}
+
+fn slug_fixed(slug: &str) -> ApiError {
+    ApiError::Validation(vec![crate::domain::validation::FieldError {
+        pointer: "/slug".into(),
+        detail: format!("the slug cannot change; send '{slug}' (create a new one for a new slug)"),
+    }])
+}
+
+/// Runs a configuration change off the executor, then reloads this process's snapshot.
+async fn change<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    f: impl FnOnce(&mut crate::storage::DbConnection) -> Result<T, ChangeError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let state = state.clone();
+    web::block(move || -> Result<T, ApiError> {
+        let value = f(&mut *state.db.conn()?)?;
+        state.config.refresh()?;
+        Ok(value)
+    })
+    .await?
+}
+
+/// A category as the admin API shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CategoryView {
+    /// Id.
+    pub id: Uuid,
+    /// Slug of its main category (`null` for a main category).
+    pub parent: Option<String>,
+    /// Slug.
+    pub slug: String,
+    /// Dutch name.
+    pub name_nl: String,
+    /// English name.
+    pub name_en: String,
+    /// Dutch description.
+    pub description_nl: Option<String>,
+    /// English description.
+    pub description_en: Option<String>,
+    /// Whether its reports are shown to the public.
+    pub is_public: bool,
+    /// Whether public output is coarsened.
+    pub is_sensitive: bool,
+    /// Target handling time in hours.
+    pub handling_hours: Option<i32>,
+    /// Slug of the department that gets its reports unless a rule says otherwise.
+    pub default_department: Option<String>,
+    /// Questions asked with every report.
+    pub questions: Vec<Question>,
+    /// Whether it takes reports.
+    pub active: bool,
+    /// Order in listings.
+    pub position: i32,
+}
+
+fn category_view(row: StoredCategory, state: &AppState) -> CategoryView {
+    let snapshot = state.config.snapshot();
+    let catalog = &snapshot.catalog;
+    CategoryView {
+        id: row.id.0,
+        parent: row.parent_id.and_then(|id| catalog.category(id.0)).map(|c| c.slug.clone()),
+        slug: row.slug,
+        name_nl: row.name_nl,
+        name_en: row.name_en,
+        description_nl: row.description_nl,
+        description_en: row.description_en,
+        is_public: row.is_public,
+        is_sensitive: row.is_sensitive,
+        handling_hours: row.handling_hours,
+        default_department: row.default_department_id.and_then(|id| catalog.department(id.0)).map(|d| d.slug.clone()),
+        questions: serde_json::from_str(&row.questions).unwrap_or_default(),
+        active: row.active,
+        position: row.position,
+    }
+}
+
+/// A category to create or change. On change, slug and parent must stay the same.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryInput {
+    /// Slug of the main category this subcategory belongs to; omit for a main category.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// Lower-case letters, digits and dashes, 2-80 characters.
+    pub slug: String,
+    /// Dutch name, 1-200 characters.
+    pub name_nl: String,
+    /// English name, 1-200 characters.
+    pub name_en: String,
+    /// Dutch description.
+    #[serde(default)]
+    pub description_nl: Option<String>,
+    /// English description.
+    #[serde(default)]
+    pub description_en: Option<String>,
+    /// Whether reports are shown to the public (default true).
+    #[serde(default = "yes")]
+    pub is_public: bool,
+    /// Whether the public location is coarsened and the description withheld (default false).
+    #[serde(default)]
+    pub is_sensitive: bool,
+    /// Target handling time, 1-8784 hours.
+    #[serde(default)]
+    pub handling_hours: Option<i32>,
+    /// Slug of an active department; required for a subcategory, so every report has one.
+    #[serde(default)]
+    pub default_department: Option<String>,
+    /// Questions asked with every report (unique keys; list questions with values).
+    #[serde(default)]
+    pub questions: Vec<Question>,
+    /// Whether it takes reports (default true).
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// Order in listings (default 0).
+    #[serde(default)]
+    pub position: i32,
+}
+
+impl CategoryInput {
+    fn validate(self, state: &AppState) -> Result<CategoryFields, ApiError> {
+        let snapshot = state.config.snapshot();
+        let catalog = &snapshot.catalog;
+        let mut errors = FieldErrors::default();
+        let slug = slug(&self.slug, &mut errors);
+        let name_nl = errors.check("/name_nl", bounded_text(&self.name_nl, "the Dutch name", 200));
+        let name_en = errors.check("/name_en", bounded_text(&self.name_en, "the English name", 200));
+        let text = |value: Option<String>, pointer: &str, errors: &mut FieldErrors| match value
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            Some(t) => errors.check(pointer, bounded_text(t, "the description", 2000)).map(Some),
+            None => Some(None),
+        };
+        let description_nl = text(self.description_nl, "/description_nl", &mut errors);
+        let description_en = text(self.description_en, "/description_en", &mut errors);
+        let parent_id = match &self.parent {
+            None => None,
+            Some(parent) => match catalog.main_category(parent) {
+                Some(main) => Some(main.id),
+                None => {
+                    errors.add("/parent", format!("'{parent}' is not a main category; GET /api/v1/admin/categories"));
+                    None
+                }
+            },
+        };
+        if let Some(hours) = self.handling_hours
+            && !(1..=8784).contains(&hours)
+        {
+            errors.add("/handling_hours", format!("{hours} hours is out of range; send 1 to 8784"));
+        }
+        let department = match &self.default_department {
+            None => {
+                if self.parent.is_some() {
+                    errors.add(
+                        "/default_department",
+                        "a subcategory needs a default department, so every report has one",
+                    );
+                }
+                None
+            }
+            Some(slug) => match catalog.department_by_slug(slug) {
+                Some(d) if d.active => Some(d.id),
+                Some(_) => {
+                    errors.add("/default_department", format!("department '{slug}' is deactivated"));
+                    None
+                }
+                None => {
+                    errors.add(
+                        "/default_department",
+                        format!("unknown department '{slug}'; GET /api/v1/admin/departments"),
+                    );
+                    None
+                }
+            },
+        };
+        if let Err(reason) = validate_questions(&self.questions) {
+            errors.add("/questions", reason);
+        }
+        if self.parent.is_none() && !self.questions.is_empty() {
+            errors.add("/questions", "only subcategories ask questions");
+        }
+        errors
+            .finish(|| {
+                Some(CategoryFields {
+                    parent_id,
+                    slug,
+                    name_nl: name_nl?,
+                    name_en: name_en?,
+                    description_nl: description_nl?,
+                    description_en: description_en?,
+                    is_public: self.is_public,
+                    is_sensitive: self.is_sensitive,
+                    handling_hours: self.handling_hours,
+                    default_department_id: department,
+                    questions: self.questions,
+                    active: self.active,
+                    position: self.position,
+                })
+            })
+            .map_err(ApiError::Validation)
+    }
+}
+
+/// Lists every category (main and sub, active or not).
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "Main categories first, then subcategories, each in display order", body = Vec<CategoryView>),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/admin/categories")]
+pub async fn list_categories(_admin: AdminAccess, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let db = state.db.clone();
+    let rows = web::block(move || crate::storage::departments::list_categories(&mut *db.conn()?)).await??;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(|r| category_view(r, &state)).collect::<Vec<_>>()))
+}
+
+/// Creates a main category or a subcategory.
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    request_body(content = CategoryInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = CategoryView),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (unknown parent or department, bad questions, …)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/admin/categories")]
+pub async fn create_category(
+    _admin: AdminAccess,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let fields = parse::<CategoryInput>(body.value)?.validate(&state)?;
+    let row = change(&state, move |conn| crate::storage::departments::create_category(conn, &fields)).await?;
+    Ok(HttpResponse::Created().json(category_view(row, &state)))
+}
+
+/// Changes a category (slug and parent stay); `active: false` deactivates it.
+#[utoipa::path(
+    tag = "admin",
+    security(("admin_token" = [])),
+    params(("id" = Uuid, Path, description = "Category id")),
+    request_body(content = CategoryInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Changed", body = CategoryView),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such category", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or slug or parent differ", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/api/v1/admin/categories/{id}")]
+pub async fn update_category(
+    _admin: AdminAccess,
+    path: web::Path<Uuid>,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let fields = parse::<CategoryInput>(body.value)?.validate(&state)?;
+    if let Some(existing) = state.config.snapshot().catalog.category(id) {
+        if existing.slug != fields.slug {
+            return Err(slug_fixed(&existing.slug));
+        }
+        if existing.parent_id != fields.parent_id {
+            return Err(ApiError::Validation(vec![crate::domain::validation::FieldError {
+                pointer: "/parent".into(),
+                detail: "the parent cannot change; create a new category instead".into(),
+            }]));
+        }
+    }
+    let row = change(&state, move |conn| crate::storage::departments::update_category(conn, id, &fields)).await?;
+    Ok(HttpResponse::Ok().json(category_view(row, &state)))
+}

@@ -1,0 +1,386 @@
+//! Routing rules (admin): the ordered list, each rule validated when saved; and `explain`,
+//! which routes a hypothetical report (optionally with a candidate rule) and says why.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::access::AdminAccess;
+use super::body::{object_only, parse, read_json};
+use super::reports::LocationInput;
+use super::views::{AreaView, DepartmentRef};
+use crate::domain::report::{Location, RoutingReason};
+use crate::domain::routing::{RoutingInput, Rule, route};
+use crate::domain::rule_spec::{ActionSpec, ConditionsSpec, RuleSpec, validate_rule};
+use crate::domain::validation::{FieldError, FieldErrors};
+use crate::error::{ApiError, Problem};
+use crate::state::{AppState, Snapshot};
+use crate::storage::rules::StoredRule;
+
+/// A saved routing rule.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RuleView {
+    /// Id.
+    pub id: Uuid,
+    /// Place in the list, 1 = first.
+    pub position: i32,
+    /// Name.
+    pub name: String,
+    /// Whether it takes part in routing.
+    pub active: bool,
+    /// When it applies.
+    pub conditions: ConditionsSpec,
+    /// What it does.
+    pub action: ActionSpec,
+    /// Created (RFC 3339, UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last changed (RFC 3339, UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+fn rule_view(stored: StoredRule, snapshot: &Snapshot) -> RuleView {
+    let department = snapshot.catalog.department(stored.rule.department_id).map(|d| d.slug.clone()).unwrap_or_default();
+    RuleView {
+        id: stored.rule.id,
+        position: stored.position,
+        name: stored.rule.name,
+        active: stored.rule.active,
+        conditions: stored.conditions,
+        action: ActionSpec { department, priority: stored.rule.priority, deadline_hours: stored.rule.deadline_hours },
+        created_at: stored.created_at,
+        updated_at: stored.updated_at,
+    }
+}
+
+fn prefixed(errors: Vec<FieldError>, prefix: &str) -> Vec<FieldError> {
+    errors.into_iter().map(|e| FieldError { pointer: format!("{prefix}{}", e.pointer), detail: e.detail }).collect()
+}
+
+fn validate(id: Uuid, spec: &RuleSpec, snapshot: &Snapshot) -> Result<Rule, Vec<FieldError>> {
+    validate_rule(id, spec, &snapshot.catalog, |code| snapshot.areas.area(code).is_some())
+}
+
+async fn load_rules(state: &web::Data<AppState>) -> Result<Vec<StoredRule>, ApiError> {
+    let db = state.db.clone();
+    Ok(web::block(move || crate::storage::rules::load(&mut *db.conn()?)).await??)
+}
+
+async fn load_rule(state: &web::Data<AppState>, id: Uuid) -> Result<StoredRule, ApiError> {
+    load_rules(state)
+        .await?
+        .into_iter()
+        .find(|r| r.rule.id == id)
+        .ok_or_else(|| ApiError::NotFound(format!("there is no routing rule with id {id}")))
+}
+
+/// Reloads this process's configuration after a change and returns the fresh snapshot.
+async fn refreshed(state: &web::Data<AppState>) -> Result<std::sync::Arc<Snapshot>, ApiError> {
+    let handle = state.config.clone();
+    Ok(web::block(move || handle.refresh()).await??)
+}
+
+/// Lists the routing rules in order (first match wins).
+#[utoipa::path(
+    tag = "routing",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "Every rule, by position", body = Vec<RuleView>),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/admin/routing/rules")]
+pub async fn list_rules(_admin: AdminAccess, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let rules = load_rules(&state).await?;
+    let snapshot = state.config.snapshot();
+    Ok(HttpResponse::Ok().json(rules.into_iter().map(|r| rule_view(r, &snapshot)).collect::<Vec<_>>()))
+}
+
+/// Reads one routing rule.
+#[utoipa::path(
+    tag = "routing",
+    security(("admin_token" = [])),
+    params(("id" = Uuid, Path, description = "Rule id")),
+    responses(
+        (status = 200, description = "The rule", body = RuleView),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such rule", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/admin/routing/rules/{id}")]
+pub async fn get_rule(
+    _admin: AdminAccess,
+    path: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let stored = load_rule(&state, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(rule_view(stored, &state.config.snapshot())))
+}
+
+/// Saves a new rule (at `position`, default last). It is checked completely first: unknown
+/// categories, areas or departments, an empty rule, an invalid polygon or time are a 422
+/// with every reason.
+#[utoipa::path(
+    tag = "routing",
+    security(("admin_token" = [])),
+    request_body(content = RuleSpec, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Saved", body = RuleView),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The rule is invalid (every reason in `errors`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/admin/routing/rules")]
+pub async fn create_rule(
+    _admin: AdminAccess,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let spec: RuleSpec = parse(body.value)?;
+    let rule = validate(Uuid::now_v7(), &spec, &state.config.snapshot()).map_err(ApiError::Validation)?;
+    let db = state.db.clone();
+    let id = rule.id;
+    web::block(move || crate::storage::rules::create(&mut *db.conn()?, &rule, &spec.conditions, spec.position))
+        .await??;
+    let snapshot = refreshed(&state).await?;
+    let stored = load_rule(&state, id).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/admin/routing/rules/{id}")))
+        .json(rule_view(stored, &snapshot)))
+}
+
+/// Replaces a rule (checked as on create); `position` moves it.
+#[utoipa::path(
+    tag = "routing",
+    security(("admin_token" = [])),
+    params(("id" = Uuid, Path, description = "Rule id")),
+    request_body(content = RuleSpec, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Saved", body = RuleView),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such rule", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The rule is invalid (every reason in `errors`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/api/v1/admin/routing/rules/{id}")]
+pub async fn update_rule(
+    _admin: AdminAccess,
+    path: web::Path<Uuid>,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let spec: RuleSpec = parse(body.value)?;
+    let rule = validate(id, &spec, &state.config.snapshot()).map_err(ApiError::Validation)?;
+    let db = state.db.clone();
+    let saved =
+        web::block(move || crate::storage::rules::update(&mut *db.conn()?, &rule, &spec.conditions, spec.position))
+            .await??;
+    if saved.is_none() {
+        return Err(ApiError::NotFound(format!("there is no routing rule with id {id}")));
+    }
+    let snapshot = refreshed(&state).await?;
+    Ok(HttpResponse::Ok().json(rule_view(load_rule(&state, id).await?, &snapshot)))
+}
+
+/// Deletes a rule; the rules after it move up.
+#[utoipa::path(
+    tag = "routing",
+    security(("admin_token" = [])),
+    params(("id" = Uuid, Path, description = "Rule id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such rule", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/api/v1/admin/routing/rules/{id}")]
+pub async fn delete_rule(
+    _admin: AdminAccess,
+    path: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let db = state.db.clone();
+    let deleted = web::block(move || crate::storage::rules::delete(&mut *db.conn()?, id)).await??;
+    if !deleted {
+        return Err(ApiError::NotFound(format!("there is no routing rule with id {id}")));
+    }
+    refreshed(&state).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A hypothetical report to route.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainRequest {
+    /// Subcategory slug.
+    #[schema(example = "straatverlichting-openbare-klok")]
+    pub category: String,
+    /// Where, in WGS84.
+    #[serde(deserialize_with = "object_only")]
+    pub location: LocationInput,
+    /// Answers to the category's questions (not checked against them).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub answers: Option<Map<String, Value>>,
+    /// When it arrives (RFC 3339); default now.
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+    /// A rule to try before saving it: placed at its `position` (default first).
+    #[serde(default)]
+    pub candidate: Option<RuleSpec>,
+}
+
+/// One rule looked at.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RuleCheckView {
+    /// Rule id (`null` for the candidate).
+    pub rule_id: Option<Uuid>,
+    /// Name.
+    pub name: String,
+    /// Place in the list, 1 = first (the candidate included).
+    pub position: usize,
+    /// Whether this is the candidate rule.
+    pub candidate: bool,
+    /// Whether it matched.
+    pub matched: bool,
+    /// Why it did not match, one sentence per failed condition.
+    pub reasons: Vec<String>,
+}
+
+/// The routing decision for a hypothetical report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Explanation {
+    /// The department it would go to.
+    pub department: Option<DepartmentRef>,
+    /// `rule` or `category_default`.
+    pub reason: RoutingReason,
+    /// The rule that matched, if any.
+    pub matched_rule: Option<RuleCheckView>,
+    /// Priority the matching rule sets.
+    pub priority: Option<String>,
+    /// Handling time the matching rule sets, in hours.
+    pub deadline_hours: Option<i32>,
+    /// The CBS areas of the location.
+    pub area: Option<AreaView>,
+    /// Every rule looked at, up to and including the one that matched.
+    pub checks: Vec<RuleCheckView>,
+}
+
+/// Routes a hypothetical report and explains the decision: the department, the rule that
+/// matched, and for each earlier rule why it did not. A `candidate` rule is validated and
+/// tried in its place without being saved.
+#[utoipa::path(
+    tag = "routing",
+    security(("admin_token" = [])),
+    request_body(content = ExplainRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The decision with its reasons", body = Explanation),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown category, bad location, a location outside the service area, or an invalid candidate rule", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/routing/explain")]
+pub async fn explain(
+    _admin: AdminAccess,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let input: ExplainRequest = parse(body.value)?;
+    let snapshot = state.config.snapshot();
+    let catalog = &snapshot.catalog;
+    let mut errors = FieldErrors::default();
+    let category = match catalog.subcategory(&input.category) {
+        Some(c) => Some(c),
+        None => {
+            errors.add("/category", format!("unknown subcategory '{}'; GET /api/v1/categories", input.category));
+            None
+        }
+    };
+    let location = Location::parse(input.location.lat, input.location.lon, "/location", &mut errors);
+    const CANDIDATE: Uuid = Uuid::nil();
+    let candidate = match &input.candidate {
+        Some(spec) => match validate(CANDIDATE, spec, &snapshot) {
+            Ok(rule) => Some((rule, spec.position)),
+            Err(problems) => {
+                for e in prefixed(problems, "/candidate") {
+                    errors.add(e.pointer, e.detail);
+                }
+                None
+            }
+        },
+        None => None,
+    };
+    let (category, location) = errors.finish(|| category.zip(location)).map_err(ApiError::Validation)?;
+    let placer = state.placer(&snapshot);
+    let area = placer.stamp(location).map_err(ApiError::OutsideServiceArea)?;
+    let mut rules: Vec<Rule> = snapshot.rules.as_ref().clone();
+    if let Some((rule, position)) = candidate {
+        let index = position.and_then(|p| usize::try_from(p - 1).ok()).unwrap_or(0).min(rules.len());
+        rules.insert(index, rule);
+    }
+    let answers = input.answers.unwrap_or_default();
+    let main = category.parent_id.and_then(|id| catalog.category(id));
+    let routing_input = RoutingInput {
+        category: &category.slug,
+        main_category: main.map(|m| m.slug.as_str()),
+        area_codes: area.as_ref().map(|a| a.codes()).unwrap_or_default(),
+        lon: location.lon,
+        lat: location.lat,
+        answers: &answers,
+        at: input.at.unwrap_or_else(Utc::now),
+    };
+    let decision = route(&rules, &routing_input, category.default_department_id);
+    let checks: Vec<RuleCheckView> = decision
+        .checks
+        .into_iter()
+        .map(|c| RuleCheckView {
+            rule_id: (c.rule_id != CANDIDATE).then_some(c.rule_id),
+            candidate: c.rule_id == CANDIDATE,
+            name: c.name,
+            position: c.position,
+            matched: c.matched,
+            reasons: c.reasons,
+        })
+        .collect();
+    let matched_rule = checks.iter().find(|c| c.matched).map(|c| RuleCheckView {
+        rule_id: c.rule_id,
+        name: c.name.clone(),
+        position: c.position,
+        candidate: c.candidate,
+        matched: true,
+        reasons: Vec::new(),
+    });
+    Ok(HttpResponse::Ok().json(Explanation {
+        department: decision.department_id.and_then(|id| catalog.department(id)).map(DepartmentRef::from),
+        reason: if decision.rule_id.is_some() { RoutingReason::Rule } else { RoutingReason::CategoryDefault },
+        matched_rule,
+        priority: decision.priority,
+        deadline_hours: decision.deadline_hours,
+        area: area.as_ref().map(|a| AreaView::build(a, &snapshot.areas, true)),
+        checks,
+    }))
+}

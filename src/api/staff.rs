@@ -1,0 +1,163 @@
+//! Handling reports (behind [`AdminAccess`] until staff accounts with roles exist):
+//! changing category, location, department or priority, and reading the history.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::access::{ADMIN_ACTOR, AdminAccess};
+use super::body::{optional_object_only, parse, read_json};
+use super::reports::LocationInput;
+use super::views::ReportView;
+use crate::domain::privacy::Audience;
+use crate::domain::report::Location;
+use crate::domain::routing::PRIORITIES;
+use crate::domain::validation::FieldErrors;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+use crate::storage::rerouting::ReportChange;
+
+/// A change to a report; every field optional, at least one given.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportPatch {
+    /// New subcategory slug: the report is routed again (unless its department is fixed).
+    #[serde(default)]
+    pub category: Option<String>,
+    /// New location: areas are stamped again and the report routed again (unless its
+    /// department is fixed).
+    #[serde(default, deserialize_with = "optional_object_only")]
+    pub location: Option<LocationInput>,
+    /// Department slug chosen by hand; it sticks: later changes do not re-route.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// `low`, `normal` or `high`.
+    #[serde(default)]
+    pub priority: Option<String>,
+}
+
+/// Changes a report's category, location, department or priority in one transaction.
+/// Re-stamps the areas and re-runs routing unless the department was fixed by hand; every
+/// change is recorded in the history (`category_changed`, `location_changed`, `rerouted`,
+/// `department_overridden`, `priority_changed`).
+#[utoipa::path(
+    tag = "staff",
+    security(("admin_token" = [])),
+    params(("id" = Uuid, Path, description = "Report id")),
+    request_body(content = ReportPatch, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The report as staff see it, with `routing`", body = ReportView),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or a location outside the service area", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/api/v1/staff/reports/{id}")]
+pub async fn update_report(
+    _admin: AdminAccess,
+    path: web::Path<Uuid>,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let input: ReportPatch = parse(body.value)?;
+    let snapshot = state.config.snapshot();
+    let catalog = &snapshot.catalog;
+    let mut errors = FieldErrors::default();
+    let mut change = ReportChange::default();
+    if input.category.is_none() && input.location.is_none() && input.department.is_none() && input.priority.is_none() {
+        errors.add("", "send at least one of: category, location, department, priority");
+    }
+    if let Some(slug) = &input.category {
+        match catalog.category_for_intake(slug) {
+            Ok(category) => change.category_id = Some(category.id),
+            Err(reason) => errors.add("/category", reason),
+        }
+    }
+    let location = input.location.as_ref().and_then(|l| Location::parse(l.lat, l.lon, "/location", &mut errors));
+    if let Some(slug) = &input.department {
+        match catalog.department_by_slug(slug) {
+            Some(d) if d.active => change.department_id = Some(d.id),
+            Some(_) => errors.add("/department", format!("department '{slug}' is deactivated")),
+            None => errors.add("/department", format!("unknown department '{slug}'; GET /api/v1/admin/departments")),
+        }
+    }
+    if let Some(priority) = &input.priority {
+        if PRIORITIES.contains(&priority.as_str()) {
+            change.priority = Some(priority.clone());
+        } else {
+            errors.add("/priority", format!("'{priority}' is not a priority; use one of: {}", PRIORITIES.join(", ")));
+        }
+    }
+    errors.finish(|| Some(())).map_err(ApiError::Validation)?;
+    if let Some(location) = location {
+        let area = state.placer(&snapshot).stamp(location).map_err(ApiError::OutsideServiceArea)?;
+        change.location = Some((location, area));
+    }
+    let worker_state = state.clone();
+    let worker_snapshot = snapshot.clone();
+    let report = web::block(move || -> Result<_, ApiError> {
+        let placer = worker_state.placer(&worker_snapshot);
+        Ok(crate::storage::rerouting::apply(&mut *worker_state.db.conn()?, id, ADMIN_ACTOR, &change, &placer)?)
+    })
+    .await??;
+    tracing::info!(report_id = %id, "report changed by staff");
+    // Staff see the report as its submitter does (nothing withheld), plus the routing.
+    let view = ReportView::build(report.clone(), &snapshot, Audience::Submitter)
+        .ok_or_else(|| ApiError::Internal("report category missing from catalog".into()))?
+        .with_routing(&report, &snapshot);
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// One entry of a report's history.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HistoryEntryView {
+    /// When (RFC 3339, UTC).
+    pub at: DateTime<Utc>,
+    /// Who: `reporter`, `system`, `admin`, `open311` or `staff:<account id>`.
+    pub actor: String,
+    /// What: `created`, `category_changed`, `location_changed`, `rerouted`,
+    /// `department_overridden`, `priority_changed`, …
+    pub action: String,
+    /// The change's details (see the README).
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
+/// The history of a report, oldest first.
+#[utoipa::path(
+    tag = "staff",
+    security(("admin_token" = [])),
+    params(("id" = Uuid, Path, description = "Report id")),
+    responses(
+        (status = 200, description = "Every change, oldest first", body = Vec<HistoryEntryView>),
+        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/staff/reports/{id}/history")]
+pub async fn report_history(
+    _admin: AdminAccess,
+    path: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let db = state.db.clone();
+    let entries = web::block(move || crate::storage::rerouting::history(&mut *db.conn()?, id))
+        .await??
+        .ok_or_else(|| ApiError::NotFound(format!("there is no report with id {id}")))?;
+    let views: Vec<HistoryEntryView> = entries
+        .into_iter()
+        .map(|e| HistoryEntryView { at: e.at, actor: e.actor, action: e.action, details: e.details })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}

@@ -46,6 +46,12 @@ pub struct Settings {
     pub log: String,
     /// Log format: `text` or `json`.
     pub log_format: LogFormat,
+    /// Email of the first admin, created at start when no active admin exists.
+    pub bootstrap_admin_email: String,
+    /// Password of that first admin (at least 12 characters); change it after the first login.
+    pub bootstrap_admin_password: String,
+    /// How long a login session token is valid, in hours.
+    pub session_hours: u64,
 }
 
 /// How log lines are written.
@@ -78,6 +84,9 @@ impl Default for Settings {
             max_import_bytes: 64 * 1024 * 1024,
             log: "info".into(),
             log_format: LogFormat::Text,
+            bootstrap_admin_email: String::new(),
+            bootstrap_admin_password: String::new(),
+            session_hours: 12,
         }
     }
 }
@@ -158,6 +167,15 @@ impl Settings {
         }
         if !self.admin_token.is_empty() && self.admin_token.len() < 16 {
             return Err(ConfigError("admin_token must be at least 16 characters".into()));
+        }
+        if !self.bootstrap_admin_email.is_empty() {
+            crate::domain::validation::email_address(&self.bootstrap_admin_email)
+                .map_err(|e| ConfigError(format!("bootstrap_admin_email: {e}")))?;
+            crate::domain::auth::check_password(&self.bootstrap_admin_password)
+                .map_err(|e| ConfigError(format!("bootstrap_admin_password: {e}")))?;
+        }
+        if self.session_hours == 0 {
+            return Err(ConfigError("session_hours must be at least 1".into()));
         }
         if self.database_pool_size < 2 {
             return Err(ConfigError("database_pool_size must be at least 2".into()));

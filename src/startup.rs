@@ -54,6 +54,7 @@ impl Application {
             max_import_bytes: settings.max_import_bytes,
             openapi_json: document.to_json()?,
             route_templates: document.paths.paths.keys().cloned().collect(),
+            session_hours: settings.session_hours,
         });
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
         let mut server = HttpServer::new(move || {
@@ -121,6 +122,11 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     if seeded_areas {
         tracing::info!("seeded the CBS areas: Heerlen's buurten and wijken and all gemeenten (2025)");
     }
+    crate::storage::bootstrap::admin_if_none(
+        &mut *db.conn()?,
+        &settings.bootstrap_admin_email,
+        &settings.bootstrap_admin_password,
+    )?;
     let config = ConfigHandle::load(db.clone())?;
     Ok(Prepared { db, config })
 }

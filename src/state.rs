@@ -31,6 +31,8 @@ pub struct AppState {
     pub openapi_json: String,
     /// Path templates of every route, to tell a 405 from a 404.
     pub route_templates: Vec<String>,
+    /// How long a login session lasts.
+    pub session_hours: u64,
 }
 
 impl AppState {

@@ -1,10 +1,12 @@
 //! The HTTP API: one module per resource, one function per operation. Handlers are
 //! registered through utoipa-actix-web, so every route is in the OpenAPI document.
 
+pub mod auth;
 pub mod body;
 pub mod categories;
 pub mod health;
 pub mod reports;
+pub mod staff;
 pub mod views;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -30,6 +32,8 @@ use crate::state::AppState;
         (name = "categories", description = "What residents can report"),
         (name = "reports", description = "Filing and following reports"),
         (name = "meta", description = "The API description itself"),
+        (name = "auth", description = "Staff login and logout; staff calls send `Authorization: Bearer <token>`"),
+        (name = "accounts", description = "Staff accounts, roles and API tokens (admins)"),
     )
 )]
 struct ApiDoc;
@@ -42,7 +46,15 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(categories::list_categories)
         .service(reports::create_report)
         .service(reports::get_report)
-        .service(openapi_json);
+        .service(openapi_json)
+        .service(auth::login)
+        .service(auth::logout)
+        .service(staff::accounts::list_accounts)
+        .service(staff::accounts::create_account)
+        .service(staff::accounts::update_account)
+        .service(staff::accounts::create_token)
+        .service(staff::accounts::list_tokens)
+        .service(staff::accounts::revoke_token);
 }
 
 /// The OpenAPI document of this version of the code.

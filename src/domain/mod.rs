@@ -3,6 +3,7 @@
 //! knows about HTTP or SQL.
 
 pub mod area;
+pub mod auth;
 pub mod category;
 pub mod placement;
 pub mod privacy;
@@ -12,3 +13,4 @@ pub mod routing;
 pub mod rule_spec;
 pub mod spatial;
 pub mod validation;
+pub mod workflow;

@@ -1,7 +1,9 @@
 //! diesel storage: the connection pool, schema, rows and queries. The only module that
 //! knows SQL; dialect differences stay in here.
 
+pub mod accounts;
 pub mod areas;
+pub mod bootstrap;
 pub mod catalog;
 pub mod connection;
 pub mod generation;

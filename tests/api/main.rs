@@ -16,3 +16,5 @@ mod openapi;
 mod privacy;
 mod process;
 mod robustness;
+mod staff_accounts;
+mod staff_helpers;

@@ -1,0 +1,43 @@
+-- Staff accounts with their roles and departments, bearer tokens (sessions and API
+-- tokens, stored as SHA-256 hashes), the audit log of views of personal data, and the
+-- report's assignee.
+
+CREATE TABLE accounts (
+    id TEXT PRIMARY KEY NOT NULL,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'coordinator', 'department_staff', 'analyst')),
+    password_hash TEXT,
+    active BOOLEAN NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE account_departments (
+    account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    department_id TEXT NOT NULL REFERENCES departments (id),
+    PRIMARY KEY (account_id, department_id)
+);
+
+CREATE TABLE auth_tokens (
+    id TEXT PRIMARY KEY NOT NULL,
+    account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('session', 'api')),
+    label TEXT,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT
+);
+CREATE INDEX auth_tokens_account ON auth_tokens (account_id);
+
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    account_id TEXT NOT NULL REFERENCES accounts (id),
+    action TEXT NOT NULL,
+    report_id TEXT REFERENCES reports (id) ON DELETE SET NULL
+);
+CREATE INDEX audit_log_at ON audit_log (at);
+
+ALTER TABLE reports ADD COLUMN assignee_id TEXT REFERENCES accounts (id);

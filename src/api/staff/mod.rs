@@ -1,0 +1,3 @@
+//! Endpoints for signed-in staff: account management (admin), the triage API.
+
+pub mod accounts;

@@ -62,6 +62,7 @@ impl Application {
                 .into_utoipa_app()
                 .app_data(state.clone())
                 .app_data(web::PathConfig::default().error_handler(crate::api::path_error))
+                .app_data(web::QueryConfig::default().error_handler(crate::api::query_error))
                 .configure(crate::api::configure)
                 .default_service(web::to(crate::api::fallback))
                 .into_app()

@@ -34,6 +34,7 @@ use crate::state::AppState;
         (name = "meta", description = "The API description itself"),
         (name = "auth", description = "Staff login and logout; staff calls send `Authorization: Bearer <token>`"),
         (name = "accounts", description = "Staff accounts, roles and API tokens (admins)"),
+        (name = "triage", description = "Handling reports (staff): queue, detail, workflow, notes, assignment"),
     )
 )]
 struct ApiDoc;
@@ -54,7 +55,12 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(staff::accounts::update_account)
         .service(staff::accounts::create_token)
         .service(staff::accounts::list_tokens)
-        .service(staff::accounts::revoke_token);
+        .service(staff::accounts::revoke_token)
+        .service(staff::reports::get_staff_report)
+        .service(staff::reports::transition_report)
+        .service(staff::reports::add_note)
+        .service(staff::reports::assign_report)
+        .service(staff::reports::audit_log);
 }
 
 /// The OpenAPI document of this version of the code.
@@ -104,4 +110,9 @@ pub fn path_matches(template: &str, path: &str) -> bool {
 /// Turns actix's own extractor errors (bad path or query) into problem documents.
 pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
     ApiError::NotFound(format!("invalid path parameter: {error}")).into()
+}
+
+/// Turns actix's query-string errors into problem documents (400).
+pub fn query_error(error: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::MalformedBody(format!("invalid query string: {error}")).into()
 }

@@ -98,6 +98,51 @@ pub fn check_transition(
     Ok(Transition { from, to, text })
 }
 
+/// One entry of a report's append-only history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who: `reporter`, `system`, `admin`, `open311` or `staff:<account id>`.
+    pub actor: String,
+    /// What (`created`, `status_changed`, `note`, …).
+    pub action: String,
+    /// The action's details (see the history contract in the README).
+    pub details: serde_json::Value,
+}
+
+/// Whether a note is for staff only or also shown to the resident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteVisibility {
+    /// Staff only.
+    Internal,
+    /// Also shown to the resident (and emailed to them).
+    Public,
+}
+
+impl NoteVisibility {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Internal => "internal",
+            Self::Public => "public",
+        }
+    }
+}
+
+impl HistoryEntry {
+    /// Whether residents may see this entry (the public status history): status changes
+    /// and public notes, without who made them.
+    pub fn is_public(&self) -> bool {
+        match self.action.as_str() {
+            "created" | "status_changed" | "merged_into" => true,
+            "note" => self.details.get("visibility").and_then(|v| v.as_str()) == Some("public"),
+            _ => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ pub mod rows;
 pub mod rules;
 pub mod schema;
 pub mod seed;
+pub mod triage;
 
 use std::time::Duration;
 

@@ -18,3 +18,4 @@ mod process;
 mod robustness;
 mod staff_accounts;
 mod staff_helpers;
+mod staff_triage;

@@ -1,3 +1,4 @@
 //! Endpoints for signed-in staff: account management (admin), the triage API.
 
 pub mod accounts;
+pub mod reports;

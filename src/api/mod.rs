@@ -60,7 +60,8 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(staff::reports::transition_report)
         .service(staff::reports::add_note)
         .service(staff::reports::assign_report)
-        .service(staff::reports::audit_log);
+        .service(staff::reports::audit_log)
+        .service(staff::queue::list_staff_reports);
 }
 
 /// The OpenAPI document of this version of the code.

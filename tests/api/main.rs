@@ -18,4 +18,5 @@ mod process;
 mod robustness;
 mod staff_accounts;
 mod staff_helpers;
+mod staff_queue;
 mod staff_triage;

@@ -41,3 +41,11 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_at ON audit_log (at);
 
 ALTER TABLE reports ADD COLUMN assignee_id uuid REFERENCES accounts (id);
+
+-- Full-text search for staff (`q`): a generated tsvector (Dutch stemming) with a GIN index.
+ALTER TABLE reports ADD COLUMN search tsvector GENERATED ALWAYS AS (
+    to_tsvector('dutch', reference || ' ' || description || ' ' || coalesce(address, ''))
+) STORED;
+CREATE INDEX reports_search ON reports USING gin (search);
+CREATE INDEX reports_department_created ON reports (department_id, created_at);
+CREATE INDEX reports_deadline ON reports (deadline_at);

@@ -1,3 +1,9 @@
+DROP INDEX reports_deadline;
+DROP INDEX reports_department_created;
+DROP TRIGGER reports_fts_update;
+DROP TRIGGER reports_fts_delete;
+DROP TRIGGER reports_fts_insert;
+DROP TABLE reports_fts;
 ALTER TABLE reports DROP COLUMN assignee_id;
 DROP TABLE audit_log;
 DROP TABLE auth_tokens;

@@ -41,3 +41,27 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_at ON audit_log (at);
 
 ALTER TABLE reports ADD COLUMN assignee_id TEXT REFERENCES accounts (id);
+
+-- Full-text search for staff (`q`): an FTS5 index over the report's text, kept in sync by
+-- triggers (external content: the text is stored once, in `reports`).
+CREATE VIRTUAL TABLE reports_fts USING fts5(
+    reference, description, address, content = 'reports', content_rowid = 'rowid',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO reports_fts (reports_fts) VALUES ('rebuild');
+CREATE TRIGGER reports_fts_insert AFTER INSERT ON reports BEGIN
+    INSERT INTO reports_fts (rowid, reference, description, address)
+    VALUES (new.rowid, new.reference, new.description, new.address);
+END;
+CREATE TRIGGER reports_fts_delete AFTER DELETE ON reports BEGIN
+    INSERT INTO reports_fts (reports_fts, rowid, reference, description, address)
+    VALUES ('delete', old.rowid, old.reference, old.description, old.address);
+END;
+CREATE TRIGGER reports_fts_update AFTER UPDATE OF reference, description, address ON reports BEGIN
+    INSERT INTO reports_fts (reports_fts, rowid, reference, description, address)
+    VALUES ('delete', old.rowid, old.reference, old.description, old.address);
+    INSERT INTO reports_fts (rowid, reference, description, address)
+    VALUES (new.rowid, new.reference, new.description, new.address);
+END;
+CREATE INDEX reports_department_created ON reports (department_id, created_at);
+CREATE INDEX reports_deadline ON reports (deadline_at);

@@ -1,4 +1,5 @@
 //! Endpoints for signed-in staff: account management (admin), the triage API.
 
 pub mod accounts;
+pub mod queue;
 pub mod reports;

@@ -18,5 +18,6 @@ mod process;
 mod robustness;
 mod staff_accounts;
 mod staff_helpers;
+mod staff_matrix;
 mod staff_queue;
 mod staff_triage;

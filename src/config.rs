@@ -52,6 +52,21 @@ pub struct Settings {
     pub bootstrap_admin_password: String,
     /// How long a login session token is valid, in hours.
     pub session_hours: u64,
+    /// SMTP server for emails (`smtp://host:port`, `smtps://user:pass@host`); empty: write
+    /// `.eml` files to `mail_dir`.
+    pub smtp_url: String,
+    /// Folder for `.eml` files when no SMTP server is set.
+    pub mail_dir: String,
+    /// Sender of emails.
+    pub mail_from: String,
+    /// Public base URL of this service, for the links in emails.
+    pub public_url: String,
+    /// Milliseconds the outbox worker waits when nothing is due.
+    pub outbox_poll_ms: u64,
+    /// First retry delay of a failed email in milliseconds; doubles per attempt (at most 1 h).
+    pub outbox_retry_ms: u64,
+    /// Attempts before an email is given up (dead-lettered).
+    pub outbox_max_attempts: u32,
 }
 
 /// How log lines are written.
@@ -87,6 +102,13 @@ impl Default for Settings {
             bootstrap_admin_email: String::new(),
             bootstrap_admin_password: String::new(),
             session_hours: 12,
+            smtp_url: String::new(),
+            mail_dir: "mail".into(),
+            mail_from: "meldpunt <noreply@localhost>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            outbox_poll_ms: 500,
+            outbox_retry_ms: 30_000,
+            outbox_max_attempts: 10,
         }
     }
 }

@@ -57,6 +57,19 @@ impl Application {
             session_hours: settings.session_hours,
         });
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
+        crate::jobs::outbox::start(
+            state.db.clone(),
+            crate::jobs::outbox::OutboxSettings {
+                smtp_url: settings.smtp_url.clone(),
+                mail_dir: settings.mail_dir.clone(),
+                from: settings.mail_from.clone(),
+                public_url: settings.public_url.clone(),
+                poll: Duration::from_millis(settings.outbox_poll_ms.max(10)),
+                retry_base: Duration::from_millis(settings.outbox_retry_ms.max(1)),
+                max_attempts: i32::try_from(settings.outbox_max_attempts.max(1)).unwrap_or(i32::MAX),
+            },
+            Arc::downgrade(&state.clone().into_inner()),
+        )?;
         let mut server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod body;
 pub mod categories;
+pub mod follow;
 pub mod health;
 pub mod reports;
 pub mod staff;
@@ -61,7 +62,8 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(staff::reports::add_note)
         .service(staff::reports::assign_report)
         .service(staff::reports::audit_log)
-        .service(staff::queue::list_staff_reports);
+        .service(staff::queue::list_staff_reports)
+        .service(follow::follow_report);
 }
 
 /// The OpenAPI document of this version of the code.

@@ -155,6 +155,8 @@ pub struct IntakeInput {
     pub reporter: Option<ContactInput>,
     /// Answers to the category's questions.
     pub answers: Map<String, Value>,
+    /// Language of the emails to the reporter.
+    pub language: Language,
 }
 
 /// Contact details as the resident sent them, before validation.
@@ -185,6 +187,8 @@ pub struct ValidIntake {
     pub reporter: Option<ReporterContact>,
     /// Checked answers.
     pub answers: Map<String, Value>,
+    /// Language of the emails to the reporter.
+    pub language: Language,
 }
 
 /// Validates a new report against the catalog, reporting every problem at once.
@@ -230,6 +234,7 @@ pub fn validate_intake(input: &IntakeInput, catalog: &Catalog) -> Result<ValidIn
             address: address?,
             reporter: reporter?,
             answers: answers?,
+            language: input.language,
         })
     })
 }
@@ -345,6 +350,8 @@ pub struct NewReport {
     pub routing_reason: RoutingReason,
     /// Priority.
     pub priority: String,
+    /// Language of the emails to the reporter.
+    pub language: Language,
 }
 
 impl NewReport {
@@ -371,6 +378,7 @@ impl NewReport {
             routing_rule_id: placement.routing_rule_id,
             routing_reason: placement.routing_reason,
             priority: placement.priority,
+            language: intake.language,
         }
     }
 }
@@ -438,5 +446,31 @@ impl From<NewReport> for Report {
             routing_reason: new.routing_reason,
             department_locked: false,
         }
+    }
+}
+
+/// The language of emails to a resident.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// Dutch (the default).
+    #[default]
+    Nl,
+    /// English.
+    En,
+}
+
+impl Language {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Nl => "nl",
+            Self::En => "en",
+        }
+    }
+
+    /// Parses the stored name (anything unknown is Dutch).
+    pub fn parse(text: &str) -> Self {
+        if text == "en" { Self::En } else { Self::Nl }
     }
 }

@@ -9,6 +9,7 @@ pub mod connection;
 pub mod generation;
 pub mod intake;
 pub mod migrate;
+pub mod outbox;
 pub mod queue;
 pub mod reports;
 pub mod rows;

@@ -98,6 +98,7 @@ diesel::table! {
         name -> Nullable<Text>,
         consent_to_contact -> Bool,
         created_at -> PortableTimestamp,
+        language -> Text,
     }
 }
 
@@ -257,3 +258,37 @@ diesel::allow_tables_to_appear_in_same_query!(accounts, departments);
 diesel::allow_tables_to_appear_in_same_query!(account_departments, reports);
 diesel::allow_tables_to_appear_in_same_query!(account_departments, departments);
 diesel::allow_tables_to_appear_in_same_query!(audit_log, reports);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    follow_tokens (token_hash) {
+        token_hash -> Text,
+        report_id -> PortableUuid,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    outbox (id) {
+        id -> PortableUuid,
+        report_id -> Nullable<PortableUuid>,
+        recipient -> Text,
+        language -> Text,
+        template -> Text,
+        params -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> PortableTimestamp,
+        last_error -> Nullable<Text>,
+        created_at -> PortableTimestamp,
+        sent_at -> Nullable<PortableTimestamp>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(follow_tokens, reports);
+diesel::allow_tables_to_appear_in_same_query!(outbox, reports);

@@ -106,6 +106,8 @@ pub fn transition(
     )?;
     let report =
         super::reports::by_id(conn, id)?.ok_or_else(|| StorageError::Corrupt(format!("report {id} vanished")))?;
+    // The residents' emails are queued in the same transaction as the change.
+    super::outbox::on_public_update(conn, id, &report.reference, to.as_str(), checked.text.as_deref())?;
     Ok(Change::Done(report))
 }
 
@@ -117,10 +119,13 @@ pub fn add_note(
     visibility: NoteVisibility,
     text: &str,
 ) -> Result<Change<()>, StorageError> {
-    if visible(conn, staff, id)?.is_none() {
+    let Some(report) = visible(conn, staff, id)? else {
         return Ok(Change::Hidden);
-    }
+    };
     append(conn, id, &staff.actor(), "note", serde_json::json!({"visibility": visibility.as_str(), "text": text}))?;
+    if visibility == NoteVisibility::Public {
+        super::outbox::on_public_update(conn, id, &report.reference, report.status.as_str(), Some(text))?;
+    }
     diesel::update(reports::table.find(DbUuid(id)))
         .set(reports::updated_at.eq(DbTime::new(Utc::now())))
         .execute(conn)?;

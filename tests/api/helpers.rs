@@ -71,6 +71,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         http_workers: 1,
         config_poll_ms: 250,
         log: std::env::var("MELDPUNT_TEST_LOG").unwrap_or_else(|_| "error".into()),
+        mail_dir: std::env::temp_dir().join("meldpunt-test-mail").display().to_string(),
         ..Settings::default()
     }
 }

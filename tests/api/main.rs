@@ -18,6 +18,7 @@ mod process;
 mod robustness;
 mod staff_accounts;
 mod staff_helpers;
+mod staff_mail;
 mod staff_matrix;
 mod staff_queue;
 mod staff_triage;

@@ -1,3 +1,6 @@
+DROP TABLE outbox;
+DROP TABLE follow_tokens;
+ALTER TABLE reporter_contacts DROP COLUMN language;
 DROP INDEX reports_deadline;
 DROP INDEX reports_department_created;
 DROP INDEX reports_search;

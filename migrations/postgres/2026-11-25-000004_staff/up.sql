@@ -49,3 +49,29 @@ ALTER TABLE reports ADD COLUMN search tsvector GENERATED ALWAYS AS (
 CREATE INDEX reports_search ON reports USING gin (search);
 CREATE INDEX reports_department_created ON reports (department_id, created_at);
 CREATE INDEX reports_deadline ON reports (deadline_at);
+
+-- Reporter updates: the language of their emails, private follow links (hashed tokens),
+-- and the outbox of messages written in the same transaction as their cause.
+ALTER TABLE reporter_contacts ADD COLUMN language text NOT NULL DEFAULT 'nl';
+
+CREATE TABLE follow_tokens (
+    token_hash text PRIMARY KEY,
+    report_id uuid NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL
+);
+
+CREATE TABLE outbox (
+    id uuid PRIMARY KEY,
+    report_id uuid REFERENCES reports (id) ON DELETE SET NULL,
+    recipient text NOT NULL,
+    language text NOT NULL,
+    template text NOT NULL,
+    params text NOT NULL DEFAULT '{}',
+    status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dead')),
+    attempts integer NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL,
+    last_error text,
+    created_at timestamptz NOT NULL,
+    sent_at timestamptz
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';

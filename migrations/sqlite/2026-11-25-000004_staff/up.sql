@@ -65,3 +65,29 @@ CREATE TRIGGER reports_fts_update AFTER UPDATE OF reference, description, addres
 END;
 CREATE INDEX reports_department_created ON reports (department_id, created_at);
 CREATE INDEX reports_deadline ON reports (deadline_at);
+
+-- Reporter updates: the language of their emails, private follow links (hashed tokens),
+-- and the outbox of messages written in the same transaction as their cause.
+ALTER TABLE reporter_contacts ADD COLUMN language TEXT NOT NULL DEFAULT 'nl';
+
+CREATE TABLE follow_tokens (
+    token_hash TEXT PRIMARY KEY NOT NULL,
+    report_id TEXT NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE outbox (
+    id TEXT PRIMARY KEY NOT NULL,
+    report_id TEXT REFERENCES reports (id) ON DELETE SET NULL,
+    recipient TEXT NOT NULL,
+    language TEXT NOT NULL,
+    template TEXT NOT NULL,
+    params TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dead')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';

@@ -50,6 +50,27 @@ pub struct Settings {
     pub open311_api_keys: String,
     /// Whether Open311 `POST requests` without an `api_key` is accepted.
     pub open311_anonymous_post: bool,
+    /// Email of the first admin, created at start when no active admin exists.
+    pub bootstrap_admin_email: String,
+    /// Password of that first admin (at least 12 characters); change it after the first login.
+    pub bootstrap_admin_password: String,
+    /// How long a login session token is valid, in hours.
+    pub session_hours: u64,
+    /// SMTP server for emails (`smtp://host:port`, `smtps://user:pass@host`); empty: write
+    /// `.eml` files to `mail_dir`.
+    pub smtp_url: String,
+    /// Folder for `.eml` files when no SMTP server is set.
+    pub mail_dir: String,
+    /// Sender of emails.
+    pub mail_from: String,
+    /// Public base URL of this service, for the links in emails.
+    pub public_url: String,
+    /// Milliseconds the outbox worker waits when nothing is due.
+    pub outbox_poll_ms: u64,
+    /// First retry delay of a failed email in milliseconds; doubles per attempt (at most 1 h).
+    pub outbox_retry_ms: u64,
+    /// Attempts before an email is given up (dead-lettered).
+    pub outbox_max_attempts: u32,
 }
 
 /// How log lines are written.
@@ -84,6 +105,16 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             open311_api_keys: String::new(),
             open311_anonymous_post: true,
+            bootstrap_admin_email: String::new(),
+            bootstrap_admin_password: String::new(),
+            session_hours: 12,
+            smtp_url: String::new(),
+            mail_dir: "mail".into(),
+            mail_from: "meldpunt <noreply@localhost>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            outbox_poll_ms: 500,
+            outbox_retry_ms: 30_000,
+            outbox_max_attempts: 10,
         }
     }
 }
@@ -169,6 +200,15 @@ impl Settings {
         }
         if !self.admin_token.is_empty() && self.admin_token.len() < 16 {
             return Err(ConfigError("admin_token must be at least 16 characters".into()));
+        }
+        if !self.bootstrap_admin_email.is_empty() {
+            crate::domain::validation::email_address(&self.bootstrap_admin_email)
+                .map_err(|e| ConfigError(format!("bootstrap_admin_email: {e}")))?;
+            crate::domain::auth::check_password(&self.bootstrap_admin_password)
+                .map_err(|e| ConfigError(format!("bootstrap_admin_password: {e}")))?;
+        }
+        if self.session_hours == 0 {
+            return Err(ConfigError("session_hours must be at least 1".into()));
         }
         if self.database_pool_size < 2 {
             return Err(ConfigError("database_pool_size must be at least 2".into()));

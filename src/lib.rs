@@ -8,12 +8,16 @@
 //! - [`storage`] — diesel on SQLite and PostgreSQL, the only place with SQL;
 //! - [`error`] — the one API error type, rendered as RFC 9457 problem+json;
 //! - [`state`] — what every handler shares;
-//! - [`telemetry`] — logging.
+//! - [`telemetry`] — logging;
+//! - [`notify`] — email templates and transports;
+//! - [`jobs`] — the outbox worker.
 
 pub mod api;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod jobs;
+pub mod notify;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -56,13 +56,28 @@ impl Application {
             route_templates: document.paths.paths.keys().cloned().collect(),
             open311_api_keys: settings.open311_keys(),
             open311_anonymous_post: settings.open311_anonymous_post,
+            session_hours: settings.session_hours,
         });
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
+        crate::jobs::outbox::start(
+            state.db.clone(),
+            crate::jobs::outbox::OutboxSettings {
+                smtp_url: settings.smtp_url.clone(),
+                mail_dir: settings.mail_dir.clone(),
+                from: settings.mail_from.clone(),
+                public_url: settings.public_url.clone(),
+                poll: Duration::from_millis(settings.outbox_poll_ms.max(10)),
+                retry_base: Duration::from_millis(settings.outbox_retry_ms.max(1)),
+                max_attempts: i32::try_from(settings.outbox_max_attempts.max(1)).unwrap_or(i32::MAX),
+            },
+            Arc::downgrade(&state.clone().into_inner()),
+        )?;
         let mut server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
                 .app_data(state.clone())
                 .app_data(web::PathConfig::default().error_handler(crate::api::path_error))
+                .app_data(web::QueryConfig::default().error_handler(crate::api::query_error))
                 .configure(crate::api::configure)
                 .default_service(web::to(crate::api::fallback))
                 .into_app()
@@ -123,6 +138,11 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     if seeded_areas {
         tracing::info!("seeded the CBS areas: Heerlen's buurten and wijken and all gemeenten (2025)");
     }
+    crate::storage::bootstrap::admin_if_none(
+        &mut *db.conn()?,
+        &settings.bootstrap_admin_email,
+        &settings.bootstrap_admin_password,
+    )?;
     let config = ConfigHandle::load(db.clone())?;
     Ok(Prepared { db, config })
 }

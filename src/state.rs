@@ -35,6 +35,8 @@ pub struct AppState {
     pub open311_api_keys: Vec<String>,
     /// Whether Open311 POST without an API key is accepted.
     pub open311_anonymous_post: bool,
+    /// How long a login session lasts.
+    pub session_hours: u64,
 }
 
 impl AppState {

@@ -4,8 +4,10 @@
 pub mod access;
 pub mod admin;
 pub mod areas;
+pub mod auth;
 pub mod body;
 pub mod categories;
+pub mod follow;
 pub mod health;
 pub mod open311;
 pub mod reports;
@@ -41,6 +43,9 @@ use crate::state::AppState;
         (name = "admin", description = "Configuration: areas, departments, categories, routing rules (admin token)"),
         (name = "routing", description = "Routing rules and trying them out (admin token)"),
         (name = "staff", description = "Handling reports (admin token until staff accounts exist)"),
+        (name = "auth", description = "Staff login and logout; staff calls send `Authorization: Bearer <token>`"),
+        (name = "accounts", description = "Staff accounts, roles and API tokens (admins)"),
+        (name = "triage", description = "Handling reports (staff): queue, detail, workflow, notes, assignment"),
     )
 )]
 struct ApiDoc;
@@ -79,8 +84,23 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(routing::update_rule)
         .service(routing::delete_rule)
         .service(routing::explain)
-        .service(staff::update_report)
-        .service(staff::report_history);
+        .service(staff::changes::update_report)
+        .service(staff::changes::report_history)
+        .service(auth::login)
+        .service(auth::logout)
+        .service(staff::accounts::list_accounts)
+        .service(staff::accounts::create_account)
+        .service(staff::accounts::update_account)
+        .service(staff::accounts::create_token)
+        .service(staff::accounts::list_tokens)
+        .service(staff::accounts::revoke_token)
+        .service(staff::reports::get_staff_report)
+        .service(staff::reports::transition_report)
+        .service(staff::reports::add_note)
+        .service(staff::reports::assign_report)
+        .service(staff::reports::audit_log)
+        .service(staff::queue::list_staff_reports)
+        .service(follow::follow_report);
 }
 
 /// The OpenAPI document of this version of the code.
@@ -139,4 +159,9 @@ pub fn path_matches(template: &str, path: &str) -> bool {
 /// Turns actix's own extractor errors (bad path or query) into problem documents.
 pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
     ApiError::NotFound(format!("invalid path parameter: {error}")).into()
+}
+
+/// Turns actix's query-string errors into problem documents (400).
+pub fn query_error(error: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::MalformedBody(format!("invalid query string: {error}")).into()
 }

@@ -42,6 +42,9 @@ pub struct CreateReport {
     #[serde(default)]
     #[schema(value_type = Option<Object>, example = json!({"probleem": "uit"}))]
     pub answers: Option<Map<String, Value>>,
+    /// Language of the emails to the reporter: `nl` (default) or `en`.
+    #[serde(default)]
+    pub language: Option<crate::domain::report::Language>,
 }
 
 /// A WGS84 position.
@@ -193,6 +196,7 @@ impl CreateReport {
             }),
             answers: self.answers.unwrap_or_default(),
             media_url: None,
+            language: self.language.unwrap_or_default(),
         }
     }
 }

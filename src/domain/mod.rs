@@ -3,6 +3,7 @@
 //! knows about HTTP or SQL.
 
 pub mod area;
+pub mod auth;
 pub mod category;
 pub mod open311;
 pub mod placement;
@@ -13,3 +14,4 @@ pub mod routing;
 pub mod rule_spec;
 pub mod spatial;
 pub mod validation;
+pub mod workflow;

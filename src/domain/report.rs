@@ -159,6 +159,8 @@ pub struct IntakeInput {
     pub answers: Map<String, Value>,
     /// Optional link to a photo (Open311 `media_url`).
     pub media_url: Option<String>,
+    /// Language of the emails to the reporter.
+    pub language: Language,
 }
 
 /// Contact details as the resident sent them, before validation.
@@ -191,6 +193,8 @@ pub struct ValidIntake {
     pub answers: Map<String, Value>,
     /// Checked media URL.
     pub media_url: Option<String>,
+    /// Language of the emails to the reporter.
+    pub language: Language,
 }
 
 /// Validates a new report against the catalog, reporting every problem at once.
@@ -241,6 +245,7 @@ pub fn validate_intake(input: &IntakeInput, catalog: &Catalog) -> Result<ValidIn
             reporter: reporter?,
             answers: answers?,
             media_url: media_url?,
+            language: input.language,
         })
     })
 }
@@ -369,6 +374,8 @@ pub struct NewReport {
     pub priority: String,
     /// Link to a photo.
     pub media_url: Option<String>,
+    /// Language of the emails to the reporter.
+    pub language: Language,
 }
 
 impl NewReport {
@@ -396,6 +403,7 @@ impl NewReport {
             routing_reason: placement.routing_reason,
             priority: placement.priority,
             media_url: intake.media_url,
+            language: intake.language,
         }
     }
 }
@@ -466,5 +474,31 @@ impl From<NewReport> for Report {
             department_locked: false,
             media_url: new.media_url,
         }
+    }
+}
+
+/// The language of emails to a resident.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// Dutch (the default).
+    #[default]
+    Nl,
+    /// English.
+    En,
+}
+
+impl Language {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Nl => "nl",
+            Self::En => "en",
+        }
+    }
+
+    /// Parses the stored name (anything unknown is Dutch).
+    pub fn parse(text: &str) -> Self {
+        if text == "en" { Self::En } else { Self::Nl }
     }
 }

@@ -263,6 +263,8 @@ fn store_one(
                 created_at: DbTime::new(Utc::now()),
             })
             .execute(conn)?;
+        // The confirmation email is queued in the same transaction as the report.
+        super::outbox::on_intake(conn, report)?;
     }
     Ok(IntakeOutcome::Created(Box::new(Report::from(report.clone()))))
 }

@@ -1,7 +1,9 @@
 //! diesel storage: the connection pool, schema, rows and queries. The only module that
 //! knows SQL; dialect differences stay in here.
 
+pub mod accounts;
 pub mod areas;
+pub mod bootstrap;
 pub mod catalog;
 pub mod connection;
 pub mod departments;
@@ -9,12 +11,15 @@ pub mod generation;
 pub mod intake;
 pub mod migrate;
 pub mod open311;
+pub mod outbox;
+pub mod queue;
 pub mod reports;
 pub mod rerouting;
 pub mod rows;
 pub mod rules;
 pub mod schema;
 pub mod seed;
+pub mod triage;
 
 use std::time::Duration;
 

@@ -70,6 +70,7 @@ diesel::table! {
         routing_reason -> Text,
         department_locked -> Bool,
         media_url -> Nullable<Text>,
+        assignee_id -> Nullable<PortableUuid>,
     }
 }
 
@@ -98,6 +99,7 @@ diesel::table! {
         name -> Nullable<Text>,
         consent_to_contact -> Bool,
         created_at -> PortableTimestamp,
+        language -> Text,
     }
 }
 
@@ -193,3 +195,101 @@ diesel::allow_tables_to_appear_in_same_query!(
     routing_rules,
     config_generation,
 );
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    accounts (id) {
+        id -> PortableUuid,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Nullable<Text>,
+        active -> Bool,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::PortableUuid;
+
+    account_departments (account_id, department_id) {
+        account_id -> PortableUuid,
+        department_id -> PortableUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    auth_tokens (id) {
+        id -> PortableUuid,
+        account_id -> PortableUuid,
+        token_hash -> Text,
+        kind -> Text,
+        label -> Nullable<Text>,
+        created_at -> PortableTimestamp,
+        expires_at -> Nullable<PortableTimestamp>,
+        revoked_at -> Nullable<PortableTimestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    audit_log (id) {
+        id -> BigInt,
+        at -> PortableTimestamp,
+        account_id -> PortableUuid,
+        action -> Text,
+        report_id -> Nullable<PortableUuid>,
+    }
+}
+
+diesel::joinable!(account_departments -> accounts (account_id));
+diesel::joinable!(auth_tokens -> accounts (account_id));
+diesel::allow_tables_to_appear_in_same_query!(accounts, account_departments, auth_tokens, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(accounts, reports);
+diesel::allow_tables_to_appear_in_same_query!(accounts, departments);
+diesel::allow_tables_to_appear_in_same_query!(account_departments, reports);
+diesel::allow_tables_to_appear_in_same_query!(account_departments, departments);
+diesel::allow_tables_to_appear_in_same_query!(audit_log, reports);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    follow_tokens (token_hash) {
+        token_hash -> Text,
+        report_id -> PortableUuid,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    outbox (id) {
+        id -> PortableUuid,
+        report_id -> Nullable<PortableUuid>,
+        recipient -> Text,
+        language -> Text,
+        template -> Text,
+        params -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> PortableTimestamp,
+        last_error -> Nullable<Text>,
+        created_at -> PortableTimestamp,
+        sent_at -> Nullable<PortableTimestamp>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(follow_tokens, reports);
+diesel::allow_tables_to_appear_in_same_query!(outbox, reports);

@@ -72,6 +72,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         config_poll_ms: 250,
         admin_token: ADMIN_TOKEN.into(),
         log: std::env::var("MELDPUNT_TEST_LOG").unwrap_or_else(|_| "error".into()),
+        mail_dir: std::env::temp_dir().join("meldpunt-test-mail").display().to_string(),
         ..Settings::default()
     }
 }

@@ -419,6 +419,10 @@ fn intake_input(state: &AppState, params: &Params, format: Format) -> Result<Int
         reporter: has_contact.then_some(contact),
         answers,
         media_url: params.get("media_url").map(str::to_owned),
+        // Open311 has no language field; the `locale` some clients send (`en`, `en_US`) picks English mails.
+        language: params.get("locale").map_or_else(Default::default, |locale| {
+            crate::domain::report::Language::parse(&locale.get(..2).unwrap_or_default().to_ascii_lowercase())
+        }),
     })
 }
 

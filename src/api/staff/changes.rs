@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::access::{ADMIN_ACTOR, AdminAccess};
-use super::body::{optional_object_only, parse, read_json};
-use super::reports::LocationInput;
-use super::views::ReportView;
+use crate::api::access::{ADMIN_ACTOR, AdminAccess};
+use crate::api::body::{optional_object_only, parse, read_json};
+use crate::api::reports::LocationInput;
+use crate::api::views::ReportView;
 use crate::domain::privacy::Audience;
 use crate::domain::report::Location;
 use crate::domain::routing::PRIORITIES;

@@ -1,0 +1,12 @@
+DROP TABLE outbox;
+DROP TABLE follow_tokens;
+ALTER TABLE reporter_contacts DROP COLUMN language;
+DROP INDEX reports_deadline;
+DROP INDEX reports_department_created;
+DROP INDEX reports_search;
+ALTER TABLE reports DROP COLUMN search;
+ALTER TABLE reports DROP COLUMN assignee_id;
+DROP TABLE audit_log;
+DROP TABLE auth_tokens;
+DROP TABLE account_departments;
+DROP TABLE accounts;

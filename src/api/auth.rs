@@ -1,0 +1,171 @@
+//! Staff authentication: login and logout, and the [`Staff`] extractor that turns a bearer
+//! token into an identity (401 otherwise) with [`Staff::require`] for roles (403).
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, post, web};
+use chrono::{DateTime, Duration, Utc};
+use futures_util::future::LocalBoxFuture;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::body::{parse, read_json};
+use crate::domain::auth::{Role, StaffIdentity, TokenKind, new_token, token_hash, verify_password};
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+/// The one answer to every failed login, so it does not tell which emails have accounts.
+const LOGIN_FAILED: &str = "the email address or the password is wrong (or the account is deactivated)";
+
+/// An authenticated staff member (from `Authorization: Bearer <token>`).
+#[derive(Debug, Clone)]
+pub struct Staff(pub StaffIdentity);
+
+impl Staff {
+    /// Refuses with 403 unless the account has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<&StaffIdentity, ApiError> {
+        if roles.contains(&self.0.role) {
+            Ok(&self.0)
+        } else {
+            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            Err(ApiError::Forbidden(format!(
+                "this needs one of the roles {}; your account has the role {}",
+                names.join(", "),
+                self.0.role.as_str()
+            )))
+        }
+    }
+}
+
+/// The bearer token of a request, if it has one.
+pub fn bearer_token(request: &HttpRequest) -> Option<String> {
+    let value = request.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+impl FromRequest for Staff {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer_token(request);
+        let state = request.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let token = token.ok_or_else(|| {
+                ApiError::Unauthorized(
+                    "send Authorization: Bearer <token> with a token from POST /api/v1/auth/login".into(),
+                )
+            })?;
+            let hash = token_hash(&token);
+            let db = state.db.clone();
+            let identity =
+                web::block(move || crate::storage::accounts::identity(&mut *db.conn()?, &hash, Utc::now())).await??;
+            identity
+                .map(Staff)
+                .ok_or_else(|| ApiError::Unauthorized("the token is unknown, expired or revoked; log in again".into()))
+        })
+    }
+}
+
+/// Login credentials.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// The account's email address.
+    #[schema(example = "medewerker@heerlen.nl")]
+    pub email: String,
+    /// The account's password.
+    pub password: String,
+}
+
+/// A fresh session.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`; shown only now.
+    pub token: String,
+    /// When the token stops working.
+    pub expires_at: DateTime<Utc>,
+    /// The account.
+    pub account_id: Uuid,
+    /// Its role.
+    pub role: Role,
+    /// Its departments (ids).
+    pub departments: Vec<Uuid>,
+}
+
+/// Logs a staff member in: answers a bearer token that expires (see `session_hours`). A
+/// wrong password and an unknown email get the same answer after the same work.
+#[utoipa::path(
+    tag = "auth",
+    request_body(content = LoginRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Logged in", body = LoginResponse),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong email or password, or a deactivated account", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is missing or of the wrong type", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/auth/login")]
+pub async fn login(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let input: LoginRequest = parse(body.value)?;
+    let email = input.email.trim().to_ascii_lowercase();
+    let db = state.db.clone();
+    let hours = i64::try_from(state.session_hours).unwrap_or(12);
+    let outcome = web::block(move || -> Result<Option<(String, DateTime<Utc>, StaffIdentity)>, ApiError> {
+        use crate::storage::accounts;
+        let mut conn = db.conn()?;
+        let credentials = accounts::credentials(&mut conn, &email)?;
+        let stored = credentials.as_ref().and_then(|c| c.password_hash.as_deref());
+        let matches = verify_password(&input.password, stored);
+        let Some(credentials) = credentials.filter(|c| matches && c.active) else {
+            return Ok(None);
+        };
+        let token = new_token();
+        let expires_at = Utc::now() + Duration::hours(hours);
+        let hash = token_hash(&token);
+        conn.write_transaction(|c| {
+            accounts::issue_token(c, credentials.account_id, &hash, TokenKind::Session, None, Some(expires_at))
+        })?;
+        let identity = accounts::identity(&mut conn, &hash, Utc::now())?
+            .ok_or_else(|| ApiError::Internal("a fresh session is not valid".into()))?;
+        Ok(Some((token, expires_at, identity)))
+    })
+    .await??;
+    let Some((token, expires_at, identity)) = outcome else {
+        return Err(ApiError::Unauthorized(LOGIN_FAILED.into()));
+    };
+    tracing::info!(account_id = %identity.account_id, "staff login");
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        token,
+        expires_at,
+        account_id: identity.account_id,
+        role: identity.role,
+        departments: identity.departments,
+    }))
+}
+
+/// Ends the session: the token of this request stops working.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/auth/logout")]
+pub async fn logout(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let db = state.db.clone();
+    let token_id = staff.0.token_id;
+    web::block(move || db.conn()?.write_transaction(|c| crate::storage::accounts::revoke_token(c, token_id))).await??;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,396 @@
+//! The triage API for one report: detail with the full history (and, audited, the
+//! reporter's contact), status transitions, notes and assignment.
+//!
+//! Access: admins and coordinators handle every report, department staff the reports of
+//! their own departments, analysts none (`403`). A report of another department answers
+//! `404` exactly like a missing one, so department staff cannot probe which reports exist.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::api::auth::Staff;
+use crate::api::body::{parse, read_json};
+use crate::api::views::ReportView;
+use crate::domain::auth::{Role, StaffIdentity};
+use crate::domain::privacy::Audience;
+use crate::domain::report::{Report, ReportStatus};
+use crate::domain::validation::bounded_text;
+use crate::domain::workflow::{HistoryEntry, NoteVisibility, STATUS_TEXT_MAX, TransitionError, is_overdue};
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+use crate::storage::triage::{self, Change, Contact};
+
+/// The roles that handle reports.
+pub const HANDLERS: &[Role] = &[Role::Admin, Role::Coordinator, Role::DepartmentStaff];
+
+/// One history entry as staff see it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HistoryView {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who: `reporter`, `system`, `admin`, `open311` or `staff:<account id>`.
+    pub actor: String,
+    /// What: `created`, `status_changed`, `note`, `assigned`, `merged_into`, …
+    pub action: String,
+    /// Details of the action.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+impl From<HistoryEntry> for HistoryView {
+    fn from(entry: HistoryEntry) -> Self {
+        HistoryView { at: entry.at, actor: entry.actor, action: entry.action, details: entry.details }
+    }
+}
+
+/// The reporter's contact details (each view is written to the audit log).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ContactView {
+    /// Email.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Whether staff may contact the reporter with questions.
+    pub consent_to_contact: bool,
+}
+
+impl From<Contact> for ContactView {
+    fn from(c: Contact) -> Self {
+        ContactView { email: c.email, phone: c.phone, name: c.name, consent_to_contact: c.consent_to_contact }
+    }
+}
+
+/// A report as staff see it: everything, with its history.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StaffReportView {
+    /// The report (nothing withheld).
+    #[serde(flatten)]
+    pub report: ReportView,
+    /// Priority: `low`, `normal` or `high`.
+    pub priority: String,
+    /// The account handling it.
+    pub assignee_id: Option<Uuid>,
+    /// Whether its deadline has passed while it is still open.
+    pub overdue: bool,
+    /// Who reported it (`null` when anonymous). Viewing it is audited.
+    pub reporter: Option<ContactView>,
+    /// Every change, oldest first.
+    pub history: Vec<HistoryView>,
+}
+
+/// A status change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    /// The new status.
+    pub to: ReportStatus,
+    /// Message for the resident; required for `resolved`, `cancelled` and `reopened`.
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// A note on a report.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    /// The note, 1 to 3000 characters.
+    pub text: String,
+    /// `internal` (staff only, the default) or `public` (shown to and emailed to the resident).
+    #[serde(default = "internal")]
+    pub visibility: NoteVisibility,
+}
+
+fn internal() -> NoteVisibility {
+    NoteVisibility::Internal
+}
+
+/// A change of assignee.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// The account to handle it; `null` unassigns.
+    pub account_id: Option<Uuid>,
+}
+
+fn hidden(id: Uuid) -> ApiError {
+    ApiError::NotFound(format!("there is no report {id} in your departments"))
+}
+
+/// Builds the staff view; reads the contact (audited) when there is one.
+async fn staff_view(
+    state: &web::Data<AppState>,
+    staff: StaffIdentity,
+    report: Report,
+) -> Result<StaffReportView, ApiError> {
+    let db = state.db.clone();
+    let id = report.id;
+    let (history, assignee, contact) = web::block(move || -> Result<_, ApiError> {
+        let mut conn = db.conn()?;
+        let history = triage::history(&mut conn, id)?;
+        let assignee = triage::assignee(&mut conn, id)?;
+        let contact = conn.write_transaction(|c| triage::contact_audited(c, &staff, id))?;
+        Ok((history, assignee, contact))
+    })
+    .await??;
+    let priority = report.priority.clone();
+    let overdue = is_overdue(report.status, report.deadline_at, Utc::now());
+    let snapshot = state.config.snapshot();
+    let routed = report.clone();
+    let view = crate::api::reports::view(state, report, Audience::Submitter).await?.with_routing(&routed, &snapshot);
+    Ok(StaffReportView {
+        report: view,
+        priority,
+        assignee_id: assignee,
+        overdue,
+        reporter: contact.map(ContactView::from),
+        history: history.into_iter().map(HistoryView::from).collect(),
+    })
+}
+
+/// A report with everything staff need: full text and location, routing, assignee,
+/// `overdue`, the reporter's contact (each view is audited) and the full history.
+#[utoipa::path(
+    tag = "triage",
+    params(("id" = Uuid, Path, description = "Report id")),
+    responses(
+        (status = 200, description = "The report", body = StaffReportView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not handle reports (analyst)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report in your departments", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/staff/reports/{id}")]
+pub async fn get_staff_report(
+    staff: Staff,
+    path: web::Path<Uuid>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let identity = staff.require(HANDLERS)?.clone();
+    let id = path.into_inner();
+    let db = state.db.clone();
+    let who = identity.clone();
+    let report = web::block(move || triage::visible(&mut *db.conn()?, &who, id)).await??.ok_or_else(|| hidden(id))?;
+    Ok(HttpResponse::Ok().json(staff_view(&state, identity, report).await?))
+}
+
+/// Moves a report to another status. Illegal transitions are a `409` that lists the
+/// allowed ones; `resolved`, `cancelled` and `reopened` need a `text` for the resident.
+#[utoipa::path(
+    tag = "triage",
+    params(("id" = Uuid, Path, description = "Report id")),
+    request_body(content = TransitionRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Moved; the report as staff see it", body = StaffReportView),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not handle reports (analyst)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report in your departments", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The workflow does not allow this transition; `detail` lists the allowed ones", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown status, or a missing or invalid text", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/staff/reports/{id}/transitions")]
+pub async fn transition_report(
+    staff: Staff,
+    path: web::Path<Uuid>,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let identity = staff.require(HANDLERS)?.clone();
+    let id = path.into_inner();
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let input: TransitionRequest = parse(body.value)?;
+    let db = state.db.clone();
+    let who = identity.clone();
+    let change = web::block(move || {
+        db.conn()?.write_transaction(|c| triage::transition(c, &who, id, input.to, input.text.as_deref()))
+    })
+    .await??;
+    let report = match change {
+        Change::Done(report) => report,
+        Change::Hidden => return Err(hidden(id)),
+        Change::Refused(TransitionError::NotAllowed { from, allowed }) => {
+            let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+            return Err(ApiError::Conflict(format!(
+                "a report that is {} cannot move to {}; allowed: {}",
+                from.as_str(),
+                input.to.as_str(),
+                names.join(", ")
+            )));
+        }
+        Change::Refused(TransitionError::Text(why)) => {
+            return Err(ApiError::Validation(vec![crate::domain::validation::FieldError {
+                pointer: "/text".into(),
+                detail: why,
+            }]));
+        }
+        Change::BadAssignee => return Err(ApiError::Internal("unexpected assignee outcome".into())),
+    };
+    tracing::info!(report_id = %id, to = input.to.as_str(), "report status changed");
+    Ok(HttpResponse::Ok().json(staff_view(&state, identity, report).await?))
+}
+
+/// Adds a note: `internal` for staff only, `public` for the resident too.
+#[utoipa::path(
+    tag = "triage",
+    params(("id" = Uuid, Path, description = "Report id")),
+    request_body(content = NoteRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Added; the history entry", body = HistoryView),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not handle reports (analyst)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report in your departments", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid text or visibility", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/staff/reports/{id}/notes")]
+pub async fn add_note(
+    staff: Staff,
+    path: web::Path<Uuid>,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let identity = staff.require(HANDLERS)?.clone();
+    let id = path.into_inner();
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let input: NoteRequest = parse(body.value)?;
+    let text = bounded_text(&input.text, "text", STATUS_TEXT_MAX).map_err(|detail| {
+        ApiError::Validation(vec![crate::domain::validation::FieldError { pointer: "/text".into(), detail }])
+    })?;
+    let db = state.db.clone();
+    let who = identity.clone();
+    let note = text.clone();
+    let change =
+        web::block(move || db.conn()?.write_transaction(|c| triage::add_note(c, &who, id, input.visibility, &note)))
+            .await??;
+    match change {
+        Change::Done(()) => Ok(HttpResponse::Created().json(HistoryView {
+            at: Utc::now(),
+            actor: identity.actor(),
+            action: "note".into(),
+            details: serde_json::json!({"visibility": input.visibility.as_str(), "text": text}),
+        })),
+        _ => Err(hidden(id)),
+    }
+}
+
+/// Assigns the report to a staff account that may handle it (`null` unassigns).
+#[utoipa::path(
+    tag = "triage",
+    params(("id" = Uuid, Path, description = "Report id")),
+    request_body(content = AssignRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Assigned; the report as staff see it", body = StaffReportView),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not handle reports (analyst)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report in your departments", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The account does not exist, is inactive, or may not handle this report", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/staff/reports/{id}/assign")]
+pub async fn assign_report(
+    staff: Staff,
+    path: web::Path<Uuid>,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let identity = staff.require(HANDLERS)?.clone();
+    let id = path.into_inner();
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let input: AssignRequest = parse(body.value)?;
+    let db = state.db.clone();
+    let who = identity.clone();
+    let change = web::block(move || {
+        db.conn()?.write_transaction(|c| -> Result<_, crate::storage::StorageError> {
+            match triage::assign(c, &who, id, input.account_id)? {
+                Change::Done(_) => Ok(Change::Done(triage::visible(c, &who, id)?)),
+                Change::Hidden => Ok(Change::Hidden),
+                Change::BadAssignee => Ok(Change::BadAssignee),
+                Change::Refused(r) => Ok(Change::Refused(r)),
+            }
+        })
+    })
+    .await??;
+    match change {
+        Change::Done(Some(report)) => Ok(HttpResponse::Ok().json(staff_view(&state, identity, report).await?)),
+        Change::BadAssignee => Err(ApiError::Validation(vec![crate::domain::validation::FieldError {
+            pointer: "/account_id".into(),
+            detail: "send the id of an active admin, coordinator, or staff member of the report's department".into(),
+        }])),
+        _ => Err(hidden(id)),
+    }
+}
+
+/// An audit log entry: who looked at whose personal data, when.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditView {
+    /// Sequence number.
+    pub id: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The staff account.
+    pub account_id: Uuid,
+    /// What: `viewed_reporter_contact`.
+    pub action: String,
+    /// The report.
+    pub report_id: Option<Uuid>,
+}
+
+/// Filter of the audit log.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Only entries about this report.
+    pub report_id: Option<Uuid>,
+    /// At most this many (1-1000, default 100), newest first.
+    pub limit: Option<i64>,
+}
+
+/// The audit log of views of personal data (admins only), newest first.
+#[utoipa::path(
+    tag = "accounts",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "Audit entries", body = Vec<AuditView>),
+        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/admin/audit")]
+pub async fn audit_log(
+    staff: Staff,
+    query: web::Query<AuditQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require(&[Role::Admin])?;
+    let query = query.into_inner();
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let db = state.db.clone();
+    let entries = web::block(move || triage::audit(&mut *db.conn()?, query.report_id, limit)).await??;
+    let views: Vec<AuditView> = entries
+        .into_iter()
+        .map(|e| AuditView { id: e.id, at: e.at, account_id: e.account_id, action: e.action, report_id: e.report_id })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}

@@ -1,0 +1,3 @@
+//! Background jobs: the outbox worker.
+
+pub mod outbox;

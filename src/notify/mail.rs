@@ -1,0 +1,52 @@
+//! Mail transports: SMTP (lettre, pooled connections) when `smtp_url` is set, else a
+//! folder that receives one `.eml` file per message (so a first start needs no mail server).
+
+use std::path::PathBuf;
+
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::templates::Rendered;
+
+/// Where emails go.
+pub enum Mailer {
+    /// An SMTP server.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// `.eml` files in a folder.
+    Folder(PathBuf),
+}
+
+impl Mailer {
+    /// The SMTP transport for `url` (`smtp://host:port`, `smtps://…`, `?tls=required`), or
+    /// the folder when `url` is empty. Must be called inside a Tokio runtime.
+    pub fn new(url: &str, folder: &str) -> Result<Self, String> {
+        if url.trim().is_empty() {
+            std::fs::create_dir_all(folder).map_err(|e| format!("cannot create the mail folder {folder}: {e}"))?;
+            return Ok(Mailer::Folder(PathBuf::from(folder)));
+        }
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("MELDPUNT_SMTP_URL is not usable: {e}"))?
+            .timeout(Some(std::time::Duration::from_secs(20)))
+            .build();
+        Ok(Mailer::Smtp(transport))
+    }
+
+    /// Sends one email.
+    pub async fn send(&self, from: &Mailbox, to: &str, email: &Rendered) -> Result<(), String> {
+        let to: Mailbox = to.parse().map_err(|e| format!("invalid recipient: {e}"))?;
+        let message = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .header(ContentType::TEXT_PLAIN)
+            .body(email.body.clone())
+            .map_err(|e| format!("cannot build the message: {e}"))?;
+        match self {
+            Mailer::Smtp(transport) => transport.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Mailer::Folder(folder) => {
+                let path = folder.join(format!("{}.eml", uuid::Uuid::now_v7()));
+                std::fs::write(&path, message.formatted()).map_err(|e| e.to_string())
+            }
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! The outbox: every email is a row written in the same transaction as the change that
+//! causes it, delivered later by the worker in `jobs::outbox`. Claiming uses a lease
+//! (`next_attempt_at` moved forward): on PostgreSQL the due rows are locked with
+//! `FOR UPDATE SKIP LOCKED`, so parallel workers never take the same message; SQLite has
+//! one writer anyway (`BEGIN IMMEDIATE`).
+//!
+//! Also here: private follow links (only the SHA-256 of the token is stored).
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::connection::{DbTime, DbUuid};
+use super::schema::{follow_tokens, outbox, reporter_contacts};
+use super::{DbConnection, StorageError};
+use crate::domain::auth::{new_token, token_hash};
+use crate::domain::report::{Language, NewReport};
+
+/// A message to deliver.
+#[derive(Debug, Clone)]
+pub struct OutboxMessage {
+    /// Id.
+    pub id: Uuid,
+    /// Recipient address.
+    pub recipient: String,
+    /// Language of the text.
+    pub language: Language,
+    /// Template name: `confirmation` or `status_changed`.
+    pub template: String,
+    /// Template parameters.
+    pub params: serde_json::Value,
+    /// Failed attempts so far.
+    pub attempts: i32,
+}
+
+/// Counts of messages by state (for tests and monitoring).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    /// Waiting (including retries).
+    pub pending: i64,
+    /// Delivered.
+    pub sent: i64,
+    /// Given up.
+    pub dead: i64,
+}
+
+/// Queues one message (inside the caller's transaction).
+pub fn enqueue(
+    conn: &mut DbConnection,
+    report_id: Option<Uuid>,
+    recipient: &str,
+    language: Language,
+    template: &str,
+    params: serde_json::Value,
+) -> Result<(), StorageError> {
+    let now = DbTime::new(Utc::now());
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::id.eq(DbUuid(Uuid::now_v7())),
+            outbox::report_id.eq(report_id.map(DbUuid)),
+            outbox::recipient.eq(recipient),
+            outbox::language.eq(language.as_str()),
+            outbox::template.eq(template),
+            outbox::params.eq(params.to_string()),
+            outbox::status.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A fresh follow link token for a report (stored hashed; inside the caller's transaction).
+pub fn new_follow_token(conn: &mut DbConnection, report_id: Uuid) -> Result<String, StorageError> {
+    let token = new_token();
+    diesel::insert_into(follow_tokens::table)
+        .values((
+            follow_tokens::token_hash.eq(token_hash(&token)),
+            follow_tokens::report_id.eq(DbUuid(report_id)),
+            follow_tokens::created_at.eq(DbTime::new(Utc::now())),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// The report a follow token belongs to.
+pub fn followed_report(conn: &mut DbConnection, token: &str) -> Result<Option<Uuid>, StorageError> {
+    Ok(follow_tokens::table
+        .find(token_hash(token))
+        .select(follow_tokens::report_id)
+        .first::<DbUuid>(conn)
+        .optional()?
+        .map(|id| id.0))
+}
+
+/// At intake: remembers the reporter's language and queues the confirmation with a
+/// follow link, when the reporter left an email address.
+pub fn on_intake(conn: &mut DbConnection, report: &NewReport) -> Result<(), StorageError> {
+    let Some(email) = report.reporter.as_ref().and_then(|c| c.email.as_deref()) else {
+        return Ok(());
+    };
+    diesel::update(reporter_contacts::table.find(DbUuid(report.id)))
+        .set(reporter_contacts::language.eq(report.language.as_str()))
+        .execute(conn)?;
+    let token = new_follow_token(conn, report.id)?;
+    enqueue(
+        conn,
+        Some(report.id),
+        email,
+        report.language,
+        "confirmation",
+        serde_json::json!({"reference": report.reference, "follow_token": token}),
+    )
+}
+
+/// Everyone to tell about public changes of `report_id`: its reporter (with an email).
+pub fn recipients(conn: &mut DbConnection, report_id: Uuid) -> Result<Vec<(String, Language)>, StorageError> {
+    Ok(reporter_contacts::table
+        .find(DbUuid(report_id))
+        .filter(reporter_contacts::email.is_not_null())
+        .select((reporter_contacts::email, reporter_contacts::language))
+        .load::<(Option<String>, String)>(conn)?
+        .into_iter()
+        .filter_map(|(email, language)| email.map(|e| (e, Language::parse(&language))))
+        .collect())
+}
+
+/// Queues a public update (status change or public note) of a report to everyone who
+/// should hear about it (inside the caller's transaction). Each email gets its own
+/// follow link.
+pub fn on_public_update(
+    conn: &mut DbConnection,
+    report_id: Uuid,
+    reference: &str,
+    status: &str,
+    text: Option<&str>,
+) -> Result<(), StorageError> {
+    for (email, language) in recipients(conn, report_id)? {
+        let token = new_follow_token(conn, report_id)?;
+        enqueue(
+            conn,
+            Some(report_id),
+            &email,
+            language,
+            "status_changed",
+            serde_json::json!({"reference": reference, "status": status, "text": text, "follow_token": token}),
+        )?;
+    }
+    Ok(())
+}
+
+type ClaimRow = (DbUuid, String, String, String, String, i32);
+
+fn to_message(row: ClaimRow) -> OutboxMessage {
+    let (id, recipient, language, template, params, attempts) = row;
+    OutboxMessage {
+        id: id.0,
+        recipient,
+        language: Language::parse(&language),
+        template,
+        params: serde_json::from_str(&params).unwrap_or(serde_json::Value::Null),
+        attempts,
+    }
+}
+
+/// Claims up to `limit` due messages for `lease`: they are not due again for anyone until
+/// the lease ends (a worker that dies mid-send only delays them).
+pub fn claim(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: i64,
+) -> Result<Vec<OutboxMessage>, StorageError> {
+    let due_now = DbTime::new(now);
+    let until = DbTime::new(now + lease);
+    let columns = (outbox::id, outbox::recipient, outbox::language, outbox::template, outbox::params, outbox::attempts);
+    let rows: Vec<ClaimRow> = match conn {
+        DbConnection::Postgresql(pg) => pg.transaction(|pg| -> Result<Vec<ClaimRow>, diesel::result::Error> {
+            let rows: Vec<ClaimRow> = outbox::table
+                .filter(outbox::status.eq("pending"))
+                .filter(outbox::next_attempt_at.le(due_now))
+                .order(outbox::next_attempt_at)
+                .limit(limit)
+                .select(columns)
+                .for_update()
+                .skip_locked()
+                .load(pg)?;
+            let ids: Vec<DbUuid> = rows.iter().map(|r| r.0).collect();
+            diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+                .set(outbox::next_attempt_at.eq(until))
+                .execute(pg)?;
+            Ok(rows)
+        })?,
+        sqlite => sqlite.write_transaction(|c| -> Result<Vec<ClaimRow>, StorageError> {
+            let rows: Vec<ClaimRow> = outbox::table
+                .filter(outbox::status.eq("pending"))
+                .filter(outbox::next_attempt_at.le(due_now))
+                .order(outbox::next_attempt_at)
+                .limit(limit)
+                .select(columns)
+                .load(c)?;
+            let ids: Vec<DbUuid> = rows.iter().map(|r| r.0).collect();
+            diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+                .set(outbox::next_attempt_at.eq(until))
+                .execute(c)?;
+            Ok(rows)
+        })?,
+    };
+    Ok(rows.into_iter().map(to_message).collect())
+}
+
+/// Marks a message delivered and forgets its parameters (they hold a follow token).
+pub fn mark_sent(conn: &mut DbConnection, id: Uuid) -> Result<(), StorageError> {
+    diesel::update(outbox::table.find(DbUuid(id)))
+        .set((
+            outbox::status.eq("sent"),
+            outbox::sent_at.eq(Some(DbTime::new(Utc::now()))),
+            outbox::params.eq("{}"),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records a failed attempt: retried at `retry_at`, or dead-lettered when `retry_at` is
+/// `None`.
+pub fn mark_failed(
+    conn: &mut DbConnection,
+    id: Uuid,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<(), StorageError> {
+    let target = outbox::table.find(DbUuid(id));
+    diesel::update(target)
+        .set((outbox::attempts.eq(outbox::attempts + 1), outbox::last_error.eq(Some(error))))
+        .execute(conn)?;
+    match retry_at {
+        Some(at) => diesel::update(target).set(outbox::next_attempt_at.eq(DbTime::new(at))).execute(conn)?,
+        None => diesel::update(target).set(outbox::status.eq("dead")).execute(conn)?,
+    };
+    Ok(())
+}
+
+/// How many messages are in each state.
+pub fn counts(conn: &mut DbConnection) -> Result<OutboxCounts, StorageError> {
+    let rows: Vec<(String, i64)> =
+        outbox::table.group_by(outbox::status).select((outbox::status, diesel::dsl::count_star())).load(conn)?;
+    let mut counts = OutboxCounts::default();
+    for (status, n) in rows {
+        match status.as_str() {
+            "pending" => counts.pending = n,
+            "sent" => counts.sent = n,
+            _ => counts.dead = n,
+        }
+    }
+    Ok(counts)
+}

@@ -1,0 +1,258 @@
+//! Staff changes to reports: status transitions, notes and assignment, each with its
+//! history entry in the same transaction. Access (which staff may touch which report) is
+//! decided here from the domain rule, so a hidden report behaves exactly like a missing one.
+
+use chrono::Utc;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::connection::{DbTime, DbUuid};
+use super::rows::{HistoryRow, NewHistoryRow};
+use super::schema::{accounts, report_history, reports};
+use super::{DbConnection, StorageError};
+use crate::domain::auth::{Role, StaffIdentity};
+use crate::domain::report::{Report, ReportStatus};
+use crate::domain::workflow::{HistoryEntry, NoteVisibility, TransitionError, check_transition};
+
+/// The result of a staff change.
+#[derive(Debug)]
+pub enum Change<T> {
+    /// No such report, or not one this staff member may see.
+    Hidden,
+    /// Refused by the workflow.
+    Refused(TransitionError),
+    /// A referenced account does not exist or cannot be assigned.
+    BadAssignee,
+    /// Done.
+    Done(T),
+}
+
+/// Appends one history entry.
+pub fn append(
+    conn: &mut DbConnection,
+    report_id: Uuid,
+    actor: &str,
+    action: &str,
+    details: serde_json::Value,
+) -> Result<(), StorageError> {
+    diesel::insert_into(report_history::table)
+        .values(NewHistoryRow {
+            report_id: DbUuid(report_id),
+            at: DbTime::new(Utc::now()),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            details: details.to_string(),
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The whole history of a report, oldest first.
+pub fn history(conn: &mut DbConnection, report_id: Uuid) -> Result<Vec<HistoryEntry>, StorageError> {
+    report_history::table
+        .filter(report_history::report_id.eq(DbUuid(report_id)))
+        .order(report_history::id)
+        .select(HistoryRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| {
+            let details = serde_json::from_str(&row.details)
+                .map_err(|e| StorageError::Corrupt(format!("history entry {}: {e}", row.id)))?;
+            Ok(HistoryEntry { at: row.at.0, actor: row.actor, action: row.action, details })
+        })
+        .collect()
+}
+
+/// The report if `staff` may handle it.
+pub fn visible(conn: &mut DbConnection, staff: &StaffIdentity, id: Uuid) -> Result<Option<Report>, StorageError> {
+    Ok(super::reports::by_id(conn, id)?.filter(|report| staff.handles(report.department_id)))
+}
+
+/// Moves a report to `to` with a public `text` (inside the caller's write transaction).
+/// The update is conditional on the status read, so two racing transitions cannot both
+/// apply to the same starting status.
+pub fn transition(
+    conn: &mut DbConnection,
+    staff: &StaffIdentity,
+    id: Uuid,
+    to: ReportStatus,
+    text: Option<&str>,
+) -> Result<Change<Report>, StorageError> {
+    let Some(report) = visible(conn, staff, id)? else {
+        return Ok(Change::Hidden);
+    };
+    let checked = match check_transition(report.status, to, text) {
+        Ok(checked) => checked,
+        Err(refused) => return Ok(Change::Refused(refused)),
+    };
+    let now = DbTime::new(Utc::now());
+    let changed = diesel::update(reports::table.find(DbUuid(id)).filter(reports::status.eq(report.status.as_str())))
+        .set((reports::status.eq(to.as_str()), reports::updated_at.eq(now)))
+        .execute(conn)?;
+    if changed == 0 {
+        // Changed by someone else since it was read: answer with the fresh state.
+        let current = super::reports::by_id(conn, id)?.map_or(report.status, |r| r.status);
+        return Ok(Change::Refused(check_transition(current, to, text).err().unwrap_or(TransitionError::NotAllowed {
+            from: current,
+            allowed: crate::domain::workflow::allowed_transitions(current),
+        })));
+    }
+    append(
+        conn,
+        id,
+        &staff.actor(),
+        "status_changed",
+        serde_json::json!({"from": checked.from.as_str(), "to": checked.to.as_str(), "text": checked.text}),
+    )?;
+    let report =
+        super::reports::by_id(conn, id)?.ok_or_else(|| StorageError::Corrupt(format!("report {id} vanished")))?;
+    // The residents' emails are queued in the same transaction as the change.
+    super::outbox::on_public_update(conn, id, &report.reference, to.as_str(), checked.text.as_deref())?;
+    Ok(Change::Done(report))
+}
+
+/// Adds a note (inside the caller's write transaction).
+pub fn add_note(
+    conn: &mut DbConnection,
+    staff: &StaffIdentity,
+    id: Uuid,
+    visibility: NoteVisibility,
+    text: &str,
+) -> Result<Change<()>, StorageError> {
+    let Some(report) = visible(conn, staff, id)? else {
+        return Ok(Change::Hidden);
+    };
+    append(conn, id, &staff.actor(), "note", serde_json::json!({"visibility": visibility.as_str(), "text": text}))?;
+    if visibility == NoteVisibility::Public {
+        super::outbox::on_public_update(conn, id, &report.reference, report.status.as_str(), Some(text))?;
+    }
+    diesel::update(reports::table.find(DbUuid(id)))
+        .set(reports::updated_at.eq(DbTime::new(Utc::now())))
+        .execute(conn)?;
+    Ok(Change::Done(()))
+}
+
+/// The assignee of a report.
+pub fn assignee(conn: &mut DbConnection, id: Uuid) -> Result<Option<Uuid>, StorageError> {
+    Ok(reports::table
+        .find(DbUuid(id))
+        .select(reports::assignee_id)
+        .first::<Option<DbUuid>>(conn)
+        .optional()?
+        .flatten()
+        .map(|a| a.0))
+}
+
+/// Assigns a report to an active staff account that may handle it, or unassigns it
+/// (inside the caller's write transaction).
+pub fn assign(
+    conn: &mut DbConnection,
+    staff: &StaffIdentity,
+    id: Uuid,
+    to: Option<Uuid>,
+) -> Result<Change<Option<Uuid>>, StorageError> {
+    let Some(report) = visible(conn, staff, id)? else {
+        return Ok(Change::Hidden);
+    };
+    if let Some(account) = to {
+        let target = accounts::table
+            .find(DbUuid(account))
+            .filter(accounts::active.eq(true))
+            .select(accounts::role)
+            .first::<String>(conn)
+            .optional()?;
+        let departments = super::accounts::get(conn, account)?.map(|a| a.departments).unwrap_or_default();
+        let may = match target.as_deref().and_then(Role::parse) {
+            Some(Role::Admin | Role::Coordinator) => true,
+            Some(Role::DepartmentStaff) => report.department_id.is_some_and(|d| departments.contains(&d)),
+            _ => false,
+        };
+        if !may {
+            return Ok(Change::BadAssignee);
+        }
+    }
+    let from = assignee(conn, id)?;
+    diesel::update(reports::table.find(DbUuid(id)))
+        .set((reports::assignee_id.eq(to.map(DbUuid)), reports::updated_at.eq(DbTime::new(Utc::now()))))
+        .execute(conn)?;
+    append(conn, id, &staff.actor(), "assigned", serde_json::json!({"from": from, "to": to}))?;
+    Ok(Change::Done(to))
+}
+
+/// A reporter's contact details as staff may see them.
+#[derive(Debug, Clone)]
+pub struct Contact {
+    /// Email.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Whether staff may contact them with questions.
+    pub consent_to_contact: bool,
+}
+
+/// The reporter's contact of a report, recording the look in the audit log in the same
+/// transaction (inside the caller's write transaction). `None` when the report has none
+/// (nothing is audited then: no personal data was seen).
+pub fn contact_audited(
+    conn: &mut DbConnection,
+    staff: &StaffIdentity,
+    report_id: Uuid,
+) -> Result<Option<Contact>, StorageError> {
+    use super::rows::ContactRow;
+    use super::schema::{audit_log, reporter_contacts};
+    let Some(row) =
+        reporter_contacts::table.find(DbUuid(report_id)).select(ContactRow::as_select()).first(conn).optional()?
+    else {
+        return Ok(None);
+    };
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::at.eq(DbTime::new(Utc::now())),
+            audit_log::account_id.eq(DbUuid(staff.account_id)),
+            audit_log::action.eq("viewed_reporter_contact"),
+            audit_log::report_id.eq(Some(DbUuid(report_id))),
+        ))
+        .execute(conn)?;
+    Ok(Some(Contact { email: row.email, phone: row.phone, name: row.name, consent_to_contact: row.consent_to_contact }))
+}
+
+/// One audit log entry.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    /// Sequence number.
+    pub id: i64,
+    /// When.
+    pub at: chrono::DateTime<Utc>,
+    /// Who.
+    pub account_id: Uuid,
+    /// What (`viewed_reporter_contact`).
+    pub action: String,
+    /// Which report.
+    pub report_id: Option<Uuid>,
+}
+
+/// The newest audit entries, newest first, optionally only those about one report.
+pub fn audit(conn: &mut DbConnection, report: Option<Uuid>, limit: i64) -> Result<Vec<AuditEntry>, StorageError> {
+    use super::schema::audit_log;
+    let mut query = audit_log::table
+        .select((audit_log::id, audit_log::at, audit_log::account_id, audit_log::action, audit_log::report_id))
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(report) = report {
+        query = query.filter(audit_log::report_id.eq(DbUuid(report)));
+    }
+    Ok(query
+        .load::<(i64, DbTime, DbUuid, String, Option<DbUuid>)>(conn)?
+        .into_iter()
+        .map(|(id, at, account, action, report)| AuditEntry {
+            id,
+            at: at.0,
+            account_id: account.0,
+            action,
+            report_id: report.map(|r| r.0),
+        })
+        .collect())
+}

@@ -31,6 +31,12 @@ pub struct AppState {
     pub openapi_json: String,
     /// Path templates of every route, to tell a 405 from a 404.
     pub route_templates: Vec<String>,
+    /// Photo store, upload token secret and limits.
+    pub photos: crate::api::photos::PhotoService,
+    /// Recent map answers.
+    pub map_cache: crate::api::map::MapCache,
+    /// Most features in one map answer.
+    pub map_max_features: usize,
 }
 
 impl AppState {

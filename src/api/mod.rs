@@ -4,6 +4,8 @@
 pub mod body;
 pub mod categories;
 pub mod health;
+pub mod map;
+pub mod photos;
 pub mod reports;
 pub mod views;
 
@@ -42,7 +44,11 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(categories::list_categories)
         .service(reports::create_report)
         .service(reports::get_report)
-        .service(openapi_json);
+        .service(openapi_json)
+        .service(photos::add_photos)
+        .service(photos::get_photo)
+        .service(photos::get_thumbnail)
+        .service(map::map_reports);
 }
 
 /// The OpenAPI document of this version of the code.

@@ -83,7 +83,9 @@ pub struct ReporterInput {
     ),
     responses(
         (status = 201, description = "Stored (or, for a retried Idempotency-Key, stored earlier)", body = ReportView,
-            headers(("Location" = String, description = "URL of the report"), ("Idempotent-Replayed" = String, description = "`true` when this answers a retry"))),
+            headers(("Location" = String, description = "URL of the report"), ("Idempotent-Replayed" = String, description = "`true` when this answers a retry"),
+                ("Photo-Upload-Token" = String, description = "For the reporter only: send it back as the `Photo-Upload-Token` header of `POST /api/v1/reports/{id}/photos` to add photos"),
+                ("Photo-Upload-Expires" = String, description = "Until when the photo upload token works (RFC 3339; one hour after filing)"))),
         (status = 400, description = "The body is not JSON, or a header is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
@@ -112,13 +114,19 @@ pub async fn create_report(
     match state.intake.submit(report, claim).await? {
         IntakeOutcome::Created(report) => {
             tracing::info!(report_id = %report.id, reference = %report.reference, "report filed");
-            created(view(&state, *report, Audience::Submitter).await?, false)
+            let answer = view(&state, *report, Audience::Submitter).await?;
+            let grant = super::photos::grant(&state, answer.id, answer.created_at);
+            created(answer, false, grant)
         }
         IntakeOutcome::Replayed(id) => {
             let report = load(&state, id)
                 .await?
                 .ok_or_else(|| ApiError::Internal(format!("replayed report {id} is missing")))?;
-            created(view(&state, report, Audience::Submitter).await?, true)
+            let photos = super::photos::public_photos(&state, &report).await?;
+            let mut answer = view(&state, report, Audience::Submitter).await?;
+            answer.photos = photos;
+            let grant = super::photos::grant(&state, answer.id, answer.created_at);
+            created(answer, true, grant)
         }
         IntakeOutcome::KeyReused => Err(ApiError::IdempotencyKeyReused),
     }
@@ -146,7 +154,10 @@ pub async fn get_report(path: web::Path<String>, state: web::Data<AppState>) -> 
         None
     };
     let report = report.ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(view(&state, report, Audience::Public).await?))
+    let photos = super::photos::public_photos(&state, &report).await?;
+    let mut public = view(&state, report, Audience::Public).await?;
+    public.photos = photos;
+    Ok(HttpResponse::Ok().json(public))
 }
 
 impl CreateReport {
@@ -204,9 +215,14 @@ pub(crate) async fn view(
         .ok_or_else(|| ApiError::Internal("report category missing from catalog".into()))
 }
 
-fn created(view: ReportView, replayed: bool) -> Result<HttpResponse, ApiError> {
+fn created(view: ReportView, replayed: bool, grant: super::photos::PhotoUploadGrant) -> Result<HttpResponse, ApiError> {
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/reports/{}", view.id)));
+    response.insert_header((super::photos::TOKEN_HEADER, grant.token));
+    response.insert_header((
+        super::photos::EXPIRES_HEADER,
+        grant.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    ));
     if replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }

@@ -4,6 +4,8 @@
 
 pub mod area;
 pub mod category;
+pub mod photo;
+pub mod photo_token;
 pub mod placement;
 pub mod privacy;
 pub mod reference;

@@ -13,6 +13,7 @@ mod basics;
 mod idempotency;
 mod intake;
 mod openapi;
+mod photos;
 mod privacy;
 mod process;
 mod robustness;

@@ -10,6 +10,7 @@ pub mod map;
 pub mod migrate;
 pub mod photos;
 pub mod reports;
+pub mod retention;
 pub mod rows;
 pub mod rules;
 pub mod schema;

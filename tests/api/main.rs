@@ -13,6 +13,7 @@ mod basics;
 mod idempotency;
 mod intake;
 mod openapi;
+mod photo_store;
 mod photos;
 mod privacy;
 mod process;

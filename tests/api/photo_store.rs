@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use meldpunt::storage::photos::{LocalPhotoStore, PhotoStore, S3PhotoStore, S3Settings};
+use meldpunt::storage::photos::{LocalPhotoStore, S3PhotoStore, S3Settings};
 use meldpunt::storage::{Database, DatabaseSettings, SqliteSynchronous};
 use serde_json::Value;
 
@@ -14,6 +14,10 @@ use crate::helpers::{Backend, TestApp, spawn_app_with, street_light_report};
 use crate::photos::{assert_no_metadata, file, phone_jpeg, refuse_photo_rows, upload};
 
 /// The S3 endpoint of a moto server started once for this test process.
+#[expect(
+    clippy::zombie_processes,
+    reason = "moto and its watchdog live as long as the test process; the watchdog stops moto"
+)]
 fn moto_endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
     ENDPOINT.get_or_init(|| {

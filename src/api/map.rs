@@ -191,7 +191,9 @@ fn parse(params: &MapParams, catalog: &Catalog, max_features: usize) -> Result<(
         None => None,
         Some(text) => {
             let mut statuses = Vec::new();
+            let mut invalid = false;
             for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                invalid |= ReportStatus::parse(part).is_none();
                 match ReportStatus::parse(part) {
                     Some(status) => statuses.push(status.as_str().to_owned()),
                     None => problem(
@@ -204,7 +206,7 @@ fn parse(params: &MapParams, catalog: &Catalog, max_features: usize) -> Result<(
             }
             statuses.sort();
             statuses.dedup();
-            if statuses.is_empty() {
+            if statuses.is_empty() && !invalid {
                 problem("status", "status must name at least one status".into());
             }
             Some(statuses)

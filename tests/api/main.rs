@@ -12,6 +12,7 @@ mod bad_input;
 mod basics;
 mod idempotency;
 mod intake;
+mod map;
 mod openapi;
 mod photo_store;
 mod photos;

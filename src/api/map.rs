@@ -19,8 +19,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -149,8 +148,8 @@ pub async fn map_reports(
                 Ok::<_, crate::storage::StorageError>((points, thumbnails))
             })
             .await??;
-            let body = feature_collection(&points, &thumbnails, &snapshot.catalog, &query, &params);
-            let answer = CachedMap { etag: etag.clone(), body: Bytes::from(body.to_string()) };
+            let body = feature_collection(&points, &thumbnails, &snapshot.catalog, &query, &params)?;
+            let answer = CachedMap { etag: etag.clone(), body: Bytes::from(body) };
             state.map_cache.put(answer.clone());
             answer
         }
@@ -325,13 +324,61 @@ fn decode_cursor(text: &str) -> Option<(DateTime<Utc>, Uuid)> {
     Some((DateTime::from_timestamp_micros(micros.parse().ok()?)?, Uuid::parse_str(id).ok()?))
 }
 
+/// A GeoJSON FeatureCollection as the map answers it.
+#[derive(Serialize)]
+struct Collection<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    features: Vec<Feature<'a>>,
+    #[serde(rename = "numberReturned")]
+    number_returned: usize,
+    links: Vec<Link>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Feature<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: Uuid,
+    geometry: Point,
+    properties: Properties<'a>,
+}
+
+#[derive(Serialize)]
+struct Point {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    coordinates: [f64; 2],
+}
+
+#[derive(Serialize)]
+struct Properties<'a> {
+    reference: &'a str,
+    category: &'a str,
+    main_category: Option<&'a str>,
+    status: &'a str,
+    created_at: String,
+    thumbnail_url: Option<String>,
+    url: String,
+    coarsened: bool,
+}
+
+#[derive(Serialize)]
+struct Link {
+    rel: &'static str,
+    href: String,
+    #[serde(rename = "type")]
+    media_type: &'static str,
+}
+
 fn feature_collection(
     points: &[MapPoint],
     thumbnails: &HashMap<Uuid, Uuid>,
     catalog: &Catalog,
     query: &MapQuery,
     params: &MapParams,
-) -> Value {
+) -> Result<Vec<u8>, ApiError> {
     let mut features = Vec::with_capacity(points.len());
     for point in points {
         // A category unknown to this snapshot (created a moment ago) cannot be judged: leave it out.
@@ -341,32 +388,31 @@ fn feature_collection(
         }
         let exact = Location { lat: point.lat, lon: point.lon };
         let location = if category.is_sensitive { coarsen(exact) } else { exact };
-        let thumbnail = thumbnails
+        let thumbnail_url = thumbnails
             .get(&point.id)
             .filter(|_| shown_publicly(category))
             .map(|photo| super::photos::thumbnail_url(point.id, *photo));
-        let main = category.parent_id.and_then(|id| catalog.category(id)).map(|m| m.slug.clone());
-        features.push(json!({
-            "type": "Feature",
-            "id": point.id,
-            "geometry": {"type": "Point", "coordinates": [location.lon, location.lat]},
-            "properties": {
-                "reference": point.reference,
-                "category": category.slug,
-                "main_category": main,
-                "status": point.status,
-                "created_at": point.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                "thumbnail_url": thumbnail,
-                "url": format!("/api/v1/reports/{}", point.id),
-                "coarsened": category.is_sensitive,
-            }
-        }));
+        features.push(Feature {
+            kind: "Feature",
+            id: point.id,
+            geometry: Point { kind: "Point", coordinates: [location.lon, location.lat] },
+            properties: Properties {
+                reference: &point.reference,
+                category: &category.slug,
+                main_category: category.parent_id.and_then(|id| catalog.category(id)).map(|m| m.slug.as_str()),
+                status: &point.status,
+                created_at: point.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                thumbnail_url,
+                url: format!("/api/v1/reports/{}", point.id),
+                coarsened: category.is_sensitive,
+            },
+        });
     }
     let full = i64::try_from(points.len()).unwrap_or(i64::MAX) >= query.limit;
     let next = points.last().filter(|_| full).map(|last| encode_cursor(last.created_at, last.id));
     let mut links = Vec::new();
     if let Some(cursor) = &next {
-        let mut href = format!("/api/v1/reports?bbox={}", params.bbox.as_deref().unwrap_or_default());
+        let mut href = format!("/api/v1/reports?bbox={}", percent_encode(params.bbox.as_deref().unwrap_or_default()));
         for (name, value) in [
             ("status", &params.status),
             ("category", &params.category),
@@ -378,15 +424,11 @@ fn feature_collection(
             }
         }
         let _ = write!(href, "&cursor={cursor}");
-        links.push(json!({"rel": "next", "href": href, "type": GEO_JSON}));
+        links.push(Link { rel: "next", href, media_type: GEO_JSON });
     }
-    json!({
-        "type": "FeatureCollection",
-        "features": features,
-        "numberReturned": features.len(),
-        "links": links,
-        "next_cursor": next,
-    })
+    let collection =
+        Collection { kind: "FeatureCollection", number_returned: features.len(), features, links, next_cursor: next };
+    serde_json::to_vec(&collection).map_err(|e| ApiError::Internal(format!("map answer: {e}")))
 }
 
 fn percent_encode(value: &str) -> String {

@@ -130,6 +130,17 @@ pub struct PhotoUpload {
     pub photo: Vec<Vec<u8>>,
 }
 
+/// The multipart body of a report filed with photos.
+#[derive(utoipa::ToSchema)]
+pub struct ReportWithPhotos {
+    /// The report, as the JSON body of `application/json` filing.
+    #[schema(value_type = super::reports::CreateReport)]
+    pub report: String,
+    /// Photo files (part name `photo`, repeated), as for `POST /api/v1/reports/{id}/photos`.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub photo: Vec<Vec<u8>>,
+}
+
 /// The photos an upload added.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PhotosAdded {
@@ -197,11 +208,7 @@ pub async fn add_photos(
     if existing + uploads.len() > state.photos.max_count {
         return Err(too_many(existing, state.photos.max_count));
     }
-    let mut processed = Vec::with_capacity(uploads.len());
-    for (index, upload) in uploads.into_iter().enumerate() {
-        let result = web::block(move || photo::process(&upload)).await?;
-        processed.push(result.map_err(|error| refused(index, error))?);
-    }
+    let processed = process_all(uploads).await?;
     let mut added: Vec<StoredPhoto> = Vec::new();
     for picture in processed {
         match store_one(&state, report.id, picture).await {
@@ -334,50 +341,152 @@ async fn find_report(state: &web::Data<AppState>, id: &str) -> Result<Report, Ap
     super::reports::load(state, uuid).await?.ok_or_else(not_found)
 }
 
-/// Reads the `photo` parts of a multipart body, each at most the size limit.
+/// Whether a request's body is `multipart/form-data`.
+pub fn is_multipart(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// The parts of a multipart body.
+pub struct Parts {
+    /// The `report` part (intake only).
+    pub report: Option<Bytes>,
+    /// The `photo` parts, in order.
+    pub photos: Vec<Bytes>,
+}
+
+/// Reads a multipart body: `photo` parts (each at most the size limit, at most the count
+/// limit) and, when `report_limit` is given, one `report` part of at most that many bytes.
+pub async fn read_parts(
+    request: &HttpRequest,
+    payload: web::Payload,
+    settings: &PhotoService,
+    report_limit: Option<usize>,
+) -> Result<Parts, ApiError> {
+    let expected = if report_limit.is_some() {
+        "a part named 'report' (the report as JSON) and a part named 'photo' per photo"
+    } else {
+        "one part named 'photo' per photo"
+    };
+    if !is_multipart(request) {
+        return Err(ApiError::UnsupportedMediaType(format!("send multipart/form-data with {expected}")));
+    }
+    let mut multipart = Multipart::new(request.headers(), payload);
+    let mut parts = Parts { report: None, photos: Vec::new() };
+    while let Some(field) = multipart.next().await {
+        let mut field =
+            field.map_err(|e| ApiError::MalformedBody(format!("the multipart body cannot be read: {e}")))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let limit = match (name.as_str(), report_limit) {
+            ("photo", _) => {
+                if parts.photos.len() >= settings.max_count {
+                    return Err(ApiError::Conflict(format!(
+                        "at most {} photos can be added to a report; send fewer",
+                        settings.max_count
+                    )));
+                }
+                settings.max_bytes
+            }
+            ("report", Some(limit)) if parts.report.is_none() => limit,
+            _ => return Err(ApiError::MalformedBody(format!("unexpected part '{name}'; send {expected}"))),
+        };
+        let mut bytes = web::BytesMut::new();
+        while let Some(chunk) = field.next().await {
+            let chunk =
+                chunk.map_err(|e| ApiError::MalformedBody(format!("the multipart body cannot be read: {e}")))?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(ApiError::PayloadTooLarge(limit));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if name == "photo" {
+            parts.photos.push(bytes.freeze());
+        } else {
+            parts.report = Some(bytes.freeze());
+        }
+    }
+    Ok(parts)
+}
+
+/// Reads the `photo` parts of an upload (at least one).
 async fn read_photos(
     request: &HttpRequest,
     payload: web::Payload,
     settings: &PhotoService,
 ) -> Result<Vec<Bytes>, ApiError> {
-    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
-        return Err(ApiError::UnsupportedMediaType(
-            "send the photos as multipart/form-data, one part named 'photo' per photo".into(),
-        ));
-    }
-    let mut multipart = Multipart::new(request.headers(), payload);
-    let mut photos = Vec::new();
-    while let Some(field) = multipart.next().await {
-        let mut field =
-            field.map_err(|e| ApiError::MalformedBody(format!("the multipart body cannot be read: {e}")))?;
-        let name = field.name().unwrap_or_default().to_owned();
-        if name != "photo" {
-            return Err(ApiError::MalformedBody(format!(
-                "unexpected part '{name}'; send each photo as a part named 'photo'"
-            )));
-        }
-        if photos.len() >= settings.max_count {
-            return Err(ApiError::Conflict(format!(
-                "at most {} photos can be added to a report; send fewer",
-                settings.max_count
-            )));
-        }
-        let mut bytes = web::BytesMut::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| ApiError::MalformedBody(format!("the multipart body cannot be read: {e}")))?;
-            if bytes.len() + chunk.len() > settings.max_bytes {
-                return Err(ApiError::PayloadTooLarge(settings.max_bytes));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        photos.push(bytes.freeze());
-    }
-    if photos.is_empty() {
+    let parts = read_parts(request, payload, settings, None).await?;
+    if parts.photos.is_empty() {
         return Err(ApiError::MalformedBody("the body has no photo; send each photo as a part named 'photo'".into()));
     }
-    Ok(photos)
+    Ok(parts.photos)
+}
+
+/// Sniffs, decodes and re-encodes every upload (off the async executor); the first one
+/// refused refuses them all.
+pub async fn process_all(uploads: Vec<Bytes>) -> Result<Vec<ProcessedPhoto>, ApiError> {
+    let mut processed = Vec::with_capacity(uploads.len());
+    for (index, upload) in uploads.into_iter().enumerate() {
+        let result = web::block(move || photo::process(&upload)).await?;
+        processed.push(result.map_err(|error| refused(index, error))?);
+    }
+    Ok(processed)
+}
+
+/// Photos whose files are written but whose rows are not (yet): for intake, where the
+/// files go before the report and the rows after it.
+pub struct Staged {
+    photos: Vec<NewPhoto>,
+}
+
+/// Writes the files of processed photos of the report `report_id`; when one fails, none stays.
+pub async fn stage(state: &AppState, report_id: Uuid, processed: Vec<ProcessedPhoto>) -> Result<Staged, ApiError> {
+    let mut staged = Staged { photos: Vec::with_capacity(processed.len()) };
+    for picture in processed {
+        let (new, image, thumbnail) = describe(report_id, picture);
+        if let Err(error) =
+            crate::storage::photos::put_files(state.photos.store.as_ref(), &new.photo, image, thumbnail).await
+        {
+            discard(state, staged).await;
+            return Err(error.into());
+        }
+        staged.photos.push(new);
+    }
+    Ok(staged)
+}
+
+/// Deletes the files of staged photos (their report was not stored).
+pub async fn discard(state: &AppState, staged: Staged) {
+    for new in &staged.photos {
+        crate::storage::photos::delete_files(state.photos.store.as_ref(), &new.photo).await;
+    }
+}
+
+/// Records the rows of staged photos now that their report is stored. A photo whose row
+/// cannot be written loses its files; the report stands (the reporter can add the photo
+/// again with the upload token). Returns the photos recorded.
+pub async fn commit(state: &AppState, staged: Staged) -> Vec<PhotoView> {
+    let mut views = Vec::with_capacity(staged.photos.len());
+    for new in staged.photos {
+        let stored = new.photo.clone();
+        match crate::storage::photos::record_or_undo(
+            &state.db,
+            state.photos.store.as_ref(),
+            new,
+            state.photos.max_count,
+        )
+        .await
+        {
+            Ok(RecordOutcome::Recorded(position)) => views.push(PhotoView::of(&StoredPhoto { position, ..stored })),
+            Ok(RecordOutcome::Full) => {}
+            Err(error) => {
+                tracing::error!(%error, report_id = %stored.report_id, "a photo sent with a report was not stored")
+            }
+        }
+    }
+    views
 }
 
 fn refused(index: usize, error: PhotoError) -> ApiError {
@@ -394,12 +503,9 @@ fn too_many(existing: usize, max: usize) -> ApiError {
     ApiError::Conflict(format!("a report can have at most {max} photos and this one has {existing}; send fewer"))
 }
 
-async fn store_one(
-    state: &web::Data<AppState>,
-    report_id: Uuid,
-    picture: ProcessedPhoto,
-) -> Result<Option<StoredPhoto>, ApiError> {
-    let stored = StoredPhoto {
+/// The description of a processed photo of `report_id`, with its bytes.
+fn describe(report_id: Uuid, picture: ProcessedPhoto) -> (NewPhoto, Bytes, Bytes) {
+    let photo = StoredPhoto {
         id: Uuid::now_v7(),
         report_id,
         position: 0,
@@ -410,17 +516,23 @@ async fn store_one(
         thumbnail_sha256: hex::encode(Sha256::digest(&picture.thumbnail)),
         created_at: Utc::now(),
     };
-    let new = NewPhoto {
-        photo: stored.clone(),
-        bytes: picture.image.len() as u64,
-        thumbnail_bytes: picture.thumbnail.len() as u64,
-    };
+    let new = NewPhoto { photo, bytes: picture.image.len() as u64, thumbnail_bytes: picture.thumbnail.len() as u64 };
+    (new, Bytes::from(picture.image), Bytes::from(picture.thumbnail))
+}
+
+async fn store_one(
+    state: &web::Data<AppState>,
+    report_id: Uuid,
+    picture: ProcessedPhoto,
+) -> Result<Option<StoredPhoto>, ApiError> {
+    let (new, image, thumbnail) = describe(report_id, picture);
+    let stored = new.photo.clone();
     let outcome = crate::storage::photos::store(
         &state.db,
         state.photos.store.as_ref(),
         new,
-        Bytes::from(picture.image),
-        Bytes::from(picture.thumbnail),
+        image,
+        thumbnail,
         state.photos.max_count,
     )
     .await?;

@@ -75,9 +75,18 @@ pub struct ReporterInput {
 
 /// Files a report. A `201` means it is durably stored. Send an `Idempotency-Key` so that a
 /// retry after a lost answer returns the same report instead of filing a second one.
+///
+/// Photos can come along: send `multipart/form-data` with a part `report` (the JSON body)
+/// and one part `photo` per photo (see `POST /api/v1/reports/{id}/photos` for what is
+/// accepted). Every photo is checked before anything is stored: one refused photo refuses
+/// the request. Or file the JSON alone and add photos afterwards with the
+/// `Photo-Upload-Token` of the answer.
 #[utoipa::path(
     tag = "reports",
-    request_body(content = CreateReport, content_type = "application/json"),
+    request_body(content(
+        (CreateReport = "application/json"),
+        (super::photos::ReportWithPhotos = "multipart/form-data"),
+    )),
     params(
         ("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key, 1-255 visible ASCII characters (a UUID is ideal). A retry with the same key and body returns the original report; the same key with another body is a 422."),
     ),
@@ -87,8 +96,9 @@ pub struct ReporterInput {
                 ("Photo-Upload-Token" = String, description = "For the reporter only: send it back as the `Photo-Upload-Token` header of `POST /api/v1/reports/{id}/photos` to add photos"),
                 ("Photo-Upload-Expires" = String, description = "Until when the photo upload token works (RFC 3339; one hour after filing)"))),
         (status = 400, description = "The body is not JSON, or a header is invalid", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "More photos than a report may have", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body (or a photo) is larger than the limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json or multipart/form-data, or a photo is not JPEG, PNG or WebP", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (listed in `errors`), a location outside the municipalities served, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Overloaded or the database is unreachable; retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     )
@@ -100,7 +110,15 @@ pub async fn create_report(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let claim_key = idempotency_key(&request)?;
-    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let (body, uploads) = if super::photos::is_multipart(&request) {
+        let parts = super::photos::read_parts(&request, payload, &state.photos, Some(state.max_body_bytes)).await?;
+        let report = parts.report.ok_or_else(|| {
+            ApiError::MalformedBody("the multipart body needs a part named 'report' with the report as JSON".into())
+        })?;
+        (super::body::json_from_bytes(&report, "report")?, parts.photos)
+    } else {
+        (read_json(&request, payload, state.max_body_bytes).await?, Vec::new())
+    };
     let fingerprint = body.fingerprint;
     let input: CreateReport = parse(body.value)?;
     let snapshot = state.config.snapshot();
@@ -111,14 +129,33 @@ pub async fn create_report(
     let placement = placer.route(&intake.category, area.as_ref(), intake.location, &intake.answers, now);
     let report = NewReport::from_intake(intake, placement, ReportSource::Api, now);
     let claim = claim_key.map(|key| IdempotencyClaim { key, request_hash: fingerprint });
-    match state.intake.submit(report, claim).await? {
-        IntakeOutcome::Created(report) => {
+    // Photos sent with the report: checked before anything is stored, their files written
+    // before the report, their rows after it.
+    let processed = super::photos::process_all(uploads).await?;
+    let staged = super::photos::stage(&state, report.id, processed).await?;
+    let outcome = match state.intake.submit(report, claim).await {
+        Ok(IntakeOutcome::Created(report)) => {
+            let photos = super::photos::commit(&state, staged).await;
+            Ok((IntakeOutcome::Created(report), photos))
+        }
+        Ok(other) => {
+            super::photos::discard(&state, staged).await;
+            Ok((other, Vec::new()))
+        }
+        Err(error) => {
+            super::photos::discard(&state, staged).await;
+            Err(error)
+        }
+    };
+    match outcome? {
+        (IntakeOutcome::Created(report), photos) => {
             tracing::info!(report_id = %report.id, reference = %report.reference, "report filed");
-            let answer = view(&state, *report, Audience::Submitter).await?;
+            let mut answer = view(&state, *report, Audience::Submitter).await?;
+            answer.photos = photos;
             let grant = super::photos::grant(&state, answer.id, answer.created_at);
             created(answer, false, grant)
         }
-        IntakeOutcome::Replayed(id) => {
+        (IntakeOutcome::Replayed(id), _) => {
             let report = load(&state, id)
                 .await?
                 .ok_or_else(|| ApiError::Internal(format!("replayed report {id} is missing")))?;
@@ -128,7 +165,7 @@ pub async fn create_report(
             let grant = super::photos::grant(&state, answer.id, answer.created_at);
             created(answer, true, grant)
         }
-        IntakeOutcome::KeyReused => Err(ApiError::IdempotencyKeyReused),
+        (IntakeOutcome::KeyReused, _) => Err(ApiError::IdempotencyKeyReused),
     }
 }
 

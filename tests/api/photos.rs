@@ -186,6 +186,18 @@ pub fn multipart(files: &[Vec<u8>]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// Files a report with photos in one multipart request.
+pub async fn file_with_photos(app: &TestApp, report: &Value, files: &[Vec<u8>]) -> reqwest::Response {
+    let boundary = "meldpunt-test-boundary-7d1f";
+    let (content_type, photos) = multipart(files);
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"report\"\r\nContent-Type: application/json\r\n\r\n{report}\r\n"
+    )
+    .into_bytes();
+    body.extend(photos);
+    app.client.post(app.url("/api/v1/reports")).header("Content-Type", content_type).body(body).send().await.unwrap()
+}
+
 /// Files a report and returns its intake answer, with the photo upload headers added to it
 /// as `photo_upload: {token, expires, url}` for the tests' convenience.
 pub async fn file(app: &TestApp, body: &Value) -> Value {
@@ -375,6 +387,35 @@ with_photos_on_both_backends! {
         expect_problem(app.get(added["photos"][0]["thumbnail_url"].as_str().unwrap()).await, 404).await;
         let public: Value = app.get(&format!("/api/v1/reports/{}", created["id"].as_str().unwrap())).await.json().await.unwrap();
         assert_eq!(public["photos"], json!([]));
+    }
+
+    async fn a_report_filed_together_with_a_phone_photo_serves_it_without_metadata(photo_app) {
+        let app = &photo_app.app;
+        let response = file_with_photos(app, &street_light_report(), &[phone_jpeg()]).await;
+        assert_eq!(response.status(), 201);
+        assert!(response.headers().get("Photo-Upload-Token").is_some());
+        let created: Value = response.json().await.unwrap();
+        assert_eq!(created["photos"].as_array().unwrap().len(), 1, "{created}");
+        let served = app.get(created["photos"][0]["url"].as_str().unwrap()).await;
+        assert_eq!(served.status(), 200);
+        let bytes = served.bytes().await.unwrap();
+        assert_no_metadata(&bytes);
+        assert_eq!(image::load_from_memory(&bytes).unwrap().to_rgb8().dimensions(), (32, 64));
+        let public: Value = app.get(&format!("/api/v1/reports/{}", created["id"].as_str().unwrap())).await.json().await.unwrap();
+        assert_eq!(public["photos"], created["photos"]);
+    }
+
+    async fn a_report_sent_with_a_refused_photo_is_not_stored_at_all(photo_app) {
+        let app = &photo_app.app;
+        let gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec();
+        let problem = expect_problem(file_with_photos(app, &street_light_report(), &[phone_jpeg(), gif]).await, 415).await;
+        assert!(problem["detail"].as_str().unwrap().contains("photo 2"), "{problem}");
+        assert_eq!(app.stored_reports().await, 0);
+        assert!(files_in(photo_app.dir.path()).is_empty(), "{:?}", files_in(photo_app.dir.path()));
+        let (content_type, body) = multipart(&[phone_jpeg()]);
+        let without_report = app.client.post(app.url("/api/v1/reports")).header("Content-Type", content_type).body(body).send().await.unwrap();
+        expect_problem(without_report, 400).await;
+        assert_eq!(app.stored_reports().await, 0);
     }
 
     async fn an_upload_whose_row_cannot_be_written_leaves_no_files_behind(photo_app) {

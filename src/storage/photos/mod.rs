@@ -210,6 +210,57 @@ pub fn upload_secret(conn: &mut DbConnection) -> Result<String, StorageError> {
     Ok(photo_upload_secret::table.find(1).select(photo_upload_secret::secret).first(conn)?)
 }
 
+/// Writes the files of a photo (photo and thumbnail); when one fails, neither stays.
+pub async fn put_files(
+    store: &dyn PhotoStore,
+    photo: &StoredPhoto,
+    image: Bytes,
+    thumbnail: Bytes,
+) -> Result<(), StorageError> {
+    let image_key = photo_key(photo.report_id, photo.id, photo.format, false);
+    let thumbnail_key = photo_key(photo.report_id, photo.id, photo.format, true);
+    let written = async {
+        store.put(&image_key, image).await?;
+        store.put(&thumbnail_key, thumbnail).await
+    }
+    .await;
+    if let Err(error) = written {
+        delete_files(store, photo).await;
+        return Err(StorageError::Setup(error.to_string()));
+    }
+    Ok(())
+}
+
+/// Deletes the files of a photo whose upload is being undone (failures are logged).
+pub async fn delete_files(store: &dyn PhotoStore, photo: &StoredPhoto) {
+    for thumbnail in [false, true] {
+        let key = photo_key(photo.report_id, photo.id, photo.format, thumbnail);
+        if let Err(error) = store.delete(&key).await {
+            tracing::error!(%error, key = %key, "could not remove the files of a failed upload");
+        }
+    }
+}
+
+/// Records the row of a photo whose files are written (see [`record`]); when that fails
+/// or the report is full, deletes the files again.
+pub async fn record_or_undo(
+    db: &Database,
+    store: &dyn PhotoStore,
+    new: NewPhoto,
+    max: usize,
+) -> Result<RecordOutcome, StorageError> {
+    let photo = new.photo.clone();
+    let db = db.clone();
+    let recorded = tokio::task::spawn_blocking(move || record(&mut *db.conn()?, &new, max))
+        .await
+        .map_err(|e| StorageError::Setup(format!("photo recording stopped: {e}")))
+        .and_then(|r| r);
+    if !matches!(recorded, Ok(RecordOutcome::Recorded(_))) {
+        delete_files(store, &photo).await;
+    }
+    recorded
+}
+
 /// Stores a processed photo: files first, then the row; when the row cannot be written
 /// (or the report is full) the files are removed again. Returns the outcome.
 pub async fn store(
@@ -220,37 +271,8 @@ pub async fn store(
     thumbnail: Bytes,
     max: usize,
 ) -> Result<RecordOutcome, StorageError> {
-    let photo = &new.photo;
-    let image_key = photo_key(photo.report_id, photo.id, photo.format, false);
-    let thumbnail_key = photo_key(photo.report_id, photo.id, photo.format, true);
-    let undo = || async {
-        for key in [&image_key, &thumbnail_key] {
-            if let Err(error) = store.delete(key).await {
-                tracing::error!(%error, key = %key, "could not remove the files of a failed upload");
-            }
-        }
-    };
-    let written = async {
-        store.put(&image_key, image).await?;
-        store.put(&thumbnail_key, thumbnail).await
-    }
-    .await;
-    if let Err(error) = written {
-        undo().await;
-        return Err(StorageError::Setup(error.to_string()));
-    }
-    let db = db.clone();
-    let recorded = tokio::task::spawn_blocking(move || record(&mut *db.conn()?, &new, max))
-        .await
-        .map_err(|e| StorageError::Setup(format!("photo recording stopped: {e}")))
-        .and_then(|r| r);
-    match recorded {
-        Ok(RecordOutcome::Recorded(position)) => Ok(RecordOutcome::Recorded(position)),
-        other => {
-            undo().await;
-            other
-        }
-    }
+    put_files(store, &new.photo, image, thumbnail).await?;
+    record_or_undo(db, store, new, max).await
 }
 
 /// Removes one photo: its files, then its row.

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -21,6 +21,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use crate::domain::category::Catalog;
@@ -38,40 +39,51 @@ pub const MAX_BOX_DEGREES: f64 = 0.6;
 /// The media type of map answers.
 pub const GEO_JSON: &str = "application/geo+json";
 
-/// Recent map answers of this process, valid while the generations are unchanged.
+/// Most bytes of answers the cache keeps; beyond, it starts afresh.
+const CACHE_MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// Recent map answers of this process, by ETag (which names the generations they were
+/// made at, so an entry is never stale: a change makes new ETags). Concurrent requests for
+/// an answer not yet made wait for the one request that makes it (no stampede of identical
+/// queries when a popular box changes).
 #[derive(Default)]
 pub struct MapCache {
-    entries: Mutex<HashMap<String, CachedMap>>,
+    inner: Mutex<CacheInner>,
     capacity: usize,
 }
 
-#[derive(Clone)]
-struct CachedMap {
-    etag: String,
-    body: Bytes,
+#[derive(Default)]
+struct CacheInner {
+    cells: HashMap<String, Arc<OnceCell<Bytes>>>,
+    bytes: usize,
 }
 
 impl MapCache {
-    /// A cache of at most `capacity` answers (0: none).
+    /// A cache of at most `capacity` answers (0: none kept, but concurrent identical
+    /// requests still share one query).
     pub fn new(capacity: usize) -> Self {
-        MapCache { entries: Mutex::new(HashMap::new()), capacity }
+        MapCache { inner: Mutex::new(CacheInner::default()), capacity }
     }
 
-    fn get(&self, etag: &str) -> Option<CachedMap> {
-        let entries = self.entries.lock().ok()?;
-        entries.get(etag).cloned()
-    }
-
-    fn put(&self, answer: CachedMap) {
-        if self.capacity == 0 {
-            return;
+    /// The cell for an answer: filled, being filled, or new.
+    fn cell(&self, etag: &str) -> Arc<OnceCell<Bytes>> {
+        let Ok(mut inner) = self.inner.lock() else { return Arc::new(OnceCell::new()) };
+        if let Some(cell) = inner.cells.get(etag) {
+            return Arc::clone(cell);
         }
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= self.capacity {
-                // Entries of old generations are useless anyway; start afresh.
-                entries.clear();
-            }
-            entries.insert(answer.etag.clone(), answer);
+        if inner.cells.len() >= self.capacity.max(1) || inner.bytes >= CACHE_MAX_BYTES {
+            // Entries of old generations are useless anyway; start afresh.
+            inner.cells.clear();
+            inner.bytes = 0;
+        }
+        let cell = Arc::new(OnceCell::new());
+        inner.cells.insert(etag.to_owned(), Arc::clone(&cell));
+        cell
+    }
+
+    fn account(&self, bytes: usize) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.bytes += bytes;
         }
     }
 }
@@ -135,9 +147,9 @@ pub async fn map_reports(
     if if_none_match(&request, &etag) {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
     }
-    let cached = match state.map_cache.get(&etag) {
-        Some(cached) => cached,
-        None => {
+    let cell = state.map_cache.cell(&etag);
+    let body = cell
+        .get_or_try_init(|| async {
             let db = state.db.clone();
             let page = query.clone();
             let (points, thumbnails) = web::block(move || {
@@ -148,17 +160,17 @@ pub async fn map_reports(
                 Ok::<_, crate::storage::StorageError>((points, thumbnails))
             })
             .await??;
-            let body = feature_collection(&points, &thumbnails, &snapshot.catalog, &query, &params)?;
-            let answer = CachedMap { etag: etag.clone(), body: Bytes::from(body) };
-            state.map_cache.put(answer.clone());
-            answer
-        }
-    };
+            let body = Bytes::from(feature_collection(&points, &thumbnails, &snapshot.catalog, &query, &params)?);
+            state.map_cache.account(body.len());
+            Ok::<_, ApiError>(body)
+        })
+        .await?
+        .clone();
     Ok(HttpResponse::Ok()
         .content_type(GEO_JSON)
-        .insert_header((header::ETAG, cached.etag))
+        .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "public, max-age=0, must-revalidate"))
-        .body(cached.body))
+        .body(body))
 }
 
 fn if_none_match(request: &HttpRequest, etag: &str) -> bool {

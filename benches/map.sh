@@ -87,7 +87,7 @@ start_server() {
   port=$(free_port)
   BASE_URL="http://127.0.0.1:$port"
   env -u MELDPUNT_CONFIG MELDPUNT_LISTEN="127.0.0.1:$port" DATABASE_URL="$url" MELDPUNT_LOG="${MELDPUNT_LOG:-warn}" \
-    MELDPUNT_PHOTO_DIR="$WORKDIR/photos" "$BIN" >"$logfile" 2>&1 &
+    MELDPUNT_PHOTO_DIR="$WORKDIR/photos" "$WORKDIR/meldpunt" >"$logfile" 2>&1 &
   SERVER_PID=$!
   local deadline=$((SECONDS + 60))
   until curl -fsS -o /dev/null --max-time 2 "$BASE_URL/readyz" 2>/dev/null; do
@@ -190,6 +190,8 @@ main() {
   (cd "$ROOT" && cargo build --release --quiet)
   [[ -x $BIN ]] || die "no binary at $BIN"
   WORKDIR=$(mktemp -d -t meldpunt-map-bench.XXXXXX)
+  # A copy: another checkout building into a shared CARGO_TARGET_DIR replaces $BIN.
+  cp "$BIN" "$WORKDIR/meldpunt"
   printf '# meldpunt map benchmark: %s, commit %s, %s cores, %s reports, box of ~%s, wrk -t2 -c%s %s\n' \
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)" \
     "$(nproc)" "$COUNT" "$BOX_REPORTS" "$CLIENTS" "$DURATION"

@@ -46,10 +46,17 @@ const CACHE_MAX_BYTES: usize = 64 * 1024 * 1024;
 /// made at, so an entry is never stale: a change makes new ETags). Concurrent requests for
 /// an answer not yet made wait for the one request that makes it (no stampede of identical
 /// queries when a popular box changes).
+///
+/// It also coalesces reads of the map generation: a request needs a value read after it
+/// arrived; while one read is in flight, the requests arriving meanwhile wait for the next
+/// read and share it, so a process sends at most one such read at a time however many
+/// clients poll, and every answer still reflects every change committed before its request.
 #[derive(Default)]
 pub struct MapCache {
     inner: Mutex<CacheInner>,
     capacity: usize,
+    generation_gate: tokio::sync::Mutex<()>,
+    last_generation: Mutex<Option<(std::time::Instant, i64)>>,
 }
 
 #[derive(Default)]
@@ -62,7 +69,25 @@ impl MapCache {
     /// A cache of at most `capacity` answers (0: none kept, but concurrent identical
     /// requests still share one query).
     pub fn new(capacity: usize) -> Self {
-        MapCache { inner: Mutex::new(CacheInner::default()), capacity }
+        MapCache { capacity, ..MapCache::default() }
+    }
+
+    /// The map generation as read after `arrival` (see the type's documentation).
+    async fn generation(&self, db: &crate::storage::Database, arrival: std::time::Instant) -> Result<i64, ApiError> {
+        let _turn = self.generation_gate.lock().await;
+        if let Ok(last) = self.last_generation.lock()
+            && let Some((started, value)) = *last
+            && started >= arrival
+        {
+            return Ok(value);
+        }
+        let started = std::time::Instant::now();
+        let db = db.clone();
+        let value = web::block(move || crate::storage::map::generation(&mut *db.conn()?)).await??;
+        if let Ok(mut last) = self.last_generation.lock() {
+            *last = Some((started, value));
+        }
+        Ok(value)
     }
 
     /// The cell for an answer: filled, being filled, or new.
@@ -132,10 +157,10 @@ pub async fn map_reports(
     params: web::Query<MapParams>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let arrival = std::time::Instant::now();
     let snapshot = state.config.snapshot();
     let (query, key) = parse(&params, &snapshot.catalog, state.map_max_features)?;
-    let db = state.db.clone();
-    let generation = web::block(move || crate::storage::map::generation(&mut *db.conn()?)).await??;
+    let generation = state.map_cache.generation(&state.db, arrival).await?;
     let mut hasher = Sha256::new();
     hasher.update(key.as_bytes());
     let digest = hasher.finalize();

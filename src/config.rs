@@ -71,6 +71,33 @@ pub struct Settings {
     pub outbox_retry_ms: u64,
     /// Attempts before an email is given up (dead-lettered).
     pub outbox_max_attempts: u32,
+    /// Where photo files go: `local` (the folder `photo_dir`) or `s3` (the `s3_*` settings).
+    pub photo_store: String,
+    /// Folder for photos with `photo_store = "local"`; empty: `photos` beside the SQLite
+    /// file (or `data/photos` with PostgreSQL).
+    pub photo_dir: String,
+    /// Most photos per report.
+    pub photo_max_count: usize,
+    /// Largest accepted photo file, in bytes.
+    pub photo_max_bytes: usize,
+    /// S3 bucket for photos.
+    pub s3_bucket: String,
+    /// S3 endpoint URL; empty: AWS for `s3_region`.
+    pub s3_endpoint: String,
+    /// S3 region.
+    pub s3_region: String,
+    /// S3 access key id; empty: from the usual `AWS_*` environment variables.
+    pub s3_access_key_id: String,
+    /// S3 secret access key.
+    pub s3_secret_access_key: String,
+    /// Path-style S3 requests (`endpoint/bucket/key`), as MinIO and most self-hosted servers want.
+    pub s3_path_style: bool,
+    /// Key prefix inside the bucket, may be empty.
+    pub s3_prefix: String,
+    /// Most features in one map answer; more are paged.
+    pub map_max_features: usize,
+    /// Most map answers kept in each process's cache.
+    pub map_cache_entries: usize,
 }
 
 /// How log lines are written.
@@ -115,6 +142,19 @@ impl Default for Settings {
             outbox_poll_ms: 500,
             outbox_retry_ms: 30_000,
             outbox_max_attempts: 10,
+            photo_store: "local".into(),
+            photo_dir: String::new(),
+            photo_max_count: 5,
+            photo_max_bytes: 10 * 1024 * 1024,
+            s3_bucket: String::new(),
+            s3_endpoint: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: String::new(),
+            s3_path_style: false,
+            s3_prefix: String::new(),
+            map_max_features: 500,
+            map_cache_entries: 1024,
         }
     }
 }
@@ -212,6 +252,20 @@ impl Settings {
         }
         if self.database_pool_size < 2 {
             return Err(ConfigError("database_pool_size must be at least 2".into()));
+        }
+        match self.photo_store.as_str() {
+            "local" => {}
+            "s3" if self.s3_bucket.trim().is_empty() => {
+                return Err(ConfigError("photo_store is s3 but s3_bucket is empty".into()));
+            }
+            "s3" => {}
+            other => return Err(ConfigError(format!("photo_store must be local or s3, not '{other}'"))),
+        }
+        if self.photo_max_bytes < 1024 {
+            return Err(ConfigError("photo_max_bytes must be at least 1024".into()));
+        }
+        if !(1..=10_000).contains(&self.map_max_features) {
+            return Err(ConfigError("map_max_features must be between 1 and 10000".into()));
         }
         Ok(())
     }

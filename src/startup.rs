@@ -57,6 +57,9 @@ impl Application {
             open311_api_keys: settings.open311_keys(),
             open311_anonymous_post: settings.open311_anonymous_post,
             session_hours: settings.session_hours,
+            photos: prepared.photos,
+            map_cache: crate::api::map::MapCache::new(settings.map_cache_entries),
+            map_max_features: settings.map_max_features,
         });
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
         crate::jobs::outbox::start(
@@ -112,6 +115,7 @@ impl Application {
 struct Prepared {
     db: Database,
     config: ConfigHandle,
+    photos: crate::api::photos::PhotoService,
 }
 
 /// Opens the database, migrates it, seeds the demo configuration if asked and empty, and
@@ -144,7 +148,13 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
         &settings.bootstrap_admin_password,
     )?;
     let config = ConfigHandle::load(db.clone())?;
-    Ok(Prepared { db, config })
+    let photos = crate::api::photos::PhotoService {
+        store: open_photo_store(settings)?,
+        secret: crate::storage::photos::upload_secret(&mut *db.conn()?)?.into_bytes(),
+        max_count: settings.photo_max_count,
+        max_bytes: settings.photo_max_bytes,
+    };
+    Ok(Prepared { db, config, photos })
 }
 
 /// Checks now and then whether another process changed the configuration, and reloads
@@ -198,4 +208,32 @@ pub fn import_area_file(
     let summary = crate::storage::areas::import(&mut *prepared.db.conn()?, level, year, &areas, &source)
         .with_context(|| format!("{} is refused", file.display()))?;
     Ok(summary)
+}
+
+/// The configured photo store: a local folder (by default `photos` beside the SQLite file)
+/// or an S3 bucket.
+fn open_photo_store(settings: &Settings) -> anyhow::Result<Arc<dyn crate::storage::photos::PhotoStore>> {
+    use crate::storage::photos::{LocalPhotoStore, S3PhotoStore, S3Settings};
+    if settings.photo_store == "s3" {
+        let store = S3PhotoStore::open(&S3Settings {
+            bucket: settings.s3_bucket.clone(),
+            endpoint: settings.s3_endpoint.clone(),
+            region: settings.s3_region.clone(),
+            access_key_id: settings.s3_access_key_id.clone(),
+            secret_access_key: settings.s3_secret_access_key.clone(),
+            path_style: settings.s3_path_style,
+            prefix: settings.s3_prefix.clone(),
+        })
+        .context("cannot set up the S3 photo store (check the s3_* settings)")?;
+        return Ok(Arc::new(store));
+    }
+    let folder = if !settings.photo_dir.is_empty() {
+        std::path::PathBuf::from(&settings.photo_dir)
+    } else if crate::storage::connection::backend_of(&settings.database_url) == BackendKind::Sqlite {
+        let file = std::path::Path::new(crate::storage::connection::sqlite_path(&settings.database_url));
+        file.parent().map(|p| p.join("photos")).unwrap_or_else(|| "photos".into())
+    } else {
+        std::path::PathBuf::from("data/photos")
+    };
+    Ok(Arc::new(LocalPhotoStore::open(folder)))
 }

@@ -37,6 +37,12 @@ pub struct AppState {
     pub open311_anonymous_post: bool,
     /// How long a login session lasts.
     pub session_hours: u64,
+    /// Photo store, upload token secret and limits.
+    pub photos: crate::api::photos::PhotoService,
+    /// Recent map answers.
+    pub map_cache: crate::api::map::MapCache,
+    /// Most features in one map answer.
+    pub map_max_features: usize,
 }
 
 impl AppState {

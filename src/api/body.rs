@@ -151,3 +151,23 @@ where
     }
     deserializer.deserialize_option(OptionVisitor(std::marker::PhantomData))
 }
+
+/// Reads a JSON object from bytes (a multipart `report` part): the same checks and
+/// fingerprint as [`read_json`].
+pub fn json_from_bytes(bytes: &[u8], part: &str) -> Result<JsonBody, ApiError> {
+    if bytes.is_empty() {
+        return Err(ApiError::MalformedBody(format!("the '{part}' part is empty; send a JSON object")));
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::MalformedBody(format!(
+            "the '{part}' part is not valid JSON (line {}, column {}): {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    if !value.is_object() {
+        return Err(ApiError::MalformedBody(format!("the '{part}' part must be a JSON object")));
+    }
+    let fingerprint = hex::encode(Sha256::digest(value.to_string().as_bytes()));
+    Ok(JsonBody { value, fingerprint })
+}

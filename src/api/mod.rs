@@ -9,7 +9,9 @@ pub mod body;
 pub mod categories;
 pub mod follow;
 pub mod health;
+pub mod map;
 pub mod open311;
+pub mod photos;
 pub mod reports;
 pub mod routing;
 pub mod staff;
@@ -100,7 +102,11 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(staff::reports::assign_report)
         .service(staff::reports::audit_log)
         .service(staff::queue::list_staff_reports)
-        .service(follow::follow_report);
+        .service(follow::follow_report)
+        .service(photos::add_photos)
+        .service(photos::get_photo)
+        .service(photos::get_thumbnail)
+        .service(map::map_reports);
 }
 
 /// The OpenAPI document of this version of the code.

@@ -78,18 +78,30 @@ pub struct ReporterInput {
 
 /// Files a report. A `201` means it is durably stored. Send an `Idempotency-Key` so that a
 /// retry after a lost answer returns the same report instead of filing a second one.
+///
+/// Photos can come along: send `multipart/form-data` with a part `report` (the JSON body)
+/// and one part `photo` per photo (see `POST /api/v1/reports/{id}/photos` for what is
+/// accepted). Every photo is checked before anything is stored: one refused photo refuses
+/// the request. Or file the JSON alone and add photos afterwards with the
+/// `Photo-Upload-Token` of the answer.
 #[utoipa::path(
     tag = "reports",
-    request_body(content = CreateReport, content_type = "application/json"),
+    request_body(content(
+        (CreateReport = "application/json"),
+        (super::photos::ReportWithPhotos = "multipart/form-data"),
+    )),
     params(
         ("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key, 1-255 visible ASCII characters (a UUID is ideal). A retry with the same key and body returns the original report; the same key with another body is a 422."),
     ),
     responses(
         (status = 201, description = "Stored (or, for a retried Idempotency-Key, stored earlier)", body = ReportView,
-            headers(("Location" = String, description = "URL of the report"), ("Idempotent-Replayed" = String, description = "`true` when this answers a retry"))),
+            headers(("Location" = String, description = "URL of the report"), ("Idempotent-Replayed" = String, description = "`true` when this answers a retry"),
+                ("Photo-Upload-Token" = String, description = "For the reporter only: send it back as the `Photo-Upload-Token` header of `POST /api/v1/reports/{id}/photos` to add photos"),
+                ("Photo-Upload-Expires" = String, description = "Until when the photo upload token works (RFC 3339; one hour after filing)"))),
         (status = 400, description = "The body is not JSON, or a header is invalid", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "More photos than a report may have", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body (or a photo) is larger than the limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json or multipart/form-data, or a photo is not JPEG, PNG or WebP", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (listed in `errors`), a location outside the municipalities served, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Overloaded or the database is unreachable; retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     )
@@ -101,12 +113,23 @@ pub async fn create_report(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let claim_key = idempotency_key(&request)?;
-    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let (body, uploads) = if super::photos::is_multipart(&request) {
+        let parts = super::photos::read_parts(&request, payload, &state.photos, Some(state.max_body_bytes)).await?;
+        let report = parts.report.ok_or_else(|| {
+            ApiError::MalformedBody("the multipart body needs a part named 'report' with the report as JSON".into())
+        })?;
+        (super::body::json_from_bytes(&report, "report")?, parts.photos)
+    } else {
+        (read_json(&request, payload, state.max_body_bytes).await?, Vec::new())
+    };
     let fingerprint = body.fingerprint;
     let input: CreateReport = parse(body.value)?;
     let claim = claim_key.map(|key| IdempotencyClaim { key, request_hash: fingerprint });
-    let filed = file_report(&state, input.into_domain(), ReportSource::Api, claim, None).await?;
-    created(view(&state, filed.report, Audience::Submitter).await?, filed.replayed)
+    let filed = file_report(&state, input.into_domain(), ReportSource::Api, claim, None, uploads).await?;
+    let mut answer = view(&state, filed.report, Audience::Submitter).await?;
+    answer.photos = filed.photos;
+    let grant = super::photos::grant(&state, answer.id, answer.created_at);
+    created(answer, filed.replayed, grant)
 }
 
 /// A report that intake stored, or had stored earlier for the same idempotency key.
@@ -115,6 +138,8 @@ pub(crate) struct Filed {
     pub report: Report,
     /// Whether this answers a retry (the report was stored earlier).
     pub replayed: bool,
+    /// Its photos.
+    pub photos: Vec<super::photos::PhotoView>,
 }
 
 /// The one intake pipeline behind every way of filing a report: validation against the
@@ -126,6 +151,7 @@ pub(crate) async fn file_report(
     source: ReportSource,
     claim: Option<IdempotencyClaim>,
     jurisdiction: Option<&str>,
+    uploads: Vec<actix_web::web::Bytes>,
 ) -> Result<Filed, ApiError> {
     let snapshot = state.config.snapshot();
     let intake = validate_intake(&input, &snapshot.catalog).map_err(ApiError::Validation)?;
@@ -141,17 +167,34 @@ pub(crate) async fn file_report(
     let now = Utc::now();
     let placement = placer.route(&intake.category, area.as_ref(), intake.location, &intake.answers, now);
     let report = NewReport::from_intake(intake, placement, source, now);
-    match state.intake.submit(report, claim).await? {
+    // Photos sent with the report: checked before anything is stored, their files written
+    // before the report, their rows after it.
+    let processed = super::photos::process_all(uploads).await?;
+    let staged = super::photos::stage(state, report.id, processed).await?;
+    let outcome = match state.intake.submit(report, claim).await {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            super::photos::discard(state, staged).await;
+            return Err(error.into());
+        }
+    };
+    match outcome {
         IntakeOutcome::Created(report) => {
+            let photos = super::photos::commit(state, staged).await;
             tracing::info!(report_id = %report.id, reference = %report.reference, source = source.as_str(), "report filed");
-            Ok(Filed { report: *report, replayed: false })
+            Ok(Filed { report: *report, replayed: false, photos })
         }
         IntakeOutcome::Replayed(id) => {
+            super::photos::discard(state, staged).await;
             let report =
                 load(state, id).await?.ok_or_else(|| ApiError::Internal(format!("replayed report {id} is missing")))?;
-            Ok(Filed { report, replayed: true })
+            let photos = super::photos::public_photos(state, &report).await?;
+            Ok(Filed { report, replayed: true, photos })
         }
-        IntakeOutcome::KeyReused => Err(ApiError::IdempotencyKeyReused),
+        IntakeOutcome::KeyReused => {
+            super::photos::discard(state, staged).await;
+            Err(ApiError::IdempotencyKeyReused)
+        }
     }
 }
 
@@ -177,7 +220,10 @@ pub async fn get_report(path: web::Path<String>, state: web::Data<AppState>) -> 
         None
     };
     let report = report.ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(view(&state, report, Audience::Public).await?))
+    let photos = super::photos::public_photos(&state, &report).await?;
+    let mut public = view(&state, report, Audience::Public).await?;
+    public.photos = photos;
+    Ok(HttpResponse::Ok().json(public))
 }
 
 impl CreateReport {
@@ -237,9 +283,14 @@ pub(crate) async fn view(
         .ok_or_else(|| ApiError::Internal("report category missing from catalog".into()))
 }
 
-fn created(view: ReportView, replayed: bool) -> Result<HttpResponse, ApiError> {
+fn created(view: ReportView, replayed: bool, grant: super::photos::PhotoUploadGrant) -> Result<HttpResponse, ApiError> {
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/reports/{}", view.id)));
+    response.insert_header((super::photos::TOKEN_HEADER, grant.token));
+    response.insert_header((
+        super::photos::EXPIRES_HEADER,
+        grant.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    ));
     if replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }

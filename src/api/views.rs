@@ -95,6 +95,8 @@ pub struct ReportView {
     pub created_at: DateTime<Utc>,
     /// When it last changed (RFC 3339, UTC).
     pub updated_at: DateTime<Utc>,
+    /// Its photos (empty for non-public and sensitive categories).
+    pub photos: Vec<crate::api::photos::PhotoView>,
 }
 
 impl ReportView {
@@ -121,6 +123,7 @@ impl ReportView {
             deadline_at: report.deadline_at,
             created_at: report.created_at,
             updated_at: report.updated_at,
+            photos: Vec::new(),
         })
     }
 

@@ -6,6 +6,8 @@ pub mod area;
 pub mod auth;
 pub mod category;
 pub mod open311;
+pub mod photo;
+pub mod photo_token;
 pub mod placement;
 pub mod privacy;
 pub mod reference;

@@ -275,6 +275,25 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::storage::connection::{PortableTimestamp, PortableUuid};
 
+    report_photos (id) {
+        id -> PortableUuid,
+        report_id -> PortableUuid,
+        position -> Integer,
+        media_type -> Text,
+        width -> Integer,
+        height -> Integer,
+        bytes -> BigInt,
+        thumbnail_bytes -> BigInt,
+        sha256 -> Text,
+        thumbnail_sha256 -> Text,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
     outbox (id) {
         id -> PortableUuid,
         report_id -> Nullable<PortableUuid>,
@@ -293,3 +312,20 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(follow_tokens, reports);
 diesel::allow_tables_to_appear_in_same_query!(outbox, reports);
+
+diesel::table! {
+    photo_upload_secret (id) {
+        id -> Integer,
+        secret -> Text,
+    }
+}
+
+diesel::table! {
+    map_generation (id) {
+        id -> Integer,
+        value -> BigInt,
+    }
+}
+
+diesel::joinable!(report_photos -> reports (report_id));
+diesel::allow_tables_to_appear_in_same_query!(report_photos, reports);

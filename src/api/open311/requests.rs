@@ -165,8 +165,9 @@ pub async fn create_request(
     let claim_key = idempotency_key(&request).or_open311(format)?;
     let input = intake_input(&state, &params, format)?;
     let claim = claim_key.map(|key| IdempotencyClaim { key, request_hash: fingerprint(&params) });
-    let filed =
-        file_report(&state, input, ReportSource::Open311, claim, gemeente.as_deref()).await.or_open311(format)?;
+    let filed = file_report(&state, input, ReportSource::Open311, claim, gemeente.as_deref(), Vec::new())
+        .await
+        .or_open311(format)?;
     let report = filed.report;
     let document = vec![PostedDoc {
         service_request_id: report.reference.clone(),

@@ -1,0 +1,9 @@
+DROP INDEX reports_lat_lon;
+DROP TRIGGER report_photos_map_generation_delete;
+DROP TRIGGER report_photos_map_generation_insert;
+DROP TRIGGER reports_map_generation_delete;
+DROP TRIGGER reports_map_generation_update;
+DROP TRIGGER reports_map_generation_insert;
+DROP TABLE map_generation;
+DROP TABLE photo_upload_secret;
+DROP TABLE report_photos;

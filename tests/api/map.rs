@@ -1,0 +1,158 @@
+//! The public map: GeoJSON of the public reports in a box, with filters, paging, ETags,
+//! coarsened sensitive points, and nothing of non-public categories or personal data.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, expect_problem, pointers, street_light_report};
+use crate::photos::{file, phone_jpeg, upload};
+
+/// A box around the centre of Heerlen.
+const BOX: &str = "5.97,50.88,5.99,50.895";
+
+fn report(category: &str, lat: f64, lon: f64) -> Value {
+    json!({
+        "category": category,
+        "description": "Geheime omschrijving die alleen bij openbare meldingen getoond mag worden.",
+        "location": {"lat": lat, "lon": lon},
+        "reporter": {"email": "buurman@example.nl", "phone": "+31 6 1111 2222", "name": "Buurman Bakker"}
+    })
+}
+
+async fn map(app: &TestApp, query: &str) -> Value {
+    let response = app.get(&format!("/api/v1/reports?{query}")).await;
+    assert_eq!(response.status(), 200, "{query}");
+    assert_eq!(response.headers()["content-type"], "application/geo+json");
+    response.json().await.unwrap()
+}
+
+fn references(collection: &Value) -> Vec<String> {
+    collection["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["reference"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+crate::with_photos_on_both_backends! {
+    async fn the_map_of_a_neighbourhood_shows_its_public_reports_with_sensitive_points_coarsened(photo_app) {
+        let app = &photo_app.app;
+        let light = file(app, &street_light_report()).await;
+        assert_eq!(upload(app, &light, &[phone_jpeg()], None).await.status(), 201);
+        let noise = file(app, &report("geluidsoverlast-muziek", 50.88801, 5.97951)).await;
+        let hidden = file(app, &report("drank-en-drugsoverlast", 50.8885, 5.9800)).await;
+        let elsewhere = file(app, &report("veeg-zwerfvuil", 50.923975, 5.91321)).await;
+
+        let response = app.get(&format!("/api/v1/reports?bbox={BOX}")).await;
+        assert_eq!(response.status(), 200);
+        let text = response.text().await.unwrap();
+        for secret in ["Geheime", "buurman", "1111", "Bakker", "Akerstraat"] {
+            assert!(!text.contains(secret), "'{secret}' is on the map: {text}");
+        }
+        let collection: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(collection["type"], "FeatureCollection");
+        let found = references(&collection);
+        assert_eq!(found.len(), 2, "{collection}");
+        assert!(found.contains(&light["reference"].as_str().unwrap().to_owned()));
+        assert!(found.contains(&noise["reference"].as_str().unwrap().to_owned()));
+        assert!(!found.contains(&hidden["reference"].as_str().unwrap().to_owned()), "non-public categories are left out");
+        assert!(!found.contains(&elsewhere["reference"].as_str().unwrap().to_owned()), "outside the box");
+
+        let feature = |reference: &Value| collection["features"].as_array().unwrap().iter().find(|f| f["properties"]["reference"] == *reference).unwrap().clone();
+        let light_feature = feature(&light["reference"]);
+        assert_eq!(light_feature["type"], "Feature");
+        assert_eq!(light_feature["geometry"], json!({"type": "Point", "coordinates": [5.9795, 50.8882]}));
+        assert_eq!(light_feature["properties"]["category"], "straatverlichting-openbare-klok");
+        assert_eq!(light_feature["properties"]["status"], "new");
+        assert_eq!(light_feature["properties"]["coarsened"], false);
+        let thumbnail = light_feature["properties"]["thumbnail_url"].as_str().unwrap();
+        assert_eq!(app.get(thumbnail).await.status(), 200);
+
+        let noise_feature = feature(&noise["reference"]);
+        let coordinates = noise_feature["geometry"]["coordinates"].as_array().unwrap();
+        let (lon, lat) = (coordinates[0].as_f64().unwrap(), coordinates[1].as_f64().unwrap());
+        assert!((lat - 50.889).abs() < 1e-9 && (lon - 5.9805).abs() < 1e-9, "snapped to the grid cell centre: {noise_feature}");
+        assert_eq!(noise_feature["properties"]["coarsened"], true);
+        assert_eq!(noise_feature["properties"]["thumbnail_url"], Value::Null);
+    }
+}
+
+crate::on_both_backends! {
+    async fn map_filters_select_by_status_category_and_time(app) {
+        let light = file(&app, &street_light_report()).await;
+        let litter = file(&app, &report("veeg-zwerfvuil", 50.8890, 5.9810)).await;
+        let all = references(&map(&app, &format!("bbox={BOX}&status=new,accepted")).await);
+        assert_eq!(all.len(), 2);
+        assert!(references(&map(&app, &format!("bbox={BOX}&status=resolved")).await).is_empty());
+        let main = references(&map(&app, &format!("bbox={BOX}&category=wegen-verkeer-straatmeubilair")).await);
+        assert_eq!(main, vec![light["reference"].as_str().unwrap().to_owned()], "a main category covers its subcategories");
+        let sub = references(&map(&app, &format!("bbox={BOX}&category=veeg-zwerfvuil")).await);
+        assert_eq!(sub, vec![litter["reference"].as_str().unwrap().to_owned()]);
+        assert_eq!(references(&map(&app, &format!("bbox={BOX}&since=2020-01-01T00:00:00Z")).await).len(), 2);
+        assert!(references(&map(&app, &format!("bbox={BOX}&since=2999-01-01T00:00:00Z")).await).is_empty());
+    }
+
+    async fn a_big_answer_is_paged_with_a_next_link_until_every_report_is_seen_once(app) {
+        let mut filed = Vec::new();
+        for i in 0..5 {
+            let created = file(&app, &report("veeg-zwerfvuil", 50.8882 + f64::from(i) * 0.0005, 5.9795)).await;
+            filed.push(created["reference"].as_str().unwrap().to_owned());
+        }
+        let mut seen = Vec::new();
+        let mut next = Some(format!("/api/v1/reports?bbox={BOX}&limit=2"));
+        let mut pages = 0;
+        while let Some(url) = next {
+            let response = app.get(&url).await;
+            assert_eq!(response.status(), 200);
+            let page: Value = response.json().await.unwrap();
+            assert!(page["features"].as_array().unwrap().len() <= 2);
+            seen.extend(references(&page));
+            next = page["links"].as_array().unwrap().iter().find(|l| l["rel"] == "next").map(|l| l["href"].as_str().unwrap().to_owned());
+            pages += 1;
+            assert!(pages < 10, "paging does not end");
+        }
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 5, "every report once: {seen:?}");
+        filed.sort();
+        assert_eq!(sorted, filed);
+    }
+
+    async fn an_unchanged_map_answers_304_and_any_change_from_any_process_shows(app) {
+        file(&app, &street_light_report()).await;
+        let url = app.url(&format!("/api/v1/reports?bbox={BOX}"));
+        let first = app.client.get(&url).send().await.unwrap();
+        let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+        let again = app.client.get(&url).header("If-None-Match", &etag).send().await.unwrap();
+        assert_eq!(again.status(), 304);
+        // Another process on the same database files a report: this process must notice.
+        let other = app.restart_on_same_database().await;
+        file(&other, &report("veeg-zwerfvuil", 50.8890, 5.9810)).await;
+        let changed = app.client.get(&url).header("If-None-Match", &etag).send().await.unwrap();
+        assert_eq!(changed.status(), 200);
+        assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
+        let collection: Value = changed.json().await.unwrap();
+        assert_eq!(collection["features"].as_array().unwrap().len(), 2);
+    }
+
+    async fn bad_boxes_and_filters_are_refused_with_what_to_fix(app) {
+        for (query, pointer) in [
+            ("", "bbox"),
+            ("bbox=5.99,50.88,5.97,50.895", "bbox"),
+            ("bbox=5.97,50.895,5.99,50.88", "bbox"),
+            ("bbox=NaN,50.88,5.99,50.895", "bbox"),
+            ("bbox=5.97,50.88,5.99", "bbox"),
+            ("bbox=5.97,95,5.99,96", "bbox"),
+            ("bbox=3.3,50.7,7.2,53.6", "bbox"),
+            ("bbox=5.97,50.88,5.99,50.895&status=kapot", "status"),
+            ("bbox=5.97,50.88,5.99,50.895&category=bestaat-niet", "category"),
+            ("bbox=5.97,50.88,5.99,50.895&since=gisteren", "since"),
+            ("bbox=5.97,50.88,5.99,50.895&limit=100000", "limit"),
+            ("bbox=5.97,50.88,5.99,50.895&cursor=abc", "cursor"),
+        ] {
+            let problem = expect_problem(app.get(&format!("/api/v1/reports?{query}")).await, 422).await;
+            assert_eq!(pointers(&problem), vec![pointer.to_owned()], "{query}: {problem}");
+        }
+    }
+}

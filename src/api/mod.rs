@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod body;
 pub mod categories;
+pub mod duplicates;
 pub mod follow;
 pub mod health;
 pub mod reports;
@@ -63,7 +64,9 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(staff::reports::assign_report)
         .service(staff::reports::audit_log)
         .service(staff::queue::list_staff_reports)
-        .service(follow::follow_report);
+        .service(follow::follow_report)
+        .service(duplicates::support_report)
+        .service(staff::reports::merge_report);
 }
 
 /// The OpenAPI document of this version of the code.

@@ -115,7 +115,15 @@ pub async fn create_report(
     match state.intake.submit(report, claim).await? {
         IntakeOutcome::Created(report) => {
             tracing::info!(report_id = %report.id, reference = %report.reference, "report filed");
-            created(view(&state, *report, Audience::Submitter).await?, false)
+            let nearby = {
+                let db = state.db.clone();
+                let report = (*report).clone();
+                web::block(move || crate::storage::duplicates::nearby(&mut *db.conn()?, &report, Utc::now())).await??
+            };
+            let mut answer = view(&state, *report, Audience::Submitter).await?;
+            // Absent when there is nothing nearby, so the answer equals the public view then.
+            answer.nearby = Some(nearby.into_iter().map(Into::into).collect::<Vec<_>>()).filter(|n| !n.is_empty());
+            created(answer, false)
         }
         IntakeOutcome::Replayed(id) => {
             let report = load(&state, id)

@@ -95,6 +95,11 @@ pub struct ReportView {
     pub created_at: DateTime<Utc>,
     /// When it last changed (RFC 3339, UTC).
     pub updated_at: DateTime<Utc>,
+    /// Only in the intake answer, and only when there are any: open reports of the same
+    /// category nearby, perhaps the same problem (offer "me too" with
+    /// `POST /api/v1/reports/{id}/support`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nearby: Option<Vec<crate::api::duplicates::NearbyView>>,
 }
 
 impl ReportView {
@@ -121,6 +126,7 @@ impl ReportView {
             deadline_at: report.deadline_at,
             created_at: report.created_at,
             updated_at: report.updated_at,
+            nearby: None,
         })
     }
 

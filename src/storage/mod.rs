@@ -6,6 +6,7 @@ pub mod areas;
 pub mod bootstrap;
 pub mod catalog;
 pub mod connection;
+pub mod duplicates;
 pub mod generation;
 pub mod intake;
 pub mod migrate;

@@ -39,6 +39,8 @@ diesel::table! {
         position -> Integer,
         created_at -> PortableTimestamp,
         updated_at -> PortableTimestamp,
+        duplicate_radius_m -> Integer,
+        duplicate_window_days -> Integer,
     }
 }
 
@@ -70,6 +72,7 @@ diesel::table! {
         routing_reason -> Text,
         department_locked -> Bool,
         assignee_id -> Nullable<PortableUuid>,
+        merged_into_id -> Nullable<PortableUuid>,
     }
 }
 
@@ -292,3 +295,18 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(follow_tokens, reports);
 diesel::allow_tables_to_appear_in_same_query!(outbox, reports);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    report_supporters (id) {
+        id -> PortableUuid,
+        report_id -> PortableUuid,
+        email -> Nullable<Text>,
+        language -> Text,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(report_supporters, reports);

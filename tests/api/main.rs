@@ -17,6 +17,7 @@ mod privacy;
 mod process;
 mod robustness;
 mod staff_accounts;
+mod staff_duplicates;
 mod staff_helpers;
 mod staff_mail;
 mod staff_matrix;

@@ -21,5 +21,6 @@ mod staff_duplicates;
 mod staff_helpers;
 mod staff_mail;
 mod staff_matrix;
+mod staff_process;
 mod staff_queue;
 mod staff_triage;

@@ -18,6 +18,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
+use auth::SecurityAddon;
 
 /// The parts of the OpenAPI document that are not collected from handlers.
 #[derive(OpenApi)]
@@ -29,6 +30,7 @@ use crate::state::AppState;
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
     components(schemas(Problem)),
+    modifiers(&SecurityAddon),
     tags(
         (name = "health", description = "Probes for load balancers and orchestrators"),
         (name = "categories", description = "What residents can report"),

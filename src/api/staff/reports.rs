@@ -155,6 +155,7 @@ async fn staff_view(
 /// `overdue`, the reporter's contact (each view is audited) and the full history.
 #[utoipa::path(
     tag = "triage",
+    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Report id")),
     responses(
         (status = 200, description = "The report", body = StaffReportView),
@@ -182,6 +183,7 @@ pub async fn get_staff_report(
 /// allowed ones; `resolved`, `cancelled` and `reopened` need a `text` for the resident.
 #[utoipa::path(
     tag = "triage",
+    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Report id")),
     request_body(content = TransitionRequest, content_type = "application/json"),
     responses(
@@ -242,6 +244,7 @@ pub async fn transition_report(
 /// Adds a note: `internal` for staff only, `public` for the resident too.
 #[utoipa::path(
     tag = "triage",
+    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Report id")),
     request_body(content = NoteRequest, content_type = "application/json"),
     responses(
@@ -291,6 +294,7 @@ pub async fn add_note(
 /// Assigns the report to a staff account that may handle it (`null` unassigns).
 #[utoipa::path(
     tag = "triage",
+    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Report id")),
     request_body(content = AssignRequest, content_type = "application/json"),
     responses(
@@ -368,6 +372,7 @@ pub struct AuditQuery {
 /// The audit log of views of personal data (admins only), newest first.
 #[utoipa::path(
     tag = "accounts",
+    security(("bearer" = [])),
     params(AuditQuery),
     responses(
         (status = 200, description = "Audit entries", body = Vec<AuditView>),
@@ -407,6 +412,7 @@ pub struct MergeRequest {
 /// original's reference, and its reporter and supporters get the original's updates.
 #[utoipa::path(
     tag = "triage",
+    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The duplicate's id")),
     request_body(content = MergeRequest, content_type = "application/json"),
     responses(

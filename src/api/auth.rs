@@ -156,6 +156,7 @@ pub async fn login(
 /// Ends the session: the token of this request stops working.
 #[utoipa::path(
     tag = "auth",
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -168,4 +169,23 @@ pub async fn logout(staff: Staff, state: web::Data<AppState>) -> Result<HttpResp
     let token_id = staff.0.token_id;
     web::block(move || db.conn()?.write_transaction(|c| crate::storage::accounts::revoke_token(c, token_id))).await??;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Adds the bearer-token security scheme (`bearer`) that staff operations name.
+pub struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A token from POST /api/v1/auth/login, or an API token created by an admin"))
+                    .build(),
+            ),
+        );
+    }
 }

@@ -7,6 +7,7 @@ pub mod areas;
 pub mod auth;
 pub mod body;
 pub mod categories;
+pub mod duplicates;
 pub mod follow;
 pub mod health;
 pub mod map;
@@ -24,6 +25,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
+use auth::SecurityAddon;
 
 /// The parts of the OpenAPI document that are not collected from handlers.
 #[derive(OpenApi)]
@@ -35,6 +37,7 @@ use crate::state::AppState;
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
     components(schemas(Problem)),
+    modifiers(&SecurityAddon),
     tags(
         (name = "health", description = "Probes for load balancers and orchestrators"),
         (name = "categories", description = "What residents can report"),
@@ -106,7 +109,9 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(photos::add_photos)
         .service(photos::get_photo)
         .service(photos::get_thumbnail)
-        .service(map::map_reports);
+        .service(map::map_reports)
+        .service(duplicates::support_report)
+        .service(staff::reports::merge_report);
 }
 
 /// The OpenAPI document of this version of the code.

@@ -126,8 +126,17 @@ pub async fn create_report(
     let input: CreateReport = parse(body.value)?;
     let claim = claim_key.map(|key| IdempotencyClaim { key, request_hash: fingerprint });
     let filed = file_report(&state, input.into_domain(), ReportSource::Api, claim, None, uploads).await?;
+    let nearby = if filed.replayed {
+        Vec::new()
+    } else {
+        let db = state.db.clone();
+        let report = filed.report.clone();
+        web::block(move || crate::storage::duplicates::nearby(&mut *db.conn()?, &report, Utc::now())).await??
+    };
     let mut answer = view(&state, filed.report, Audience::Submitter).await?;
     answer.photos = filed.photos;
+    // Absent when there is nothing nearby, so the answer equals the public view then.
+    answer.nearby = Some(nearby.into_iter().map(Into::into).collect::<Vec<_>>()).filter(|n| !n.is_empty());
     let grant = super::photos::grant(&state, answer.id, answer.created_at);
     created(answer, filed.replayed, grant)
 }

@@ -97,6 +97,11 @@ pub struct ReportView {
     pub updated_at: DateTime<Utc>,
     /// Its photos (empty for non-public and sensitive categories).
     pub photos: Vec<crate::api::photos::PhotoView>,
+    /// Only in the intake answer, and only when there are any: open reports of the same
+    /// category nearby, perhaps the same problem (offer "me too" with
+    /// `POST /api/v1/reports/{id}/support`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nearby: Option<Vec<crate::api::duplicates::NearbyView>>,
 }
 
 impl ReportView {
@@ -124,6 +129,7 @@ impl ReportView {
             created_at: report.created_at,
             updated_at: report.updated_at,
             photos: Vec::new(),
+            nearby: None,
         })
     }
 

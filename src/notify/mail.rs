@@ -50,3 +50,22 @@ impl Mailer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Mailer;
+
+    #[test]
+    fn smtp_urls_with_and_without_tls_give_a_transport_and_nonsense_is_refused() {
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("{e}"));
+        runtime.block_on(async {
+            for url in
+                ["smtp://127.0.0.1:2525", "smtp://mail.example.nl:587?tls=required", "smtps://u:p@mail.example.nl"]
+            {
+                assert!(matches!(Mailer::new(url, "unused"), Ok(Mailer::Smtp(_))), "{url}");
+            }
+            assert!(Mailer::new("http://mail.example.nl", "unused").is_err());
+        });
+    }
+}

@@ -7,6 +7,7 @@ pub mod bootstrap;
 pub mod catalog;
 pub mod connection;
 pub mod departments;
+pub mod duplicates;
 pub mod generation;
 pub mod intake;
 pub mod map;

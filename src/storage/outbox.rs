@@ -114,10 +114,21 @@ pub fn on_intake(conn: &mut DbConnection, report: &NewReport) -> Result<(), Stor
     )
 }
 
-/// Everyone to tell about public changes of `report_id`: its reporter (with an email).
+/// Everyone to tell about public changes of `report_id`: the reporters and supporters
+/// (with an email) of the report and of every report merged into it, each address once.
 pub fn recipients(conn: &mut DbConnection, report_id: Uuid) -> Result<Vec<(String, Language)>, StorageError> {
+    let mut reports = vec![report_id];
+    reports.extend(super::duplicates::merged_into(conn, report_id)?);
+    let mut all = reporters(conn, &reports)?;
+    all.extend(super::duplicates::supporter_emails(conn, &reports)?);
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|(email, _)| seen.insert(email.to_ascii_lowercase()));
+    Ok(all)
+}
+
+fn reporters(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<(String, Language)>, StorageError> {
     Ok(reporter_contacts::table
-        .find(DbUuid(report_id))
+        .filter(reporter_contacts::report_id.eq_any(ids.iter().copied().map(DbUuid).collect::<Vec<_>>()))
         .filter(reporter_contacts::email.is_not_null())
         .select((reporter_contacts::email, reporter_contacts::language))
         .load::<(Option<String>, String)>(conn)?

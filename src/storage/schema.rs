@@ -39,6 +39,8 @@ diesel::table! {
         position -> Integer,
         created_at -> PortableTimestamp,
         updated_at -> PortableTimestamp,
+        duplicate_radius_m -> Integer,
+        duplicate_window_days -> Integer,
     }
 }
 
@@ -71,6 +73,7 @@ diesel::table! {
         department_locked -> Bool,
         media_url -> Nullable<Text>,
         assignee_id -> Nullable<PortableUuid>,
+        merged_into_id -> Nullable<PortableUuid>,
     }
 }
 
@@ -329,3 +332,18 @@ diesel::table! {
 
 diesel::joinable!(report_photos -> reports (report_id));
 diesel::allow_tables_to_appear_in_same_query!(report_photos, reports);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    report_supporters (id) {
+        id -> PortableUuid,
+        report_id -> PortableUuid,
+        email -> Nullable<Text>,
+        language -> Text,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(report_supporters, reports);

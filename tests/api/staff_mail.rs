@@ -13,7 +13,7 @@ use crate::helpers::{Backend, TestApp, spawn_app_with, street_light_report};
 use crate::staff_helpers::*;
 
 /// An aiosmtpd process storing every message in a maildir.
-struct SmtpServer {
+pub struct SmtpServer {
     child: Child,
     maildir: PathBuf,
     _dir: tempfile::TempDir,
@@ -45,7 +45,7 @@ fn ensure_aiosmtpd() {
 
 /// A free port outside the kernel's ephemeral range, so that no server of a parallel test
 /// (they listen on port 0) takes it while the SMTP server is meant to be down.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     use rand::Rng;
     loop {
         let port = rand::rng().random_range(20_000..30_000);
@@ -56,7 +56,7 @@ fn free_port() -> u16 {
 }
 
 impl SmtpServer {
-    fn start(port: u16) -> SmtpServer {
+    pub fn start(port: u16) -> SmtpServer {
         ensure_aiosmtpd();
         let dir = tempfile::tempdir().unwrap();
         let maildir = dir.path().join("maildir");
@@ -77,7 +77,7 @@ impl SmtpServer {
     }
 
     /// Every delivered message, decoded enough to search (soft line breaks joined).
-    fn messages(&self) -> Vec<String> {
+    pub fn messages(&self) -> Vec<String> {
         read_all(&self.maildir.join("new"))
     }
 }
@@ -93,7 +93,7 @@ fn read_all(folder: &Path) -> Vec<String> {
     texts
 }
 
-async fn wait_for(what: &str, mut count: impl FnMut() -> usize, want: usize) {
+pub async fn wait_for(what: &str, mut count: impl FnMut() -> usize, want: usize) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let n = count();
@@ -121,7 +121,7 @@ async fn file_with_email(app: &TestApp, email: &str, language: Option<&str>) -> 
     response.json().await.unwrap()
 }
 
-async fn smtp_app(backend: Backend, port: u16, retry_ms: u64, attempts: u32) -> TestApp {
+pub async fn smtp_app(backend: Backend, port: u16, retry_ms: u64, attempts: u32) -> TestApp {
     spawn_app_with(backend, |s| {
         s.bootstrap_admin_email = ADMIN_EMAIL.into();
         s.bootstrap_admin_password = ADMIN_PASSWORD.into();

@@ -113,3 +113,59 @@ on_both_backends_with_staff! {
         expect_problem(send(&app, Method::GET, "/api/v1/staff/reports?sort=random", Some(&admin), None).await, 400).await;
     }
 }
+
+/// The queue as it will look at `now` (read directly: the API always judges at the present).
+async fn queue_at(app: &TestApp, now: chrono::DateTime<chrono::Utc>, overdue: Option<bool>) -> Vec<String> {
+    let url = app.database_url.clone();
+    tokio::task::spawn_blocking(move || {
+        let db = meldpunt::storage::Database::open(&meldpunt::storage::DatabaseSettings {
+            url,
+            pool_size: 2,
+            pool_timeout: std::time::Duration::from_secs(5),
+            sqlite_synchronous: meldpunt::storage::SqliteSynchronous::Full,
+        })
+        .unwrap();
+        let filter = meldpunt::storage::queue::QueueFilter {
+            departments_allowed: None,
+            statuses: vec![],
+            categories: vec![],
+            departments: vec![],
+            gemeenten: vec![],
+            wijken: vec![],
+            buurten: vec![],
+            priorities: vec![],
+            created_from: None,
+            created_to: None,
+            overdue,
+            now,
+            words: vec![],
+            order: meldpunt::storage::queue::QueueOrder::DeadlineFirst,
+            offset: 0,
+            limit: 50,
+        };
+        meldpunt::storage::queue::list(&mut db.conn().unwrap(), &filter)
+            .unwrap()
+            .into_iter()
+            .map(|item| item.report.id.to_string())
+            .collect()
+    })
+    .await
+    .unwrap()
+}
+
+on_both_backends_with_staff! {
+    async fn open_reports_past_their_deadline_are_overdue_and_closed_ones_never(app) {
+        let admin = admin_token(&app).await;
+        let open = file(&app, "straatverlichting-openbare-klok", "Lamp kapot").await;
+        let closed = file(&app, "veeg-zwerfvuil", "Zwerfvuil").await;
+        let resolved = send(&app, Method::POST, &format!("/api/v1/staff/reports/{closed}/transitions"), Some(&admin),
+            Some(json!({"to": "resolved", "text": "Opgeruimd."}))).await;
+        assert_eq!(resolved.status(), 200);
+        let detail: Value = send(&app, Method::GET, &format!("/api/v1/staff/reports/{open}"), Some(&admin), None).await.json().await.unwrap();
+        let deadline: chrono::DateTime<chrono::Utc> = detail["deadline_at"].as_str().expect("the category sets a deadline").parse().unwrap();
+        let later = deadline + chrono::Duration::hours(1);
+        assert_eq!(queue_at(&app, later, Some(true)).await, vec![open.clone()]);
+        assert_eq!(queue_at(&app, later, Some(false)).await, vec![closed.clone()]);
+        assert_eq!(queue_at(&app, chrono::Utc::now(), Some(true)).await, Vec::<String>::new());
+    }
+}

@@ -75,3 +75,21 @@ CREATE TABLE outbox (
     sent_at timestamptz
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';
+
+-- Duplicates: how near and how recent an open report of the same category must be to be
+-- offered as "me too"; supporters (with an optional email, kept apart like reporter
+-- contacts); the report a duplicate was merged into.
+ALTER TABLE categories ADD COLUMN duplicate_radius_m integer NOT NULL DEFAULT 50 CHECK (duplicate_radius_m >= 0);
+ALTER TABLE categories ADD COLUMN duplicate_window_days integer NOT NULL DEFAULT 30 CHECK (duplicate_window_days >= 0);
+ALTER TABLE reports ADD COLUMN merged_into_id uuid REFERENCES reports (id);
+CREATE INDEX reports_merged_into ON reports (merged_into_id) WHERE merged_into_id IS NOT NULL;
+CREATE INDEX reports_category_created ON reports (category_id, created_at);
+
+CREATE TABLE report_supporters (
+    id uuid PRIMARY KEY,
+    report_id uuid NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+    email text,
+    language text NOT NULL DEFAULT 'nl',
+    created_at timestamptz NOT NULL
+);
+CREATE INDEX report_supporters_report ON report_supporters (report_id);

@@ -1,3 +1,9 @@
+DROP TABLE report_supporters;
+DROP INDEX reports_category_created;
+DROP INDEX reports_merged_into;
+ALTER TABLE reports DROP COLUMN merged_into_id;
+ALTER TABLE categories DROP COLUMN duplicate_window_days;
+ALTER TABLE categories DROP COLUMN duplicate_radius_m;
 DROP TABLE outbox;
 DROP TABLE follow_tokens;
 ALTER TABLE reporter_contacts DROP COLUMN language;

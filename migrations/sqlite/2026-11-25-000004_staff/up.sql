@@ -91,3 +91,21 @@ CREATE TABLE outbox (
     sent_at TEXT
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';
+
+-- Duplicates: how near and how recent an open report of the same category must be to be
+-- offered as "me too"; supporters (with an optional email, kept apart like reporter
+-- contacts); the report a duplicate was merged into.
+ALTER TABLE categories ADD COLUMN duplicate_radius_m INTEGER NOT NULL DEFAULT 50 CHECK (duplicate_radius_m >= 0);
+ALTER TABLE categories ADD COLUMN duplicate_window_days INTEGER NOT NULL DEFAULT 30 CHECK (duplicate_window_days >= 0);
+ALTER TABLE reports ADD COLUMN merged_into_id TEXT REFERENCES reports (id);
+CREATE INDEX reports_merged_into ON reports (merged_into_id) WHERE merged_into_id IS NOT NULL;
+CREATE INDEX reports_category_created ON reports (category_id, created_at);
+
+CREATE TABLE report_supporters (
+    id TEXT PRIMARY KEY NOT NULL,
+    report_id TEXT NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+    email TEXT,
+    language TEXT NOT NULL DEFAULT 'nl',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX report_supporters_report ON report_supporters (report_id);

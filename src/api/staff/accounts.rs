@@ -156,6 +156,7 @@ fn department_ids(slugs: &[String], catalog: &Catalog, errors: &mut FieldErrors)
 /// Lists every staff account (admins only).
 #[utoipa::path(
     tag = "accounts",
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Every account", body = Vec<AccountView>),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -176,6 +177,7 @@ pub async fn list_accounts(staff: Staff, state: web::Data<AppState>) -> Result<H
 /// Creates a staff account (admins only).
 #[utoipa::path(
     tag = "accounts",
+    security(("bearer" = [])),
     request_body(content = CreateAccount, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = AccountView),
@@ -232,6 +234,7 @@ pub async fn create_account(
 /// deactivates it and revokes its tokens.
 #[utoipa::path(
     tag = "accounts",
+    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Account id")),
     request_body(content = UpdateAccount, content_type = "application/json"),
     responses(
@@ -305,6 +308,7 @@ pub async fn update_account(
 /// token is shown only in this answer.
 #[utoipa::path(
     tag = "accounts",
+    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Account id")),
     request_body(content = CreateToken, content_type = "application/json"),
     responses(
@@ -357,6 +361,7 @@ pub async fn create_token(
 /// Lists the API tokens (admins only); never the tokens themselves.
 #[utoipa::path(
     tag = "accounts",
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Every API token", body = Vec<TokenView>),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -375,6 +380,7 @@ pub async fn list_tokens(staff: Staff, state: web::Data<AppState>) -> Result<Htt
 /// Revokes a token (admins only); it stops working at once.
 #[utoipa::path(
     tag = "accounts",
+    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Token id")),
     responses(
         (status = 204, description = "Revoked"),

@@ -131,6 +131,7 @@ fn decode_cursor(cursor: &str) -> Option<i64> {
 /// The queue of reports this account may handle, filtered, searched, sorted and paged.
 #[utoipa::path(
     tag = "triage",
+    security(("bearer" = [])),
     params(QueueQuery),
     responses(
         (status = 200, description = "One page of reports", body = QueuePage),

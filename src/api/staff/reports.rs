@@ -155,6 +155,7 @@ async fn staff_view(
 /// `overdue`, the reporter's contact (each view is audited) and the full history.
 #[utoipa::path(
     tag = "triage",
+    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Report id")),
     responses(
         (status = 200, description = "The report", body = StaffReportView),
@@ -182,6 +183,7 @@ pub async fn get_staff_report(
 /// allowed ones; `resolved`, `cancelled` and `reopened` need a `text` for the resident.
 #[utoipa::path(
     tag = "triage",
+    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Report id")),
     request_body(content = TransitionRequest, content_type = "application/json"),
     responses(
@@ -242,6 +244,7 @@ pub async fn transition_report(
 /// Adds a note: `internal` for staff only, `public` for the resident too.
 #[utoipa::path(
     tag = "triage",
+    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Report id")),
     request_body(content = NoteRequest, content_type = "application/json"),
     responses(
@@ -291,6 +294,7 @@ pub async fn add_note(
 /// Assigns the report to a staff account that may handle it (`null` unassigns).
 #[utoipa::path(
     tag = "triage",
+    security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Report id")),
     request_body(content = AssignRequest, content_type = "application/json"),
     responses(
@@ -368,6 +372,7 @@ pub struct AuditQuery {
 /// The audit log of views of personal data (admins only), newest first.
 #[utoipa::path(
     tag = "accounts",
+    security(("bearer" = [])),
     params(AuditQuery),
     responses(
         (status = 200, description = "Audit entries", body = Vec<AuditView>),
@@ -393,4 +398,67 @@ pub async fn audit_log(
         .map(|e| AuditView { id: e.id, at: e.at, account_id: e.account_id, action: e.action, report_id: e.report_id })
         .collect();
     Ok(HttpResponse::Ok().json(views))
+}
+
+/// A merge of a duplicate into the original report.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// The original report's id.
+    pub into: Uuid,
+}
+
+/// Merges this report (a duplicate) into another: it is cancelled with a text naming the
+/// original's reference, and its reporter and supporters get the original's updates.
+#[utoipa::path(
+    tag = "triage",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The duplicate's id")),
+    request_body(content = MergeRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Merged; the duplicate as staff see it", body = StaffReportView),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not handle reports (analyst)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report in your departments", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "One of the reports is closed already", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`into` is missing, this report itself, or not a report you can see", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/staff/reports/{id}/merge")]
+pub async fn merge_report(
+    staff: Staff,
+    path: web::Path<Uuid>,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    use crate::storage::duplicates::{MergeRefused, merge};
+    let identity = staff.require(HANDLERS)?.clone();
+    let id = path.into_inner();
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let input: MergeRequest = parse(body.value)?;
+    let db = state.db.clone();
+    let who = identity.clone();
+    let change = web::block(move || db.conn()?.write_transaction(|c| merge(c, &who, id, input.into))).await??;
+    let invalid = |detail: &str| {
+        ApiError::Validation(vec![crate::domain::validation::FieldError {
+            pointer: "/into".into(),
+            detail: detail.into(),
+        }])
+    };
+    match change {
+        Change::Done(Ok(report)) => Ok(HttpResponse::Ok().json(staff_view(&state, identity, report).await?)),
+        Change::Done(Err(MergeRefused::Itself)) => Err(invalid("a report cannot be merged into itself")),
+        Change::Done(Err(MergeRefused::NoOriginal)) => {
+            Err(invalid("send the id of an open report you can see as the original"))
+        }
+        Change::Done(Err(MergeRefused::Closed(_))) => {
+            Err(ApiError::Conflict("only open reports can be merged: reopen the closed one first, or leave it".into()))
+        }
+        _ => Err(hidden(id)),
+    }
 }

@@ -1,0 +1,203 @@
+//! Duplicates: open reports of the same category nearby (for "me too" at intake),
+//! supporters, and merging a duplicate into the original.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::connection::{DbTime, DbUuid};
+use super::schema::{categories, report_supporters, reports};
+use super::triage::{Change, append, visible};
+use super::{DbConnection, StorageError};
+use crate::domain::auth::StaffIdentity;
+use crate::domain::report::{Language, Report, ReportStatus};
+use crate::domain::workflow::{TransitionError, allowed_transitions, is_closed};
+
+/// Metres per degree of latitude.
+const METRES_PER_DEGREE: f64 = 111_320.0;
+
+/// An open report near a new one.
+#[derive(Debug, Clone)]
+pub struct Nearby {
+    /// Id.
+    pub id: Uuid,
+    /// Reference.
+    pub reference: String,
+    /// Status.
+    pub status: String,
+    /// Distance in metres.
+    pub distance_m: f64,
+    /// Received.
+    pub created_at: DateTime<Utc>,
+    /// Supporters.
+    pub interest_count: i64,
+}
+
+/// Great-circle distance in metres (haversine).
+pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * a.sqrt().asin()
+}
+
+/// How many supporters a report has.
+pub fn interest(conn: &mut DbConnection, id: Uuid) -> Result<i64, StorageError> {
+    Ok(report_supporters::table.filter(report_supporters::report_id.eq(DbUuid(id))).count().get_result(conn)?)
+}
+
+/// Open reports of `report`'s category within the category's radius and time window,
+/// nearest first (at most 10), without `report` itself.
+pub fn nearby(conn: &mut DbConnection, report: &Report, now: DateTime<Utc>) -> Result<Vec<Nearby>, StorageError> {
+    let (radius, days): (i32, i32) = categories::table
+        .find(DbUuid(report.category_id))
+        .select((categories::duplicate_radius_m, categories::duplicate_window_days))
+        .first(conn)?;
+    if radius == 0 || days == 0 {
+        return Ok(Vec::new());
+    }
+    let radius = f64::from(radius);
+    let dlat = radius / METRES_PER_DEGREE;
+    let dlon = radius / (METRES_PER_DEGREE * report.location.lat.to_radians().cos().max(0.01));
+    let since = DbTime::new(now - Duration::days(i64::from(days)));
+    let rows: Vec<(DbUuid, String, String, f64, f64, DbTime)> = reports::table
+        .filter(reports::category_id.eq(DbUuid(report.category_id)))
+        .filter(reports::id.ne(DbUuid(report.id)))
+        .filter(reports::status.ne_all(["resolved", "cancelled"]))
+        .filter(reports::created_at.ge(since))
+        .filter(reports::lat.between(report.location.lat - dlat, report.location.lat + dlat))
+        .filter(reports::lon.between(report.location.lon - dlon, report.location.lon + dlon))
+        .select((reports::id, reports::reference, reports::status, reports::lat, reports::lon, reports::created_at))
+        .limit(200)
+        .load(conn)?;
+    let mut found: Vec<Nearby> = Vec::new();
+    for (id, reference, status, lat, lon, created_at) in rows {
+        let distance = distance_m(report.location.lat, report.location.lon, lat, lon);
+        if distance <= radius {
+            let interest_count = interest(conn, id.0)?;
+            found.push(Nearby {
+                id: id.0,
+                reference,
+                status,
+                distance_m: distance,
+                created_at: created_at.0,
+                interest_count,
+            });
+        }
+    }
+    found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+    found.truncate(10);
+    Ok(found)
+}
+
+/// Adds a supporter (inside the caller's write transaction). `None` when there is no such
+/// report; otherwise the new interest count.
+pub fn support(
+    conn: &mut DbConnection,
+    id: Uuid,
+    email: Option<&str>,
+    language: Language,
+) -> Result<Option<i64>, StorageError> {
+    if super::reports::by_id(conn, id)?.is_none() {
+        return Ok(None);
+    }
+    diesel::insert_into(report_supporters::table)
+        .values((
+            report_supporters::id.eq(DbUuid(Uuid::now_v7())),
+            report_supporters::report_id.eq(DbUuid(id)),
+            report_supporters::email.eq(email),
+            report_supporters::language.eq(language.as_str()),
+            report_supporters::created_at.eq(DbTime::new(Utc::now())),
+        ))
+        .execute(conn)?;
+    let count = interest(conn, id)?;
+    append(conn, id, "reporter", "supported", serde_json::json!({"count": count}))?;
+    Ok(Some(count))
+}
+
+/// Supporters with an email address, for updates.
+pub fn supporter_emails(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<(String, Language)>, StorageError> {
+    Ok(report_supporters::table
+        .filter(report_supporters::report_id.eq_any(ids.iter().copied().map(DbUuid).collect::<Vec<_>>()))
+        .filter(report_supporters::email.is_not_null())
+        .select((report_supporters::email, report_supporters::language))
+        .load::<(Option<String>, String)>(conn)?
+        .into_iter()
+        .filter_map(|(email, language)| email.map(|e| (e, Language::parse(&language))))
+        .collect())
+}
+
+/// The reports merged into `id`.
+pub fn merged_into(conn: &mut DbConnection, id: Uuid) -> Result<Vec<Uuid>, StorageError> {
+    Ok(reports::table
+        .filter(reports::merged_into_id.eq(DbUuid(id)))
+        .select(reports::id)
+        .load::<DbUuid>(conn)?
+        .into_iter()
+        .map(|r| r.0)
+        .collect())
+}
+
+/// Why a merge is refused.
+#[derive(Debug)]
+pub enum MergeRefused {
+    /// The original is missing or not visible.
+    NoOriginal,
+    /// A report cannot be merged into itself.
+    Itself,
+    /// The duplicate is closed already, or the original is closed.
+    Closed(TransitionError),
+}
+
+/// Merges `duplicate` into `original` (inside the caller's write transaction): the
+/// duplicate is cancelled with a text naming the original's reference, records
+/// `merged_into`, and from now on its reporter and supporters hear about the original.
+pub fn merge(
+    conn: &mut DbConnection,
+    staff: &StaffIdentity,
+    duplicate: Uuid,
+    original: Uuid,
+) -> Result<Change<Result<Report, MergeRefused>>, StorageError> {
+    let Some(dup) = visible(conn, staff, duplicate)? else {
+        return Ok(Change::Hidden);
+    };
+    if duplicate == original {
+        return Ok(Change::Done(Err(MergeRefused::Itself)));
+    }
+    let Some(orig) = visible(conn, staff, original)? else {
+        return Ok(Change::Done(Err(MergeRefused::NoOriginal)));
+    };
+    for report in [&dup, &orig] {
+        if is_closed(report.status) {
+            return Ok(Change::Done(Err(MergeRefused::Closed(TransitionError::NotAllowed {
+                from: report.status,
+                allowed: allowed_transitions(report.status),
+            }))));
+        }
+    }
+    let text = format!(
+        "Deze melding is samengevoegd met melding {} / This report was merged into report {}.",
+        orig.reference, orig.reference
+    );
+    let change = super::triage::transition(conn, staff, duplicate, ReportStatus::Cancelled, Some(&text))?;
+    let Change::Done(_) = change else {
+        return Ok(Change::Done(Err(MergeRefused::Closed(TransitionError::NotAllowed {
+            from: dup.status,
+            allowed: allowed_transitions(dup.status),
+        }))));
+    };
+    diesel::update(reports::table.find(DbUuid(duplicate)))
+        .set(reports::merged_into_id.eq(Some(DbUuid(original))))
+        .execute(conn)?;
+    append(
+        conn,
+        duplicate,
+        &staff.actor(),
+        "merged_into",
+        serde_json::json!({"report_id": original, "reference": orig.reference}),
+    )?;
+    let merged = super::reports::by_id(conn, duplicate)?
+        .ok_or_else(|| StorageError::Corrupt(format!("report {duplicate} vanished")))?;
+    Ok(Change::Done(Ok(merged)))
+}

@@ -1,0 +1,173 @@
+//! The binary with staff at work: the bootstrap admin from the environment, and no
+//! personal data, password or token in any log line (at debug level) or public answer.
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+struct Server {
+    child: Child,
+    output: Vec<std::thread::JoinHandle<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
+
+const ADMIN: &str = "eerste.beheerder@heerlen.example";
+const ADMIN_PASSWORD: &str = "bootstrap-wachtwoord-123";
+const STAFF: &str = "k.lampen@heerlen.example";
+const STAFF_PASSWORD: &str = "medewerker-wachtwoord-456";
+const REPORTER: &str = "anna.de.vries@example.nl";
+const REPORTER_NAME: &str = "Anna de Vries";
+const SUPPORTER: &str = "piet.buurman@example.nl";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bootstrapped_deployment_at_work_logs_no_personal_data_passwords_or_tokens_on_sqlite() {
+    at_work(None).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bootstrapped_deployment_at_work_logs_no_personal_data_passwords_or_tokens_on_postgres() {
+    let (url, _guard) = crate::helpers::fresh_database(crate::helpers::Backend::Postgres);
+    at_work(Some(&url)).await
+}
+
+async fn at_work(database_url: Option<&str>) {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_meldpunt"));
+    command.current_dir(dir.path()).env_remove("DATABASE_URL");
+    if let Some(url) = database_url {
+        command.env("DATABASE_URL", url);
+    }
+    let mut child = command
+        .env("MELDPUNT_LISTEN", format!("127.0.0.1:{port}"))
+        .env("MELDPUNT_LOG", "debug")
+        .env("MELDPUNT_BOOTSTRAP_ADMIN_EMAIL", ADMIN)
+        .env("MELDPUNT_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("MELDPUNT_OUTBOX_POLL_MS", "50")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let output = vec![drain(child.stdout.take().unwrap()), drain(child.stderr.take().unwrap())];
+    let mut server = Server { child, output };
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.get(format!("{base}/readyz")).send().await.map(|r| r.status() != 200).unwrap_or(true) {
+        assert!(Instant::now() < deadline, "the server did not become ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let post = |path: &str, token: Option<&str>, body: Value| {
+        let mut request = client.post(format!("{base}{path}")).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let login: Value = post("/api/v1/auth/login", None, json!({"email": ADMIN, "password": ADMIN_PASSWORD}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let admin = login["token"].as_str().expect("the bootstrap admin can log in").to_owned();
+    let wrong =
+        post("/api/v1/auth/login", None, json!({"email": ADMIN, "password": "fout-wachtwoord-789"})).await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let created = post("/api/v1/admin/accounts", Some(&admin),
+        json!({"email": STAFF, "name": "Kees Lampen", "role": "department_staff", "password": STAFF_PASSWORD, "departments": ["openbare-verlichting"]})).await.unwrap();
+    assert_eq!(created.status(), 201);
+    let staff: Value = post("/api/v1/auth/login", None, json!({"email": STAFF, "password": STAFF_PASSWORD}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let staff = staff["token"].as_str().unwrap().to_owned();
+    let report: Value = post(
+        "/api/v1/reports",
+        None,
+        json!({
+            "category": "straatverlichting-openbare-klok",
+            "description": "Lamp uit voor de school.",
+            "location": {"lat": 50.8882, "lon": 5.9795},
+            "answers": {"probleem": "uit", "aantal_lampen": 1},
+            "reporter": {"email": REPORTER, "name": REPORTER_NAME, "phone": "+31 6 5555 0199"}
+        }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let id = report["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        post(&format!("/api/v1/reports/{id}/support"), None, json!({"email": SUPPORTER})).await.unwrap().status(),
+        201
+    );
+    let detail = client.get(format!("{base}/api/v1/staff/reports/{id}")).bearer_auth(&staff).send().await.unwrap();
+    assert!(detail.text().await.unwrap().contains(REPORTER));
+    let moved = post(
+        &format!("/api/v1/staff/reports/{id}/transitions"),
+        Some(&staff),
+        json!({"to": "resolved", "text": "Vervangen."}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(moved.status(), 200);
+    // Confirmation, and the resolution to the reporter and the supporter.
+    let mail = dir.path().join("mail");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_dir(&mail).map(|d| d.count()).unwrap_or(0) < 3 {
+        assert!(Instant::now() < deadline, "the emails were not written to the mail folder");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let public = client.get(format!("{base}/api/v1/reports/{id}")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(post("/api/v1/auth/logout", Some(&staff), json!({})).await.unwrap().status(), 204);
+
+    Command::new("kill").arg("-TERM").arg(server.child.id().to_string()).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the server did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let logs: String = std::mem::take(&mut server.output).into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(logs.contains("created the first admin account"), "{logs}");
+    assert!(logs.contains("staff login") && logs.contains("report status changed"), "{logs}");
+    for secret in [
+        ADMIN,
+        STAFF,
+        REPORTER,
+        SUPPORTER,
+        "Anna",
+        "Vries",
+        "5555",
+        ADMIN_PASSWORD,
+        STAFF_PASSWORD,
+        "fout-wachtwoord",
+        "mpt_",
+        &admin,
+        &staff,
+    ] {
+        assert!(!logs.contains(secret), "the log contains '{secret}'");
+        assert!(!public.contains(secret), "the public view contains '{secret}'");
+    }
+}

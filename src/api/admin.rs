@@ -116,11 +116,11 @@ impl DepartmentInput {
 /// Lists every department, active or not.
 #[utoipa::path(
     tag = "admin",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     responses(
         (status = 200, description = "Every department by slug", body = Vec<DepartmentView>),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/admin/departments")]
@@ -133,13 +133,13 @@ pub async fn list_departments(_admin: AdminAccess, state: web::Data<AppState>) -
 /// Creates a department.
 #[utoipa::path(
     tag = "admin",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     request_body(content = DepartmentInput, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = DepartmentView),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
@@ -162,14 +162,14 @@ pub async fn create_department(
 /// Changes a department's names, email or active flag (the slug stays).
 #[utoipa::path(
     tag = "admin",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     params(("id" = Uuid, Path, description = "Department id")),
     request_body(content = DepartmentInput, content_type = "application/json"),
     responses(
         (status = 200, description = "Changed", body = DepartmentView),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Deactivating a department that rules or categories still use (named in the detail)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
@@ -201,12 +201,12 @@ pub async fn update_department(
 /// categories that still use it.
 #[utoipa::path(
     tag = "admin",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     params(("id" = Uuid, Path, description = "Department id")),
     responses(
         (status = 200, description = "Deactivated", body = DepartmentView),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Rules or categories still use it (named in the detail)", body = Problem, content_type = "application/problem+json"),
     )
@@ -442,11 +442,11 @@ impl CategoryInput {
 /// Lists every category (main and sub, active or not).
 #[utoipa::path(
     tag = "admin",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     responses(
         (status = 200, description = "Main categories first, then subcategories, each in display order", body = Vec<CategoryView>),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/admin/categories")]
@@ -459,13 +459,13 @@ pub async fn list_categories(_admin: AdminAccess, state: web::Data<AppState>) ->
 /// Creates a main category or a subcategory.
 #[utoipa::path(
     tag = "admin",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     request_body(content = CategoryInput, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = CategoryView),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
@@ -488,14 +488,14 @@ pub async fn create_category(
 /// Changes a category (slug and parent stay); `active: false` deactivates it.
 #[utoipa::path(
     tag = "admin",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     params(("id" = Uuid, Path, description = "Category id")),
     request_body(content = CategoryInput, content_type = "application/json"),
     responses(
         (status = 200, description = "Changed", body = CategoryView),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such category", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),

@@ -208,7 +208,7 @@ pub fn file_problem(error: AreaFileError) -> ApiError {
 /// processes pick the change up within `config_poll_ms`.
 #[utoipa::path(
     tag = "admin",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     params(
         ("level" = String, Query, description = "gemeente, wijk or buurt", example = "buurt"),
         ("year" = i32, Query, description = "Boundary year of the file", example = 2025),
@@ -217,8 +217,8 @@ pub fn file_problem(error: AreaFileError) -> ApiError {
     responses(
         (status = 201, description = "Imported", body = ImportResult),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The areas do not fit the registry (e.g. a buurt whose wijk is unknown)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is larger than max_import_bytes", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -278,11 +278,11 @@ pub struct ImportLogEntry {
 /// The area import log, newest first.
 #[utoipa::path(
     tag = "admin",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     responses(
         (status = 200, description = "Every import, newest first", body = Vec<ImportLogEntry>),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/admin/areas/imports")]

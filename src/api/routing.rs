@@ -84,11 +84,11 @@ async fn refreshed(state: &web::Data<AppState>) -> Result<std::sync::Arc<Snapsho
 /// Lists the routing rules in order (first match wins).
 #[utoipa::path(
     tag = "routing",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     responses(
         (status = 200, description = "Every rule, by position", body = Vec<RuleView>),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/admin/routing/rules")]
@@ -101,12 +101,12 @@ pub async fn list_rules(_admin: AdminAccess, state: web::Data<AppState>) -> Resu
 /// Reads one routing rule.
 #[utoipa::path(
     tag = "routing",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     params(("id" = Uuid, Path, description = "Rule id")),
     responses(
         (status = 200, description = "The rule", body = RuleView),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such rule", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -125,13 +125,13 @@ pub async fn get_rule(
 /// with every reason.
 #[utoipa::path(
     tag = "routing",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     request_body(content = RuleSpec, content_type = "application/json"),
     responses(
         (status = 201, description = "Saved", body = RuleView),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The rule is invalid (every reason in `errors`)", body = Problem, content_type = "application/problem+json"),
@@ -161,14 +161,14 @@ pub async fn create_rule(
 /// Replaces a rule (checked as on create); `position` moves it.
 #[utoipa::path(
     tag = "routing",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     params(("id" = Uuid, Path, description = "Rule id")),
     request_body(content = RuleSpec, content_type = "application/json"),
     responses(
         (status = 200, description = "Saved", body = RuleView),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such rule", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
@@ -201,12 +201,12 @@ pub async fn update_rule(
 /// Deletes a rule; the rules after it move up.
 #[utoipa::path(
     tag = "routing",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     params(("id" = Uuid, Path, description = "Rule id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such rule", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -289,13 +289,13 @@ pub struct Explanation {
 /// tried in its place without being saved.
 #[utoipa::path(
     tag = "routing",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     request_body(content = ExplainRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The decision with its reasons", body = Explanation),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown category, bad location, a location outside the service area, or an invalid candidate rule", body = Problem, content_type = "application/problem+json"),

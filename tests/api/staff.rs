@@ -1,5 +1,5 @@
 //! Re-routing a report by changing its category, location, department or priority, with
-//! the history it leaves; and the admin token on every admin endpoint.
+//! the history it leaves; who may use the admin API and change reports (roles, admin token).
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -125,19 +125,68 @@ on_both_backends! {
     }
 }
 
-async fn the_admin_api_is_switched_off_without_a_configured_token(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.admin_token = String::new()).await;
+crate::on_both_backends_with_staff! {
+    async fn staff_accounts_reach_the_admin_api_by_role_and_the_report_changes_by_department(app) {
+        use crate::staff_helpers::{admin_token, send, staff_account};
+        let admin = admin_token(&app).await;
+        let (_, lights) = staff_account(&app, &admin, "licht@heerlen.example", "department_staff", &["openbare-verlichting"]).await;
+        let (_, waste) = staff_account(&app, &admin, "afval@heerlen.example", "department_staff", &["afval-en-reiniging"]).await;
+        let (_, analyst) = staff_account(&app, &admin, "cijfers@heerlen.example", "analyst", &[]).await;
+        let (coordinator_id, coordinator) = staff_account(&app, &admin, "regie@heerlen.example", "coordinator", &[]).await;
+
+        // The admin API: the admin role (or the configured token), nobody else.
+        let departments = send(&app, Method::GET, "/api/v1/admin/departments", Some(&admin), None).await;
+        assert_eq!(departments.status(), 200);
+        for token in [&lights, &analyst, &coordinator] {
+            let refused = send(&app, Method::GET, "/api/v1/admin/departments", Some(token), None).await;
+            let problem = expect_problem(refused, 403).await;
+            assert!(problem["detail"].as_str().unwrap().contains("role admin"), "{problem}");
+        }
+
+        // Changing a report: the department that handles it, coordinators and admins.
+        let id = file_street_light(&app).await;
+        let path = format!("/api/v1/staff/reports/{id}");
+        let wrong = send(&app, Method::PATCH, &path, Some(&waste), Some(json!({"priority": "high"}))).await;
+        expect_problem(wrong, 404).await;
+        let hidden = send(&app, Method::GET, &format!("{path}/history"), Some(&waste), None).await;
+        expect_problem(hidden, 404).await;
+        let refused = send(&app, Method::PATCH, &path, Some(&analyst), Some(json!({"priority": "high"}))).await;
+        expect_problem(refused, 403).await;
+        let own = send(&app, Method::PATCH, &path, Some(&lights), Some(json!({"priority": "high"}))).await;
+        assert_eq!(own.status(), 200);
+        let moved = send(&app, Method::PATCH, &path, Some(&coordinator), Some(json!({"department": "afval-en-reiniging"}))).await;
+        assert_eq!(moved.status(), 200);
+        let gone = send(&app, Method::PATCH, &path, Some(&lights), Some(json!({"priority": "low"}))).await;
+        expect_problem(gone, 404).await;
+        let entries: Value = send(&app, Method::GET, &format!("{path}/history"), Some(&waste), None).await.json().await.unwrap();
+        let last = entries.as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["action"], "department_overridden");
+        assert_eq!(last["actor"], format!("staff:{coordinator_id}"), "the history names who changed it");
+        let nobody = send(&app, Method::PATCH, &path, None, Some(json!({"priority": "low"}))).await;
+        expect_problem(nobody, 401).await;
+    }
+}
+
+async fn without_a_configured_token_the_admin_api_is_for_admin_accounts_only(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.admin_token = String::new();
+        s.bootstrap_admin_email = crate::staff_helpers::ADMIN_EMAIL.into();
+        s.bootstrap_admin_password = crate::staff_helpers::ADMIN_PASSWORD.into();
+    })
+    .await;
     let response = app.admin(Method::GET, "/api/v1/admin/departments").send().await.unwrap();
-    let problem = expect_problem(response, 403).await;
-    assert!(problem["detail"].as_str().unwrap().contains("admin_token"), "{problem}");
+    expect_problem(response, 401).await;
+    let admin = crate::staff_helpers::admin_token(&app).await;
+    let response = crate::staff_helpers::send(&app, Method::GET, "/api/v1/admin/departments", Some(&admin), None).await;
+    assert_eq!(response.status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_admin_api_is_switched_off_without_a_configured_token_on_sqlite() {
-    the_admin_api_is_switched_off_without_a_configured_token(Backend::Sqlite).await;
+async fn without_a_configured_token_the_admin_api_is_for_admin_accounts_only_on_sqlite() {
+    without_a_configured_token_the_admin_api_is_for_admin_accounts_only(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_admin_api_is_switched_off_without_a_configured_token_on_postgres() {
-    the_admin_api_is_switched_off_without_a_configured_token(Backend::Postgres).await;
+async fn without_a_configured_token_the_admin_api_is_for_admin_accounts_only_on_postgres() {
+    without_a_configured_token_the_admin_api_is_for_admin_accounts_only(Backend::Postgres).await;
 }

@@ -1,5 +1,6 @@
-//! Handling reports (behind [`AdminAccess`] until staff accounts with roles exist):
-//! changing category, location, department or priority, and reading the history.
+//! Handling reports: changing category, location, department or priority (with
+//! re-routing), and reading the history. Open to staff who handle the report (admin,
+//! coordinator, department staff of its department) and to the configured admin token.
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, web};
 use chrono::{DateTime, Utc};
@@ -7,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::api::access::{ADMIN_ACTOR, AdminAccess};
+use crate::api::access::ReportHandler;
 use crate::api::body::{optional_object_only, parse, read_json};
 use crate::api::reports::LocationInput;
 use crate::api::views::ReportView;
@@ -44,15 +45,15 @@ pub struct ReportPatch {
 /// `department_overridden`, `priority_changed`).
 #[utoipa::path(
     tag = "staff",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     params(("id" = Uuid, Path, description = "Report id")),
     request_body(content = ReportPatch, content_type = "application/json"),
     responses(
         (status = 200, description = "The report as staff see it, with `routing`", body = ReportView),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such report", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid staff token or admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not handle reports (analyst)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report in your departments", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or a location outside the service area", body = Problem, content_type = "application/problem+json"),
@@ -60,13 +61,14 @@ pub struct ReportPatch {
 )]
 #[patch("/api/v1/staff/reports/{id}")]
 pub async fn update_report(
-    _admin: AdminAccess,
+    handler: ReportHandler,
     path: web::Path<Uuid>,
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
+    ensure_handles(&state, &handler, id).await?;
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: ReportPatch = parse(body.value)?;
     let snapshot = state.config.snapshot();
@@ -106,7 +108,7 @@ pub async fn update_report(
     let worker_snapshot = snapshot.clone();
     let report = web::block(move || -> Result<_, ApiError> {
         let placer = worker_state.placer(&worker_snapshot);
-        Ok(crate::storage::rerouting::apply(&mut *worker_state.db.conn()?, id, ADMIN_ACTOR, &change, &placer)?)
+        Ok(crate::storage::rerouting::apply(&mut *worker_state.db.conn()?, id, &handler.actor(), &change, &placer)?)
     })
     .await??;
     tracing::info!(report_id = %id, "report changed by staff");
@@ -135,22 +137,23 @@ pub struct HistoryEntryView {
 /// The history of a report, oldest first.
 #[utoipa::path(
     tag = "staff",
-    security(("admin_token" = [])),
+    security(("bearer" = []), ("admin_token" = [])),
     params(("id" = Uuid, Path, description = "Report id")),
     responses(
         (status = 200, description = "Every change, oldest first", body = Vec<HistoryEntryView>),
-        (status = 401, description = "Missing or wrong admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is switched off (no admin_token configured)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such report", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid staff token or admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role does not handle reports (analyst)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such report in your departments", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/staff/reports/{id}/history")]
 pub async fn report_history(
-    _admin: AdminAccess,
+    handler: ReportHandler,
     path: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
+    ensure_handles(&state, &handler, id).await?;
     let db = state.db.clone();
     let entries = web::block(move || crate::storage::rerouting::history(&mut *db.conn()?, id))
         .await??
@@ -160,4 +163,15 @@ pub async fn report_history(
         .map(|e| HistoryEntryView { at: e.at, actor: e.actor, action: e.action, details: e.details })
         .collect();
     Ok(HttpResponse::Ok().json(views))
+}
+
+/// Answers 404, as if the report did not exist, unless `handler` handles it: department
+/// staff do not learn of other departments' reports.
+async fn ensure_handles(state: &web::Data<AppState>, handler: &ReportHandler, id: Uuid) -> Result<(), ApiError> {
+    let not_found = || ApiError::NotFound(format!("there is no report with id {id} in your departments"));
+    if matches!(handler, ReportHandler::AdminToken) {
+        return Ok(());
+    }
+    let report = crate::api::reports::load(state, id).await?.ok_or_else(not_found)?;
+    if handler.handles(report.department_id) { Ok(()) } else { Err(not_found()) }
 }

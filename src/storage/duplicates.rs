@@ -13,6 +13,9 @@ use crate::domain::auth::StaffIdentity;
 use crate::domain::report::{Language, Report, ReportStatus};
 use crate::domain::workflow::{TransitionError, allowed_transitions, is_closed};
 
+/// Most reports read from one box around a new report (a box of ~100 m rarely holds more).
+const NEARBY_SCAN_MAX: i64 = 2000;
+
 /// Metres per degree of latitude.
 const METRES_PER_DEGREE: f64 = 111_320.0;
 
@@ -60,30 +63,55 @@ pub fn nearby(conn: &mut DbConnection, report: &Report, now: DateTime<Utc>) -> R
     let radius = f64::from(radius);
     let dlat = radius / METRES_PER_DEGREE;
     let dlon = radius / (METRES_PER_DEGREE * report.location.lat.to_radians().cos().max(0.01));
-    let since = DbTime::new(now - Duration::days(i64::from(days)));
-    let rows: Vec<(DbUuid, String, String, f64, f64, DbTime)> = reports::table
-        .filter(reports::category_id.eq(DbUuid(report.category_id)))
-        .filter(reports::id.ne(DbUuid(report.id)))
-        .filter(reports::status.ne_all(["resolved", "cancelled"]))
-        .filter(reports::created_at.ge(since))
+    let since = now - Duration::days(i64::from(days));
+    // Only the box is asked of the database, so the (lat, lon, …) covering index is the one
+    // index that fits: a box of about 100 m holds few reports. Asking for the category or the
+    // time too lets planners walk (category_id, created_at) instead, which reads every report
+    // of the category in the window for each new report.
+    let rows: Vec<(DbUuid, String, DbUuid, String, f64, f64, DbTime)> = reports::table
         .filter(reports::lat.between(report.location.lat - dlat, report.location.lat + dlat))
         .filter(reports::lon.between(report.location.lon - dlon, report.location.lon + dlon))
-        .select((reports::id, reports::reference, reports::status, reports::lat, reports::lon, reports::created_at))
-        .limit(200)
+        .select((
+            reports::id,
+            reports::reference,
+            reports::category_id,
+            reports::status,
+            reports::lat,
+            reports::lon,
+            reports::created_at,
+        ))
+        .limit(NEARBY_SCAN_MAX)
         .load(conn)?;
-    let mut found: Vec<Nearby> = Vec::new();
-    for (id, reference, status, lat, lon, created_at) in rows {
-        let distance = distance_m(report.location.lat, report.location.lon, lat, lon);
-        if distance <= radius {
-            let interest_count = interest(conn, id.0)?;
-            found.push(Nearby {
+    let mut found: Vec<Nearby> = rows
+        .into_iter()
+        .filter(|(id, _, category, status, _, _, created_at)| {
+            id.0 != report.id
+                && category.0 == report.category_id
+                && status != "resolved"
+                && status != "cancelled"
+                && created_at.0 >= since
+        })
+        .filter_map(|(id, reference, _, status, lat, lon, created_at)| {
+            let distance = distance_m(report.location.lat, report.location.lon, lat, lon);
+            (distance <= radius).then_some(Nearby {
                 id: id.0,
                 reference,
                 status,
                 distance_m: distance,
                 created_at: created_at.0,
-                interest_count,
-            });
+                interest_count: 0,
+            })
+        })
+        .collect();
+    let ids: Vec<DbUuid> = found.iter().map(|n| DbUuid(n.id)).collect();
+    if !ids.is_empty() {
+        let counts: Vec<(DbUuid, i64)> = report_supporters::table
+            .filter(report_supporters::report_id.eq_any(ids))
+            .group_by(report_supporters::report_id)
+            .select((report_supporters::report_id, diesel::dsl::count_star()))
+            .load(conn)?;
+        for nearby in &mut found {
+            nearby.interest_count = counts.iter().find(|(id, _)| id.0 == nearby.id).map_or(0, |(_, count)| *count);
         }
     }
     found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));

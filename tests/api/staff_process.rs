@@ -159,7 +159,9 @@ async fn at_work(database_url: Option<&str>) {
         SUPPORTER,
         "Anna",
         "Vries",
-        "5555",
+        // Whole values: a short digit run such as "5555" also occurs in random ids and times.
+        "5555 0199",
+        "655550199",
         ADMIN_PASSWORD,
         STAFF_PASSWORD,
         "fout-wachtwoord",

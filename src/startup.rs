@@ -60,6 +60,7 @@ impl Application {
             photos: prepared.photos,
             map_cache: crate::api::map::MapCache::new(settings.map_cache_entries),
             map_max_features: settings.map_max_features,
+            public_url: settings.public_url.trim_end_matches('/').to_owned(),
         });
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
         crate::jobs::outbox::start(

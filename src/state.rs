@@ -43,6 +43,8 @@ pub struct AppState {
     pub map_cache: crate::api::map::MapCache,
     /// Most features in one map answer.
     pub map_max_features: usize,
+    /// Public base URL of this service (for absolute links such as Open311's `media_url`).
+    pub public_url: String,
 }
 
 impl AppState {

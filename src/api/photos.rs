@@ -94,21 +94,6 @@ pub fn thumbnail_url(report_id: Uuid, photo_id: Uuid) -> String {
     format!("{}/thumbnail", photo_url(report_id, photo_id))
 }
 
-/// The URL (path) of a report's first photo when the public may see it, else `None`
-/// (blocking: call inside `web::block`). Open311's `media_url` is this, prefixed with the
-/// public base URL.
-pub fn first_public_photo_url(
-    conn: &mut crate::storage::DbConnection,
-    catalog: &crate::domain::category::Catalog,
-    report: &Report,
-) -> Result<Option<String>, crate::storage::StorageError> {
-    if !catalog.category(report.category_id).is_some_and(photo::shown_publicly) {
-        return Ok(None);
-    }
-    let first = crate::storage::photos::photos_of(conn, report.id)?.into_iter().next();
-    Ok(first.map(|p| photo_url(p.report_id, p.id)))
-}
-
 /// The photos of `report` the public may see (none for non-public or sensitive categories).
 pub async fn public_photos(state: &web::Data<AppState>, report: &Report) -> Result<Vec<PhotoView>, ApiError> {
     let snapshot = state.config.snapshot();

@@ -405,6 +405,21 @@ with_photos_on_both_backends! {
         assert_eq!(public["photos"], created["photos"]);
     }
 
+    async fn open311_media_url_points_at_the_served_photo_without_metadata(photo_app) {
+        let app = &photo_app.app;
+        let created: Value = file_with_photos(app, &street_light_report(), &[phone_jpeg()]).await.json().await.unwrap();
+        let photo_path = created["photos"][0]["url"].as_str().unwrap().to_owned();
+        let reference = created["reference"].as_str().unwrap();
+        let requests = app.get_json(&format!("/open311/v2/requests/{reference}.json")).await;
+        let media_url = requests[0]["media_url"].as_str().unwrap();
+        assert_eq!(media_url, format!("http://127.0.0.1:8080{photo_path}"), "public_url + the served photo");
+        let served = app.get(&photo_path).await.bytes().await.unwrap();
+        assert_no_metadata(&served);
+        let without_photo = file(app, &street_light_report()).await;
+        let plain = app.get_json(&format!("/open311/v2/requests/{}.json", without_photo["reference"].as_str().unwrap())).await;
+        assert!(plain[0]["media_url"].is_null(), "{plain}");
+    }
+
     async fn a_report_sent_with_a_refused_photo_is_not_stored_at_all(photo_app) {
         let app = &photo_app.app;
         let gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec();

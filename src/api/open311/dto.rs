@@ -163,7 +163,8 @@ pub struct RequestDoc {
     pub lat: Option<f64>,
     /// Longitude (`null` when withheld).
     pub long: Option<f64>,
-    /// A link to a photo, when the request was filed with one (`null` when withheld).
+    /// A link to a photo: the first photo filed with the report (served without metadata), else
+    /// the `media_url` the client sent; `null` when there is none or it is withheld.
     pub media_url: Option<String>,
 }
 

@@ -206,7 +206,14 @@ fn lookup(conn: &mut crate::storage::DbConnection, id: &str) -> Result<Option<Re
 async fn documents(state: &web::Data<AppState>, reports: Vec<Report>) -> Result<Vec<RequestDoc>, ApiError> {
     let ids: Vec<uuid::Uuid> = reports.iter().map(|r| r.id).collect();
     let db = state.db.clone();
-    let history = web::block(move || crate::storage::open311::public_history(&mut *db.conn()?, &ids)).await??;
+    let (history, photos) = web::block(move || -> Result<_, crate::storage::StorageError> {
+        let mut conn = db.conn()?;
+        Ok((
+            crate::storage::open311::public_history(&mut conn, &ids)?,
+            crate::storage::photos::first_photos(&mut conn, &ids)?,
+        ))
+    })
+    .await??;
     let mut by_report: HashMap<uuid::Uuid, Vec<_>> = HashMap::new();
     for entry in history {
         by_report.entry(entry.report_id).or_default().push(entry);
@@ -220,7 +227,15 @@ async fn documents(state: &web::Data<AppState>, reports: Vec<Report>) -> Result<
         .iter()
         .filter_map(|report| {
             let notes = by_report.get(&report.id).and_then(|entries| status_notes(entries));
-            RequestDoc::build(report, &snapshot.catalog, notes)
+            let mut document = RequestDoc::build(report, &snapshot.catalog, notes)?;
+            // A photo filed with the report is its media: the served copy, without metadata,
+            // when the public may see the category's photos.
+            let shown = snapshot.catalog.category(report.category_id).is_some_and(crate::domain::photo::shown_publicly);
+            if let Some(photo) = photos.get(&report.id).filter(|_| shown) {
+                document.media_url =
+                    Some(format!("{}{}", state.public_url, crate::api::photos::photo_url(report.id, *photo)));
+            }
+            Some(document)
         })
         .collect())
 }

@@ -5,12 +5,12 @@
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
-use chrono::Utc;
 use futures_util::future::LocalBoxFuture;
 use sha2::{Digest, Sha256};
 
-use super::auth::bearer_token;
-use crate::domain::auth::{Role, StaffIdentity, token_hash};
+use super::auth::{Staff, bearer_token};
+use super::staff::reports::HANDLERS;
+use crate::domain::auth::{Role, StaffIdentity};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -42,14 +42,6 @@ pub enum ReportHandler {
 }
 
 impl ReportHandler {
-    /// Whether this caller may see and change a report routed to `department`.
-    pub fn handles(&self, department: Option<uuid::Uuid>) -> bool {
-        match self {
-            Self::AdminToken => true,
-            Self::Staff(identity) => identity.handles(department),
-        }
-    }
-
     /// Who acts, for history entries.
     pub fn actor(&self) -> String {
         match self {
@@ -67,28 +59,25 @@ fn is_admin_token(request: &HttpRequest, token: &str) -> bool {
         .is_some_and(|expected| same_secret(token, expected))
 }
 
-/// Looks the bearer token up as a staff session or API token.
-async fn staff_identity(request: &HttpRequest, token: String) -> Result<Option<StaffIdentity>, ApiError> {
-    let state = request
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
-    let hash = token_hash(&token);
-    let db = state.db.clone();
-    Ok(web::block(move || crate::storage::accounts::identity(&mut *db.conn()?, &hash, Utc::now())).await??)
-}
-
-fn missing_token() -> ApiError {
-    ApiError::Unauthorized(
-        "this endpoint needs Authorization: Bearer <token>, with a token from POST /api/v1/auth/login (or the configured admin_token)"
-            .into(),
-    )
-}
-
-fn unknown_token() -> ApiError {
-    ApiError::Unauthorized(
-        "the bearer token is not the admin token nor a valid staff token; log in again or check the token".into(),
-    )
+/// Who calls: the configured admin token, or a signed-in staff member (looked up by the
+/// [`Staff`] extractor). Without a bearer token: 401; with one that is neither: 401.
+async fn caller(request: HttpRequest) -> Result<Option<Staff>, ApiError> {
+    let token = bearer_token(&request).ok_or_else(|| {
+        ApiError::Unauthorized(
+            "this endpoint needs Authorization: Bearer <token>, with a token from POST /api/v1/auth/login (or the configured admin_token)"
+                .into(),
+        )
+    })?;
+    if is_admin_token(&request, &token) {
+        return Ok(None);
+    }
+    match Staff::from_request(&request, &mut Payload::None).await {
+        Ok(staff) => Ok(Some(staff)),
+        Err(ApiError::Unauthorized(_)) => Err(ApiError::Unauthorized(
+            "the bearer token is not the admin token nor a valid staff token; log in again or check the token".into(),
+        )),
+        Err(other) => Err(other),
+    }
 }
 
 impl FromRequest for AdminAccess {
@@ -98,18 +87,11 @@ impl FromRequest for AdminAccess {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let request = request.clone();
         Box::pin(async move {
-            let token = bearer_token(&request).ok_or_else(missing_token)?;
-            if is_admin_token(&request, &token) {
-                return Ok(AdminAccess { actor: ADMIN_ACTOR.to_owned() });
-            }
-            match staff_identity(&request, token).await? {
-                Some(identity) if identity.role == Role::Admin => Ok(AdminAccess { actor: identity.actor() }),
-                Some(identity) => Err(ApiError::Forbidden(format!(
-                    "this needs the role admin; your account has the role {}",
-                    identity.role.as_str()
-                ))),
-                None => Err(unknown_token()),
-            }
+            let actor = match caller(request).await? {
+                None => ADMIN_ACTOR.to_owned(),
+                Some(staff) => staff.require(&[Role::Admin])?.actor(),
+            };
+            Ok(AdminAccess { actor })
         })
     }
 }
@@ -121,17 +103,10 @@ impl FromRequest for ReportHandler {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let request = request.clone();
         Box::pin(async move {
-            let token = bearer_token(&request).ok_or_else(missing_token)?;
-            if is_admin_token(&request, &token) {
-                return Ok(ReportHandler::AdminToken);
-            }
-            match staff_identity(&request, token).await? {
-                Some(identity) if identity.role == Role::Analyst => Err(ApiError::Forbidden(
-                    "analysts do not handle reports; this needs the role admin, coordinator or department_staff".into(),
-                )),
-                Some(identity) => Ok(ReportHandler::Staff(identity)),
-                None => Err(unknown_token()),
-            }
+            Ok(match caller(request).await? {
+                None => ReportHandler::AdminToken,
+                Some(staff) => ReportHandler::Staff(staff.require(HANDLERS)?.clone()),
+            })
         })
     }
 }

@@ -27,11 +27,11 @@ impl Staff {
             Ok(&self.0)
         } else {
             let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            Err(ApiError::Forbidden(format!(
-                "this needs one of the roles {}; your account has the role {}",
-                names.join(", "),
-                self.0.role.as_str()
-            )))
+            let needed = match names.as_slice() {
+                [only] => format!("the role {only}"),
+                _ => format!("one of the roles {}", names.join(", ")),
+            };
+            Err(ApiError::Forbidden(format!("this needs {needed}; your account has the role {}", self.0.role.as_str())))
         }
     }
 }

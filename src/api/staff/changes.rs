@@ -168,10 +168,12 @@ pub async fn report_history(
 /// Answers 404, as if the report did not exist, unless `handler` handles it: department
 /// staff do not learn of other departments' reports.
 async fn ensure_handles(state: &web::Data<AppState>, handler: &ReportHandler, id: Uuid) -> Result<(), ApiError> {
-    let not_found = || ApiError::NotFound(format!("there is no report with id {id} in your departments"));
-    if matches!(handler, ReportHandler::AdminToken) {
+    let ReportHandler::Staff(identity) = handler else {
         return Ok(());
-    }
-    let report = crate::api::reports::load(state, id).await?.ok_or_else(not_found)?;
-    if handler.handles(report.department_id) { Ok(()) } else { Err(not_found()) }
+    };
+    let (db, who) = (state.db.clone(), identity.clone());
+    web::block(move || crate::storage::triage::visible(&mut *db.conn()?, &who, id))
+        .await??
+        .map(|_| ())
+        .ok_or_else(|| ApiError::NotFound(format!("there is no report with id {id} in your departments")))
 }

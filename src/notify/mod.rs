@@ -1,4 +1,6 @@
-//! Messages to residents: email templates (Dutch and English) and the mail transports.
+//! Messages to residents: email templates (Dutch and English), the mail transports, and Web
+//! Push.
 
 pub mod mail;
 pub mod templates;
+pub mod webpush;

@@ -336,7 +336,9 @@ mod tests {
 
     #[test]
     fn web_push_is_off_without_a_vapid_key_and_a_bad_key_or_subject_stops_the_start() {
-        assert!(Settings::load(None, env(&[])).unwrap_or_else(|e| panic!("{e}")).vapid_keys().is_ok_and(|k| k.is_none()));
+        assert!(
+            Settings::load(None, env(&[])).unwrap_or_else(|e| panic!("{e}")).vapid_keys().is_ok_and(|k| k.is_none())
+        );
         let (private, public) = crate::notify::webpush::generate_key_pair();
         let settings = Settings::load(
             None,
@@ -345,12 +347,15 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         let keys = settings.vapid_keys().unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("keys"));
         assert_eq!(keys.public_key_b64url(), public);
-        let error = |pairs: &[(&str, &str)]| Settings::load(None, env(pairs)).err().map(|e| e.to_string()).unwrap_or_default();
+        let error =
+            |pairs: &[(&str, &str)]| Settings::load(None, env(pairs)).err().map(|e| e.to_string()).unwrap_or_default();
         let without_subject = error(&[("MELDPUNT_VAPID_PRIVATE_KEY", &private)]);
         assert!(without_subject.contains("vapid_subject must be set"), "{without_subject}");
-        let bad_subject = error(&[("MELDPUNT_VAPID_PRIVATE_KEY", &private), ("MELDPUNT_VAPID_SUBJECT", "ops@example.org")]);
+        let bad_subject =
+            error(&[("MELDPUNT_VAPID_PRIVATE_KEY", &private), ("MELDPUNT_VAPID_SUBJECT", "ops@example.org")]);
         assert!(bad_subject.contains("mailto:"), "{bad_subject}");
-        let bad_key = error(&[("MELDPUNT_VAPID_PRIVATE_KEY", "c2hvcnQ"), ("MELDPUNT_VAPID_SUBJECT", "mailto:ops@example.org")]);
+        let bad_key =
+            error(&[("MELDPUNT_VAPID_PRIVATE_KEY", "c2hvcnQ"), ("MELDPUNT_VAPID_SUBJECT", "mailto:ops@example.org")]);
         assert!(bad_key.contains("vapid_private_key") && !bad_key.contains("c2hvcnQ"), "{bad_key}");
         let subject_alone = error(&[("MELDPUNT_VAPID_SUBJECT", "nonsense")]);
         assert!(subject_alone.is_empty(), "a subject without a key is unused: {subject_alone}");

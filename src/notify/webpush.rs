@@ -168,17 +168,15 @@ pub fn validate_keys(p256dh: &str, auth: &str) -> Result<(), String> {
 }
 
 fn subscriber_keys(p256dh: &str, auth: &str) -> Result<(PublicKey, [u8; 16]), String> {
-    let public = decode_b64url(p256dh)
-        .map_err(|_| "p256dh must be base64url".to_owned())
-        .and_then(|bytes| {
-            if bytes.len() != 65 || bytes.first() != Some(&0x04) {
-                return Err(format!(
-                    "p256dh must be an uncompressed P-256 public key (65 bytes, starting with 0x04), not {} bytes",
-                    bytes.len()
-                ));
-            }
-            PublicKey::from_sec1_bytes(&bytes).map_err(|_| "p256dh is not a point on the P-256 curve".to_owned())
-        })?;
+    let public = decode_b64url(p256dh).map_err(|_| "p256dh must be base64url".to_owned()).and_then(|bytes| {
+        if bytes.len() != 65 || bytes.first() != Some(&0x04) {
+            return Err(format!(
+                "p256dh must be an uncompressed P-256 public key (65 bytes, starting with 0x04), not {} bytes",
+                bytes.len()
+            ));
+        }
+        PublicKey::from_sec1_bytes(&bytes).map_err(|_| "p256dh is not a point on the P-256 curve".to_owned())
+    })?;
     let auth = decode_b64url(auth).map_err(|_| "auth must be base64url".to_owned()).and_then(|bytes| {
         <[u8; 16]>::try_from(bytes.as_slice())
             .map_err(|_| format!("auth must be a 16-byte secret, not {} bytes", bytes.len()))
@@ -336,10 +334,8 @@ mod tests {
     // RFC 8291 Appendix A (and section 5): inputs and the resulting message.
     const PLAINTEXT: &str = "When I grow up, I want to be a watermelon";
     const AS_PRIVATE: &str = "yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw";
-    const AS_PUBLIC: &str =
-        "BP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A8";
-    const UA_PUBLIC: &str =
-        "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
+    const AS_PUBLIC: &str = "BP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A8";
+    const UA_PUBLIC: &str = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
     const SALT: &str = "DGv6ra1nlYgDCS1FRnbzlw";
     const AUTH: &str = "BTBZMqHH6r4Tts7J_aSIgg";
     const MESSAGE: &str = "DGv6ra1nlYgDCS1FRnbzlwAAEABBBP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInm\

@@ -18,6 +18,7 @@
 #   MELDPUNT_BENCH_POSTGRES_URL   admin URL used to create and drop the bench database
 #                                 (default postgres://postgres@127.0.0.1:5432/postgres)
 #   MELDPUNT_SQLITE_SYNCHRONOUS   full (default) or normal
+#   MELDPUNT_BENCH_BIN            a server binary to measure instead of building one
 #   Other MELDPUNT_* settings (e.g. MELDPUNT_HTTP_WORKERS, MELDPUNT_LOG) reach the server.
 # It installs wrk, curl, sqlite3 and psql with apt-get when they are missing, and builds
 # with `cargo build --release`.
@@ -30,6 +31,9 @@
 #               a note under the row breaks them down and shows the first error body
 #   peak MiB    the server's peak resident memory during that run (VmHWM, reset before
 #               each run through /proc/PID/clear_refs)
+#   cpu us/rep  the server's CPU time (user + system, all threads) during the run divided by
+#               its 201 responses: the work per report, much less sensitive to other load on
+#               the machine than reports/s (wrk's own CPU time is not in it)
 # After each backend it checks that the reports in the database match the 201 responses.
 # wrk stops with up to CLIENTS requests unanswered; the server may store those anyway, so
 # the check accepts: 201s <= stored <= 201s + sent but not answered. The exit status is
@@ -42,7 +46,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly ROOT
 readonly LUA="$ROOT/benches/intake.lua"
-readonly BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/meldpunt"
+readonly BIN="${MELDPUNT_BENCH_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/meldpunt}"
 readonly DURATION=${DURATION:-15s}
 readonly BACKENDS=${BACKENDS:-sqlite postgres}
 readonly CLIENTS=${CLIENTS:-8 64 256}
@@ -168,6 +172,12 @@ stop_server() {
 # log_tail FILE LINES: the end of a server log, without colour codes, indented as a note.
 log_tail() { tail -n "$2" "$1" | sed 's/\x1b\[[0-9;]*m//g' | cut -c1-300 | sed 's/^/#     /'; }
 
+# cpu_ticks PID: user + system CPU time of the process (all threads), in clock ticks.
+cpu_ticks() {
+  # The fields after the command name (which may hold spaces) start at field 3: state.
+  sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }' || echo 0
+}
+
 peak_rss_mib() {
   awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "?"
 }
@@ -213,6 +223,8 @@ run_clients() {
   local backend=$1 clients=$2 out="$WORKDIR/wrk-$1-$2.txt"
   { echo 5 >"/proc/$SERVER_PID/clear_refs"; } 2>/dev/null || true # resets VmHWM
   log "$backend: $clients clients for $DURATION"
+  local ticks_before
+  ticks_before=$(cpu_ticks "$SERVER_PID")
   # In the background so that Ctrl-C reaches this script's trap (and so the cleanup) at once.
   wrk -t"$WRK_THREADS" -c"$clients" -d"$DURATION" --timeout "$WRK_TIMEOUT" --latency \
     -s "$LUA" "$BASE_URL" -- "$RUN_ID-$backend-c$clients" >"$out" 2>&1 &
@@ -224,8 +236,9 @@ run_clients() {
     cat "$out" >&2
     die "wrk failed with status $wrk_status (output above)"
   fi
-  local rss
+  local rss ticks_after
   rss=$(peak_rss_mib "$SERVER_PID")
+  ticks_after=$(cpu_ticks "$SERVER_PID")
   local line
   line=$(grep '^MELDPUNT_BENCH ' "$out") || {
     cat "$out" >&2
@@ -236,9 +249,13 @@ run_clients() {
   read -r -a fields <<<"${line#MELDPUNT_BENCH }"
   for field in "${fields[@]}"; do r[${field%%=*}]=${field#*=}; done
 
-  local errors=$((r[non2xx] + r[socket_errors]))
-  printf '%-9s %7s %10s %8s %8s %7s %9s\n' \
-    "$backend" "$clients" "${r[reports_per_s]}" "${r[p50_ms]}" "${r[p99_ms]}" "$errors" "$rss"
+  local errors=$((r[non2xx] + r[socket_errors])) cpu_per_report="?"
+  if ((r[created] > 0)); then
+    cpu_per_report=$(awk -v t="$((ticks_after - ticks_before))" -v hz="$(getconf CLK_TCK)" -v n="${r[created]}" \
+      'BEGIN { printf "%.0f", t * 1e6 / hz / n }')
+  fi
+  printf '%-9s %7s %10s %8s %8s %7s %9s %10s\n' \
+    "$backend" "$clients" "${r[reports_per_s]}" "${r[p50_ms]}" "${r[p99_ms]}" "$errors" "$rss" "$cpu_per_report"
   if ((errors > 0 || r[other2xx] > 0)); then
     printf '#   %s c=%s: responses %s, 201 %s, other 2xx %s, non-2xx %s (by status %s); socket errors: connect %s, read %s, write %s, timeout %s\n' \
       "$backend" "$clients" "${r[requests]}" "${r[created]}" "${r[other2xx]}" "${r[non2xx]}" "${r[statuses]}" \
@@ -332,8 +349,10 @@ main() {
       die "cannot connect to PostgreSQL (set MELDPUNT_BENCH_POSTGRES_URL to an admin URL)"
   fi
 
-  log "building the release binary"
-  (cd "$ROOT" && cargo build --release)
+  if [[ -z ${MELDPUNT_BENCH_BIN:-} ]]; then
+    log "building the release binary"
+    (cd "$ROOT" && cargo build --release)
+  fi
   [[ -x $BIN ]] || die "no binary at $BIN after the build"
 
   WORKDIR=$(mktemp -d -t meldpunt-bench.XXXXXX)
@@ -342,7 +361,7 @@ main() {
   printf '# meldpunt intake benchmark: %s, commit %s, %s cores, wrk -t%s, %s per run, SQLite synchronous=%s\n' \
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)" \
     "$(nproc)" "$WRK_THREADS" "$DURATION" "$SQLITE_SYNCHRONOUS"
-  printf '%-9s %7s %10s %8s %8s %7s %9s\n' backend clients reports/s "p50 ms" "p99 ms" errors "peak MiB"
+  printf '%-9s %7s %10s %8s %8s %7s %9s %10s\n' backend clients reports/s "p50 ms" "p99 ms" errors "peak MiB" "cpu us/rep"
   for backend in $BACKENDS; do
     bench_backend "$backend"
   done

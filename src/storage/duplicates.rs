@@ -64,11 +64,12 @@ pub fn nearby(conn: &mut DbConnection, report: &Report, now: DateTime<Utc>) -> R
     let dlat = radius / METRES_PER_DEGREE;
     let dlon = radius / (METRES_PER_DEGREE * report.location.lat.to_radians().cos().max(0.01));
     let since = now - Duration::days(i64::from(days));
-    // Only the box is asked of the database, so the (lat, lon, …) covering index is the one
-    // index that fits: a box of about 100 m holds few reports. Asking for the category or the
-    // time too lets planners walk (category_id, created_at) instead, which reads every report
-    // of the category in the window for each new report.
+    // The category and the box are asked of the database, which fits the (category_id, lat,
+    // lon) index: only that category's reports in the box's latitude band are read. Status and
+    // time are checked here: asking for the time too would let planners walk
+    // (category_id, created_at) instead, every report of the category in the window.
     let rows: Vec<(DbUuid, String, DbUuid, String, f64, f64, DbTime)> = reports::table
+        .filter(reports::category_id.eq(DbUuid(report.category_id)))
         .filter(reports::lat.between(report.location.lat - dlat, report.location.lat + dlat))
         .filter(reports::lon.between(report.location.lon - dlon, report.location.lon + dlon))
         .select((

@@ -11,6 +11,7 @@
 //! same key (another writer or process) and then sees it: two racing requests with one key
 //! produce one report.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -145,9 +146,7 @@ fn run_writer(db: &Database, receiver: &Receiver<Job>, max_batch: usize) {
 
 /// Stores a batch and answers its jobs. Returns whether the connection is still healthy.
 fn store_batch(conn: &mut DbConnection, batch: Vec<Job>) -> bool {
-    let together = conn.write_transaction(|c| {
-        batch.iter().map(|job| store_one(c, &job.report, job.claim.as_ref())).collect::<Result<Vec<_>, StorageError>>()
-    });
+    let together = conn.write_transaction(|c| store_many(c, &batch));
     match together {
         Ok(outcomes) => {
             tracing::debug!(reports = outcomes.len(), "intake batch committed");
@@ -207,7 +206,7 @@ fn is_connection_error(error: &StorageError) -> bool {
     )
 }
 
-/// The statements for one report, inside the caller's transaction.
+/// One report, inside the caller's transaction (the path of a failed batch's reports).
 fn store_one(
     conn: &mut DbConnection,
     report: &NewReport,
@@ -217,12 +216,7 @@ fn store_one(
         if let Some(outcome) = earlier_use(conn, claim)? {
             return Ok(outcome);
         }
-        let row = IdempotencyRow {
-            key: claim.key.clone(),
-            request_hash: claim.request_hash.clone(),
-            report_id: DbUuid(report.id),
-            created_at: DbTime::new(report.created_at),
-        };
+        let row = idempotency_row(report, claim);
         let claimed = if let DbConnection::Postgresql(pg) = conn {
             diesel::insert_into(idempotency_keys::table).values(&row).on_conflict_do_nothing().execute(pg)?
         } else {
@@ -233,15 +227,72 @@ fn store_one(
             return earlier_use(conn, claim)?.ok_or_else(|| StorageError::Corrupt("idempotency key vanished".into()));
         }
     }
-    diesel::insert_into(reports::table).values(ReportRow::new(report)).execute(conn)?;
-    let details = serde_json::json!({
-        "status": "new",
-        "source": report.source.as_str(),
-        "category_id": report.category_id,
-        "department_id": report.department_id,
-    });
-    diesel::insert_into(report_history::table)
-        .values(NewHistoryRow {
+    insert_reports(conn, &[report])?;
+    Ok(IntakeOutcome::Created(Box::new(Report::from(report.clone()))))
+}
+
+/// A whole batch with one statement per table, inside the caller's transaction. A key used
+/// twice in one batch is claimed by its first report; the later ones see that claim, as
+/// they would have in separate transactions. Any error (a reference taken, a key claimed
+/// by a concurrent writer on PostgreSQL) fails the batch, whose reports are then stored one
+/// by one.
+fn store_many(conn: &mut DbConnection, batch: &[Job]) -> Result<Vec<IntakeOutcome>, StorageError> {
+    let keys: Vec<&str> = batch.iter().filter_map(|job| job.claim.as_ref().map(|c| c.key.as_str())).collect();
+    let mut claimed: HashMap<String, (String, Uuid)> = HashMap::with_capacity(keys.len());
+    if !keys.is_empty() {
+        let earlier: Vec<IdempotencyRow> = idempotency_keys::table
+            .filter(idempotency_keys::key.eq_any(&keys))
+            .select(IdempotencyRow::as_select())
+            .load(conn)?;
+        for row in earlier {
+            claimed.insert(row.key, (row.request_hash, row.report_id.0));
+        }
+    }
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut new_reports = Vec::with_capacity(batch.len());
+    let mut new_claims = Vec::with_capacity(keys.len());
+    for job in batch {
+        if let Some(claim) = &job.claim {
+            if let Some((hash, id)) = claimed.get(&claim.key) {
+                outcomes.push(if *hash == claim.request_hash {
+                    IntakeOutcome::Replayed(*id)
+                } else {
+                    IntakeOutcome::KeyReused
+                });
+                continue;
+            }
+            claimed.insert(claim.key.clone(), (claim.request_hash.clone(), job.report.id));
+            new_claims.push(idempotency_row(&job.report, claim));
+        }
+        new_reports.push(&job.report);
+        outcomes.push(IntakeOutcome::Created(Box::new(Report::from(job.report.clone()))));
+    }
+    if !new_claims.is_empty() {
+        let inserted = if let DbConnection::Postgresql(pg) = conn {
+            diesel::insert_into(idempotency_keys::table).values(&new_claims).on_conflict_do_nothing().execute(pg)?
+        } else {
+            insert_rows!(conn, idempotency_keys::table, &new_claims)?
+        };
+        if inserted < new_claims.len() {
+            // Another writer claimed one of the keys meanwhile; one by one sorts it out.
+            return Err(StorageError::Contended);
+        }
+    }
+    insert_reports(conn, &new_reports)?;
+    Ok(outcomes)
+}
+
+/// The rows of new reports (report, history, contact, confirmation email), one statement
+/// per table, inside the caller's transaction.
+fn insert_reports(conn: &mut DbConnection, new: &[&NewReport]) -> Result<(), StorageError> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let reports: Vec<ReportRow> = new.iter().map(|report| ReportRow::new(report)).collect();
+    insert_rows!(conn, reports::table, &reports)?;
+    let history: Vec<NewHistoryRow> = new
+        .iter()
+        .map(|report| NewHistoryRow {
             report_id: DbUuid(report.id),
             at: DbTime::new(report.created_at),
             actor: match report.source {
@@ -249,24 +300,46 @@ fn store_one(
                 _ => "reporter".into(),
             },
             action: "created".into(),
-            details: details.to_string(),
+            details: serde_json::json!({
+                "status": "new",
+                "source": report.source.as_str(),
+                "category_id": report.category_id,
+                "department_id": report.department_id,
+            })
+            .to_string(),
         })
-        .execute(conn)?;
-    if let Some(contact) = &report.reporter {
-        diesel::insert_into(reporter_contacts::table)
-            .values(ContactRow {
+        .collect();
+    insert_rows!(conn, report_history::table, &history)?;
+    let now = DbTime::new(Utc::now());
+    let contacts: Vec<ContactRow> = new
+        .iter()
+        .filter_map(|report| {
+            report.reporter.as_ref().map(|contact| ContactRow {
                 report_id: DbUuid(report.id),
                 email: contact.email.clone(),
                 phone: contact.phone.clone(),
                 name: contact.name.clone(),
                 consent_to_contact: contact.consent_to_contact,
-                created_at: DbTime::new(Utc::now()),
+                created_at: now,
+                language: report.language.as_str().to_owned(),
             })
-            .execute(conn)?;
-        // The confirmation email is queued in the same transaction as the report.
-        super::outbox::on_intake(conn, report)?;
+        })
+        .collect();
+    if !contacts.is_empty() {
+        insert_rows!(conn, reporter_contacts::table, &contacts)?;
+        // The confirmation emails are queued in the same transaction as the reports.
+        super::outbox::on_intake(conn, new)?;
     }
-    Ok(IntakeOutcome::Created(Box::new(Report::from(report.clone()))))
+    Ok(())
+}
+
+fn idempotency_row(report: &NewReport, claim: &IdempotencyClaim) -> IdempotencyRow {
+    IdempotencyRow {
+        key: claim.key.clone(),
+        request_hash: claim.request_hash.clone(),
+        report_id: DbUuid(report.id),
+        created_at: DbTime::new(report.created_at),
+    }
 }
 
 fn earlier_use(conn: &mut DbConnection, claim: &IdempotencyClaim) -> Result<Option<IntakeOutcome>, StorageError> {

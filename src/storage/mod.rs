@@ -1,6 +1,23 @@
 //! diesel storage: the connection pool, schema, rows and queries. The only module that
 //! knows SQL; dialect differences stay in here.
 
+/// `INSERT INTO table VALUES (…), (…), …`: many rows in one statement, on the concrete
+/// connection of either backend (row types need `treat_none_as_default_value = false`, so
+/// SQLite can take the rows in one statement instead of one per row).
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::storage::DbConnection::Sqlite(c) => {
+                ::diesel::RunQueryDsl::execute(::diesel::insert_into($table).values($rows), c)
+            }
+            $crate::storage::DbConnection::Postgresql(c) => {
+                ::diesel::RunQueryDsl::execute(::diesel::insert_into($table).values($rows), c)
+            }
+        }
+    };
+}
+pub(crate) use insert_rows;
+
 pub mod accounts;
 pub mod areas;
 pub mod bootstrap;
@@ -49,6 +66,9 @@ pub enum StorageError {
     /// The database could not be prepared (connect, migrate, seed).
     #[error("database setup failed: {0}")]
     Setup(String),
+    /// A concurrent writer got there first; the work is worth retrying.
+    #[error("a concurrent writer changed the same rows")]
+    Contended,
 }
 
 /// A pool of connections to the configured database.

@@ -94,24 +94,42 @@ pub fn followed_report(conn: &mut DbConnection, token: &str) -> Result<Option<Uu
         .map(|id| id.0))
 }
 
-/// At intake: remembers the reporter's language and queues the confirmation with a
-/// follow link, when the reporter left an email address.
-pub fn on_intake(conn: &mut DbConnection, report: &NewReport) -> Result<(), StorageError> {
-    let Some(email) = report.reporter.as_ref().and_then(|c| c.email.as_deref()) else {
-        return Ok(());
-    };
-    diesel::update(reporter_contacts::table.find(DbUuid(report.id)))
-        .set(reporter_contacts::language.eq(report.language.as_str()))
-        .execute(conn)?;
-    let token = new_follow_token(conn, report.id)?;
-    enqueue(
-        conn,
-        Some(report.id),
-        email,
-        report.language,
-        "confirmation",
-        serde_json::json!({"reference": report.reference, "follow_token": token}),
-    )
+/// At intake: queues the confirmation with a follow link for each new report whose
+/// reporter left an email address (one statement per table for the lot, inside the
+/// caller's transaction).
+pub fn on_intake(conn: &mut DbConnection, reports: &[&NewReport]) -> Result<(), StorageError> {
+    let now = DbTime::new(Utc::now());
+    let mut tokens = Vec::new();
+    let mut messages = Vec::new();
+    for report in reports {
+        let Some(email) = report.reporter.as_ref().and_then(|c| c.email.as_deref()) else {
+            continue;
+        };
+        let token = new_token();
+        tokens.push((
+            follow_tokens::token_hash.eq(token_hash(&token)),
+            follow_tokens::report_id.eq(DbUuid(report.id)),
+            follow_tokens::created_at.eq(now),
+        ));
+        let params = serde_json::json!({"reference": report.reference, "follow_token": token});
+        messages.push((
+            outbox::id.eq(DbUuid(Uuid::now_v7())),
+            outbox::report_id.eq(Some(DbUuid(report.id))),
+            outbox::recipient.eq(email),
+            outbox::language.eq(report.language.as_str()),
+            outbox::template.eq("confirmation"),
+            outbox::params.eq(params.to_string()),
+            outbox::status.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ));
+    }
+    if !tokens.is_empty() {
+        super::insert_rows!(conn, follow_tokens::table, &tokens)?;
+        super::insert_rows!(conn, outbox::table, &messages)?;
+    }
+    Ok(())
 }
 
 /// Everyone to tell about public changes of `report_id`: the reporters and supporters

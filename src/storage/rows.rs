@@ -80,7 +80,7 @@ impl TryFrom<CategoryRow> for Category {
 
 /// A `reports` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = reports)]
+#[diesel(table_name = reports, treat_none_as_default_value = false)]
 pub struct ReportRow {
     pub id: DbUuid,
     pub reference: String,
@@ -202,7 +202,7 @@ pub struct HistoryRow {
 
 /// A `reporter_contacts` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = reporter_contacts)]
+#[diesel(table_name = reporter_contacts, treat_none_as_default_value = false)]
 pub struct ContactRow {
     pub report_id: DbUuid,
     pub email: Option<String>,
@@ -210,6 +210,7 @@ pub struct ContactRow {
     pub name: Option<String>,
     pub consent_to_contact: bool,
     pub created_at: DbTime,
+    pub language: String,
 }
 
 /// An `idempotency_keys` row.

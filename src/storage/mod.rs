@@ -1,20 +1,40 @@
 //! diesel storage: the connection pool, schema, rows and queries. The only module that
 //! knows SQL; dialect differences stay in here.
 
-/// `INSERT INTO table VALUES (…), (…), …`: many rows in one statement, on the concrete
-/// connection of either backend (row types need `treat_none_as_default_value = false`, so
-/// SQLite can take the rows in one statement instead of one per row).
+/// Most rows in one multi-row `INSERT`: keeps the widest row (reports, 23 columns) under
+/// SQLite's 32,766 bound parameters whatever `intake_batch_max` is.
+pub(crate) const ROWS_PER_STATEMENT: usize = 1000;
+
+/// `INSERT INTO table VALUES (…), (…), …`: many rows (a slice or `Vec`) in as few statements
+/// as the parameter limits allow, on the concrete connection of either backend (row types
+/// need `treat_none_as_default_value = false`, so SQLite takes the rows in one statement
+/// instead of one per row). Evaluates to the number of rows inserted.
 macro_rules! insert_rows {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        match $conn {
-            $crate::storage::DbConnection::Sqlite(c) => {
-                ::diesel::RunQueryDsl::execute(::diesel::insert_into($table).values($rows), c)
-            }
-            $crate::storage::DbConnection::Postgresql(c) => {
-                ::diesel::RunQueryDsl::execute(::diesel::insert_into($table).values($rows), c)
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        let mut inserted: usize = 0;
+        let mut failed: Option<::diesel::result::Error> = None;
+        for chunk in $rows.chunks($crate::storage::ROWS_PER_STATEMENT) {
+            let done = match &mut *$conn {
+                $crate::storage::DbConnection::Sqlite(c) => {
+                    ::diesel::RunQueryDsl::execute(::diesel::insert_into($table).values(chunk), c)
+                }
+                $crate::storage::DbConnection::Postgresql(c) => {
+                    ::diesel::RunQueryDsl::execute(::diesel::insert_into($table).values(chunk), c)
+                }
+            };
+            match done {
+                Ok(n) => inserted += n,
+                Err(error) => {
+                    failed = Some(error);
+                    break;
+                }
             }
         }
-    };
+        match failed {
+            Some(error) => Err(error),
+            None => Ok(inserted),
+        }
+    }};
 }
 pub(crate) use insert_rows;
 

@@ -1,4 +1,7 @@
-//! Messages to residents: email templates (Dutch and English) and the mail transports.
+//! Messages to residents: email templates (Dutch and English), the mail transports,
+//! subscriber messages and signed webhooks.
 
 pub mod mail;
 pub mod templates;
+pub mod subscriptions;
+pub mod webhook;

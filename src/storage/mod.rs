@@ -2,6 +2,7 @@
 //! knows SQL; dialect differences stay in here.
 
 pub mod accounts;
+pub mod announcements;
 pub mod areas;
 pub mod bootstrap;
 pub mod catalog;
@@ -23,6 +24,7 @@ pub mod rows;
 pub mod rules;
 pub mod schema;
 pub mod seed;
+pub mod subscriptions;
 pub mod triage;
 
 use std::time::Duration;

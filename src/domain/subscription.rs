@@ -102,7 +102,9 @@ pub fn check_area_codes(index: &AreaIndex, codes: &[String]) -> Result<Vec<Strin
             return Err(format!("'{code}' is not a CBS code; send e.g. BU09171000, WK091710 or GM0917"));
         }
         if index.area(&code).is_none() {
-            return Err(format!("area {code} is not known (current boundary year); look it up at /api/v1/areas/lookup"));
+            return Err(format!(
+                "area {code} is not known (current boundary year); look it up at /api/v1/areas/lookup"
+            ));
         }
         if seen.insert(code.clone()) {
             out.push(code);
@@ -117,11 +119,7 @@ pub fn check_circle(lat: f64, lon: f64, radius_m: f64) -> Result<Circle, String>
         return Err("lat must be within -90..90 and lon within -180..180 (WGS84)".into());
     }
     if !RADIUS_RANGE.contains(&radius_m) {
-        return Err(format!(
-            "radius_m must be between {} and {} metres",
-            RADIUS_RANGE.start(),
-            RADIUS_RANGE.end()
-        ));
+        return Err(format!("radius_m must be between {} and {} metres", RADIUS_RANGE.start(), RADIUS_RANGE.end()));
     }
     Ok(Circle { lat, lon, radius_m })
 }
@@ -259,7 +257,9 @@ pub fn check_tags(tags: &[String]) -> Result<Vec<String>, String> {
         let valid = (1..=60).contains(&tag.len())
             && tag.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
         if !valid {
-            return Err(format!("'{tag}' is not a tag: use 1-60 lowercase letters, digits, '-' or '_' (e.g. roadworks)"));
+            return Err(format!(
+                "'{tag}' is not a tag: use 1-60 lowercase letters, digits, '-' or '_' (e.g. roadworks)"
+            ));
         }
         if !out.contains(&tag) {
             out.push(tag);

@@ -2,6 +2,6 @@
 //! subscriber messages and signed webhooks.
 
 pub mod mail;
-pub mod templates;
 pub mod subscriptions;
+pub mod templates;
 pub mod webhook;

@@ -89,8 +89,12 @@ fn date(at: DateTime<Utc>) -> String {
 pub fn announcement_email(language: Language, message: &AnnouncementMessage, links: &SubscriberLinks) -> Rendered {
     let mut body = format!("{}\n\n{}\n", message.title, message.body);
     match (message.valid_from, message.valid_until, language) {
-        (Some(from), Some(until), Language::Nl) => body.push_str(&format!("\nGeldig van {} tot {}.\n", date(from), date(until))),
-        (Some(from), Some(until), Language::En) => body.push_str(&format!("\nValid from {} until {}.\n", date(from), date(until))),
+        (Some(from), Some(until), Language::Nl) => {
+            body.push_str(&format!("\nGeldig van {} tot {}.\n", date(from), date(until)))
+        }
+        (Some(from), Some(until), Language::En) => {
+            body.push_str(&format!("\nValid from {} until {}.\n", date(from), date(until)))
+        }
         (None, Some(until), Language::Nl) => body.push_str(&format!("\nGeldig tot {}.\n", date(until))),
         (None, Some(until), Language::En) => body.push_str(&format!("\nValid until {}.\n", date(until))),
         _ => {}

@@ -35,7 +35,8 @@ pub fn check_url(text: &str, allow_insecure: bool) -> Result<String, String> {
     if text.len() > 2000 {
         return Err("the URL is longer than 2000 characters".into());
     }
-    let url = reqwest::Url::parse(text).map_err(|e| format!("not an absolute URL ({e}); send e.g. https://example.org/hook"))?;
+    let url = reqwest::Url::parse(text)
+        .map_err(|e| format!("not an absolute URL ({e}); send e.g. https://example.org/hook"))?;
     match url.scheme() {
         "https" => {}
         "http" if allow_insecure => {}
@@ -83,7 +84,11 @@ pub fn is_public(ip: IpAddr) -> bool {
                 return is_public(IpAddr::V4(v4));
             }
             let first = v6.segments().first().copied().unwrap_or(0);
-            !(v6.is_loopback() || v6.is_unspecified() || v6.is_multicast() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80)
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80)
         }
     }
 }
@@ -135,11 +140,7 @@ pub async fn post(url: &str, secret: &str, body: &[u8], allow_insecure: bool) ->
         .map_err(|e| format!("webhook request failed: {}", describe(&e)))?;
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
-    if status.is_success() {
-        Ok(text)
-    } else {
-        Err(format!("the webhook answered HTTP {}", status.as_u16()))
-    }
+    if status.is_success() { Ok(text) } else { Err(format!("the webhook answered HTTP {}", status.as_u16())) }
 }
 
 fn describe(error: &reqwest::Error) -> &'static str {

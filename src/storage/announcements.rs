@@ -84,7 +84,12 @@ pub struct AnnouncementContent {
 }
 
 /// Stores a draft.
-pub fn create(conn: &mut DbConnection, id: Uuid, content: &AnnouncementContent, actor: &str) -> Result<(), StorageError> {
+pub fn create(
+    conn: &mut DbConnection,
+    id: Uuid,
+    content: &AnnouncementContent,
+    actor: &str,
+) -> Result<(), StorageError> {
     conn.write_transaction(|conn| -> Result<(), StorageError> {
         let now = DbTime::new(Utc::now());
         diesel::insert_into(announcements::table)
@@ -121,7 +126,8 @@ fn write_content(conn: &mut DbConnection, id: Uuid, content: &AnnouncementConten
             announcements::updated_at.eq(DbTime::new(Utc::now())),
         ))
         .execute(conn)?;
-    diesel::delete(announcement_areas::table.filter(announcement_areas::announcement_id.eq(DbUuid(id)))).execute(conn)?;
+    diesel::delete(announcement_areas::table.filter(announcement_areas::announcement_id.eq(DbUuid(id))))
+        .execute(conn)?;
     // One row at a time: the multi-backend connection has no batch insert.
     for code in &content.cells {
         diesel::insert_into(announcement_areas::table)
@@ -351,21 +357,24 @@ pub fn delivery_counts(conn: &mut DbConnection, id: Uuid) -> Result<Vec<(String,
         .load(conn)?)
 }
 
-/// Published announcements valid at `now` for any of `cells`, newest first.
+/// Published announcements for any of `cells` valid at `now` (with `upcoming`: also those
+/// whose validity starts later), newest first.
 pub fn current_for(
     conn: &mut DbConnection,
     cells: &[String],
     now: DateTime<Utc>,
     limit: i64,
+    upcoming: bool,
 ) -> Result<Vec<AnnouncementRow>, StorageError> {
     let at = DbTime::new(now);
     let ids = announcement_areas::table
         .filter(announcement_areas::area_code.eq_any(cells))
         .select(announcement_areas::announcement_id);
+    let starts_by = if upcoming { DbTime::new(now + chrono::Duration::days(36_500)) } else { at };
     Ok(announcements::table
         .filter(announcements::status.eq("published"))
         .filter(announcements::id.eq_any(ids))
-        .filter(announcements::valid_from.is_null().or(announcements::valid_from.le(at)))
+        .filter(announcements::valid_from.is_null().or(announcements::valid_from.le(starts_by)))
         .filter(announcements::valid_until.is_null().or(announcements::valid_until.gt(at)))
         .order(announcements::published_at.desc())
         .limit(limit)

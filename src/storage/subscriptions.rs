@@ -77,8 +77,9 @@ pub fn link_secret(conn: &mut DbConnection, purpose: &str) -> Result<String, Sto
     }
     let fresh = new_token();
     // Two processes may race to create it: the loser's insert fails and it reads the winner's.
-    let inserted =
-        diesel::insert_into(link_secrets::table).values((link_secrets::purpose.eq(purpose), link_secrets::secret.eq(&fresh))).execute(conn);
+    let inserted = diesel::insert_into(link_secrets::table)
+        .values((link_secrets::purpose.eq(purpose), link_secrets::secret.eq(&fresh)))
+        .execute(conn);
     match (inserted, existing(conn)?) {
         (_, Some(secret)) => Ok(secret),
         (Err(error), None) => Err(error.into()),
@@ -131,7 +132,14 @@ pub fn create(conn: &mut DbConnection, new: &NewSubscription) -> Result<(), Stor
             .execute(conn)?;
         replace_cells_and_tags(conn, new.id, &new.cells, &new.tags)?;
         if let Some(token) = confirm {
-            enqueue(conn, new.id, Channel::Email, new.language, "subscription_confirm", serde_json::json!({"confirm_token": token}))?;
+            enqueue(
+                conn,
+                new.id,
+                Channel::Email,
+                new.language,
+                "subscription_confirm",
+                serde_json::json!({"confirm_token": token}),
+            )?;
         }
         if challenge.is_some() {
             enqueue(conn, new.id, Channel::Webhook, new.language, "webhook_challenge", serde_json::json!({}))?;
@@ -175,7 +183,8 @@ fn replace_cells_and_tags(
     cells: &BTreeSet<String>,
     tags: &[String],
 ) -> Result<(), StorageError> {
-    diesel::delete(subscription_areas::table.filter(subscription_areas::subscription_id.eq(DbUuid(id)))).execute(conn)?;
+    diesel::delete(subscription_areas::table.filter(subscription_areas::subscription_id.eq(DbUuid(id))))
+        .execute(conn)?;
     diesel::delete(subscription_tags::table.filter(subscription_tags::subscription_id.eq(DbUuid(id)))).execute(conn)?;
     // One row at a time: the multi-backend connection has no batch insert.
     for code in cells {

@@ -1,0 +1,24 @@
+//! Publishes scheduled announcements when their time comes. Every process runs it; the state
+//! change from `scheduled` to `published` (a conditional update inside the fan-out
+//! transaction) decides which one fans out, so several processes never publish twice.
+
+use std::sync::Weak;
+use std::time::Duration;
+
+use crate::storage::Database;
+
+/// Starts the publisher thread; it stops when `alive` can no longer be upgraded.
+pub fn start<T: Send + Sync + 'static>(db: Database, every: Duration, alive: Weak<T>) -> anyhow::Result<()> {
+    std::thread::Builder::new().name("announcements".into()).spawn(move || {
+        while alive.strong_count() > 0 {
+            let published = db
+                .conn()
+                .and_then(|mut conn| crate::storage::announcements::publish_due(&mut conn, chrono::Utc::now()));
+            if let Err(error) = published {
+                tracing::warn!(%error, "scheduled announcements: cannot publish");
+            }
+            std::thread::sleep(every);
+        }
+    })?;
+    Ok(())
+}

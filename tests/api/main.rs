@@ -32,3 +32,4 @@ mod staff_matrix;
 mod staff_process;
 mod staff_queue;
 mod staff_triage;
+mod subscriptions;

@@ -56,7 +56,8 @@ pub struct SubscriptionRequest {
     /// Only announcements with one of these tags (empty: all).
     #[serde(default)]
     pub tags: Vec<String>,
-    /// Report categories (subcategory slugs) to hear about (reserved; stored).
+    /// Report categories (main or subcategory slugs): also hear about new public reports of
+    /// these categories in the areas.
     #[serde(default)]
     pub categories: Vec<String>,
     /// `nl` (default) or `en`.
@@ -163,6 +164,15 @@ pub fn check_targets(
     Some((targets, json))
 }
 
+/// Checks report category slugs (main or sub categories) against the catalog.
+fn check_categories(catalog: &crate::domain::category::Catalog, slugs: &[String]) -> Result<Vec<String>, String> {
+    let slugs = subscription::check_tags(slugs)?;
+    match slugs.iter().find(|s| catalog.subcategory(s).is_none() && catalog.main_category(s).is_none()) {
+        Some(unknown) => Err(format!("'{unknown}' is not a category; see GET /api/v1/categories for the slugs")),
+        None => Ok(slugs),
+    }
+}
+
 fn language(text: Option<&str>, errors: &mut FieldErrors) -> Option<Language> {
     match text {
         None | Some("nl") => Some(Language::Nl),
@@ -225,7 +235,7 @@ pub async fn create_subscription(
     };
     let targets = check_targets(&snapshot.areas, &input.areas, input.point, input.polygon.as_ref(), &mut errors);
     let tags = errors.check("/tags", subscription::check_tags(&input.tags));
-    let categories = errors.check("/categories", subscription::check_tags(&input.categories));
+    let categories = errors.check("/categories", check_categories(&snapshot.catalog, &input.categories));
     let language = language(input.language.as_deref(), &mut errors);
     let (Some(contact), Some((targets, targets_json)), Some(tags), Some(categories), Some(language), true) =
         (contact, targets, tags, categories, language, errors.is_empty())
@@ -415,7 +425,7 @@ pub async fn update_subscription(
         change.tags = errors.check("/tags", subscription::check_tags(tags));
     }
     if let Some(categories) = &input.categories {
-        change.categories = errors.check("/categories", subscription::check_tags(categories));
+        change.categories = errors.check("/categories", check_categories(&snapshot.catalog, categories));
     }
     if input.language.is_some() {
         change.language = language(input.language.as_deref(), &mut errors);

@@ -11,7 +11,7 @@ use crate::domain::report::Language;
 use crate::domain::subscription::{AnswerLink, LinkSigner};
 use crate::notify::mail::Mailer;
 use crate::notify::subscriptions::{
-    AnnouncementMessage, SubscriberLinks, announcement_email, announcement_json, confirmation,
+    AnnouncementMessage, SubscriberLinks, announcement_email, announcement_json, confirmation, report_alert,
 };
 use crate::notify::webhook;
 use crate::storage::Database;
@@ -157,6 +157,28 @@ pub async fn deliver(
                     let secret = subscription.webhook_secret.as_deref().unwrap_or_default();
                     let body = announcement_json(&content, &links).to_string();
                     webhook::post(url, secret, body.as_bytes(), settings.webhook_allow_insecure).await?;
+                    Ok(Outcome::Sent)
+                }
+                _ => Ok(Outcome::Cancelled),
+            }
+        }
+        "report_alert" => {
+            if subscription.status != "active" {
+                return Ok(Outcome::Cancelled);
+            }
+            let text = |key: &str| message.params.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let (reference, category) = (text("reference"), text("category"));
+            let url = format!("{}/api/v1/reports/{reference}", settings.public_url.trim_end_matches('/'));
+            match (message.channel.as_str(), subscription.email.as_deref(), subscription.webhook_url.as_deref()) {
+                ("email", Some(email), _) => {
+                    mailer.send(from, email, &report_alert(language, &reference, &category, &url, &links)).await?;
+                    Ok(Outcome::Sent)
+                }
+                ("webhook", _, Some(hook)) => {
+                    let secret = subscription.webhook_secret.as_deref().unwrap_or_default();
+                    let body = serde_json::json!({"type": "report", "reference": reference, "category": category,
+                        "url": url, "manage_url": links.manage, "unsubscribe_url": links.unsubscribe});
+                    webhook::post(hook, secret, body.to_string().as_bytes(), settings.webhook_allow_insecure).await?;
                     Ok(Outcome::Sent)
                 }
                 _ => Ok(Outcome::Cancelled),

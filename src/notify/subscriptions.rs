@@ -128,6 +128,35 @@ pub fn announcement_email(language: Language, message: &AnnouncementMessage, lin
     Rendered { subject: message.title.clone(), body, headers: links.headers() }
 }
 
+/// An alert about a new public report of a category the subscriber chose.
+pub fn report_alert(
+    language: Language,
+    reference: &str,
+    category: &str,
+    url: &str,
+    links: &SubscriberLinks,
+) -> Rendered {
+    let (subject, body) = match language {
+        Language::Nl => (
+            format!("Nieuwe melding in uw buurt: {reference}"),
+            format!(
+                "Er is een nieuwe melding ({category}) gedaan in uw buurt, nummer {reference}:\n{url}\n\n\
+                 Aanmelding beheren: {}\nAfmelden: {}\n",
+                links.manage, links.unsubscribe
+            ),
+        ),
+        Language::En => (
+            format!("New report in your neighbourhood: {reference}"),
+            format!(
+                "A new report ({category}) was filed in your neighbourhood, number {reference}:\n{url}\n\n\
+                 Manage your subscription: {}\nUnsubscribe: {}\n",
+                links.manage, links.unsubscribe
+            ),
+        ),
+    };
+    Rendered { subject, body, headers: links.headers() }
+}
+
 /// The JSON document of an announcement for webhooks (and push).
 pub fn announcement_json(message: &AnnouncementMessage, links: &SubscriberLinks) -> serde_json::Value {
     json!({

@@ -17,6 +17,7 @@ pub mod open311;
 pub mod outbox;
 pub mod photos;
 pub mod queue;
+pub mod report_alerts;
 pub mod reports;
 pub mod rerouting;
 pub mod retention;

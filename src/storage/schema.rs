@@ -449,6 +449,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::PortableUuid;
+
+    subscription_categories (category_slug, subscription_id) {
+        subscription_id -> PortableUuid,
+        category_slug -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    report_alert_cursor (id) {
+        id -> Integer,
+        created_at -> PortableTimestamp,
+        report_id -> PortableUuid,
+    }
+}
+
+diesel::table! {
     link_secrets (purpose) {
         purpose -> Text,
         secret -> Text,
@@ -459,6 +480,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscriptions,
     subscription_areas,
     subscription_tags,
+    subscription_categories,
     announcements,
     announcement_areas,
     answers,

@@ -10,7 +10,9 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::connection::{DbTime, DbUuid};
-use super::schema::{link_secrets, outbox, subscription_areas, subscription_tags, subscriptions};
+use super::schema::{
+    link_secrets, outbox, subscription_areas, subscription_categories, subscription_tags, subscriptions,
+};
 use super::{DbConnection, StorageError};
 use crate::domain::auth::{new_token, token_hash};
 use crate::domain::report::Language;
@@ -131,6 +133,7 @@ pub fn create(conn: &mut DbConnection, new: &NewSubscription) -> Result<(), Stor
             ))
             .execute(conn)?;
         replace_cells_and_tags(conn, new.id, &new.cells, &new.tags)?;
+        replace_categories(conn, new.id, &new.categories)?;
         if let Some(token) = confirm {
             enqueue(
                 conn,
@@ -200,6 +203,20 @@ fn replace_cells_and_tags(
     Ok(())
 }
 
+fn replace_categories(conn: &mut DbConnection, id: Uuid, categories: &[String]) -> Result<(), StorageError> {
+    diesel::delete(subscription_categories::table.filter(subscription_categories::subscription_id.eq(DbUuid(id))))
+        .execute(conn)?;
+    for slug in categories {
+        diesel::insert_into(subscription_categories::table)
+            .values((
+                subscription_categories::subscription_id.eq(DbUuid(id)),
+                subscription_categories::category_slug.eq(slug),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// A subscription by id.
 pub fn get(conn: &mut DbConnection, id: Uuid) -> Result<Option<SubscriptionRow>, StorageError> {
     Ok(subscriptions::table.find(DbUuid(id)).select(SubscriptionRow::as_select()).first(conn).optional()?)
@@ -264,6 +281,7 @@ pub fn change(conn: &mut DbConnection, id: Uuid, change: &SubscriptionChange) ->
             diesel::update(target)
                 .set(subscriptions::categories.eq(serde_json::json!(categories).to_string()))
                 .execute(conn)?;
+            replace_categories(conn, id, categories)?;
         }
         let tags = match &change.tags {
             Some(tags) => {

@@ -597,6 +597,37 @@ async fn bad_subscriptions_and_announcements_are_refused_with_the_fields_named(b
     expect_problem(app.client.post(app.url("/api/v1/answers/mpa_x")).send().await.unwrap(), 404).await;
 }
 
+async fn a_subscriber_of_a_category_hears_about_new_public_reports_in_their_area(backend: Backend) {
+    let folder = tempfile::tempdir().unwrap();
+    let app = folder_app(backend, folder.path()).await;
+    let report = crate::helpers::street_light_report();
+    let (lat, lon) = (report["location"]["lat"].clone(), report["location"]["lon"].clone());
+    let near = json!({"lat": lat, "lon": lon, "radius_m": 200});
+    confirmed(&app, folder.path(), "lampen@example.nl", json!({"point": near, "categories": ["straatverlichting-openbare-klok"]})).await;
+    confirmed(&app, folder.path(), "afval@example.nl", json!({"point": near, "categories": ["afval"]})).await;
+    confirmed(&app, folder.path(), "ver-weg@example.nl", json!({"areas": ["BU09171000"], "categories": ["straatverlichting-openbare-klok"]})).await;
+    confirmed(&app, folder.path(), "alleen-berichten@example.nl", json!({"point": near})).await;
+    let refused = app
+        .client
+        .post(app.url("/api/v1/subscriptions"))
+        .json(&json!({"channel": "email", "email": "x@example.nl", "areas": ["BU09171000"], "categories": ["bestaat-niet"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pointers(&expect_problem(refused, 422).await), vec!["/categories"]);
+    let filed = app.post_report(&report, None).await;
+    assert_eq!(filed.status(), 201);
+    let filed: Value = filed.json().await.unwrap();
+    let reference = filed["reference"].as_str().unwrap();
+    let alerts = || mails_in(folder.path()).into_iter().filter(|m| m.contains("Nieuwe melding in uw buurt")).collect::<Vec<_>>();
+    wait_for("the report alert", || alerts().len(), 1).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let alerts = alerts();
+    assert_eq!(alerts.len(), 1, "only the subscriber of that category nearby, once");
+    assert!(alerts[0].contains("lampen@example.nl") && alerts[0].contains(reference));
+    assert!(header(&alerts[0], "List-Unsubscribe").is_some());
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         $(
@@ -623,5 +654,6 @@ both!(
     announcements_wait_for_a_stopped_smtp_server_and_arrive_once_and_an_ended_subscription_gets_nothing,
     residents_read_current_announcements_for_a_place_as_json_atom_and_icalendar,
     a_scheduled_announcement_is_published_by_the_background_loop,
-    bad_subscriptions_and_announcements_are_refused_with_the_fields_named
+    bad_subscriptions_and_announcements_are_refused_with_the_fields_named,
+    a_subscriber_of_a_category_hears_about_new_public_reports_in_their_area
 );

@@ -6,6 +6,8 @@ ALTER TABLE outbox DROP COLUMN announcement_id;
 ALTER TABLE outbox DROP COLUMN subscription_id;
 ALTER TABLE outbox DROP COLUMN channel;
 DROP TABLE link_secrets;
+DROP TABLE report_alert_cursor;
+DROP TABLE subscription_categories;
 DROP TABLE answers;
 DROP TABLE announcement_areas;
 DROP TABLE announcements;

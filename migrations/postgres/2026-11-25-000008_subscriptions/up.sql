@@ -80,6 +80,22 @@ CREATE TABLE answers (
     PRIMARY KEY (announcement_id, subscription_id)
 );
 
+-- Report categories a subscriber wants to hear about (new public reports in their areas),
+-- and the cursor of the background job that sends those alerts: it reads reports after the
+-- cursor and queues alerts in the transaction that advances it, so intake pays nothing.
+CREATE TABLE subscription_categories (
+    subscription_id uuid NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+    category_slug text NOT NULL,
+    PRIMARY KEY (category_slug, subscription_id)
+);
+CREATE INDEX subscription_categories_subscription ON subscription_categories (subscription_id);
+
+CREATE TABLE report_alert_cursor (
+    id integer PRIMARY KEY CHECK (id = 1),
+    created_at timestamptz NOT NULL,
+    report_id uuid NOT NULL
+);
+
 -- Secrets for signed links (management, one-click unsubscribe, one-tap answers), created
 -- on first use.
 CREATE TABLE link_secrets (

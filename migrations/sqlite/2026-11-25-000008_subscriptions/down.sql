@@ -21,6 +21,8 @@ ALTER TABLE outbox_old RENAME TO outbox;
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX outbox_report ON outbox (report_id);
 DROP TABLE link_secrets;
+DROP TABLE report_alert_cursor;
+DROP TABLE subscription_categories;
 DROP TABLE answers;
 DROP TABLE announcement_areas;
 DROP TABLE announcements;

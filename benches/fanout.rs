@@ -83,12 +83,16 @@ fn fill(conn: &mut DbConnection, codes: &[String], count: u64) {
              FROM generate_series(0, {last}) i JOIN bench_cells c ON c.idx = i % {n};
              INSERT INTO subscription_areas (subscription_id, area_code)
              SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, c.code
-             FROM generate_series(0, {last}, 4) i JOIN bench_cells c ON c.idx = (i + 1) % {n};
-             VACUUM ANALYZE subscriptions; VACUUM ANALYZE subscription_areas;",
+             FROM generate_series(0, {last}, 4) i JOIN bench_cells c ON c.idx = (i + 1) % {n};",
             last = count - 1
         ),
     };
     conn.batch_execute(&sql).unwrap();
+    if !conn.is_sqlite() {
+        // VACUUM cannot run inside the implicit transaction of a multi-statement batch.
+        conn.batch_execute("VACUUM ANALYZE subscriptions").unwrap();
+        conn.batch_execute("VACUUM ANALYZE subscription_areas").unwrap();
+    }
     println!("  set-up: {count} subscriptions over {n} areas in {:.1} s", started.elapsed().as_secs_f64());
 }
 

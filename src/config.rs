@@ -103,6 +103,11 @@ pub struct Settings {
     pub webhook_allow_insecure: bool,
     /// How often (ms) each process looks for scheduled announcements that are due.
     pub announcement_poll_ms: u64,
+    /// VAPID private key for Web Push: base64url of the raw 32-byte P-256 scalar (as
+    /// `meldpunt vapid-keys` prints it); empty: the push channel is unavailable.
+    pub vapid_private_key: String,
+    /// Contact for push services, `mailto:…` or `https://…`; required with a VAPID key.
+    pub vapid_subject: String,
 }
 
 /// How log lines are written.
@@ -162,6 +167,8 @@ impl Default for Settings {
             map_cache_entries: 1024,
             webhook_allow_insecure: false,
             announcement_poll_ms: 1000,
+            vapid_private_key: String::new(),
+            vapid_subject: String::new(),
         }
     }
 }
@@ -230,6 +237,23 @@ impl Settings {
         self.open311_api_keys.split(',').map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).collect()
     }
 
+    /// The VAPID keys for Web Push, or `None` when no key is configured (push unavailable).
+    pub fn vapid_keys(&self) -> Result<Option<crate::notify::webpush::VapidKeys>, ConfigError> {
+        if self.vapid_private_key.trim().is_empty() {
+            return Ok(None);
+        }
+        if self.vapid_subject.trim().is_empty() {
+            return Err(ConfigError(
+                "vapid_subject must be set with vapid_private_key: a contact for push services, \
+                 `mailto:someone@example.org` or `https://…`"
+                    .into(),
+            ));
+        }
+        crate::notify::webpush::VapidKeys::from_settings(&self.vapid_private_key, &self.vapid_subject)
+            .map(Some)
+            .map_err(ConfigError)
+    }
+
     fn check(&self) -> Result<(), ConfigError> {
         if self.listen.parse::<std::net::SocketAddr>().is_err() && !self.listen.contains(':') {
             return Err(ConfigError(format!("listen must be host:port, not '{}'", self.listen)));
@@ -274,6 +298,7 @@ impl Settings {
         if !(1..=10_000).contains(&self.map_max_features) {
             return Err(ConfigError("map_max_features must be between 1 and 10000".into()));
         }
+        self.vapid_keys()?;
         Ok(())
     }
 }
@@ -314,5 +339,32 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(error.contains("sometimes"), "{error}");
+    }
+
+    #[test]
+    fn web_push_is_off_without_a_vapid_key_and_a_bad_key_or_subject_stops_the_start() {
+        assert!(
+            Settings::load(None, env(&[])).unwrap_or_else(|e| panic!("{e}")).vapid_keys().is_ok_and(|k| k.is_none())
+        );
+        let (private, public) = crate::notify::webpush::generate_key_pair();
+        let settings = Settings::load(
+            None,
+            env(&[("MELDPUNT_VAPID_PRIVATE_KEY", &private), ("MELDPUNT_VAPID_SUBJECT", "mailto:ops@example.org")]),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let keys = settings.vapid_keys().unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("keys"));
+        assert_eq!(keys.public_key_b64url(), public);
+        let error =
+            |pairs: &[(&str, &str)]| Settings::load(None, env(pairs)).err().map(|e| e.to_string()).unwrap_or_default();
+        let without_subject = error(&[("MELDPUNT_VAPID_PRIVATE_KEY", &private)]);
+        assert!(without_subject.contains("vapid_subject must be set"), "{without_subject}");
+        let bad_subject =
+            error(&[("MELDPUNT_VAPID_PRIVATE_KEY", &private), ("MELDPUNT_VAPID_SUBJECT", "ops@example.org")]);
+        assert!(bad_subject.contains("mailto:"), "{bad_subject}");
+        let bad_key =
+            error(&[("MELDPUNT_VAPID_PRIVATE_KEY", "c2hvcnQ"), ("MELDPUNT_VAPID_SUBJECT", "mailto:ops@example.org")]);
+        assert!(bad_key.contains("vapid_private_key") && !bad_key.contains("c2hvcnQ"), "{bad_key}");
+        let subject_alone = error(&[("MELDPUNT_VAPID_SUBJECT", "nonsense")]);
+        assert!(subject_alone.is_empty(), "a subject without a key is unused: {subject_alone}");
     }
 }

@@ -1,5 +1,5 @@
 //! The `meldpunt` command: serve the API (the default), migrate, print the OpenAPI
-//! document, or probe a running server's health.
+//! document, probe a running server's health, or make a VAPID key pair for Web Push.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -30,6 +30,9 @@ enum Command {
     Openapi,
     /// Exit 0 when the server at the configured address answers /healthz (for container health checks).
     Healthcheck,
+    /// Print a fresh VAPID key pair for Web Push (base64url): the private key goes into
+    /// `vapid_private_key`, the public key is what browsers subscribe with.
+    VapidKeys,
     /// Manage the CBS area registry.
     #[command(subcommand)]
     Areas(AreasCommand),
@@ -56,6 +59,12 @@ fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Openapi => {
             print!("{}", meldpunt::api::openapi_yaml().map_err(anyhow::Error::msg)?);
+            Ok(())
+        }
+        Command::VapidKeys => {
+            let (private, public) = meldpunt::notify::webpush::generate_key_pair();
+            println!("MELDPUNT_VAPID_PRIVATE_KEY={private}");
+            println!("# public key (applicationServerKey): {public}");
             Ok(())
         }
         Command::Healthcheck => healthcheck(&load()?.listen),

@@ -43,6 +43,7 @@ impl Application {
             &prepared.db,
             IntakeSettings { writers, max_batch: settings.intake_batch_max, queue_capacity: settings.intake_queue },
         )?;
+        let vapid = settings.vapid_keys()?;
         let document = crate::api::openapi();
         let state = web::Data::new(AppState {
             db: prepared.db,
@@ -63,6 +64,7 @@ impl Application {
             public_url: settings.public_url.trim_end_matches('/').to_owned(),
             links: prepared.links,
             webhook_allow_insecure: settings.webhook_allow_insecure,
+            push_public_key: vapid.as_ref().map(|keys| keys.public_key_b64url()),
         });
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
         crate::jobs::outbox::start(
@@ -76,6 +78,7 @@ impl Application {
                 retry_base: Duration::from_millis(settings.outbox_retry_ms.max(1)),
                 max_attempts: i32::try_from(settings.outbox_max_attempts.max(1)).unwrap_or(i32::MAX),
                 webhook_allow_insecure: settings.webhook_allow_insecure,
+                vapid: vapid.clone(),
             },
             Arc::downgrade(&state.clone().into_inner()),
         )?;

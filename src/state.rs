@@ -47,8 +47,11 @@ pub struct AppState {
     pub public_url: String,
     /// Signs and checks subscribers' private links.
     pub links: crate::domain::subscription::LinkSigner,
-    /// Whether webhook subscriptions may target plain http and private addresses.
+    /// Whether webhook subscriptions (and push endpoints) may target plain http and private
+    /// addresses.
     pub webhook_allow_insecure: bool,
+    /// The VAPID public key (browsers' `applicationServerKey`); `None`: push is off.
+    pub push_public_key: Option<String>,
 }
 
 impl AppState {

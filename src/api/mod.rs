@@ -117,6 +117,7 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(duplicates::support_report)
         .service(staff::reports::merge_report)
         .service(subscriptions::create_subscription)
+        .service(subscriptions::push_key)
         .service(subscriptions::confirm_subscription_page)
         .service(subscriptions::confirm_subscription)
         .service(subscriptions::get_subscription)

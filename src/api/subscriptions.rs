@@ -33,17 +33,35 @@ pub struct PointTarget {
     pub radius_m: f64,
 }
 
+/// The keys of a browser's push subscription (base64url).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PushKeys {
+    /// The browser's P-256 public key.
+    pub p256dh: String,
+    /// The 16-byte authentication secret.
+    pub auth: String,
+}
+
 /// A new subscription. Give at least one target: `areas`, `point` or `polygon`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubscriptionRequest {
-    /// `email` or `webhook` (`push` once Web Push is configured).
+    /// `email`, `webhook` or `push` (when the server has VAPID keys).
     pub channel: Channel,
     /// The address (channel `email`).
     #[schema(example = "bewoner@example.nl")]
     pub email: Option<String>,
     /// The HTTPS URL to POST to (channel `webhook`).
     pub url: Option<String>,
+    /// The push service URL (channel `push`, from `PushSubscription.toJSON()`).
+    pub endpoint: Option<String>,
+    /// The subscription's keys (channel `push`).
+    pub keys: Option<PushKeys>,
+    /// Ignored (part of `PushSubscription.toJSON()`).
+    #[serde(rename = "expirationTime")]
+    #[schema(value_type = Option<i64>)]
+    pub expiration_time: Option<serde_json::Value>,
     /// CBS buurt, wijk or gemeente codes.
     #[serde(default)]
     #[schema(example = json!(["BU09171000"]))]
@@ -73,7 +91,7 @@ pub struct SubscriptionCreated {
     pub status: String,
     /// Channel.
     pub channel: Channel,
-    /// The management token (webhook only; email subscribers get it by email). Shown once.
+    /// The management token (webhook and push; email subscribers get it by email). Shown once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manage_token: Option<String>,
     /// The secret that signs webhook payloads (`Meldpunt-Signature`). Shown once.
@@ -228,10 +246,30 @@ pub async fn create_subscription(
                 None
             }
         },
-        Channel::Push => {
-            errors.add("/channel", "Web Push is not available on this server yet; use email or webhook");
-            None
-        }
+        Channel::Push => match (&state.push_public_key, input.endpoint.as_deref(), &input.keys) {
+            (None, ..) => {
+                errors.add("/channel", "Web Push is not configured on this server; use email or webhook");
+                None
+            }
+            (Some(_), Some(endpoint), Some(keys)) => {
+                let endpoint = errors
+                    .check("/endpoint", crate::notify::webhook::check_url(endpoint, state.webhook_allow_insecure));
+                let valid =
+                    errors.check("/keys", crate::notify::webpush::validate_keys(&keys.p256dh, &keys.auth)).is_some();
+                endpoint.filter(|_| valid).map(|endpoint| Contact::Push {
+                    endpoint,
+                    p256dh: keys.p256dh.clone(),
+                    auth: keys.auth.clone(),
+                })
+            }
+            (Some(_), ..) => {
+                errors.add(
+                    "/endpoint",
+                    "channel push needs endpoint and keys {p256dh, auth} from PushSubscription.toJSON()",
+                );
+                None
+            }
+        },
     };
     let targets = check_targets(&snapshot.areas, &input.areas, input.point, input.polygon.as_ref(), &mut errors);
     let tags = errors.check("/tags", subscription::check_tags(&input.tags));
@@ -262,6 +300,31 @@ pub async fn create_subscription(
         manage_token,
         secret,
     }))
+}
+
+/// The server's Web Push key.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PushKey {
+    /// The VAPID public key, base64url: the `applicationServerKey` for
+    /// `PushManager.subscribe`.
+    pub application_server_key: String,
+}
+
+/// The key browsers subscribe to Web Push with.
+#[utoipa::path(
+    tag = "subscriptions",
+    responses(
+        (status = 200, description = "The VAPID public key", body = PushKey),
+        (status = 404, description = "Web Push is not configured", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/subscriptions/push-key")]
+pub async fn push_key(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let key = state
+        .push_public_key
+        .clone()
+        .ok_or_else(|| ApiError::NotFound("Web Push is not configured on this server".into()))?;
+    Ok(HttpResponse::Ok().json(PushKey { application_server_key: key }))
 }
 
 /// Escapes text for HTML.

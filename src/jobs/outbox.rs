@@ -33,6 +33,8 @@ pub struct OutboxSettings {
     pub max_attempts: i32,
     /// Webhooks may use plain http and private or loopback addresses (tests, closed networks).
     pub webhook_allow_insecure: bool,
+    /// VAPID keys for Web Push; `None`: push is off.
+    pub vapid: Option<crate::notify::webpush::VapidKeys>,
 }
 
 /// Starts the worker thread. It stops when `alive` can no longer be upgraded.

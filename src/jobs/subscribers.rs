@@ -1,5 +1,6 @@
-//! Delivery of outbox messages to subscribers: confirmation emails, webhook challenges and
-//! announcements by email or webhook. The subscription and the announcement are read when
+//! Delivery of outbox messages to subscribers: confirmation emails, webhook challenges,
+//! announcements and report alerts by email, webhook or Web Push (a subscription whose push
+//! service answers 404/410 is ended). The subscription and the announcement are read when
 //! the message is sent, so a subscription that ended (or an announcement withdrawn) before
 //! delivery gets nothing: the message is cancelled instead.
 
@@ -13,7 +14,7 @@ use crate::notify::mail::Mailer;
 use crate::notify::subscriptions::{
     AnnouncementMessage, SubscriberLinks, announcement_email, announcement_json, confirmation, report_alert,
 };
-use crate::notify::webhook;
+use crate::notify::{webhook, webpush};
 use crate::storage::Database;
 use crate::storage::announcements::AnnouncementRow;
 use crate::storage::outbox::OutboxMessage;
@@ -79,6 +80,64 @@ pub fn message_for(
         valid_from: announcement.valid_from.map(|t| t.0),
         valid_until: announcement.valid_until.map(|t| t.0),
         question,
+    }
+}
+
+/// The payload as bytes that fit one push message: the body text is shortened when needed.
+fn fit_push_payload(mut payload: serde_json::Value) -> Vec<u8> {
+    let mut bytes = payload.to_string().into_bytes();
+    let mut keep = payload.get("body").and_then(|b| b.as_str()).map_or(0, |b| b.chars().count());
+    while bytes.len() > webpush::MAX_PAYLOAD && keep > 0 {
+        keep /= 2;
+        let shortened: String =
+            payload.get("body").and_then(|b| b.as_str()).unwrap_or_default().chars().take(keep).collect();
+        if let Some(body) = payload.get_mut("body") {
+            *body = serde_json::Value::String(format!("{shortened}…"));
+        }
+        bytes = payload.to_string().into_bytes();
+    }
+    if bytes.len() > webpush::MAX_PAYLOAD
+        && let Some(object) = payload.as_object_mut()
+    {
+        object.remove("question");
+        bytes = payload.to_string().into_bytes();
+    }
+    bytes
+}
+
+/// Sends a Web Push message; a subscription the push service calls gone is ended.
+async fn push(
+    db: &Database,
+    settings: &OutboxSettings,
+    subscription: &SubscriptionRow,
+    payload: serde_json::Value,
+) -> Result<Outcome, String> {
+    static CLIENT: std::sync::OnceLock<Result<reqwest::Client, String>> = std::sync::OnceLock::new();
+    let (Some(endpoint), Some(p256dh), Some(auth)) =
+        (subscription.push_endpoint.as_deref(), subscription.push_p256dh.as_deref(), subscription.push_auth.as_deref())
+    else {
+        return Ok(Outcome::Cancelled);
+    };
+    let keys = settings.vapid.as_ref().ok_or("Web Push is not configured (vapid_private_key)")?;
+    if !settings.webhook_allow_insecure {
+        webhook::check_url(endpoint, false)
+            .map_err(|_| "the push endpoint is not a public https address".to_owned())?;
+    }
+    let client = CLIENT.get_or_init(webpush::client).as_ref().map_err(Clone::clone)?;
+    let target = webpush::PushTarget { endpoint, p256dh, auth };
+    match webpush::send(client, keys, &target, &fit_push_payload(payload), 24 * 3600).await {
+        Ok(()) => Ok(Outcome::Sent),
+        Err(webpush::PushError::Gone) => {
+            let id = subscription.id.0;
+            let db = db.clone();
+            tokio::task::spawn_blocking(move || crate::storage::subscriptions::end(&mut *db.conn()?, id))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            tracing::info!(subscription_id = %id, "push subscription gone; ended");
+            Ok(Outcome::Cancelled)
+        }
+        Err(webpush::PushError::Failed(why)) => Err(why),
     }
 }
 
@@ -159,6 +218,7 @@ pub async fn deliver(
                     webhook::post(url, secret, body.as_bytes(), settings.webhook_allow_insecure).await?;
                     Ok(Outcome::Sent)
                 }
+                ("push", ..) => push(db, settings, &subscription, announcement_json(&content, &links)).await,
                 _ => Ok(Outcome::Cancelled),
             }
         }
@@ -180,6 +240,11 @@ pub async fn deliver(
                         "url": url, "manage_url": links.manage, "unsubscribe_url": links.unsubscribe});
                     webhook::post(hook, secret, body.to_string().as_bytes(), settings.webhook_allow_insecure).await?;
                     Ok(Outcome::Sent)
+                }
+                ("push", ..) => {
+                    let body = serde_json::json!({"type": "report", "reference": reference, "category": category,
+                        "url": url, "manage_url": links.manage});
+                    push(db, settings, &subscription, body).await
                 }
                 _ => Ok(Outcome::Cancelled),
             }

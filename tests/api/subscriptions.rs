@@ -603,9 +603,21 @@ async fn a_subscriber_of_a_category_hears_about_new_public_reports_in_their_area
     let report = crate::helpers::street_light_report();
     let (lat, lon) = (report["location"]["lat"].clone(), report["location"]["lon"].clone());
     let near = json!({"lat": lat, "lon": lon, "radius_m": 200});
-    confirmed(&app, folder.path(), "lampen@example.nl", json!({"point": near, "categories": ["straatverlichting-openbare-klok"]})).await;
+    confirmed(
+        &app,
+        folder.path(),
+        "lampen@example.nl",
+        json!({"point": near, "categories": ["straatverlichting-openbare-klok"]}),
+    )
+    .await;
     confirmed(&app, folder.path(), "afval@example.nl", json!({"point": near, "categories": ["afval"]})).await;
-    confirmed(&app, folder.path(), "ver-weg@example.nl", json!({"areas": ["BU09171000"], "categories": ["straatverlichting-openbare-klok"]})).await;
+    confirmed(
+        &app,
+        folder.path(),
+        "ver-weg@example.nl",
+        json!({"areas": ["BU09171000"], "categories": ["straatverlichting-openbare-klok"]}),
+    )
+    .await;
     confirmed(&app, folder.path(), "alleen-berichten@example.nl", json!({"point": near})).await;
     let refused = app
         .client
@@ -619,13 +631,68 @@ async fn a_subscriber_of_a_category_hears_about_new_public_reports_in_their_area
     assert_eq!(filed.status(), 201);
     let filed: Value = filed.json().await.unwrap();
     let reference = filed["reference"].as_str().unwrap();
-    let alerts = || mails_in(folder.path()).into_iter().filter(|m| m.contains("Nieuwe melding in uw buurt")).collect::<Vec<_>>();
+    let alerts =
+        || mails_in(folder.path()).into_iter().filter(|m| m.contains("Nieuwe melding in uw buurt")).collect::<Vec<_>>();
     wait_for("the report alert", || alerts().len(), 1).await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let alerts = alerts();
     assert_eq!(alerts.len(), 1, "only the subscriber of that category nearby, once");
     assert!(alerts[0].contains("lampen@example.nl") && alerts[0].contains(reference));
     assert!(header(&alerts[0], "List-Unsubscribe").is_some());
+}
+
+async fn a_push_subscriber_receives_announcements_encrypted_and_a_gone_subscription_is_ended(backend: Backend) {
+    use crate::push_helpers::{TEST_VAPID_PUBLIC_KEY, push_service, with_test_vapid_keys};
+    let service = push_service();
+    let without_push = crate::staff_helpers::spawn_staff_app(backend).await;
+    let subscriber = service.subscriber().await;
+    let body = json!({"channel": "push", "endpoint": subscriber.endpoint, "keys": {"p256dh": subscriber.p256dh, "auth": subscriber.auth}, "areas": ["BU09171000"]});
+    let refused = without_push.client.post(without_push.url("/api/v1/subscriptions")).json(&body).send().await.unwrap();
+    assert_eq!(pointers(&expect_problem(refused, 422).await), vec!["/channel"]);
+    expect_problem(without_push.get("/api/v1/subscriptions/push-key").await, 404).await;
+
+    let app = spawn_app_with(backend, |s| {
+        s.bootstrap_admin_email = ADMIN_EMAIL.into();
+        s.bootstrap_admin_password = ADMIN_PASSWORD.into();
+        s.webhook_allow_insecure = true;
+        s.outbox_poll_ms = 50;
+        with_test_vapid_keys(s);
+    })
+    .await;
+    let key = app.get_json("/api/v1/subscriptions/push-key").await;
+    assert_eq!(key["application_server_key"], TEST_VAPID_PUBLIC_KEY);
+    let mut bad = body.clone();
+    bad["keys"]["p256dh"] = json!("bm90LWEta2V5");
+    let refused = app.client.post(app.url("/api/v1/subscriptions")).json(&bad).send().await.unwrap();
+    assert_eq!(pointers(&expect_problem(refused, 422).await), vec!["/keys"]);
+    let created = subscribe(&app, body).await;
+    let manage = created["manage_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get_json(&format!("/api/v1/subscriptions/manage/{manage}")).await["status"], "active");
+
+    let admin = admin_token(&app).await;
+    let id = announce(&app, &admin, roadworks(json!(["WK091710"]))).await;
+    assert_eq!(publish(&app, &admin, &id).await["deliveries"], 1);
+    let messages = service.wait_for_messages(&subscriber, 1).await;
+    let payload = messages[0].json();
+    assert_eq!(payload["title"], "Werkzaamheden Akerstraat");
+    assert!(payload["question"]["options"][0]["answer_url"].as_str().unwrap().contains("/api/v1/answers/mpa_"));
+    let status = deliveries(&app, &admin, &id).await;
+    assert_eq!(count_of(&status, "push", "sent"), 1);
+    assert!(!status.to_string().contains(&subscriber.endpoint));
+
+    service.make_gone(&subscriber).await;
+    let second = announce(&app, &admin, roadworks(json!(["BU09171000"]))).await;
+    assert_eq!(publish(&app, &admin, &second).await["deliveries"], 1);
+    let mut ended = false;
+    for _ in 0..200 {
+        if app.get_json(&format!("/api/v1/subscriptions/manage/{manage}")).await["status"] == "ended" {
+            ended = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ended, "a subscription the push service calls gone is ended");
+    assert_eq!(count_of(&deliveries(&app, &admin, &second).await, "push", "cancelled"), 1);
 }
 
 macro_rules! both {
@@ -655,5 +722,6 @@ both!(
     residents_read_current_announcements_for_a_place_as_json_atom_and_icalendar,
     a_scheduled_announcement_is_published_by_the_background_loop,
     bad_subscriptions_and_announcements_are_refused_with_the_fields_named,
-    a_subscriber_of_a_category_hears_about_new_public_reports_in_their_area
+    a_subscriber_of_a_category_hears_about_new_public_reports_in_their_area,
+    a_push_subscriber_receives_announcements_encrypted_and_a_gone_subscription_is_ended
 );

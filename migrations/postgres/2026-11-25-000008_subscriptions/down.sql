@@ -1,4 +1,6 @@
 DROP INDEX outbox_delivery;
+DROP INDEX outbox_report;
+CREATE INDEX outbox_report ON outbox (report_id);
 DELETE FROM outbox WHERE status = 'cancelled' OR subscription_id IS NOT NULL;
 ALTER TABLE outbox DROP CONSTRAINT outbox_status_check;
 ALTER TABLE outbox ADD CONSTRAINT outbox_status_check CHECK (status IN ('pending', 'sent', 'dead'));

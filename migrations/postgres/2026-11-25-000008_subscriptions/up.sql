@@ -113,4 +113,7 @@ ALTER TABLE outbox ADD COLUMN subscription_id uuid;
 ALTER TABLE outbox ADD COLUMN announcement_id uuid;
 ALTER TABLE outbox DROP CONSTRAINT outbox_status_check;
 ALTER TABLE outbox ADD CONSTRAINT outbox_status_check CHECK (status IN ('pending', 'sent', 'dead', 'cancelled'));
+-- Only rows about a report need this index (announcement fan-out writes many without one).
+DROP INDEX outbox_report;
+CREATE INDEX outbox_report ON outbox (report_id) WHERE report_id IS NOT NULL;
 CREATE UNIQUE INDEX outbox_delivery ON outbox (announcement_id, subscription_id) WHERE announcement_id IS NOT NULL;

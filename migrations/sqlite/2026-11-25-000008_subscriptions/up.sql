@@ -133,5 +133,6 @@ SELECT id, report_id, recipient, language, template, params, status, attempts, n
 DROP TABLE outbox;
 ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';
-CREATE INDEX outbox_report ON outbox (report_id);
+-- Only rows about a report need this index (announcement fan-out writes many without one).
+CREATE INDEX outbox_report ON outbox (report_id) WHERE report_id IS NOT NULL;
 CREATE UNIQUE INDEX outbox_delivery ON outbox (announcement_id, subscription_id) WHERE announcement_id IS NOT NULL;

@@ -106,7 +106,7 @@ fn run(name: &str, url: &str, count: u64) {
     })
     .unwrap();
     let mut conn = db.conn().unwrap();
-    meldpunt::storage::migrate::run(&mut conn, |c| meldpunt::storage::seed::seed_areas_if_empty(c)).unwrap();
+    meldpunt::storage::migrate::run(&mut conn, meldpunt::storage::seed::seed_areas_if_empty).unwrap();
     let index = AreaIndex::new(meldpunt::storage::areas::load_all(&mut conn).unwrap());
     let nationwide = serde_json::json!({"type": "Polygon", "coordinates": [[[3.0, 50.6], [7.5, 50.6], [7.5, 53.8], [3.0, 53.8], [3.0, 50.6]]]});
     let shape = meldpunt::domain::area::parse_geometry(&nationwide).unwrap();

@@ -98,6 +98,11 @@ pub struct Settings {
     pub map_max_features: usize,
     /// Most map answers kept in each process's cache.
     pub map_cache_entries: usize,
+    /// Allow webhook subscriptions to plain `http` URLs and to private, loopback or
+    /// link-local addresses. Off by default (SSRF protection); for tests and closed networks.
+    pub webhook_allow_insecure: bool,
+    /// How often (ms) each process looks for scheduled announcements that are due.
+    pub announcement_poll_ms: u64,
     /// VAPID private key for Web Push: base64url of the raw 32-byte P-256 scalar (as
     /// `meldpunt vapid-keys` prints it); empty: the push channel is unavailable.
     pub vapid_private_key: String,
@@ -160,6 +165,8 @@ impl Default for Settings {
             s3_prefix: String::new(),
             map_max_features: 500,
             map_cache_entries: 1024,
+            webhook_allow_insecure: false,
+            announcement_poll_ms: 1000,
             vapid_private_key: String::new(),
             vapid_subject: String::new(),
         }

@@ -43,6 +43,7 @@ impl Application {
             &prepared.db,
             IntakeSettings { writers, max_batch: settings.intake_batch_max, queue_capacity: settings.intake_queue },
         )?;
+        let vapid = settings.vapid_keys()?;
         let document = crate::api::openapi();
         let state = web::Data::new(AppState {
             db: prepared.db,
@@ -61,6 +62,9 @@ impl Application {
             map_cache: crate::api::map::MapCache::new(settings.map_cache_entries),
             map_max_features: settings.map_max_features,
             public_url: settings.public_url.trim_end_matches('/').to_owned(),
+            links: prepared.links,
+            webhook_allow_insecure: settings.webhook_allow_insecure,
+            push_public_key: vapid.as_ref().map(|keys| keys.public_key_b64url()),
         });
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
         crate::jobs::outbox::start(
@@ -73,7 +77,14 @@ impl Application {
                 poll: Duration::from_millis(settings.outbox_poll_ms.max(10)),
                 retry_base: Duration::from_millis(settings.outbox_retry_ms.max(1)),
                 max_attempts: i32::try_from(settings.outbox_max_attempts.max(1)).unwrap_or(i32::MAX),
+                webhook_allow_insecure: settings.webhook_allow_insecure,
+                vapid: vapid.clone(),
             },
+            Arc::downgrade(&state.clone().into_inner()),
+        )?;
+        crate::jobs::scheduler::start(
+            state.db.clone(),
+            Duration::from_millis(settings.announcement_poll_ms.max(10)),
             Arc::downgrade(&state.clone().into_inner()),
         )?;
         let mut server = HttpServer::new(move || {
@@ -114,6 +125,7 @@ impl Application {
 }
 
 struct Prepared {
+    links: crate::domain::subscription::LinkSigner,
     db: Database,
     config: ConfigHandle,
     photos: crate::api::photos::PhotoService,
@@ -155,7 +167,10 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
         max_count: settings.photo_max_count,
         max_bytes: settings.photo_max_bytes,
     };
-    Ok(Prepared { db, config, photos })
+    let links = crate::domain::subscription::LinkSigner::new(
+        crate::storage::subscriptions::link_secret(&mut *db.conn()?, crate::jobs::subscribers::LINK_SECRET)?.as_bytes(),
+    );
+    Ok(Prepared { links, db, config, photos })
 }
 
 /// Checks now and then whether another process changed the configuration, and reloads

@@ -45,6 +45,13 @@ pub struct AppState {
     pub map_max_features: usize,
     /// Public base URL of this service (for absolute links such as Open311's `media_url`).
     pub public_url: String,
+    /// Signs and checks subscribers' private links.
+    pub links: crate::domain::subscription::LinkSigner,
+    /// Whether webhook subscriptions (and push endpoints) may target plain http and private
+    /// addresses.
+    pub webhook_allow_insecure: bool,
+    /// The VAPID public key (browsers' `applicationServerKey`); `None`: push is off.
+    pub push_public_key: Option<String>,
 }
 
 impl AppState {

@@ -111,6 +111,40 @@ impl FromRequest for ReportHandler {
     }
 }
 
+/// Who may write and publish announcements: the configured admin token, or staff with the
+/// `admin` or `coordinator` role.
+#[derive(Debug, Clone)]
+pub struct AnnouncementEditor {
+    actor: String,
+}
+
+/// The roles that write announcements.
+pub const ANNOUNCERS: &[Role] = &[Role::Admin, Role::Coordinator];
+
+impl AnnouncementEditor {
+    /// Who acts (`admin` or `staff:<account>`), stored as the announcement's author for
+    /// staff; never shown to the public.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+}
+
+impl FromRequest for AnnouncementEditor {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let actor = match caller(request).await? {
+                None => ADMIN_ACTOR.to_owned(),
+                Some(staff) => staff.require(ANNOUNCERS)?.actor(),
+            };
+            Ok(AnnouncementEditor { actor })
+        })
+    }
+}
+
 fn same_secret(given: &str, expected: &str) -> bool {
     let a = Sha256::digest(given.as_bytes());
     let b = Sha256::digest(expected.as_bytes());

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod announcements;
 pub mod areas;
 pub mod auth;
 pub mod body;
@@ -16,6 +17,7 @@ pub mod photos;
 pub mod reports;
 pub mod routing;
 pub mod staff;
+pub mod subscriptions;
 pub mod views;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -51,6 +53,8 @@ use auth::SecurityAddon;
         (name = "auth", description = "Staff login and logout; staff calls send `Authorization: Bearer <token>`"),
         (name = "accounts", description = "Staff accounts, roles and API tokens (admins)"),
         (name = "triage", description = "Handling reports (staff): queue, detail, workflow, notes, assignment"),
+        (name = "subscriptions", description = "Residents subscribe to announcements for their area, without an account"),
+        (name = "announcements", description = "Announcements to neighbourhoods with quick questions: staff write and publish; residents read, answer and follow feeds"),
     )
 )]
 struct ApiDoc;
@@ -111,7 +115,32 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(photos::get_thumbnail)
         .service(map::map_reports)
         .service(duplicates::support_report)
-        .service(staff::reports::merge_report);
+        .service(staff::reports::merge_report)
+        .service(subscriptions::create_subscription)
+        .service(subscriptions::push_key)
+        .service(subscriptions::confirm_subscription_page)
+        .service(subscriptions::confirm_subscription)
+        .service(subscriptions::get_subscription)
+        .service(subscriptions::update_subscription)
+        .service(subscriptions::delete_subscription)
+        .service(subscriptions::unsubscribe_page)
+        .service(subscriptions::unsubscribe)
+        .service(subscriptions::answer_question)
+        .service(announcements::create_announcement)
+        .service(announcements::list_announcements)
+        .service(announcements::get_announcement)
+        .service(announcements::update_announcement)
+        .service(announcements::publish_announcement)
+        .service(announcements::withdraw_announcement)
+        .service(announcements::close_question)
+        .service(announcements::announcement_deliveries)
+        .service(announcements::staff_results)
+        .service(announcements::atom_feed)
+        .service(announcements::ical_feed)
+        .service(announcements::list_public)
+        .service(announcements::public_results)
+        .service(announcements::answer_page)
+        .service(announcements::answer_by_link);
 }
 
 /// The OpenAPI document of this version of the code.

@@ -15,5 +15,6 @@ pub mod report;
 pub mod routing;
 pub mod rule_spec;
 pub mod spatial;
+pub mod subscription;
 pub mod validation;
 pub mod workflow;

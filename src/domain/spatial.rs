@@ -175,6 +175,25 @@ impl AreaIndex {
         best.map(|(_, area)| area)
     }
 
+    /// Every area of `level` whose shape intersects `shape`, each once, by code.
+    pub fn intersecting(&self, level: AreaLevel, shape: &geo::MultiPolygon<f64>) -> Vec<&Area> {
+        let Some(rect) = geo::BoundingRect::bounding_rect(shape) else { return Vec::new() };
+        let envelope = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let mut found: Vec<&Area> = Vec::new();
+        for entry in self.trees.get(level).locate_in_envelope_intersecting(&envelope) {
+            let Some((area_index, polygon)) = self.parts.get(entry.data as usize) else { continue };
+            let Some(area) = self.areas.get(*area_index as usize) else { continue };
+            if found.iter().any(|a| a.code == area.code) {
+                continue;
+            }
+            if polygon.intersects(shape) {
+                found.push(area);
+            }
+        }
+        found.sort_by(|a, b| a.code.cmp(&b.code));
+        found
+    }
+
     /// Where a point is: its buurt (or the nearest one of its municipality), the wijk and
     /// gemeente that buurt belongs to; else its gemeente and wijk alone. `None` when the
     /// point is in no known municipality.

@@ -1,3 +1,6 @@
-//! Background jobs: the outbox worker.
+//! Background jobs: the outbox worker (reporter emails and subscriber messages) and the
+//! publisher of scheduled announcements.
 
 pub mod outbox;
+pub mod scheduler;
+pub mod subscribers;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use lettre::message::Mailbox;
 
+use super::subscribers::Outcome;
 use crate::notify::mail::Mailer;
 use crate::notify::templates::render;
 use crate::storage::Database;
@@ -30,6 +31,10 @@ pub struct OutboxSettings {
     pub retry_base: Duration,
     /// Attempts before a message is dead-lettered.
     pub max_attempts: i32,
+    /// Webhooks may use plain http and private or loopback addresses (tests, closed networks).
+    pub webhook_allow_insecure: bool,
+    /// VAPID keys for Web Push; `None`: push is off.
+    pub vapid: Option<crate::notify::webpush::VapidKeys>,
 }
 
 /// Starts the worker thread. It stops when `alive` can no longer be upgraded.
@@ -92,14 +97,21 @@ async fn run<T>(db: Database, settings: OutboxSettings, from: Mailbox, alive: We
 }
 
 async fn deliver(db: &Database, settings: &OutboxSettings, mailer: &Mailer, from: &Mailbox, message: OutboxMessage) {
-    let result = match render(&message.template, message.language, &message.params, &settings.public_url) {
-        Ok(email) => mailer.send(from, &message.recipient, &email).await,
-        Err(error) => Err(error),
+    // Messages to subscribers (any channel) read their address when sent; reporter emails
+    // carry theirs.
+    let result = if message.subscription_id.is_some() {
+        super::subscribers::deliver(db, settings, mailer, from, &message).await
+    } else {
+        match render(&message.template, message.language, &message.params, &settings.public_url) {
+            Ok(email) => mailer.send(from, &message.recipient, &email).await.map(|()| Outcome::Sent),
+            Err(error) => Err(error),
+        }
     };
     let id = message.id;
     let attempts = message.attempts + 1;
     let outcome = match &result {
-        Ok(()) => None,
+        Ok(Outcome::Sent) => None,
+        Ok(Outcome::Cancelled) => Some((String::new(), None, true)),
         Err(error) => {
             let retry_at = (attempts < settings.max_attempts).then(|| {
                 let factor = 2u32.saturating_pow(u32::try_from(message.attempts).unwrap_or(0).min(20));
@@ -113,7 +125,7 @@ async fn deliver(db: &Database, settings: &OutboxSettings, mailer: &Mailer, from
             } else {
                 tracing::error!(message_id = %id, attempts, %error, "outbox: delivery failed; dead-lettered");
             }
-            Some((error, retry_at))
+            Some((error, retry_at, false))
         }
     };
     let db = db.clone();
@@ -121,7 +133,8 @@ async fn deliver(db: &Database, settings: &OutboxSettings, mailer: &Mailer, from
         let mut conn = db.conn()?;
         match outcome {
             None => outbox::mark_sent(&mut conn, id),
-            Some((error, retry_at)) => outbox::mark_failed(&mut conn, id, &error, retry_at),
+            Some((_, _, true)) => outbox::mark_cancelled(&mut conn, id),
+            Some((error, retry_at, false)) => outbox::mark_failed(&mut conn, id, &error, retry_at),
         }
     })
     .await;

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::Mailbox;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::templates::Rendered;
@@ -34,10 +35,11 @@ impl Mailer {
     /// Sends one email.
     pub async fn send(&self, from: &Mailbox, to: &str, email: &Rendered) -> Result<(), String> {
         let to: Mailbox = to.parse().map_err(|e| format!("invalid recipient: {e}"))?;
-        let message = Message::builder()
-            .from(from.clone())
-            .to(to)
-            .subject(email.subject.clone())
+        let mut builder = Message::builder().from(from.clone()).to(to).subject(email.subject.clone());
+        for (name, value) in &email.headers {
+            builder = builder.raw_header(HeaderValue::new(HeaderName::new_from_ascii_str(name), value.clone()));
+        }
+        let message = builder
             .header(ContentType::TEXT_PLAIN)
             .body(email.body.clone())
             .map_err(|e| format!("cannot build the message: {e}"))?;

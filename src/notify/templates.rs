@@ -10,6 +10,8 @@ pub struct Rendered {
     pub subject: String,
     /// Plain-text body.
     pub body: String,
+    /// Extra headers (name, value), e.g. `List-Unsubscribe`.
+    pub headers: Vec<(&'static str, String)>,
 }
 
 fn status_name(status: &str, language: Language) -> &str {
@@ -55,6 +57,7 @@ pub fn render(
                  Via deze persoonlijke link volgt u de voortgang:\n{link}\n\n\
                  Deel deze link niet met anderen.\n\nMet vriendelijke groet,\nGemeente\n"
             ),
+            headers: Vec::new(),
         }),
         ("confirmation", Language::En) => Ok(Rendered {
             subject: format!("Your report {reference} has been received"),
@@ -63,6 +66,7 @@ pub fn render(
                  Follow its progress with this personal link:\n{link}\n\n\
                  Please do not share this link.\n\nKind regards,\nThe municipality\n"
             ),
+            headers: Vec::new(),
         }),
         ("status_changed", _) => {
             let status = status_name(&text("status"), language).to_owned();
@@ -75,6 +79,7 @@ pub fn render(
                          Met vriendelijke groet,\nGemeente\n",
                         if message.is_empty() { String::new() } else { format!("\n{message}\n") }
                     ),
+                    headers: Vec::new(),
                 },
                 Language::En => Rendered {
                     subject: format!("Your report {reference} is {status}"),
@@ -83,6 +88,7 @@ pub fn render(
                          Kind regards,\nThe municipality\n",
                         if message.is_empty() { String::new() } else { format!("\n{message}\n") }
                     ),
+                    headers: Vec::new(),
                 },
             })
         }

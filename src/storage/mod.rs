@@ -39,6 +39,7 @@ macro_rules! insert_rows {
 pub(crate) use insert_rows;
 
 pub mod accounts;
+pub mod announcements;
 pub mod areas;
 pub mod bootstrap;
 pub mod catalog;
@@ -53,6 +54,7 @@ pub mod open311;
 pub mod outbox;
 pub mod photos;
 pub mod queue;
+pub mod report_alerts;
 pub mod reports;
 pub mod rerouting;
 pub mod retention;
@@ -60,6 +62,7 @@ pub mod rows;
 pub mod rules;
 pub mod schema;
 pub mod seed;
+pub mod subscriptions;
 pub mod triage;
 
 use std::time::Duration;

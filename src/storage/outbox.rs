@@ -31,6 +31,12 @@ pub struct OutboxMessage {
     pub params: serde_json::Value,
     /// Failed attempts so far.
     pub attempts: i32,
+    /// `email`, `webhook` or `push`.
+    pub channel: String,
+    /// The subscription it goes to (its address is read when sending).
+    pub subscription_id: Option<Uuid>,
+    /// The announcement it delivers.
+    pub announcement_id: Option<Uuid>,
 }
 
 /// Counts of messages by state (for tests and monitoring).
@@ -42,6 +48,8 @@ pub struct OutboxCounts {
     pub sent: i64,
     /// Given up.
     pub dead: i64,
+    /// Not sent on purpose (subscription ended, announcement withdrawn).
+    pub cancelled: i64,
 }
 
 /// Queues one message (inside the caller's transaction).
@@ -179,10 +187,10 @@ pub fn on_public_update(
     Ok(())
 }
 
-type ClaimRow = (DbUuid, String, String, String, String, i32);
+type ClaimRow = (DbUuid, String, String, String, String, i32, String, Option<DbUuid>, Option<DbUuid>);
 
 fn to_message(row: ClaimRow) -> OutboxMessage {
-    let (id, recipient, language, template, params, attempts) = row;
+    let (id, recipient, language, template, params, attempts, channel, subscription_id, announcement_id) = row;
     OutboxMessage {
         id: id.0,
         recipient,
@@ -190,6 +198,9 @@ fn to_message(row: ClaimRow) -> OutboxMessage {
         template,
         params: serde_json::from_str(&params).unwrap_or(serde_json::Value::Null),
         attempts,
+        channel,
+        subscription_id: subscription_id.map(|id| id.0),
+        announcement_id: announcement_id.map(|id| id.0),
     }
 }
 
@@ -203,7 +214,17 @@ pub fn claim(
 ) -> Result<Vec<OutboxMessage>, StorageError> {
     let due_now = DbTime::new(now);
     let until = DbTime::new(now + lease);
-    let columns = (outbox::id, outbox::recipient, outbox::language, outbox::template, outbox::params, outbox::attempts);
+    let columns = (
+        outbox::id,
+        outbox::recipient,
+        outbox::language,
+        outbox::template,
+        outbox::params,
+        outbox::attempts,
+        outbox::channel,
+        outbox::subscription_id,
+        outbox::announcement_id,
+    );
     let rows: Vec<ClaimRow> = match conn {
         DbConnection::Postgresql(pg) => pg.transaction(|pg| -> Result<Vec<ClaimRow>, diesel::result::Error> {
             let rows: Vec<ClaimRow> = outbox::table
@@ -252,6 +273,15 @@ pub fn mark_sent(conn: &mut DbConnection, id: Uuid) -> Result<(), StorageError> 
     Ok(())
 }
 
+/// Marks a message not sent on purpose (its subscription ended, its announcement was
+/// withdrawn) and forgets its parameters.
+pub fn mark_cancelled(conn: &mut DbConnection, id: Uuid) -> Result<(), StorageError> {
+    diesel::update(outbox::table.find(DbUuid(id)))
+        .set((outbox::status.eq("cancelled"), outbox::params.eq("{}")))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Records a failed attempt: retried at `retry_at`, or dead-lettered when `retry_at` is
 /// `None`.
 pub fn mark_failed(
@@ -280,6 +310,7 @@ pub fn counts(conn: &mut DbConnection) -> Result<OutboxCounts, StorageError> {
         match status.as_str() {
             "pending" => counts.pending = n,
             "sent" => counts.sent = n,
+            "cancelled" => counts.cancelled = n,
             _ => counts.dead = n,
         }
     }

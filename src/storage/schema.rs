@@ -310,6 +310,9 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> PortableTimestamp,
         sent_at -> Nullable<PortableTimestamp>,
+        channel -> Text,
+        subscription_id -> Nullable<PortableUuid>,
+        announcement_id -> Nullable<PortableUuid>,
     }
 }
 
@@ -347,3 +350,139 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(report_supporters, reports);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    subscriptions (id) {
+        id -> PortableUuid,
+        channel -> Text,
+        status -> Text,
+        email -> Nullable<Text>,
+        webhook_url -> Nullable<Text>,
+        webhook_secret -> Nullable<Text>,
+        push_endpoint -> Nullable<Text>,
+        push_p256dh -> Nullable<Text>,
+        push_auth -> Nullable<Text>,
+        language -> Text,
+        targets -> Text,
+        home_area -> Nullable<Text>,
+        all_tags -> Bool,
+        tags -> Text,
+        categories -> Text,
+        confirm_token_hash -> Nullable<Text>,
+        challenge -> Nullable<Text>,
+        created_at -> PortableTimestamp,
+        confirmed_at -> Nullable<PortableTimestamp>,
+        ended_at -> Nullable<PortableTimestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::PortableUuid;
+
+    subscription_areas (area_code, subscription_id) {
+        subscription_id -> PortableUuid,
+        area_code -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::PortableUuid;
+
+    subscription_tags (subscription_id, tag) {
+        subscription_id -> PortableUuid,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    announcements (id) {
+        id -> PortableUuid,
+        status -> Text,
+        title -> Text,
+        body -> Text,
+        areas -> Text,
+        polygon -> Nullable<Text>,
+        tags -> Text,
+        valid_from -> Nullable<PortableTimestamp>,
+        valid_until -> Nullable<PortableTimestamp>,
+        question_text -> Nullable<Text>,
+        question_options -> Nullable<Text>,
+        question_closed_at -> Nullable<PortableTimestamp>,
+        publish_at -> Nullable<PortableTimestamp>,
+        published_at -> Nullable<PortableTimestamp>,
+        withdrawn_at -> Nullable<PortableTimestamp>,
+        created_by -> Text,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::PortableUuid;
+
+    announcement_areas (area_code, announcement_id) {
+        announcement_id -> PortableUuid,
+        area_code -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    answers (announcement_id, subscription_id) {
+        announcement_id -> PortableUuid,
+        subscription_id -> PortableUuid,
+        option -> Integer,
+        area_code -> Text,
+        answered_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::PortableUuid;
+
+    subscription_categories (category_slug, subscription_id) {
+        subscription_id -> PortableUuid,
+        category_slug -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    report_alert_cursor (id) {
+        id -> Integer,
+        created_at -> PortableTimestamp,
+        report_id -> PortableUuid,
+    }
+}
+
+diesel::table! {
+    link_secrets (purpose) {
+        purpose -> Text,
+        secret -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    subscriptions,
+    subscription_areas,
+    subscription_tags,
+    subscription_categories,
+    announcements,
+    announcement_areas,
+    answers,
+    outbox,
+);

@@ -33,4 +33,5 @@ mod staff_matrix;
 mod staff_process;
 mod staff_queue;
 mod staff_triage;
+mod subscriptions;
 mod web_push;

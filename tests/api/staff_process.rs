@@ -36,6 +36,22 @@ const STAFF_PASSWORD: &str = "medewerker-wachtwoord-456";
 const REPORTER: &str = "anna.de.vries@example.nl";
 const REPORTER_NAME: &str = "Anna de Vries";
 const SUPPORTER: &str = "piet.buurman@example.nl";
+const SUBSCRIBER: &str = "buurtbericht.lezer@example.nl";
+
+/// The first mail in `folder` containing every one of `needles` (soft line breaks joined).
+fn mail_with(folder: &std::path::Path, needles: &[&str]) -> Option<String> {
+    std::fs::read_dir(folder)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .map(|t| t.replace("=\r\n", "").replace("=3D", "="))
+        .find(|t| needles.iter().all(|n| t.contains(n)))
+}
+
+fn token_after(text: &str, marker: &str) -> String {
+    let start = text.find(marker).unwrap() + marker.len();
+    text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bootstrapped_deployment_at_work_logs_no_personal_data_passwords_or_tokens_on_sqlite() {
@@ -143,6 +159,74 @@ async fn at_work(database_url: Option<&str>) {
     let public = client.get(format!("{base}/api/v1/reports/{id}")).send().await.unwrap().text().await.unwrap();
     assert_eq!(post("/api/v1/auth/logout", Some(&staff), json!({})).await.unwrap().status(), 204);
 
+    // A subscriber: subscribes, confirms, receives an announcement, answers, leaves.
+    let subscribed =
+        post("/api/v1/subscriptions", None, json!({"channel": "email", "email": SUBSCRIBER, "areas": ["BU09173300"]}))
+            .await
+            .unwrap();
+    assert_eq!(subscribed.status(), 202);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let confirmation = loop {
+        if let Some(mail) = mail_with(&mail, &[SUBSCRIBER, "/subscriptions/confirm/"]) {
+            break mail;
+        }
+        assert!(Instant::now() < deadline, "no confirmation email");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let confirm_token = token_after(&confirmation, "/api/v1/subscriptions/confirm/");
+    let confirmed = client.post(format!("{base}/api/v1/subscriptions/confirm/{confirm_token}")).send().await.unwrap();
+    assert_eq!(confirmed.status(), 200);
+    let announcement: Value = post(
+        "/api/v1/staff/announcements",
+        Some(&admin),
+        json!({"title": "Markt verplaatst", "body": "De markt staat deze week op het Pancratiusplein.",
+               "areas": ["GM0917"], "question": {"text": "Goed idee?", "options": ["Ja", "Nee"]}}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let announcement = announcement["id"].as_str().unwrap().to_owned();
+    let published =
+        post(&format!("/api/v1/staff/announcements/{announcement}/publish"), Some(&admin), json!({})).await.unwrap();
+    assert_eq!(published.status(), 200);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let received = loop {
+        if let Some(mail) = mail_with(&mail, &[SUBSCRIBER, "Markt verplaatst"]) {
+            break mail;
+        }
+        assert!(Instant::now() < deadline, "no announcement email");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let answer = token_after(&received, "/api/v1/answers/");
+    assert_eq!(client.post(format!("{base}/api/v1/answers/{answer}")).send().await.unwrap().status(), 200);
+    let manage = token_after(&received, "/api/v1/subscriptions/manage/");
+    let left = client.delete(format!("{base}/api/v1/subscriptions/manage/{manage}")).send().await.unwrap();
+    assert_eq!(left.status(), 204);
+    let mut subscriber_facing = String::new();
+    for path in [
+        "/api/v1/announcements?area=BU09173300".to_owned(),
+        "/api/v1/announcements/feed.atom?area=BU09173300".to_owned(),
+        "/api/v1/announcements/feed.ics?area=WK091733".to_owned(),
+        format!("/api/v1/announcements/{announcement}/results"),
+    ] {
+        let response = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        subscriber_facing.push_str(&response.text().await.unwrap());
+    }
+    let deliveries = client
+        .get(format!("{base}/api/v1/staff/announcements/{announcement}/deliveries"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    subscriber_facing.push_str(&deliveries);
+    assert!(subscriber_facing.contains("Markt verplaatst") && deliveries.contains("\"sent\""), "{subscriber_facing}");
+
     Command::new("kill").arg("-TERM").arg(server.child.id().to_string()).status().unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while server.child.try_wait().unwrap().is_none() {
@@ -152,6 +236,11 @@ async fn at_work(database_url: Option<&str>) {
     let logs: String = std::mem::take(&mut server.output).into_iter().map(|h| h.join().unwrap()).collect();
     assert!(logs.contains("created the first admin account"), "{logs}");
     assert!(logs.contains("staff login") && logs.contains("report status changed"), "{logs}");
+    for secret in [SUBSCRIBER, &confirm_token, &manage, &answer, "mps_", "mpa_"] {
+        assert!(!logs.contains(secret), "the log contains '{secret}'");
+        assert!(!subscriber_facing.contains(secret), "a public or staff answer contains '{secret}'");
+    }
+    assert!(logs.contains("subscription confirmed") && logs.contains("announcement published"), "{logs}");
     for secret in [
         ADMIN,
         STAFF,

@@ -1,0 +1,18 @@
+DROP INDEX outbox_delivery;
+DROP INDEX outbox_report;
+CREATE INDEX outbox_report ON outbox (report_id);
+DELETE FROM outbox WHERE status = 'cancelled' OR subscription_id IS NOT NULL;
+ALTER TABLE outbox DROP CONSTRAINT outbox_status_check;
+ALTER TABLE outbox ADD CONSTRAINT outbox_status_check CHECK (status IN ('pending', 'sent', 'dead'));
+ALTER TABLE outbox DROP COLUMN announcement_id;
+ALTER TABLE outbox DROP COLUMN subscription_id;
+ALTER TABLE outbox DROP COLUMN channel;
+DROP TABLE link_secrets;
+DROP TABLE report_alert_cursor;
+DROP TABLE subscription_categories;
+DROP TABLE answers;
+DROP TABLE announcement_areas;
+DROP TABLE announcements;
+DROP TABLE subscription_tags;
+DROP TABLE subscription_areas;
+DROP TABLE subscriptions;

@@ -1,0 +1,478 @@
+//! Announcements: drafts, scheduling, publication with fan-out to every matching confirmed
+//! subscription in the same transaction, withdrawal, delivery counts, public reading, and
+//! quick-question answers.
+//!
+//! Fan-out is one `INSERT … SELECT` per backend: the subscriptions whose cells meet the
+//! announcement's cells (`s.id IN (…)` makes each subscription count once however many
+//! cells overlap), active, and passing the tag filter. The outbox ids are one fresh UUIDv7
+//! prefix plus the row number, so a million rows are appended in index order; the unique
+//! index `outbox_delivery (announcement_id, subscription_id)` guarantees once per
+//! subscription.
+#![expect(missing_docs, reason = "row fields mirror the columns documented in schema.rs and the migrations")]
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Text};
+use uuid::Uuid;
+
+use super::connection::{DbTime, DbUuid, PortableTimestamp, PortableUuid};
+use super::schema::{announcement_areas, announcements, answers, outbox, subscriptions};
+use super::{DbConnection, StorageError};
+
+/// An `announcements` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = announcements)]
+pub struct AnnouncementRow {
+    pub id: DbUuid,
+    pub status: String,
+    pub title: String,
+    pub body: String,
+    pub areas: String,
+    pub polygon: Option<String>,
+    pub tags: String,
+    pub valid_from: Option<DbTime>,
+    pub valid_until: Option<DbTime>,
+    pub question_text: Option<String>,
+    pub question_options: Option<String>,
+    pub question_closed_at: Option<DbTime>,
+    pub publish_at: Option<DbTime>,
+    pub published_at: Option<DbTime>,
+    pub withdrawn_at: Option<DbTime>,
+    pub created_by: String,
+    pub created_at: DbTime,
+    pub updated_at: DbTime,
+}
+
+impl AnnouncementRow {
+    /// The tags.
+    pub fn tag_list(&self) -> Vec<String> {
+        serde_json::from_str(&self.tags).unwrap_or_default()
+    }
+
+    /// The quick question's options (empty without a question).
+    pub fn options(&self) -> Vec<String> {
+        self.question_options.as_deref().and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default()
+    }
+
+    /// Whether the quick question takes answers at `now`.
+    pub fn question_open(&self, now: DateTime<Utc>) -> bool {
+        self.question_text.is_some()
+            && self.status == "published"
+            && self.question_closed_at.is_none_or(|t| t.0 > now)
+            && self.valid_until.is_none_or(|t| t.0 > now)
+    }
+}
+
+/// The content of an announcement (new or changed), validated.
+#[derive(Debug, Clone)]
+pub struct AnnouncementContent {
+    pub title: String,
+    pub body: String,
+    /// Area codes as given (JSON array).
+    pub areas: Vec<String>,
+    /// The polygon as given (GeoJSON geometry).
+    pub polygon: Option<serde_json::Value>,
+    pub tags: Vec<String>,
+    pub valid_from: Option<DateTime<Utc>>,
+    pub valid_until: Option<DateTime<Utc>>,
+    /// Question text and options.
+    pub question: Option<(String, Vec<String>)>,
+    /// The cells the targets cover.
+    pub cells: BTreeSet<String>,
+}
+
+/// Stores a draft.
+pub fn create(
+    conn: &mut DbConnection,
+    id: Uuid,
+    content: &AnnouncementContent,
+    actor: &str,
+) -> Result<(), StorageError> {
+    conn.write_transaction(|conn| -> Result<(), StorageError> {
+        let now = DbTime::new(Utc::now());
+        diesel::insert_into(announcements::table)
+            .values((
+                announcements::id.eq(DbUuid(id)),
+                announcements::status.eq("draft"),
+                announcements::created_by.eq(actor),
+                announcements::created_at.eq(now),
+                announcements::updated_at.eq(now),
+                announcements::title.eq(""),
+                announcements::body.eq(""),
+            ))
+            .execute(conn)?;
+        write_content(conn, id, content)
+    })
+}
+
+fn write_content(conn: &mut DbConnection, id: Uuid, content: &AnnouncementContent) -> Result<(), StorageError> {
+    let (question_text, options) = match &content.question {
+        Some((text, options)) => (Some(text.clone()), Some(serde_json::json!(options).to_string())),
+        None => (None, None),
+    };
+    diesel::update(announcements::table.find(DbUuid(id)))
+        .set((
+            announcements::title.eq(&content.title),
+            announcements::body.eq(&content.body),
+            announcements::areas.eq(serde_json::json!(content.areas).to_string()),
+            announcements::polygon.eq(content.polygon.as_ref().map(|p| p.to_string())),
+            announcements::tags.eq(serde_json::json!(content.tags).to_string()),
+            announcements::valid_from.eq(content.valid_from.map(DbTime::new)),
+            announcements::valid_until.eq(content.valid_until.map(DbTime::new)),
+            announcements::question_text.eq(question_text),
+            announcements::question_options.eq(options),
+            announcements::updated_at.eq(DbTime::new(Utc::now())),
+        ))
+        .execute(conn)?;
+    diesel::delete(announcement_areas::table.filter(announcement_areas::announcement_id.eq(DbUuid(id))))
+        .execute(conn)?;
+    // One row at a time: the multi-backend connection has no batch insert.
+    for code in &content.cells {
+        diesel::insert_into(announcement_areas::table)
+            .values((announcement_areas::announcement_id.eq(DbUuid(id)), announcement_areas::area_code.eq(code)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Why a change of state was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// No such announcement.
+    #[error("no announcement with this id")]
+    NotFound,
+    /// Not allowed in its current state.
+    #[error("the announcement is {0}")]
+    WrongState(String),
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<diesel::result::Error> for StateError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Storage(error.into())
+    }
+}
+
+/// Replaces the content of a draft or scheduled announcement.
+pub fn update(conn: &mut DbConnection, id: Uuid, content: &AnnouncementContent) -> Result<(), StateError> {
+    conn.write_transaction(|conn| -> Result<(), StateError> {
+        let row = get(conn, id)?.ok_or(StateError::NotFound)?;
+        if !matches!(row.status.as_str(), "draft" | "scheduled") {
+            return Err(StateError::WrongState(row.status));
+        }
+        write_content(conn, id, content)?;
+        Ok(())
+    })
+}
+
+/// An announcement by id.
+pub fn get(conn: &mut DbConnection, id: Uuid) -> Result<Option<AnnouncementRow>, StorageError> {
+    Ok(announcements::table.find(DbUuid(id)).select(AnnouncementRow::as_select()).first(conn).optional()?)
+}
+
+/// Every announcement, newest first (staff).
+pub fn list(conn: &mut DbConnection, limit: i64) -> Result<Vec<AnnouncementRow>, StorageError> {
+    Ok(announcements::table
+        .order(announcements::created_at.desc())
+        .limit(limit)
+        .select(AnnouncementRow::as_select())
+        .load(conn)?)
+}
+
+/// What publishing did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Published {
+    /// Published now; this many deliveries were queued.
+    Now(usize),
+    /// Scheduled for later.
+    Scheduled,
+}
+
+/// Publishes a draft or scheduled announcement now (fanning out in the same transaction),
+/// or schedules it for `at` when that lies in the future.
+pub fn publish(
+    conn: &mut DbConnection,
+    id: Uuid,
+    at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Published, StateError> {
+    conn.write_transaction(|conn| -> Result<Published, StateError> {
+        let row = get(conn, id)?.ok_or(StateError::NotFound)?;
+        if !matches!(row.status.as_str(), "draft" | "scheduled") {
+            return Err(StateError::WrongState(row.status));
+        }
+        if let Some(at) = at.filter(|at| *at > now) {
+            diesel::update(announcements::table.find(DbUuid(id)))
+                .set((
+                    announcements::status.eq("scheduled"),
+                    announcements::publish_at.eq(Some(DbTime::new(at))),
+                    announcements::updated_at.eq(DbTime::new(now)),
+                ))
+                .execute(conn)?;
+            return Ok(Published::Scheduled);
+        }
+        Ok(Published::Now(publish_now(conn, id, &row.tag_list(), now)?.unwrap_or(0)))
+    })
+}
+
+/// Moves the announcement to `published` if it is still a draft or scheduled, and fans it
+/// out; `None` when another process got there first. Inside the caller's transaction.
+fn publish_now(
+    conn: &mut DbConnection,
+    id: Uuid,
+    tags: &[String],
+    now: DateTime<Utc>,
+) -> Result<Option<usize>, StorageError> {
+    let moved = diesel::update(
+        announcements::table
+            .find(DbUuid(id))
+            .filter(announcements::status.eq("draft").or(announcements::status.eq("scheduled"))),
+    )
+    .set((
+        announcements::status.eq("published"),
+        announcements::published_at.eq(Some(DbTime::new(now))),
+        announcements::updated_at.eq(DbTime::new(now)),
+    ))
+    .execute(conn)?;
+    if moved == 0 {
+        return Ok(None);
+    }
+    Ok(Some(fan_out(conn, id, tags, now)?))
+}
+
+/// Queues the announcement for every matching active subscription, once each (inside the
+/// caller's transaction). Returns how many deliveries were queued.
+pub fn fan_out(conn: &mut DbConnection, id: Uuid, tags: &[String], now: DateTime<Utc>) -> Result<usize, StorageError> {
+    let prefix = Uuid::now_v7().to_string().get(..24).unwrap_or_default().to_owned();
+    let at = DbTime::new(now);
+    const COLUMNS: &str = "id, report_id, recipient, language, template, params, status, attempts, \
+        next_attempt_at, created_at, channel, subscription_id, announcement_id";
+    let inserted = match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(format!(
+            "INSERT INTO outbox ({COLUMNS}) \
+             SELECT ?1 || printf('%012x', ROW_NUMBER() OVER ()), NULL, '', s.language, 'announcement', '{{}}', \
+                    'pending', 0, ?2, ?2, s.channel, s.id, ?3 \
+             FROM subscriptions s \
+             WHERE s.id IN (SELECT sa.subscription_id FROM announcement_areas aa \
+                            JOIN subscription_areas sa ON sa.area_code = aa.area_code \
+                            WHERE aa.announcement_id = ?3) \
+               AND s.status = 'active' \
+               AND (s.all_tags OR EXISTS (SELECT 1 FROM subscription_tags t WHERE t.subscription_id = s.id \
+                                          AND t.tag IN (SELECT value FROM json_each(?4))))"
+        ))
+        .bind::<Text, _>(&prefix)
+        .bind::<PortableTimestamp, _>(at)
+        .bind::<PortableUuid, _>(DbUuid(id))
+        .bind::<Text, _>(serde_json::json!(tags).to_string())
+        .execute(c)?,
+        DbConnection::Postgresql(c) => diesel::sql_query(format!(
+            "INSERT INTO outbox ({COLUMNS}) \
+             SELECT ($1 || lpad(to_hex(ROW_NUMBER() OVER ()), 12, '0'))::uuid, NULL, '', s.language, 'announcement', \
+                    '{{}}', 'pending', 0, $2, $2, s.channel, s.id, $3 \
+             FROM subscriptions s \
+             WHERE s.id IN (SELECT sa.subscription_id FROM announcement_areas aa \
+                            JOIN subscription_areas sa ON sa.area_code = aa.area_code \
+                            WHERE aa.announcement_id = $3) \
+               AND s.status = 'active' \
+               AND (s.all_tags OR EXISTS (SELECT 1 FROM subscription_tags t WHERE t.subscription_id = s.id \
+                                          AND t.tag = ANY($4)))"
+        ))
+        .bind::<Text, _>(&prefix)
+        .bind::<PortableTimestamp, _>(at)
+        .bind::<PortableUuid, _>(DbUuid(id))
+        .bind::<Array<Text>, _>(tags)
+        .execute(c)?,
+    };
+    Ok(inserted)
+}
+
+/// Publishes scheduled announcements whose time has come, each in its own transaction; safe
+/// with several processes (the state change decides who fans out). Returns how many.
+pub fn publish_due(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, StorageError> {
+    let due: Vec<(DbUuid, String)> = announcements::table
+        .filter(announcements::status.eq("scheduled"))
+        .filter(announcements::publish_at.le(DbTime::new(now)))
+        .order(announcements::publish_at)
+        .limit(20)
+        .select((announcements::id, announcements::tags))
+        .load(conn)?;
+    let mut published = 0;
+    for (id, tags) in due {
+        let tags: Vec<String> = serde_json::from_str(&tags).unwrap_or_default();
+        let done = conn.write_transaction(|conn| publish_now(conn, id.0, &tags, now))?;
+        if let Some(count) = done {
+            tracing::info!(announcement_id = %id.0, deliveries = count, "scheduled announcement published");
+            published += 1;
+        }
+    }
+    Ok(published)
+}
+
+/// Withdraws an announcement: gone from public reading, pending deliveries cancelled.
+pub fn withdraw(conn: &mut DbConnection, id: Uuid) -> Result<usize, StateError> {
+    conn.write_transaction(|conn| -> Result<usize, StateError> {
+        let row = get(conn, id)?.ok_or(StateError::NotFound)?;
+        if row.status == "withdrawn" {
+            return Err(StateError::WrongState(row.status));
+        }
+        let now = DbTime::new(Utc::now());
+        diesel::update(announcements::table.find(DbUuid(id)))
+            .set((
+                announcements::status.eq("withdrawn"),
+                announcements::withdrawn_at.eq(Some(now)),
+                announcements::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(diesel::update(
+            outbox::table.filter(outbox::announcement_id.eq(Some(DbUuid(id)))).filter(outbox::status.eq("pending")),
+        )
+        .set(outbox::status.eq("cancelled"))
+        .execute(conn)?)
+    })
+}
+
+/// Closes the quick question now.
+pub fn close_question(conn: &mut DbConnection, id: Uuid) -> Result<(), StateError> {
+    let row = get(conn, id)?.ok_or(StateError::NotFound)?;
+    if row.question_text.is_none() {
+        return Err(StateError::WrongState("without a question".into()));
+    }
+    diesel::update(announcements::table.find(DbUuid(id)).filter(announcements::question_closed_at.is_null()))
+        .set(announcements::question_closed_at.eq(Some(DbTime::new(Utc::now()))))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Delivery counts of an announcement: (channel, state, count).
+pub fn delivery_counts(conn: &mut DbConnection, id: Uuid) -> Result<Vec<(String, String, i64)>, StorageError> {
+    Ok(outbox::table
+        .filter(outbox::announcement_id.eq(Some(DbUuid(id))))
+        .group_by((outbox::channel, outbox::status))
+        .select((outbox::channel, outbox::status, diesel::dsl::count_star()))
+        .order((outbox::channel, outbox::status))
+        .load(conn)?)
+}
+
+/// Published announcements for any of `cells` valid at `now` (with `upcoming`: also those
+/// whose validity starts later), newest first.
+pub fn current_for(
+    conn: &mut DbConnection,
+    cells: &[String],
+    now: DateTime<Utc>,
+    limit: i64,
+    upcoming: bool,
+) -> Result<Vec<AnnouncementRow>, StorageError> {
+    let at = DbTime::new(now);
+    let ids = announcement_areas::table
+        .filter(announcement_areas::area_code.eq_any(cells))
+        .select(announcement_areas::announcement_id);
+    let starts_by = if upcoming { DbTime::new(now + chrono::Duration::days(36_500)) } else { at };
+    Ok(announcements::table
+        .filter(announcements::status.eq("published"))
+        .filter(announcements::id.eq_any(ids))
+        .filter(announcements::valid_from.is_null().or(announcements::valid_from.le(starts_by)))
+        .filter(announcements::valid_until.is_null().or(announcements::valid_until.gt(at)))
+        .order(announcements::published_at.desc())
+        .limit(limit)
+        .select(AnnouncementRow::as_select())
+        .load(conn)?)
+}
+
+/// The cells an announcement covers.
+pub fn cells(conn: &mut DbConnection, id: Uuid) -> Result<Vec<String>, StorageError> {
+    Ok(announcement_areas::table
+        .filter(announcement_areas::announcement_id.eq(DbUuid(id)))
+        .select(announcement_areas::area_code)
+        .order(announcement_areas::area_code)
+        .load(conn)?)
+}
+
+/// Why an answer was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerError {
+    /// No such announcement, no question, or the subscription did not receive it.
+    #[error("{0}")]
+    NotFound(String),
+    /// The question is closed.
+    #[error("the question is closed")]
+    Closed,
+    /// The option does not exist.
+    #[error("option {0} does not exist")]
+    NoSuchOption(usize),
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<diesel::result::Error> for AnswerError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Storage(error.into())
+    }
+}
+
+/// Records (or changes) the answer of a subscription that received the announcement.
+pub fn answer(
+    conn: &mut DbConnection,
+    announcement_id: Uuid,
+    subscription_id: Uuid,
+    option: usize,
+    now: DateTime<Utc>,
+) -> Result<(), AnswerError> {
+    conn.write_transaction(|conn| -> Result<(), AnswerError> {
+        let row = get(conn, announcement_id)?
+            .filter(|r| r.question_text.is_some() && r.status != "draft")
+            .ok_or_else(|| AnswerError::NotFound("no announcement with a question has this id".into()))?;
+        if !row.question_open(now) {
+            return Err(AnswerError::Closed);
+        }
+        if option >= row.options().len() {
+            return Err(AnswerError::NoSuchOption(option));
+        }
+        let home: Option<(String, Option<String>)> = subscriptions::table
+            .find(DbUuid(subscription_id))
+            .filter(subscriptions::status.ne("ended"))
+            .select((subscriptions::status, subscriptions::home_area))
+            .first(conn)
+            .optional()?;
+        let Some((_, home)) = home else {
+            return Err(AnswerError::NotFound("the subscription has ended or does not exist".into()));
+        };
+        let received: i64 = outbox::table
+            .filter(outbox::announcement_id.eq(Some(DbUuid(announcement_id))))
+            .filter(outbox::subscription_id.eq(Some(DbUuid(subscription_id))))
+            .count()
+            .get_result(conn)?;
+        if received == 0 {
+            return Err(AnswerError::NotFound("this announcement was not sent to this subscription".into()));
+        }
+        diesel::delete(
+            answers::table
+                .filter(answers::announcement_id.eq(DbUuid(announcement_id)))
+                .filter(answers::subscription_id.eq(DbUuid(subscription_id))),
+        )
+        .execute(conn)?;
+        diesel::insert_into(answers::table)
+            .values((
+                answers::announcement_id.eq(DbUuid(announcement_id)),
+                answers::subscription_id.eq(DbUuid(subscription_id)),
+                answers::option.eq(i32::try_from(option).unwrap_or(i32::MAX)),
+                answers::area_code.eq(home.unwrap_or_else(|| "unknown".into())),
+                answers::answered_at.eq(DbTime::new(now)),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Answer counts of an announcement: (area code, option, count).
+pub fn answer_counts(conn: &mut DbConnection, id: Uuid) -> Result<Vec<(String, i32, i64)>, StorageError> {
+    Ok(answers::table
+        .filter(answers::announcement_id.eq(DbUuid(id)))
+        .group_by((answers::area_code, answers::option))
+        .select((answers::area_code, answers::option, diesel::dsl::count_star()))
+        .load(conn)?)
+}

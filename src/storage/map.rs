@@ -439,14 +439,16 @@ fn sqlite_reports_in_box(
     rows.into_iter()
         .map(|row| {
             let corrupt = |what: &str| StorageError::Corrupt(format!("report {}: {what}", row.id));
+            let id = Uuid::parse_str(&row.id).map_err(|_| corrupt("id"))?;
+            let category_id = Uuid::parse_str(&row.category_id).map_err(|_| corrupt("category id"))?;
+            let created_at =
+                DateTime::parse_from_rfc3339(&row.created_at).map_err(|_| corrupt("created_at"))?.with_timezone(&Utc);
             Ok(MapPoint {
-                id: Uuid::parse_str(&row.id).map_err(|_| corrupt("id"))?,
-                reference: row.reference.clone(),
-                category_id: Uuid::parse_str(&row.category_id).map_err(|_| corrupt("category id"))?,
-                status: row.status.clone(),
-                created_at: DateTime::parse_from_rfc3339(&row.created_at)
-                    .map_err(|_| corrupt("created_at"))?
-                    .with_timezone(&Utc),
+                id,
+                reference: row.reference,
+                category_id,
+                status: row.status,
+                created_at,
                 lat: row.lat,
                 lon: row.lon,
             })

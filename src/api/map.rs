@@ -465,7 +465,10 @@ fn feature_collection(
     }
     let collection =
         Collection { kind: "FeatureCollection", number_returned: features.len(), features, links, next_cursor: next };
-    serde_json::to_vec(&collection).map_err(|e| ApiError::Internal(format!("map answer: {e}")))
+    // About 400 bytes a feature: one allocation instead of a dozen doublings and copies.
+    let mut body = Vec::with_capacity(512 + 448 * collection.features.len());
+    serde_json::to_writer(&mut body, &collection).map_err(|e| ApiError::Internal(format!("map answer: {e}")))?;
+    Ok(body)
 }
 
 fn percent_encode(value: &str) -> String {

@@ -2,13 +2,22 @@
 //! generation, a counter that database triggers bump on every change to reports or photos
 //! (see the `photos` migration), so every process can tell cheaply whether an answer it
 //! cached is still right.
+//!
+//! The box is read through a grid (see the `map_spatial` migration): every report has a
+//! cell key at three cell sizes, each indexed as `(cell, created_at, id)` with every column
+//! the map shows. A query takes the finest size at which the box touches at most
+//! [`MAX_CELLS`] cells, reads each of those cells newest first (the reports outside the box
+//! are skipped inside the index) and merges them in the database (`UNION ALL … ORDER BY
+//! created_at DESC, id DESC LIMIT n`: SQLite merges the ordered arms lazily, PostgreSQL with
+//! a Merge Append), so a page costs about `n` index entries plus the skipped ones of the
+//! edge cells, whatever the number of reports in the box or in its latitude band.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::connection::{DbTime, DbUuid};
-use super::schema::{map_generation, reports};
+use super::connection::DbTime;
+use super::schema::map_generation;
 use super::{DbConnection, StorageError};
 
 /// Which reports a map page asks for.
@@ -67,53 +76,334 @@ pub fn generation(conn: &mut DbConnection) -> Result<i64, StorageError> {
     Ok(map_generation::table.find(1).select(map_generation::value).first(conn)?)
 }
 
+/// One cell size of the map's grid: a report's cell is `row * 1000000 + column`, with
+/// `row = floor((lat + 90) * rows_per_degree)` and `column = floor((lon + 180) *
+/// columns_per_degree)`. The factors are exact in binary, so the database and this code
+/// compute the same cells.
+struct Level {
+    rows_per_degree: f64,
+    columns_per_degree: f64,
+    /// The index of this level.
+    index: &'static str,
+    /// The cell expression as the SQLite index has it (CAST truncates: floor, as the values
+    /// are not negative).
+    sqlite: &'static str,
+    /// The cell expression as the PostgreSQL index has it.
+    postgres: &'static str,
+}
+
+/// The grid levels, finest first: 0.0025° × 0.004° (about 280 m square in the
+/// Netherlands), then each 8 times coarser. The expressions must be exactly those of the
+/// `map_spatial` migrations, or the indexes are not used (a test compares them).
+const LEVELS: [Level; 3] = [
+    Level {
+        rows_per_degree: 400.0,
+        columns_per_degree: 250.0,
+        index: "reports_map_cell0",
+        sqlite: "CAST((lat + 90.0) * 400.0 AS INTEGER) * 1000000 + CAST((lon + 180.0) * 250.0 AS INTEGER)",
+        postgres: "(floor((lat + 90.0::float8) * 400.0::float8) * 1000000.0::float8 + floor((lon + 180.0::float8) * 250.0::float8))::bigint",
+    },
+    Level {
+        rows_per_degree: 50.0,
+        columns_per_degree: 31.25,
+        index: "reports_map_cell1",
+        sqlite: "CAST((lat + 90.0) * 50.0 AS INTEGER) * 1000000 + CAST((lon + 180.0) * 31.25 AS INTEGER)",
+        postgres: "(floor((lat + 90.0::float8) * 50.0::float8) * 1000000.0::float8 + floor((lon + 180.0::float8) * 31.25::float8))::bigint",
+    },
+    Level {
+        rows_per_degree: 6.25,
+        columns_per_degree: 3.90625,
+        index: "reports_map_cell2",
+        sqlite: "CAST((lat + 90.0) * 6.25 AS INTEGER) * 1000000 + CAST((lon + 180.0) * 3.90625 AS INTEGER)",
+        postgres: "(floor((lat + 90.0::float8) * 6.25::float8) * 1000000.0::float8 + floor((lon + 180.0::float8) * 3.90625::float8))::bigint",
+    },
+];
+
+/// Most cells one query reads; a box touching more at one level is read at a coarser one.
+/// (At the coarsest level the largest box the map accepts, 0.6° a side, touches at most
+/// 5 × 4 cells.)
+pub const MAX_CELLS: usize = 36;
+
+/// The grid level and the cells a box touches: the finest level with at most
+/// [`MAX_CELLS`] cells (else the coarsest).
+fn cells_of(query: &MapQuery) -> (&'static Level, Vec<i64>) {
+    let span = |level: &Level| {
+        // `floor` of a finite value within ±360 × 400: the casts are exact.
+        let row = |lat: f64| ((lat + 90.0) * level.rows_per_degree).floor() as i64;
+        let column = |lon: f64| ((lon + 180.0) * level.columns_per_degree).floor() as i64;
+        (row(query.min_lat), row(query.max_lat), column(query.min_lon), column(query.max_lon))
+    };
+    let [.., coarsest] = &LEVELS;
+    let chosen = LEVELS
+        .iter()
+        .find(|level| {
+            let (south, north, west, east) = span(level);
+            usize::try_from((north - south + 1) * (east - west + 1)).is_ok_and(|count| count <= MAX_CELLS)
+        })
+        .unwrap_or(coarsest);
+    let (south, north, west, east) = span(chosen);
+    let cells = (south..=north).flat_map(|row| (west..=east).map(move |column| row * 1_000_000 + column)).collect();
+    (chosen, cells)
+}
+
+/// A bind value of the page query.
+#[derive(Debug, Clone)]
+enum Bind {
+    Integer(i64),
+    Degrees(f64),
+    Id(Uuid),
+    Ids(Vec<Uuid>),
+    Text(String),
+    Texts(Vec<String>),
+    Time(DateTime<Utc>),
+}
+
+/// A piece of the page query: SQL text or a bind (its placeholder: `?` on SQLite, `$n` on
+/// PostgreSQL).
+#[derive(Debug, Clone)]
+enum Piece {
+    Sql(String),
+    Bind(Bind),
+}
+
+/// The query of one map page: one arm per cell, merged newest first. Unlike `sql_query`,
+/// diesel keeps it as a prepared statement (keyed by its text, which depends only on the
+/// level, the number of cells and which filters are set), so a new box is not parsed and
+/// planned anew; queries with status or category filters are not kept (their shapes are
+/// many).
+#[derive(Debug, Clone)]
+struct PageQuery {
+    pieces: Vec<Piece>,
+    cacheable: bool,
+}
+
+impl PageQuery {
+    fn new(query: &MapQuery, postgres: bool) -> Self {
+        let (level, cells) = cells_of(query);
+        // SQLite stores UUIDs and instants as text.
+        let id = |id: Uuid| if postgres { Bind::Id(id) } else { Bind::Text(id.to_string()) };
+        let time =
+            |at: DateTime<Utc>| if postgres { Bind::Time(DbTime::new(at).0) } else { Bind::Text(sqlite_time(at)) };
+        let mut pieces = Vec::new();
+        let sql = |pieces: &mut Vec<Piece>, text: &str| match pieces.last_mut() {
+            Some(Piece::Sql(last)) => last.push_str(text),
+            _ => pieces.push(Piece::Sql(text.to_owned())),
+        };
+        let head = if postgres {
+            format!(
+                "SELECT id, reference, category_id, status, created_at, lat, lon FROM reports WHERE {} = ",
+                level.postgres
+            )
+        } else {
+            format!(
+                "SELECT id, reference, category_id, status, created_at, lat, lon FROM reports INDEXED BY {} WHERE {} = ",
+                level.index, level.sqlite
+            )
+        };
+        // PostgreSQL orders and limits each arm (in parentheses), and a single arm is the
+        // whole query (it refuses a second ORDER BY after one parenthesised SELECT).
+        let parenthesised = postgres && cells.len() > 1;
+        for (n, cell) in cells.iter().enumerate() {
+            if n > 0 {
+                sql(&mut pieces, " UNION ALL ");
+            }
+            if parenthesised {
+                sql(&mut pieces, "(");
+            }
+            sql(&mut pieces, &head);
+            pieces.push(Piece::Bind(Bind::Integer(*cell)));
+            for (text, degrees) in [
+                (" AND lat BETWEEN ", query.min_lat),
+                (" AND ", query.max_lat),
+                (" AND lon BETWEEN ", query.min_lon),
+                (" AND ", query.max_lon),
+            ] {
+                sql(&mut pieces, text);
+                pieces.push(Piece::Bind(Bind::Degrees(degrees)));
+            }
+            let (categories, negated) = match &query.categories {
+                CategoryFilter::Only(ids) => (ids, false),
+                CategoryFilter::AllBut(ids) => (ids, true),
+            };
+            let list = |pieces: &mut Vec<Piece>, binds: Vec<Bind>| {
+                for (i, bind) in binds.into_iter().enumerate() {
+                    if i > 0 {
+                        sql(pieces, ", ");
+                    }
+                    pieces.push(Piece::Bind(bind));
+                }
+            };
+            match (categories.is_empty(), negated) {
+                (true, true) => {}
+                (true, false) => sql(&mut pieces, " AND 1 = 0"),
+                (false, _) if postgres => {
+                    sql(&mut pieces, if negated { " AND category_id <> ALL(" } else { " AND category_id = ANY(" });
+                    pieces.push(Piece::Bind(Bind::Ids(categories.clone())));
+                    sql(&mut pieces, ")");
+                }
+                (false, _) => {
+                    sql(&mut pieces, if negated { " AND category_id NOT IN (" } else { " AND category_id IN (" });
+                    list(&mut pieces, categories.iter().copied().map(id).collect());
+                    sql(&mut pieces, ")");
+                }
+            }
+            match &query.statuses {
+                None => {}
+                Some(statuses) if statuses.is_empty() => sql(&mut pieces, " AND 1 = 0"),
+                Some(statuses) if postgres => {
+                    sql(&mut pieces, " AND status = ANY(");
+                    pieces.push(Piece::Bind(Bind::Texts(statuses.clone())));
+                    sql(&mut pieces, ")");
+                }
+                Some(statuses) => {
+                    sql(&mut pieces, " AND status IN (");
+                    list(&mut pieces, statuses.iter().cloned().map(Bind::Text).collect());
+                    sql(&mut pieces, ")");
+                }
+            }
+            if let Some(since) = query.since {
+                sql(&mut pieces, " AND created_at >= ");
+                pieces.push(Piece::Bind(time(since)));
+            }
+            if let Some((at, last)) = query.after {
+                sql(&mut pieces, " AND (created_at, id) < (");
+                pieces.push(Piece::Bind(time(at)));
+                sql(&mut pieces, ", ");
+                pieces.push(Piece::Bind(id(last)));
+                sql(&mut pieces, ")");
+            }
+            if postgres {
+                // Each arm ordered and limited: PostgreSQL then merges them (Merge Append)
+                // and stops at the page's end, whatever it estimates a cell to hold.
+                sql(&mut pieces, " ORDER BY created_at DESC, id DESC LIMIT ");
+                pieces.push(Piece::Bind(Bind::Integer(query.limit)));
+            }
+            if parenthesised {
+                sql(&mut pieces, ")");
+            }
+        }
+        if !postgres || parenthesised {
+            sql(&mut pieces, " ORDER BY created_at DESC, id DESC LIMIT ");
+            pieces.push(Piece::Bind(Bind::Integer(query.limit)));
+        }
+        let default_categories = matches!(query.categories, CategoryFilter::AllBut(_));
+        PageQuery { pieces, cacheable: query.statuses.is_none() && default_categories }
+    }
+}
+
+impl diesel::query_builder::QueryId for PageQuery {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::Query for PageQuery {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl<Conn> RunQueryDsl<Conn> for PageQuery {}
+
+impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for PageQuery {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{BigInt, Double, Text};
+        if !self.cacheable {
+            out.unsafe_to_cache_prepared();
+        }
+        for piece in &self.pieces {
+            match piece {
+                Piece::Sql(text) => out.push_sql(text),
+                Piece::Bind(Bind::Integer(value)) => out.push_bind_param::<BigInt, _>(value)?,
+                Piece::Bind(Bind::Degrees(value)) => out.push_bind_param::<Double, _>(value)?,
+                Piece::Bind(Bind::Text(text)) => out.push_bind_param::<Text, _>(text)?,
+                Piece::Bind(Bind::Id(_) | Bind::Time(_) | Bind::Ids(_) | Bind::Texts(_)) => {
+                    return Err(diesel::result::Error::QueryBuilderError(
+                        "the map query for SQLite binds UUIDs and instants as text, and no arrays".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for PageQuery {
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
+        use diesel::sql_types::{Array, BigInt, Double, Text, Timestamptz};
+        if !self.cacheable {
+            out.unsafe_to_cache_prepared();
+        }
+        for piece in &self.pieces {
+            match piece {
+                Piece::Sql(text) => out.push_sql(text),
+                Piece::Bind(Bind::Integer(value)) => out.push_bind_param::<BigInt, _>(value)?,
+                Piece::Bind(Bind::Degrees(value)) => out.push_bind_param::<Double, _>(value)?,
+                Piece::Bind(Bind::Id(id)) => out.push_bind_param::<diesel::sql_types::Uuid, _>(id)?,
+                Piece::Bind(Bind::Ids(ids)) => out.push_bind_param::<Array<diesel::sql_types::Uuid>, _>(ids)?,
+                Piece::Bind(Bind::Text(text)) => out.push_bind_param::<Text, _>(text)?,
+                Piece::Bind(Bind::Texts(texts)) => out.push_bind_param::<Array<Text>, _>(texts)?,
+                Piece::Bind(Bind::Time(at)) => out.push_bind_param::<Timestamptz, _>(at)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An instant as SQLite stores it (microseconds, UTC).
+fn sqlite_time(at: DateTime<Utc>) -> String {
+    DbTime::new(at).0.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
 /// The reports of one map page.
 pub fn reports_in_box(conn: &mut DbConnection, query: &MapQuery) -> Result<Vec<MapPoint>, StorageError> {
-    if let DbConnection::Sqlite(sqlite) = conn {
-        return sqlite_reports_in_box(sqlite, query);
+    match conn {
+        DbConnection::Sqlite(sqlite) => sqlite_reports_in_box(sqlite, query),
+        DbConnection::Postgresql(pg) => postgres_reports_in_box(pg, query),
     }
-    let mut select = reports::table
-        .filter(reports::lat.between(query.min_lat, query.max_lat))
-        .filter(reports::lon.between(query.min_lon, query.max_lon))
-        .select((
-            reports::id,
-            reports::reference,
-            reports::category_id,
-            reports::status,
-            reports::created_at,
-            reports::lat,
-            reports::lon,
-        ))
-        .order((reports::created_at.desc(), reports::id.desc()))
-        .limit(query.limit)
-        .into_boxed();
-    select = match &query.categories {
-        CategoryFilter::Only(ids) => select.filter(reports::category_id.eq_any(ids.iter().copied().map(DbUuid))),
-        CategoryFilter::AllBut(ids) if ids.is_empty() => select,
-        CategoryFilter::AllBut(ids) => select.filter(reports::category_id.ne_all(ids.iter().copied().map(DbUuid))),
-    };
-    if let Some(statuses) = &query.statuses {
-        select = select.filter(reports::status.eq_any(statuses.clone()));
-    }
-    if let Some(since) = query.since {
-        select = select.filter(reports::created_at.ge(DbTime::new(since)));
-    }
-    if let Some((at, id)) = query.after {
-        let at = DbTime::new(at);
-        select =
-            select.filter(reports::created_at.lt(at).or(reports::created_at.eq(at).and(reports::id.lt(DbUuid(id)))));
-    }
-    let rows: Vec<(DbUuid, String, DbUuid, String, DbTime, f64, f64)> = select.load(conn)?;
+}
+
+/// A map row as PostgreSQL returns it.
+#[derive(QueryableByName)]
+struct PostgresMapRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    reference: String,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    category_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    status: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    lat: f64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    lon: f64,
+}
+
+/// The PostgreSQL form of the query. The planner misjudges how many reports of a cell lie
+/// in the box (it multiplies the selectivities of the cell and of the lat/lon ranges, which
+/// go together), and then likes to gather each cell through a bitmap, or the box through
+/// `reports_lat_lon`, and sort: 30–70 ms instead of well under one. Without sorts and
+/// bitmap scans (for this one statement: `SET LOCAL` in its transaction) the only plan left
+/// is the intended one, each cell's index read newest first and merged.
+fn postgres_reports_in_box(conn: &mut diesel::PgConnection, query: &MapQuery) -> Result<Vec<MapPoint>, StorageError> {
+    use diesel::connection::SimpleConnection as _;
+    let rows: Vec<PostgresMapRow> = conn.transaction(|conn| {
+        conn.batch_execute("SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off")?;
+        PageQuery::new(query, true).load(conn)
+    })?;
     Ok(rows
         .into_iter()
-        .map(|(id, reference, category_id, status, created_at, lat, lon)| MapPoint {
-            id: id.0,
-            reference,
-            category_id: category_id.0,
-            status,
-            created_at: created_at.0,
-            lat,
-            lon,
+        .map(|row| MapPoint {
+            id: row.id,
+            reference: row.reference,
+            category_id: row.category_id,
+            status: row.status,
+            created_at: row.created_at,
+            lat: row.lat,
+            lon: row.lon,
         })
         .collect())
 }
@@ -137,74 +427,84 @@ struct SqliteMapRow {
     lon: f64,
 }
 
-/// The SQLite form of the query. SQLite's planner, with statistics, likes to walk the
-/// `created_at` index for the ORDER BY … LIMIT and test every report against the box,
-/// which reads the whole table for a small box; `INDEXED BY` pins the covering bbox index.
+/// The SQLite form of the query. `INDEXED BY` pins each arm to its level's index: SQLite's
+/// planner, with statistics, may otherwise walk the `created_at` index for the ORDER BY …
+/// LIMIT and test every report against the box; and a cell expression that no longer
+/// matches the index's is an error here rather than a silent full scan.
 fn sqlite_reports_in_box(
     conn: &mut diesel::sqlite::SqliteConnection,
     query: &MapQuery,
 ) -> Result<Vec<MapPoint>, StorageError> {
-    use diesel::sql_types::{BigInt, Double, Text};
-    let placeholders = |n: usize| vec!["?"; n].join(", ");
-    let mut sql = String::from(
-        "SELECT id, reference, category_id, status, created_at, lat, lon FROM reports INDEXED BY reports_lat_lon \
-         WHERE lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?",
-    );
-    let categories = match &query.categories {
-        CategoryFilter::Only(ids) => {
-            sql.push_str(&format!(" AND category_id IN ({})", placeholders(ids.len())));
-            ids.clone()
-        }
-        CategoryFilter::AllBut(ids) if ids.is_empty() => Vec::new(),
-        CategoryFilter::AllBut(ids) => {
-            sql.push_str(&format!(" AND category_id NOT IN ({})", placeholders(ids.len())));
-            ids.clone()
-        }
-    };
-    if let Some(statuses) = &query.statuses {
-        sql.push_str(&format!(" AND status IN ({})", placeholders(statuses.len())));
-    }
-    if query.since.is_some() {
-        sql.push_str(" AND created_at >= ?");
-    }
-    if query.after.is_some() {
-        sql.push_str(" AND (created_at < ? OR (created_at = ? AND id < ?))");
-    }
-    sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ?");
-    let time = |at: DateTime<Utc>| DbTime::new(at).0.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-    let mut statement = diesel::sql_query(sql)
-        .into_boxed::<diesel::sqlite::Sqlite>()
-        .bind::<Double, _>(query.min_lat)
-        .bind::<Double, _>(query.max_lat)
-        .bind::<Double, _>(query.min_lon)
-        .bind::<Double, _>(query.max_lon);
-    for id in &categories {
-        statement = statement.bind::<Text, _>(id.to_string());
-    }
-    for status in query.statuses.iter().flatten() {
-        statement = statement.bind::<Text, _>(status.clone());
-    }
-    if let Some(since) = query.since {
-        statement = statement.bind::<Text, _>(time(since));
-    }
-    if let Some((at, id)) = query.after {
-        statement = statement.bind::<Text, _>(time(at)).bind::<Text, _>(time(at)).bind::<Text, _>(id.to_string());
-    }
-    let rows: Vec<SqliteMapRow> = statement.bind::<BigInt, _>(query.limit).load(conn)?;
+    let rows: Vec<SqliteMapRow> = PageQuery::new(query, false).load(conn)?;
     rows.into_iter()
         .map(|row| {
             let corrupt = |what: &str| StorageError::Corrupt(format!("report {}: {what}", row.id));
+            let id = Uuid::parse_str(&row.id).map_err(|_| corrupt("id"))?;
+            let category_id = Uuid::parse_str(&row.category_id).map_err(|_| corrupt("category id"))?;
+            let created_at =
+                DateTime::parse_from_rfc3339(&row.created_at).map_err(|_| corrupt("created_at"))?.with_timezone(&Utc);
             Ok(MapPoint {
-                id: Uuid::parse_str(&row.id).map_err(|_| corrupt("id"))?,
-                reference: row.reference.clone(),
-                category_id: Uuid::parse_str(&row.category_id).map_err(|_| corrupt("category id"))?,
-                status: row.status.clone(),
-                created_at: DateTime::parse_from_rfc3339(&row.created_at)
-                    .map_err(|_| corrupt("created_at"))?
-                    .with_timezone(&Utc),
+                id,
+                reference: row.reference,
+                category_id,
+                status: row.status,
+                created_at,
                 lat: row.lat,
                 lon: row.lon,
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(min_lon: f64, min_lat: f64, max_lon: f64, max_lat: f64) -> MapQuery {
+        MapQuery {
+            min_lon,
+            min_lat,
+            max_lon,
+            max_lat,
+            statuses: None,
+            categories: CategoryFilter::AllBut(Vec::new()),
+            since: None,
+            after: None,
+            limit: 500,
+        }
+    }
+
+    #[test]
+    fn the_cell_expressions_are_those_of_the_migrations() {
+        let sqlite = include_str!("../../migrations/sqlite/2026-11-25-000009_map_spatial/up.sql");
+        let postgres = include_str!("../../migrations/postgres/2026-11-25-000009_map_spatial/up.sql");
+        for level in &LEVELS {
+            assert!(
+                sqlite.contains(&format!("INDEX {} ON reports (\n    ({}),", level.index, level.sqlite)),
+                "{}",
+                level.index
+            );
+            assert!(
+                postgres.contains(&format!("INDEX {} ON reports (\n    ({}),", level.index, level.postgres)),
+                "{}",
+                level.index
+            );
+        }
+    }
+
+    #[test]
+    fn a_box_is_read_at_the_finest_level_with_few_cells() {
+        // A neighbourhood: level 0, the 2 × 2 cells it touches.
+        let (level, cells) = cells_of(&query(6.0325, 50.9134, 6.0374, 50.9165));
+        assert_eq!(level.index, "reports_map_cell0");
+        assert_eq!(cells, vec![56_365_046_508, 56_365_046_509, 56_366_046_508, 56_366_046_509]);
+        // A town: level 1.
+        let (level, cells) = cells_of(&query(5.9, 50.85, 6.0, 50.95));
+        assert_eq!(level.index, "reports_map_cell1");
+        assert!(cells.len() <= MAX_CELLS);
+        // The largest box accepted: level 2, at most 20 cells.
+        let (level, cells) = cells_of(&query(5.5, 50.5, 6.1, 51.1));
+        assert_eq!(level.index, "reports_map_cell2");
+        assert!(cells.len() <= 20, "{cells:?}");
+    }
 }

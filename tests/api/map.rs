@@ -156,3 +156,87 @@ crate::on_both_backends! {
         }
     }
 }
+
+/// Every page of the map of `bbox`, `limit` features at a time, following the `next` links:
+/// the features in the order served.
+async fn every_page(app: &TestApp, bbox: &str, limit: usize) -> Vec<Value> {
+    let mut features = Vec::new();
+    let mut next = Some(format!("/api/v1/reports?bbox={bbox}&limit={limit}"));
+    let mut pages = 0;
+    while let Some(url) = next {
+        let page: Value = app.get_json(&url).await;
+        let served = page["features"].as_array().unwrap();
+        assert!(served.len() <= limit, "{url}: {} features", served.len());
+        features.extend(served.iter().cloned());
+        next = page["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "next")
+            .map(|l| l["href"].as_str().unwrap().to_owned());
+        pages += 1;
+        assert!(pages <= 40, "paging of {bbox} does not end");
+    }
+    features
+}
+
+crate::on_both_backends! {
+    async fn a_box_shows_exactly_the_reports_inside_it_newest_first_whatever_its_size_and_the_grid_cells_it_cuts(app) {
+        // Points on and beside the lines of the map's grid (row 50.8875, column 5.98 at the
+        // finest size) and on the edges of the boxes below.
+        let lats = [50.8870, 50.8874999, 50.8875, 50.8875001, 50.8880];
+        let lons = [5.9790, 5.9799999, 5.98, 5.9800001, 5.9810];
+        let mut filed = Vec::new();
+        for lat in lats {
+            for lon in lons {
+                let created = file(&app, &report("veeg-zwerfvuil", lat, lon)).await;
+                filed.push((created["reference"].as_str().unwrap().to_owned(), lat, lon));
+            }
+        }
+        for (bbox, inside) in [
+            // Tiny, its edges through points: the 3 × 3 points around the crossing.
+            ("5.9799999,50.8874999,5.9800001,50.8875001", 9),
+            // A neighbourhood (finest cells), a town (coarser), and the largest box accepted.
+            ("5.975,50.885,5.985,50.89", 25),
+            ("5.95,50.87,6.01,50.9", 25),
+            ("5.75,50.65,6.25,51.15", 25),
+            // Large boxes with an edge through the grid line: what lies beyond it is left out.
+            ("5.9,50.8875,6.3,51.2", 15),
+            ("5.5,50.6,5.98,50.9", 15),
+            ("5.9790,50.8870,5.9799999,50.8874999", 4),
+        ] {
+            let edges: Vec<f64> = bbox.split(',').map(|v| v.parse().unwrap()).collect();
+            let mut expected: Vec<&str> = filed
+                .iter()
+                .filter(|(_, lat, lon)| (edges[1]..=edges[3]).contains(lat) && (edges[0]..=edges[2]).contains(lon))
+                .map(|(reference, ..)| reference.as_str())
+                .collect();
+            assert_eq!(expected.len(), inside, "the test's own count for {bbox}");
+            for limit in [4, 500] {
+                let features = every_page(&app, bbox, limit).await;
+                let mut served: Vec<&str> = features.iter().map(|f| f["properties"]["reference"].as_str().unwrap()).collect();
+                let times: Vec<&str> = features.iter().map(|f| f["properties"]["created_at"].as_str().unwrap()).collect();
+                assert!(times.windows(2).all(|w| w[0] >= w[1]), "{bbox}, limit {limit}: not newest first: {times:?}");
+                served.sort_unstable();
+                expected.sort_unstable();
+                assert_eq!(served, expected, "{bbox}, limit {limit}: every report in the box once, none outside");
+            }
+        }
+    }
+
+    async fn a_report_moved_by_staff_leaves_its_old_place_on_the_map_and_shows_at_the_new_one(app) {
+        let created = file(&app, &report("veeg-zwerfvuil", 50.8882, 5.9795)).await;
+        let reference = created["reference"].as_str().unwrap().to_owned();
+        let old_place = "5.979,50.888,5.980,50.8885";
+        let new_place = "5.913,50.9235,5.9135,50.9245";
+        assert_eq!(references(&map(&app, &format!("bbox={old_place}")).await), vec![reference.clone()]);
+        assert!(references(&map(&app, &format!("bbox={new_place}")).await).is_empty());
+        let id = created["id"].as_str().unwrap();
+        let (status, moved) = app
+            .admin_json(reqwest::Method::PATCH, &format!("/api/v1/staff/reports/{id}"), Some(&json!({"location": {"lat": 50.923975, "lon": 5.91321}})))
+            .await;
+        assert_eq!(status, 200, "{moved}");
+        assert!(references(&map(&app, &format!("bbox={old_place}")).await).is_empty(), "still at the old place");
+        assert_eq!(references(&map(&app, &format!("bbox={new_place}")).await), vec![reference]);
+    }
+}

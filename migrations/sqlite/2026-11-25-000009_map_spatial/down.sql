@@ -1,0 +1,3 @@
+DROP INDEX reports_map_cell2;
+DROP INDEX reports_map_cell1;
+DROP INDEX reports_map_cell0;

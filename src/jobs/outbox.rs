@@ -105,6 +105,8 @@ async fn run<T>(db: Database, settings: OutboxSettings, from: Mailbox, alive: We
     };
     let lease = lease_for(&settings);
     let limit = i64::try_from(settings.batch.max(1)).unwrap_or(i64::MAX);
+    // The previous batch's outcomes are recorded while the next batch is claimed and sent.
+    let mut recording: Option<tokio::task::JoinHandle<()>> = None;
     while alive.strong_count() > 0 {
         let claimed = {
             let db = db.clone();
@@ -122,6 +124,7 @@ async fn run<T>(db: Database, settings: OutboxSettings, from: Mailbox, alive: We
             }
         };
         if messages.is_empty() {
+            finish(recording.take()).await;
             tokio::time::sleep(settings.poll).await;
             continue;
         }
@@ -131,7 +134,18 @@ async fn run<T>(db: Database, settings: OutboxSettings, from: Mailbox, alive: We
             .buffer_unordered(concurrency)
             .collect()
             .await;
-        record(&db, outcomes).await;
+        finish(recording.take()).await;
+        recording = Some(tokio::spawn(record(db.clone(), outcomes)));
+    }
+    finish(recording.take()).await;
+}
+
+/// Waits for a batch's outcomes to be recorded.
+async fn finish(recording: Option<tokio::task::JoinHandle<()>>) {
+    if let Some(recording) = recording
+        && let Err(error) = recording.await
+    {
+        tracing::warn!(%error, "outbox: record task failed");
     }
 }
 
@@ -181,8 +195,7 @@ async fn attempt(
 /// another, each failure on its own (its attempt count and retry time are its own). A
 /// message whose outcome cannot be recorded is tried again when its lease ends
 /// (at-least-once).
-async fn record(db: &Database, outcomes: Vec<(Uuid, Record)>) {
-    let db = db.clone();
+async fn record(db: Database, outcomes: Vec<(Uuid, Record)>) {
     let stored = tokio::task::spawn_blocking(move || {
         let mut sent = Vec::new();
         let mut cancelled = Vec::new();

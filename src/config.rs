@@ -71,6 +71,13 @@ pub struct Settings {
     pub outbox_retry_ms: u64,
     /// Attempts before an email is given up (dead-lettered).
     pub outbox_max_attempts: u32,
+    /// Messages one outbox worker claims at a time.
+    pub outbox_batch: usize,
+    /// Messages one outbox worker sends at once; also the most pooled SMTP connections.
+    pub outbox_concurrency: usize,
+    /// Run the outbox worker, scheduled publishing and report alerts inside the server;
+    /// `false` when separate `meldpunt worker` processes do it.
+    pub outbox_in_server: bool,
     /// Where photo files go: `local` (the folder `photo_dir`) or `s3` (the `s3_*` settings).
     pub photo_store: String,
     /// Folder for photos with `photo_store = "local"`; empty: `photos` beside the SQLite
@@ -152,6 +159,9 @@ impl Default for Settings {
             outbox_poll_ms: 500,
             outbox_retry_ms: 30_000,
             outbox_max_attempts: 10,
+            outbox_batch: 500,
+            outbox_concurrency: 16,
+            outbox_in_server: true,
             photo_store: "local".into(),
             photo_dir: String::new(),
             photo_max_count: 5,

@@ -1,4 +1,4 @@
-//! The `meldpunt` command: serve the API (the default), migrate, print the OpenAPI
+//! The `meldpunt` command: serve the API (the default), run the outbox worker, migrate, print the OpenAPI
 //! document, probe a running server's health, or make a VAPID key pair for Web Push.
 
 use std::io::{Read, Write};
@@ -24,6 +24,10 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API (the default).
     Serve,
+    /// Deliver outbox messages (email, webhook, Web Push) and publish scheduled announcements,
+    /// without serving HTTP, until SIGTERM or Ctrl-C. Run several against one PostgreSQL
+    /// database; set `outbox_in_server = false` on the servers then.
+    Worker,
     /// Create or upgrade the database schema (and seed the demo configuration if enabled), then exit.
     Migrate,
     /// Print the OpenAPI document (YAML), as committed in api-spec/openapi.yaml.
@@ -75,6 +79,11 @@ fn main() -> anyhow::Result<()> {
                 let app = meldpunt::startup::Application::build(settings).await?;
                 app.run().await.context("server stopped with an error")
             })
+        }
+        Command::Worker => {
+            let settings = load()?;
+            meldpunt::telemetry::init(&settings.log, settings.log_format);
+            meldpunt::startup::run_worker(&settings)
         }
         Command::Migrate => {
             let mut settings = load()?;

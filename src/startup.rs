@@ -67,26 +67,13 @@ impl Application {
             push_public_key: vapid.as_ref().map(|keys| keys.public_key_b64url()),
         });
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
-        crate::jobs::outbox::start(
-            state.db.clone(),
-            crate::jobs::outbox::OutboxSettings {
-                smtp_url: settings.smtp_url.clone(),
-                mail_dir: settings.mail_dir.clone(),
-                from: settings.mail_from.clone(),
-                public_url: settings.public_url.clone(),
-                poll: Duration::from_millis(settings.outbox_poll_ms.max(10)),
-                retry_base: Duration::from_millis(settings.outbox_retry_ms.max(1)),
-                max_attempts: i32::try_from(settings.outbox_max_attempts.max(1)).unwrap_or(i32::MAX),
-                webhook_allow_insecure: settings.webhook_allow_insecure,
-                vapid: vapid.clone(),
-            },
-            Arc::downgrade(&state.clone().into_inner()),
-        )?;
-        crate::jobs::scheduler::start(
-            state.db.clone(),
-            Duration::from_millis(settings.announcement_poll_ms.max(10)),
-            Arc::downgrade(&state.clone().into_inner()),
-        )?;
+        if settings.outbox_in_server {
+            start_background_jobs(&state.db, &settings, vapid.clone(), Arc::downgrade(&state.clone().into_inner()))?;
+        } else {
+            tracing::info!(
+                "outbox_in_server is off: run `meldpunt worker` to deliver messages and publish scheduled announcements"
+            );
+        }
         let mut server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
@@ -122,6 +109,74 @@ impl Application {
     pub async fn run(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The outbox worker's settings from the service settings.
+fn outbox_settings(
+    settings: &Settings,
+    vapid: Option<crate::notify::webpush::VapidKeys>,
+) -> crate::jobs::outbox::OutboxSettings {
+    crate::jobs::outbox::OutboxSettings {
+        smtp_url: settings.smtp_url.clone(),
+        mail_dir: settings.mail_dir.clone(),
+        from: settings.mail_from.clone(),
+        public_url: settings.public_url.clone(),
+        poll: Duration::from_millis(settings.outbox_poll_ms.max(10)),
+        retry_base: Duration::from_millis(settings.outbox_retry_ms.max(1)),
+        max_attempts: i32::try_from(settings.outbox_max_attempts.max(1)).unwrap_or(i32::MAX),
+        webhook_allow_insecure: settings.webhook_allow_insecure,
+        vapid,
+        batch: settings.outbox_batch.max(1),
+        concurrency: settings.outbox_concurrency.max(1),
+    }
+}
+
+/// Starts the outbox worker and the publisher of scheduled announcements (and report
+/// alerts); both stop when `alive` is gone. Returns the outbox thread.
+fn start_background_jobs<T: Send + Sync + 'static>(
+    db: &Database,
+    settings: &Settings,
+    vapid: Option<crate::notify::webpush::VapidKeys>,
+    alive: std::sync::Weak<T>,
+) -> anyhow::Result<std::thread::JoinHandle<()>> {
+    let outbox = crate::jobs::outbox::start(db.clone(), outbox_settings(settings, vapid), alive.clone())?;
+    crate::jobs::scheduler::start(db.clone(), Duration::from_millis(settings.announcement_poll_ms.max(10)), alive)?;
+    Ok(outbox)
+}
+
+/// The `meldpunt worker` command: delivers the outbox and publishes scheduled announcements
+/// against the configured database (migrating it first, as a server start would; no
+/// seeding, no HTTP) until SIGTERM or Ctrl-C, then finishes and records the batch in hand.
+/// Several workers may run at once.
+pub fn run_worker(settings: &Settings) -> anyhow::Result<()> {
+    let db = Database::open(&DatabaseSettings {
+        url: settings.database_url.clone(),
+        pool_size: settings.database_pool_size,
+        pool_timeout: Duration::from_millis(settings.database_pool_timeout_ms),
+        sqlite_synchronous: settings.sqlite_synchronous,
+    })
+    .context("cannot open the database (check DATABASE_URL)")?;
+    crate::storage::migrate::run(&mut *db.conn()?, |_| Ok(()))?;
+    let vapid = settings.vapid_keys()?;
+    let alive = Arc::new(());
+    let outbox = start_background_jobs(&db, settings, vapid, Arc::downgrade(&alive))?;
+    tracing::info!(backend = ?db.backend(), "meldpunt worker is running");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
+    tracing::info!("meldpunt worker is stopping after the batch in hand");
+    drop(alive);
+    if outbox.join().is_err() {
+        anyhow::bail!("the outbox worker stopped abnormally");
+    }
+    tracing::info!("meldpunt worker stopped");
+    Ok(())
 }
 
 struct Prepared {

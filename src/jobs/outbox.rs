@@ -1,12 +1,18 @@
 //! The outbox worker: a thread with its own Tokio runtime (lettre's async transport lives
-//! in it) that claims due messages, renders and sends them, and retries failures with
-//! exponential backoff until a limit, after which the message is dead-lettered.
+//! in it) that claims a batch of due messages, renders and sends them side by side over
+//! pooled SMTP connections (and webhook / push clients), records the delivered ones in one
+//! transaction, and retries failures with exponential backoff until a limit, after which
+//! the message is dead-lettered. Several workers (threads or `meldpunt worker` processes)
+//! may run against one database: claims are leases, taken with `FOR UPDATE SKIP LOCKED` on
+//! PostgreSQL.
 
 use std::sync::Weak;
 use std::time::Duration;
 
 use chrono::Utc;
+use futures_util::StreamExt;
 use lettre::message::Mailbox;
+use uuid::Uuid;
 
 use super::subscribers::Outcome;
 use crate::notify::mail::Mailer;
@@ -35,18 +41,31 @@ pub struct OutboxSettings {
     pub webhook_allow_insecure: bool,
     /// VAPID keys for Web Push; `None`: push is off.
     pub vapid: Option<crate::notify::webpush::VapidKeys>,
+    /// Messages claimed at a time.
+    pub batch: usize,
+    /// Messages sent at once (and the most pooled SMTP connections).
+    pub concurrency: usize,
 }
 
-/// Starts the worker thread. It stops when `alive` can no longer be upgraded.
-pub fn start<T: Send + Sync + 'static>(db: Database, settings: OutboxSettings, alive: Weak<T>) -> anyhow::Result<()> {
+/// Starts the worker thread. It stops when `alive` can no longer be upgraded, after
+/// recording the outcome of the batch in hand; join the handle to wait for that.
+pub fn start<T: Send + Sync + 'static>(
+    db: Database,
+    settings: OutboxSettings,
+    alive: Weak<T>,
+) -> anyhow::Result<std::thread::JoinHandle<()>> {
     let from: Mailbox =
         settings.from.parse().map_err(|e| anyhow::anyhow!("MELDPUNT_MAIL_FROM is not a mail address: {e}"))?;
     if settings.smtp_url.trim().is_empty() {
         tracing::info!(folder = %settings.mail_dir, "no MELDPUNT_SMTP_URL: emails are written as .eml files to this folder");
     } else {
-        tracing::info!("emails are sent through the configured SMTP server");
+        tracing::info!(
+            batch = settings.batch,
+            concurrency = settings.concurrency,
+            "emails are sent through the configured SMTP server"
+        );
     }
-    std::thread::Builder::new().name("outbox".into()).spawn(move || {
+    let handle = std::thread::Builder::new().name("outbox".into()).spawn(move || {
         let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
             Ok(runtime) => runtime,
             Err(error) => {
@@ -56,24 +75,42 @@ pub fn start<T: Send + Sync + 'static>(db: Database, settings: OutboxSettings, a
         };
         runtime.block_on(run(db, settings, from, alive));
     })?;
-    Ok(())
+    Ok(handle)
+}
+
+/// What to record about one message after an attempt.
+enum Record {
+    Sent,
+    Cancelled,
+    Failed { error: String, retry_at: Option<chrono::DateTime<Utc>> },
+}
+
+/// How long a claim keeps a batch from other workers: long enough to send the whole batch
+/// even if every send runs into the SMTP timeout, so no other worker sends it twice.
+fn lease_for(settings: &OutboxSettings) -> chrono::Duration {
+    let rounds = settings.batch.div_ceil(settings.concurrency.max(1));
+    let worst = i64::try_from(rounds).unwrap_or(i64::MAX / 60).saturating_mul(30);
+    chrono::Duration::seconds(worst.max(300))
 }
 
 async fn run<T>(db: Database, settings: OutboxSettings, from: Mailbox, alive: Weak<T>) {
-    let mailer = match Mailer::new(&settings.smtp_url, &settings.mail_dir) {
+    let concurrency = settings.concurrency.max(1);
+    let connections = u32::try_from(concurrency).unwrap_or(u32::MAX);
+    let mailer = match Mailer::with_pool(&settings.smtp_url, &settings.mail_dir, connections) {
         Ok(mailer) => mailer,
         Err(error) => {
             tracing::error!(%error, "the outbox worker cannot send mail");
             return;
         }
     };
+    let lease = lease_for(&settings);
+    let limit = i64::try_from(settings.batch.max(1)).unwrap_or(i64::MAX);
+    // The previous batch's outcomes are recorded while the next batch is claimed and sent.
+    let mut recording: Option<tokio::task::JoinHandle<()>> = None;
     while alive.strong_count() > 0 {
         let claimed = {
             let db = db.clone();
-            tokio::task::spawn_blocking(move || {
-                outbox::claim(&mut *db.conn()?, Utc::now(), chrono::Duration::minutes(5), 20)
-            })
-            .await
+            tokio::task::spawn_blocking(move || outbox::claim(&mut *db.conn()?, Utc::now(), lease, limit)).await
         };
         let messages = match claimed {
             Ok(Ok(messages)) => messages,
@@ -87,16 +124,39 @@ async fn run<T>(db: Database, settings: OutboxSettings, from: Mailbox, alive: We
             }
         };
         if messages.is_empty() {
+            finish(recording.take()).await;
             tokio::time::sleep(settings.poll).await;
             continue;
         }
-        for message in messages {
-            deliver(&db, &settings, &mailer, &from, message).await;
-        }
+        // Every channel's sends run side by side, at most `concurrency` at once.
+        let outcomes: Vec<(Uuid, Record)> = futures_util::stream::iter(messages)
+            .map(|message| attempt(&db, &settings, &mailer, &from, message))
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        finish(recording.take()).await;
+        recording = Some(tokio::spawn(record(db.clone(), outcomes)));
+    }
+    finish(recording.take()).await;
+}
+
+/// Waits for a batch's outcomes to be recorded.
+async fn finish(recording: Option<tokio::task::JoinHandle<()>>) {
+    if let Some(recording) = recording
+        && let Err(error) = recording.await
+    {
+        tracing::warn!(%error, "outbox: record task failed");
     }
 }
 
-async fn deliver(db: &Database, settings: &OutboxSettings, mailer: &Mailer, from: &Mailbox, message: OutboxMessage) {
+/// Sends one message and says what to record.
+async fn attempt(
+    db: &Database,
+    settings: &OutboxSettings,
+    mailer: &Mailer,
+    from: &Mailbox,
+    message: OutboxMessage,
+) -> (Uuid, Record) {
     // Messages to subscribers (any channel) read their address when sent; reporter emails
     // carry theirs.
     let result = if message.subscription_id.is_some() {
@@ -109,9 +169,9 @@ async fn deliver(db: &Database, settings: &OutboxSettings, mailer: &Mailer, from
     };
     let id = message.id;
     let attempts = message.attempts + 1;
-    let outcome = match &result {
-        Ok(Outcome::Sent) => None,
-        Ok(Outcome::Cancelled) => Some((String::new(), None, true)),
+    let record = match &result {
+        Ok(Outcome::Sent) => Record::Sent,
+        Ok(Outcome::Cancelled) => Record::Cancelled,
         Err(error) => {
             let retry_at = (attempts < settings.max_attempts).then(|| {
                 let factor = 2u32.saturating_pow(u32::try_from(message.attempts).unwrap_or(0).min(20));
@@ -125,23 +185,55 @@ async fn deliver(db: &Database, settings: &OutboxSettings, mailer: &Mailer, from
             } else {
                 tracing::error!(message_id = %id, attempts, %error, "outbox: delivery failed; dead-lettered");
             }
-            Some((error, retry_at, false))
+            Record::Failed { error, retry_at }
         }
     };
-    let db = db.clone();
-    let stored = tokio::task::spawn_blocking(move || -> Result<(), crate::storage::StorageError> {
-        let mut conn = db.conn()?;
-        match outcome {
-            None => outbox::mark_sent(&mut conn, id),
-            Some((_, _, true)) => outbox::mark_cancelled(&mut conn, id),
-            Some((error, retry_at, false)) => outbox::mark_failed(&mut conn, id, &error, retry_at),
+    (id, record)
+}
+
+/// Records a batch's outcomes: the delivered ones in one transaction, the cancelled ones in
+/// another, each failure on its own (its attempt count and retry time are its own). A
+/// message whose outcome cannot be recorded is tried again when its lease ends
+/// (at-least-once).
+async fn record(db: Database, outcomes: Vec<(Uuid, Record)>) {
+    let stored = tokio::task::spawn_blocking(move || {
+        let mut sent = Vec::new();
+        let mut cancelled = Vec::new();
+        let mut failed = Vec::new();
+        for (id, record) in outcomes {
+            match record {
+                Record::Sent => sent.push(id),
+                Record::Cancelled => cancelled.push(id),
+                Record::Failed { error, retry_at } => failed.push((id, error, retry_at)),
+            }
+        }
+        let mut conn = match db.conn() {
+            Ok(conn) => conn,
+            Err(error) => {
+                tracing::warn!(%error, "outbox: cannot record deliveries");
+                return;
+            }
+        };
+        if !sent.is_empty() {
+            match outbox::mark_sent_many(&mut conn, &sent) {
+                Ok(()) => tracing::debug!(count = sent.len(), "outbox: messages delivered"),
+                Err(error) => tracing::warn!(count = sent.len(), %error, "outbox: cannot record deliveries"),
+            }
+        }
+        if !cancelled.is_empty()
+            && let Err(error) = outbox::mark_cancelled_many(&mut conn, &cancelled)
+        {
+            tracing::warn!(count = cancelled.len(), %error, "outbox: cannot record cancelled messages");
+        }
+        for (id, error, retry_at) in failed {
+            if let Err(error) = outbox::mark_failed(&mut conn, id, &error, retry_at) {
+                tracing::warn!(message_id = %id, %error, "outbox: cannot record the failed attempt");
+            }
         }
     })
     .await;
-    match stored {
-        Ok(Ok(())) => tracing::debug!(message_id = %id, "outbox: message handled"),
-        Ok(Err(error)) => tracing::warn!(message_id = %id, %error, "outbox: cannot record the delivery"),
-        Err(error) => tracing::warn!(message_id = %id, %error, "outbox: record task failed"),
+    if let Err(error) = stored {
+        tracing::warn!(%error, "outbox: record task failed");
     }
 }
 

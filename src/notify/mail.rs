@@ -21,6 +21,12 @@ impl Mailer {
     /// The SMTP transport for `url` (`smtp://host:port`, `smtps://…`, `?tls=required`), or
     /// the folder when `url` is empty. Must be called inside a Tokio runtime.
     pub fn new(url: &str, folder: &str) -> Result<Self, String> {
+        Self::with_pool(url, folder, 10)
+    }
+
+    /// As [`Mailer::new`], keeping up to `connections` SMTP connections open for reuse (one
+    /// per message sent at the same time).
+    pub fn with_pool(url: &str, folder: &str, connections: u32) -> Result<Self, String> {
         if url.trim().is_empty() {
             std::fs::create_dir_all(folder).map_err(|e| format!("cannot create the mail folder {folder}: {e}"))?;
             return Ok(Mailer::Folder(PathBuf::from(folder)));
@@ -28,6 +34,7 @@ impl Mailer {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| format!("MELDPUNT_SMTP_URL is not usable: {e}"))?
             .timeout(Some(std::time::Duration::from_secs(20)))
+            .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(connections.max(1)))
             .build();
         Ok(Mailer::Smtp(transport))
     }

@@ -273,6 +273,36 @@ pub fn mark_sent(conn: &mut DbConnection, id: Uuid) -> Result<(), StorageError> 
     Ok(())
 }
 
+/// Marks many messages delivered in one transaction and forgets their parameters.
+pub fn mark_sent_many(conn: &mut DbConnection, ids: &[Uuid]) -> Result<(), StorageError> {
+    let now = DbTime::new(Utc::now());
+    conn.write_transaction(|c| -> Result<(), StorageError> {
+        for chunk in ids.chunks(500) {
+            diesel::update(outbox::table.filter(outbox::id.eq_any(chunk.iter().copied().map(DbUuid))))
+                .set((
+                    outbox::status.eq("sent"),
+                    outbox::sent_at.eq(Some(now)),
+                    outbox::params.eq("{}"),
+                    outbox::last_error.eq(None::<String>),
+                ))
+                .execute(c)?;
+        }
+        Ok(())
+    })
+}
+
+/// Marks many messages not sent on purpose in one transaction and forgets their parameters.
+pub fn mark_cancelled_many(conn: &mut DbConnection, ids: &[Uuid]) -> Result<(), StorageError> {
+    conn.write_transaction(|c| -> Result<(), StorageError> {
+        for chunk in ids.chunks(500) {
+            diesel::update(outbox::table.filter(outbox::id.eq_any(chunk.iter().copied().map(DbUuid))))
+                .set((outbox::status.eq("cancelled"), outbox::params.eq("{}")))
+                .execute(c)?;
+        }
+        Ok(())
+    })
+}
+
 /// Marks a message not sent on purpose (its subscription ended, its announcement was
 /// withdrawn) and forgets its parameters.
 pub fn mark_cancelled(conn: &mut DbConnection, id: Uuid) -> Result<(), StorageError> {

@@ -35,3 +35,4 @@ mod staff_queue;
 mod staff_triage;
 mod subscriptions;
 mod web_push;
+mod worker;

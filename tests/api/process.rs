@@ -6,15 +6,15 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::*;
 
-struct Server {
-    child: Child,
-    address: String,
+pub struct Server {
+    pub child: Child,
+    pub address: String,
     /// Everything the server writes, read as it comes so a full pipe never blocks it.
-    output: Vec<std::thread::JoinHandle<String>>,
+    pub output: Vec<std::thread::JoinHandle<String>>,
 }
 
 /// Reads a pipe to its end on a thread of its own.
-fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+pub fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut text = String::new();
         let _ = pipe.read_to_string(&mut text);
@@ -37,7 +37,7 @@ fn free_port() -> u16 {
 }
 
 /// Starts the binary in `dir` with `env`, and waits until /readyz answers.
-async fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
+pub async fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
     let port = free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_meldpunt"));
     command
@@ -67,7 +67,7 @@ async fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
 }
 
 /// Stops the server with SIGTERM and returns everything it logged.
-fn stop(mut server: Server) -> (bool, String) {
+pub fn stop(mut server: Server) -> (bool, String) {
     Command::new("kill").arg("-TERM").arg(server.child.id().to_string()).status().unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {

@@ -1,0 +1,109 @@
+//! `meldpunt worker` processes beside a server whose own outbox worker is off: every email
+//! arrives exactly once, with two workers on one PostgreSQL database and one on SQLite.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::*;
+use crate::process::{Server, drain, start, stop};
+use crate::staff_mail::{SmtpServer, free_port, wait_for};
+
+/// Starts `meldpunt worker` in `dir` with `env` (no HTTP: nothing to wait for).
+fn start_worker(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_meldpunt"));
+    command
+        .arg("worker")
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env("MELDPUNT_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let output = vec![drain(child.stdout.take().unwrap()), drain(child.stderr.take().unwrap())];
+    Server { child, address: String::new(), output }
+}
+
+fn resident(i: usize) -> String {
+    format!("bewoner.nummer{i}@example.nl")
+}
+
+/// Files `n` reports, each with its own reporter address (each queues one confirmation).
+async fn file_reports(address: &str, n: usize) {
+    let client = reqwest::Client::new();
+    for i in 0..n {
+        let body = serde_json::json!({
+            "category": "veeg-zwerfvuil",
+            "description": format!("Zwerfvuil bij bank {i}"),
+            "location": {"lat": 50.8882 + (i as f64) * 0.0001, "lon": 5.9795},
+            "reporter": {"email": resident(i)}
+        });
+        let response = client.post(format!("{address}/api/v1/reports")).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    }
+}
+
+/// How many messages went to each resident.
+fn per_resident(smtp: &SmtpServer, n: usize) -> Vec<usize> {
+    let messages = smtp.messages();
+    (0..n)
+        .map(|i| {
+            let to = format!("To: {}", resident(i));
+            messages.iter().filter(|m| m.lines().any(|line| line.trim_end() == to)).count()
+        })
+        .collect()
+}
+
+async fn separate_workers_deliver_every_email_exactly_once(backend: Backend, workers: usize) {
+    const N: usize = 60;
+    let port = free_port();
+    let smtp = SmtpServer::start(port);
+    let smtp_url = format!("smtp://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _guard) = fresh_database(backend);
+    let common = [
+        ("DATABASE_URL", url.as_str()),
+        ("MELDPUNT_SMTP_URL", smtp_url.as_str()),
+        ("MELDPUNT_OUTBOX_POLL_MS", "20"),
+        ("MELDPUNT_OUTBOX_BATCH", "7"),
+        ("MELDPUNT_OUTBOX_CONCURRENCY", "3"),
+    ];
+    let mut server_env = common.to_vec();
+    server_env.push(("MELDPUNT_OUTBOX_IN_SERVER", "false"));
+    let server = start(dir.path(), &server_env).await;
+    file_reports(&server.address, N).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.messages().len(), 0, "the server's own worker is off: it sends nothing");
+
+    let started: Vec<Server> = (0..workers).map(|_| start_worker(dir.path(), &common)).collect();
+    wait_for("confirmations", || smtp.messages().len(), N).await;
+    // Give a doubled send time to show up before counting.
+    let settle = Instant::now() + Duration::from_millis(1000);
+    while Instant::now() < settle {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(per_resident(&smtp, N), vec![1; N], "every resident gets exactly one confirmation");
+    assert_eq!(smtp.messages().len(), N);
+
+    for worker in started {
+        let (clean, logs) = stop(worker);
+        assert!(clean, "a worker stops cleanly on SIGTERM: {logs}");
+        assert!(logs.contains("meldpunt worker is running") && logs.contains("meldpunt worker stopped"), "{logs}");
+        assert!(!logs.contains("@example.nl"), "no address in a worker's log:\n{logs}");
+    }
+    let (clean, logs) = stop(server);
+    assert!(clean, "{logs}");
+    assert!(!logs.contains("@example.nl"), "no address in the server's log:\n{logs}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_worker_processes_on_postgresql_deliver_every_email_exactly_once() {
+    separate_workers_deliver_every_email_exactly_once(Backend::Postgres, 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_process_on_sqlite_delivers_every_email_exactly_once() {
+    separate_workers_deliver_every_email_exactly_once(Backend::Sqlite, 1).await;
+}

@@ -68,7 +68,13 @@ impl Application {
         });
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
         if settings.outbox_in_server {
-            start_background_jobs(&state.db, &settings, vapid.clone(), Arc::downgrade(&state.clone().into_inner()))?;
+            start_background_jobs(
+                &state.db,
+                &settings,
+                vapid.clone(),
+                state.links.clone(),
+                Arc::downgrade(&state.clone().into_inner()),
+            )?;
         } else {
             tracing::info!(
                 "outbox_in_server is off: run `meldpunt worker` to deliver messages and publish scheduled announcements"
@@ -115,6 +121,7 @@ impl Application {
 fn outbox_settings(
     settings: &Settings,
     vapid: Option<crate::notify::webpush::VapidKeys>,
+    links: crate::domain::subscription::LinkSigner,
 ) -> crate::jobs::outbox::OutboxSettings {
     crate::jobs::outbox::OutboxSettings {
         smtp_url: settings.smtp_url.clone(),
@@ -126,6 +133,7 @@ fn outbox_settings(
         max_attempts: i32::try_from(settings.outbox_max_attempts.max(1)).unwrap_or(i32::MAX),
         webhook_allow_insecure: settings.webhook_allow_insecure,
         vapid,
+        links,
         batch: settings.outbox_batch.max(1),
         concurrency: settings.outbox_concurrency.max(1),
     }
@@ -137,9 +145,10 @@ fn start_background_jobs<T: Send + Sync + 'static>(
     db: &Database,
     settings: &Settings,
     vapid: Option<crate::notify::webpush::VapidKeys>,
+    links: crate::domain::subscription::LinkSigner,
     alive: std::sync::Weak<T>,
 ) -> anyhow::Result<std::thread::JoinHandle<()>> {
-    let outbox = crate::jobs::outbox::start(db.clone(), outbox_settings(settings, vapid), alive.clone())?;
+    let outbox = crate::jobs::outbox::start(db.clone(), outbox_settings(settings, vapid, links), alive.clone())?;
     crate::jobs::scheduler::start(db.clone(), Duration::from_millis(settings.announcement_poll_ms.max(10)), alive)?;
     Ok(outbox)
 }
@@ -159,7 +168,7 @@ pub fn run_worker(settings: &Settings) -> anyhow::Result<()> {
     crate::storage::migrate::run(&mut *db.conn()?, |_| Ok(()))?;
     let vapid = settings.vapid_keys()?;
     let alive = Arc::new(());
-    let outbox = start_background_jobs(&db, settings, vapid, Arc::downgrade(&alive))?;
+    let outbox = start_background_jobs(&db, settings, vapid, link_signer(&db)?, Arc::downgrade(&alive))?;
     tracing::info!(backend = ?db.backend(), "meldpunt worker is running");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
@@ -222,10 +231,14 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
         max_count: settings.photo_max_count,
         max_bytes: settings.photo_max_bytes,
     };
-    let links = crate::domain::subscription::LinkSigner::new(
-        crate::storage::subscriptions::link_secret(&mut *db.conn()?, crate::jobs::subscribers::LINK_SECRET)?.as_bytes(),
-    );
+    let links = link_signer(&db)?;
     Ok(Prepared { links, db, config, photos })
+}
+
+/// The signer of subscribers' links, with the secret every process shares (made on first use).
+fn link_signer(db: &Database) -> anyhow::Result<crate::domain::subscription::LinkSigner> {
+    let secret = crate::storage::subscriptions::link_secret(&mut *db.conn()?, crate::jobs::subscribers::LINK_SECRET)?;
+    Ok(crate::domain::subscription::LinkSigner::new(secret.as_bytes()))
 }
 
 /// Checks now and then whether another process changed the configuration, and reloads

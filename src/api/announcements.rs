@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::access::AnnouncementEditor;
 use super::body::{parse, read_json};
-use super::subscriptions::{check_targets, confirm_page, page, record_answer};
+use super::subscriptions::{check_targets, confirm_page, html_escape, page, record_answer};
 use crate::domain::subscription::{self, Targets};
 use crate::domain::validation::{FieldErrors, bounded_text};
 use crate::error::{ApiError, Problem};
@@ -760,10 +760,6 @@ pub struct FeedQuery {
     pub area: String,
 }
 
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 /// The Atom feed (RFC 4287) of a buurt or wijk: published announcements that have not
 /// expired (also those that start later).
 #[utoipa::path(
@@ -787,7 +783,7 @@ pub async fn atom_feed(query: web::Query<FeedQuery>, state: web::Data<AppState>)
          <updated>{}</updated>\n<author><name>Gemeente</name></author>\n\
          <link rel=\"self\" href=\"{}/api/v1/announcements/feed.atom?area={area}\"/>\n",
         updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        xml_escape(&state.public_url)
+        html_escape(&state.public_url)
     );
     for row in &rows {
         let published = row.published_at.map_or(updated, |t| t.0).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -795,11 +791,11 @@ pub async fn atom_feed(query: web::Query<FeedQuery>, state: web::Data<AppState>)
             "<entry>\n<id>urn:uuid:{}</id>\n<title>{}</title>\n<updated>{published}</updated>\n<published>{published}</published>\n\
              <content type=\"text\">{}</content>\n",
             row.id.0,
-            xml_escape(&row.title),
-            xml_escape(&row.body)
+            html_escape(&row.title),
+            html_escape(&row.body)
         ));
         for tag in row.tag_list() {
-            xml.push_str(&format!("<category term=\"{}\"/>\n", xml_escape(&tag)));
+            xml.push_str(&format!("<category term=\"{}\"/>\n", html_escape(&tag)));
         }
         xml.push_str("</entry>\n");
     }

@@ -41,6 +41,8 @@ pub struct OutboxSettings {
     pub webhook_allow_insecure: bool,
     /// VAPID keys for Web Push; `None`: push is off.
     pub vapid: Option<crate::notify::webpush::VapidKeys>,
+    /// Signs subscribers' management and answer links (the secret is loaded once, at start).
+    pub links: crate::domain::subscription::LinkSigner,
     /// Messages claimed at a time.
     pub batch: usize,
     /// Messages sent at once (and the most pooled SMTP connections).

@@ -35,7 +35,6 @@ pub const LINK_SECRET: &str = "subscriber-links";
 struct Context {
     subscription: Option<SubscriptionRow>,
     announcement: Option<AnnouncementRow>,
-    signer: LinkSigner,
 }
 
 fn load(db: &Database, subscription: Uuid, announcement: Option<Uuid>) -> Result<Context, String> {
@@ -45,8 +44,7 @@ fn load(db: &Database, subscription: Uuid, announcement: Option<Uuid>) -> Result
         Some(id) => crate::storage::announcements::get(&mut conn, id).map_err(|e| e.to_string())?,
         None => None,
     };
-    let secret = crate::storage::subscriptions::link_secret(&mut conn, LINK_SECRET).map_err(|e| e.to_string())?;
-    Ok(Context { subscription, announcement, signer: LinkSigner::new(secret.as_bytes()) })
+    Ok(Context { subscription, announcement })
 }
 
 /// The announcement as its subscriber sees it, with one-tap answer links while the
@@ -159,7 +157,7 @@ pub async fn deliver(
     };
     let Some(subscription) = context.subscription else { return Ok(Outcome::Cancelled) };
     let language = Language::parse(&subscription.language);
-    let links = SubscriberLinks::new(&settings.public_url, &context.signer.manage_token(subscription_id));
+    let links = SubscriberLinks::new(&settings.public_url, &settings.links.manage_token(subscription_id));
     match message.template.as_str() {
         "subscription_confirm" => {
             let (Some(email), "pending") = (subscription.email.as_deref(), subscription.status.as_str()) else {
@@ -206,7 +204,7 @@ pub async fn deliver(
             if subscription.status != "active" {
                 return Ok(Outcome::Cancelled);
             }
-            let content = message_for(&announcement, subscription_id, &context.signer, &settings.public_url);
+            let content = message_for(&announcement, subscription_id, &settings.links, &settings.public_url);
             match (message.channel.as_str(), subscription.email.as_deref(), subscription.webhook_url.as_deref()) {
                 ("email", Some(email), _) => {
                     mailer.send(from, email, &announcement_email(language, &content, &links)).await?;

@@ -260,19 +260,6 @@ pub fn claim(
     Ok(rows.into_iter().map(to_message).collect())
 }
 
-/// Marks a message delivered and forgets its parameters (they hold a follow token).
-pub fn mark_sent(conn: &mut DbConnection, id: Uuid) -> Result<(), StorageError> {
-    diesel::update(outbox::table.find(DbUuid(id)))
-        .set((
-            outbox::status.eq("sent"),
-            outbox::sent_at.eq(Some(DbTime::new(Utc::now()))),
-            outbox::params.eq("{}"),
-            outbox::last_error.eq(None::<String>),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Marks many messages delivered in one transaction and forgets their parameters.
 pub fn mark_sent_many(conn: &mut DbConnection, ids: &[Uuid]) -> Result<(), StorageError> {
     let now = DbTime::new(Utc::now());
@@ -303,15 +290,6 @@ pub fn mark_cancelled_many(conn: &mut DbConnection, ids: &[Uuid]) -> Result<(), 
     })
 }
 
-/// Marks a message not sent on purpose (its subscription ended, its announcement was
-/// withdrawn) and forgets its parameters.
-pub fn mark_cancelled(conn: &mut DbConnection, id: Uuid) -> Result<(), StorageError> {
-    diesel::update(outbox::table.find(DbUuid(id)))
-        .set((outbox::status.eq("cancelled"), outbox::params.eq("{}")))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Records a failed attempt: retried at `retry_at`, or dead-lettered when `retry_at` is
 /// `None`.
 pub fn mark_failed(
@@ -321,12 +299,10 @@ pub fn mark_failed(
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<(), StorageError> {
     let target = outbox::table.find(DbUuid(id));
-    diesel::update(target)
-        .set((outbox::attempts.eq(outbox::attempts + 1), outbox::last_error.eq(Some(error))))
-        .execute(conn)?;
+    let failed = (outbox::attempts.eq(outbox::attempts + 1), outbox::last_error.eq(Some(error)));
     match retry_at {
-        Some(at) => diesel::update(target).set(outbox::next_attempt_at.eq(DbTime::new(at))).execute(conn)?,
-        None => diesel::update(target).set(outbox::status.eq("dead")).execute(conn)?,
+        Some(at) => diesel::update(target).set((failed, outbox::next_attempt_at.eq(DbTime::new(at)))).execute(conn)?,
+        None => diesel::update(target).set((failed, outbox::status.eq("dead"))).execute(conn)?,
     };
     Ok(())
 }

@@ -18,6 +18,11 @@
 #   MELDPUNT_BENCH_POSTGRES_URL   admin URL used to create and drop the bench database
 #                                 (default postgres://postgres@127.0.0.1:5432/postgres)
 #   MELDPUNT_SQLITE_SYNCHRONOUS   full (default) or normal
+#   MELDPUNT_OUTBOX_IN_SERVER     false (default): the confirmation emails intake queues (in
+#                                 the report's transaction, so that cost is measured) are
+#                                 left for a separate `meldpunt worker`, as at scale; their
+#                                 delivery is what benches/mail.sh measures. true also
+#                                 delivers them in the server, into its mail folder.
 #   MELDPUNT_BENCH_BIN            a server binary to measure instead of building one
 #   Other MELDPUNT_* settings (e.g. MELDPUNT_HTTP_WORKERS, MELDPUNT_LOG) reach the server.
 # It installs wrk, curl, sqlite3 and psql with apt-get when they are missing, and builds
@@ -52,6 +57,7 @@ readonly BACKENDS=${BACKENDS:-sqlite postgres}
 readonly CLIENTS=${CLIENTS:-8 64 256}
 readonly PG_ADMIN_URL=${MELDPUNT_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 readonly SQLITE_SYNCHRONOUS=${MELDPUNT_SQLITE_SYNCHRONOUS:-full}
+readonly OUTBOX_IN_SERVER=${MELDPUNT_OUTBOX_IN_SERVER:-false}
 readonly WRK_THREADS=2
 readonly WRK_TIMEOUT=30s # answers slower than this would be left out of wrk's latency figures
 readonly READY_TIMEOUT_S=60
@@ -135,6 +141,7 @@ start_server() {
     MELDPUNT_LISTEN="127.0.0.1:$port" \
     DATABASE_URL="$url" \
     MELDPUNT_SQLITE_SYNCHRONOUS="$SQLITE_SYNCHRONOUS" \
+    MELDPUNT_OUTBOX_IN_SERVER="$OUTBOX_IN_SERVER" \
     "$BIN" >"$logfile" 2>&1 &
   SERVER_PID=$!
   local deadline=$((SECONDS + READY_TIMEOUT_S))

@@ -126,13 +126,7 @@ pub async fn create_report(
     let input: CreateReport = parse(body.value)?;
     let claim = claim_key.map(|key| IdempotencyClaim { key, request_hash: fingerprint });
     let filed = file_report(&state, input.into_domain(), ReportSource::Api, claim, None, uploads).await?;
-    let nearby = if filed.replayed {
-        Vec::new()
-    } else {
-        let db = state.db.clone();
-        let report = filed.report.clone();
-        web::block(move || crate::storage::duplicates::nearby(&mut *db.conn()?, &report, Utc::now())).await??
-    };
+    let nearby = filed.nearby;
     let mut answer = view(&state, filed.report, Audience::Submitter).await?;
     answer.photos = filed.photos;
     // Absent when there is nothing nearby, so the answer equals the public view then.
@@ -149,6 +143,8 @@ pub(crate) struct Filed {
     pub replayed: bool,
     /// Its photos.
     pub photos: Vec<super::photos::PhotoView>,
+    /// Open reports of its category nearby, nearest first (empty for a retry).
+    pub nearby: Vec<crate::storage::duplicates::Nearby>,
 }
 
 /// The one intake pipeline behind every way of filing a report: validation against the
@@ -188,17 +184,17 @@ pub(crate) async fn file_report(
         }
     };
     match outcome {
-        IntakeOutcome::Created(report) => {
+        IntakeOutcome::Created(report, nearby) => {
             let photos = super::photos::commit(state, staged).await;
             tracing::info!(report_id = %report.id, reference = %report.reference, source = source.as_str(), "report filed");
-            Ok(Filed { report: *report, replayed: false, photos })
+            Ok(Filed { report: *report, replayed: false, photos, nearby })
         }
         IntakeOutcome::Replayed(id) => {
             super::photos::discard(state, staged).await;
             let report =
                 load(state, id).await?.ok_or_else(|| ApiError::Internal(format!("replayed report {id} is missing")))?;
             let photos = super::photos::public_photos(state, &report).await?;
-            Ok(Filed { report, replayed: true, photos })
+            Ok(Filed { report, replayed: true, photos, nearby: Vec::new() })
         }
         IntakeOutcome::KeyReused => {
             super::photos::discard(state, staged).await;

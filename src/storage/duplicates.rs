@@ -10,7 +10,7 @@ use super::schema::{categories, report_supporters, reports};
 use super::triage::{Change, append, visible};
 use super::{DbConnection, StorageError};
 use crate::domain::auth::StaffIdentity;
-use crate::domain::report::{Language, Report, ReportStatus};
+use crate::domain::report::{Language, Location, Report, ReportStatus};
 use crate::domain::workflow::{TransitionError, allowed_transitions, is_closed};
 
 /// Most reports read from one box around a new report (a box of ~100 m rarely holds more).
@@ -36,6 +36,13 @@ pub struct Nearby {
     pub interest_count: i64,
 }
 
+/// The report whose neighbours are looked for.
+struct NearbyOf {
+    id: Uuid,
+    category_id: Uuid,
+    location: Location,
+}
+
 /// Great-circle distance in metres (haversine).
 pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
@@ -53,13 +60,32 @@ pub fn interest(conn: &mut DbConnection, id: Uuid) -> Result<i64, StorageError> 
 /// Open reports of `report`'s category within the category's radius and time window,
 /// nearest first (at most 10), without `report` itself.
 pub fn nearby(conn: &mut DbConnection, report: &Report, now: DateTime<Utc>) -> Result<Vec<Nearby>, StorageError> {
-    let (radius, days): (i32, i32) = categories::table
-        .find(DbUuid(report.category_id))
+    let window = duplicate_window(conn, report.category_id)?;
+    nearby_within(conn, report.id, report.category_id, report.location, window, now)
+}
+
+/// A category's duplicate radius (metres) and time window (days); zero turns the check off.
+pub fn duplicate_window(conn: &mut DbConnection, category_id: Uuid) -> Result<(i32, i32), StorageError> {
+    Ok(categories::table
+        .find(DbUuid(category_id))
         .select((categories::duplicate_radius_m, categories::duplicate_window_days))
-        .first(conn)?;
+        .first(conn)?)
+}
+
+/// Open reports of category `category_id` within `window` (radius in metres, days) of
+/// `location`, nearest first (at most 10), without report `id` itself.
+pub fn nearby_within(
+    conn: &mut DbConnection,
+    id: Uuid,
+    category_id: Uuid,
+    location: Location,
+    (radius, days): (i32, i32),
+    now: DateTime<Utc>,
+) -> Result<Vec<Nearby>, StorageError> {
     if radius == 0 || days == 0 {
         return Ok(Vec::new());
     }
+    let report = NearbyOf { id, category_id, location };
     let radius = f64::from(radius);
     let dlat = radius / METRES_PER_DEGREE;
     let dlon = radius / (METRES_PER_DEGREE * report.location.lat.to_radians().cos().max(0.01));

@@ -22,6 +22,7 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use super::connection::{DbTime, DbUuid};
+use super::duplicates::{Nearby, duplicate_window, nearby_within};
 use super::rows::{ContactRow, IdempotencyRow, NewHistoryRow, ReportRow};
 use super::schema::{idempotency_keys, report_history, reporter_contacts, reports};
 use super::{Database, DbConnection, StorageError};
@@ -39,8 +40,9 @@ pub struct IdempotencyClaim {
 /// What intake did with a report.
 #[derive(Debug)]
 pub enum IntakeOutcome {
-    /// Stored as a new report.
-    Created(Box<Report>),
+    /// Stored as a new report, with the open reports of its category nearby (possible
+    /// duplicates, nearest first), read in the transaction that stored it.
+    Created(Box<Report>, Vec<Nearby>),
     /// The key was used before with the same request: this is the report it created.
     Replayed(Uuid),
     /// The key was used before with a different request.
@@ -85,13 +87,24 @@ impl IntakeWriter {
     /// Starts the writer threads. They stop when every handle is dropped.
     pub fn start(db: &Database, settings: IntakeSettings) -> std::io::Result<Self> {
         let (sender, receiver) = crossbeam_channel::bounded(settings.queue_capacity.max(1));
+        // The checkpointer runs while any writer does: each holds a sender of `alive`.
+        let (alive, writers_gone) = crossbeam_channel::bounded::<()>(0);
         for index in 0..settings.writers.max(1) {
             let db = db.clone();
             let receiver = receiver.clone();
             let max_batch = settings.max_batch.max(1);
+            let alive = alive.clone();
+            std::thread::Builder::new().name(format!("intake-writer-{index}")).spawn(move || {
+                run_writer(&db, &receiver, max_batch);
+                drop(alive);
+            })?;
+        }
+        drop(alive);
+        if db.backend() == super::BackendKind::Sqlite {
+            let db = db.clone();
             std::thread::Builder::new()
-                .name(format!("intake-writer-{index}"))
-                .spawn(move || run_writer(&db, &receiver, max_batch))?;
+                .name("wal-checkpoint".into())
+                .spawn(move || run_checkpointer(&db, &writers_gone))?;
         }
         Ok(IntakeWriter { sender })
     }
@@ -125,7 +138,7 @@ fn run_writer(db: &Database, receiver: &Receiver<Job>, max_batch: usize) {
         }
         let connection = match conn.take() {
             Some(c) => Ok(c),
-            None => db.dedicated_connection(),
+            None => writer_connection(db),
         };
         match connection {
             Ok(mut c) => {
@@ -142,6 +155,75 @@ fn run_writer(db: &Database, receiver: &Receiver<Job>, max_batch: usize) {
             }
         }
     }
+}
+
+/// The writer's own connection. On SQLite it gets a page cache of its own large enough for
+/// the index pages intake touches (the default 2 MiB makes it read them back from the
+/// file): the writer is the only connection that writes, so its cache stays valid between
+/// batches. And it leaves checkpoints (copying the WAL into the database file) to the
+/// checkpointer thread, so they no longer stall intake on the one writer's thread; when the
+/// WAL starts over, a file grown past 64 MiB is cut back to that.
+fn writer_connection(db: &Database) -> Result<DbConnection, StorageError> {
+    let mut conn = db.dedicated_connection()?;
+    if let DbConnection::Sqlite(sqlite) = &mut conn {
+        use diesel::connection::SimpleConnection as _;
+        sqlite.batch_execute(
+            "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864",
+        )?;
+    }
+    Ok(conn)
+}
+
+/// How often the checkpointer copies committed WAL frames into the SQLite file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(25);
+
+/// WAL frames (pages) beyond which the checkpointer makes the WAL start over.
+const WAL_RESTART_FRAMES: i32 = 4096;
+
+/// What `PRAGMA wal_checkpoint` reports.
+#[derive(QueryableByName)]
+struct Checkpoint {
+    /// Frames in the WAL.
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    log: i32,
+}
+
+/// Runs checkpoints on a connection of its own until every writer has stopped. A passive
+/// checkpoint never waits for the writer. Under steady intake the writer commits again
+/// before the WAL is fully copied, so the WAL would never start over and would grow without
+/// end; when it holds more than [`WAL_RESTART_FRAMES`], a RESTART checkpoint waits for the
+/// writer's current transaction, copies the little the passive one left, and makes the next
+/// transaction write the WAL from its beginning. (Other connections keep SQLite's automatic
+/// checkpoints, for the writes they do.)
+fn run_checkpointer(db: &Database, writers_gone: &Receiver<()>) {
+    let mut conn: Option<DbConnection> = None;
+    while let Err(crossbeam_channel::RecvTimeoutError::Timeout) = writers_gone.recv_timeout(CHECKPOINT_EVERY) {
+        let mut c = match conn.take() {
+            Some(c) => c,
+            None => match db.dedicated_connection() {
+                Ok(c) => c,
+                Err(error) => {
+                    tracing::warn!(%error, "the WAL checkpointer has no database connection");
+                    continue;
+                }
+            },
+        };
+        match checkpoint(&mut c) {
+            Ok(()) => conn = Some(c),
+            Err(error) => tracing::warn!(%error, "WAL checkpoint failed"),
+        }
+    }
+    if let Some(mut c) = conn {
+        let _ = checkpoint(&mut c);
+    }
+}
+
+fn checkpoint(conn: &mut DbConnection) -> Result<(), StorageError> {
+    let passive: Checkpoint = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result(conn)?;
+    if passive.log > WAL_RESTART_FRAMES {
+        let _: Checkpoint = diesel::sql_query("PRAGMA wal_checkpoint(RESTART)").get_result(conn)?;
+    }
+    Ok(())
 }
 
 /// Stores a batch and answers its jobs. Returns whether the connection is still healthy.
@@ -228,7 +310,27 @@ fn store_one(
         }
     }
     insert_reports(conn, &[report])?;
-    Ok(IntakeOutcome::Created(Box::new(Report::from(report.clone()))))
+    let nearby = nearby_of(conn, report, &mut HashMap::new())?;
+    Ok(IntakeOutcome::Created(Box::new(Report::from(report.clone())), nearby))
+}
+
+/// The possible duplicates of a report just inserted (inside the writer's transaction,
+/// whose page cache is warm, so a new report costs no extra round trip or connection).
+/// `windows` caches the categories' duplicate radius and window for the batch.
+fn nearby_of(
+    conn: &mut DbConnection,
+    report: &NewReport,
+    windows: &mut HashMap<Uuid, (i32, i32)>,
+) -> Result<Vec<Nearby>, StorageError> {
+    let window = match windows.get(&report.category_id) {
+        Some(window) => *window,
+        None => {
+            let window = duplicate_window(conn, report.category_id)?;
+            windows.insert(report.category_id, window);
+            window
+        }
+    };
+    nearby_within(conn, report.id, report.category_id, report.location, window, report.created_at)
 }
 
 /// A whole batch with one statement per table, inside the caller's transaction. A key used
@@ -265,7 +367,7 @@ fn store_many(conn: &mut DbConnection, batch: &[Job]) -> Result<Vec<IntakeOutcom
             new_claims.push(idempotency_row(&job.report, claim));
         }
         new_reports.push(&job.report);
-        outcomes.push(IntakeOutcome::Created(Box::new(Report::from(job.report.clone()))));
+        outcomes.push(IntakeOutcome::Created(Box::new(Report::from(job.report.clone())), Vec::new()));
     }
     if !new_claims.is_empty() {
         let inserted = if let DbConnection::Postgresql(pg) = conn {
@@ -279,6 +381,14 @@ fn store_many(conn: &mut DbConnection, batch: &[Job]) -> Result<Vec<IntakeOutcom
         }
     }
     insert_reports(conn, &new_reports)?;
+    let mut windows = HashMap::new();
+    for outcome in &mut outcomes {
+        if let IntakeOutcome::Created(report, nearby) = outcome
+            && let Some(new) = new_reports.iter().find(|new| new.id == report.id)
+        {
+            *nearby = nearby_of(conn, new, &mut windows)?;
+        }
+    }
     Ok(outcomes)
 }
 

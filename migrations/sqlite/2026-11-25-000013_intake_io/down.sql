@@ -1,0 +1,1 @@
+CREATE INDEX IF NOT EXISTS reports_lat_lon ON reports (lat, lon, created_at, id, category_id, status, reference);

@@ -1,7 +1,7 @@
 //! Announcement fan-out: 1,000,000 active subscriptions spread over the Netherlands (the
 //! seeded CBS areas: Heerlen's 57 buurten and the other 341 gemeenten; every fourth
 //! subscription covers a second, neighbouring area so the match must deduplicate), then one
-//! announcement for the whole country published: matched and enqueued in the outbox in one
+//! announcement for the whole country published: matched and enqueued (announcement_deliveries) in one
 //! transaction. Also one announcement for Heerlen only. Goal: under 2 s for the million.
 //!
 //! Prints the time of each publish (the whole transaction, commit included) and the peak
@@ -29,6 +29,21 @@ fn peak_memory_mib() -> f64 {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// CPU time (user + system) of a process on this machine, in seconds (clock ticks of 10 ms).
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// The load average over the last minute.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().next().unwrap_or("?").to_owned()
 }
 
 fn content(
@@ -61,28 +76,29 @@ fn fill(conn: &mut DbConnection, codes: &[String], count: u64) {
         DbConnection::Sqlite(_) => format!(
             "BEGIN IMMEDIATE;
              WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {last})
-             INSERT INTO subscriptions (id, channel, status, email, language, targets, all_tags, tags, categories, created_at)
+             INSERT INTO subscriptions (id, channel, status, email, language, targets, all_tags, tags, categories, created_at, seq)
              SELECT printf('00000000-0000-4000-8000-%012x', i), 'email', 'active', 'bench' || i || '@example.nl', 'nl',
-                    '{{}}', 1, '[]', '[]', '2026-01-01T00:00:00.000000Z' FROM n;
+                    '{{}}', 1, '[]', '[]', '2026-01-01T00:00:00.000000Z', i + 1 FROM n;
              WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {last})
-             INSERT INTO subscription_areas (subscription_id, area_code)
-             SELECT printf('00000000-0000-4000-8000-%012x', i), c.code FROM n JOIN bench_cells c ON c.idx = i % {n};
+             INSERT INTO subscription_areas (subscription_id, area_code, subscription_seq)
+             SELECT printf('00000000-0000-4000-8000-%012x', i), c.code, i + 1 FROM n JOIN bench_cells c ON c.idx = i % {n};
              WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 4 FROM n WHERE i + 4 <= {last})
-             INSERT INTO subscription_areas (subscription_id, area_code)
-             SELECT printf('00000000-0000-4000-8000-%012x', i), c.code FROM n JOIN bench_cells c ON c.idx = (i + 1) % {n};
+             INSERT INTO subscription_areas (subscription_id, area_code, subscription_seq)
+             SELECT printf('00000000-0000-4000-8000-%012x', i), c.code, i + 1 FROM n JOIN bench_cells c ON c.idx = (i + 1) % {n};
              COMMIT; ANALYZE;",
             last = count - 1
         ),
         DbConnection::Postgresql(_) => format!(
-            "INSERT INTO subscriptions (id, channel, status, email, language, targets, all_tags, tags, categories, created_at)
+            "INSERT INTO subscriptions (id, channel, status, email, language, targets, all_tags, tags, categories, created_at, seq)
              SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'email', 'active',
-                    'bench' || i || '@example.nl', 'nl', '{{}}', true, '[]', '[]', now()
+                    'bench' || i || '@example.nl', 'nl', '{{}}', true, '[]', '[]', now(), i + 1
              FROM generate_series(0, {last}) i;
-             INSERT INTO subscription_areas (subscription_id, area_code)
-             SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, c.code
+             SELECT setval(pg_get_serial_sequence('subscriptions', 'seq'), {count});
+             INSERT INTO subscription_areas (subscription_id, area_code, subscription_seq)
+             SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, c.code, i + 1
              FROM generate_series(0, {last}) i JOIN bench_cells c ON c.idx = i % {n};
-             INSERT INTO subscription_areas (subscription_id, area_code)
-             SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, c.code
+             INSERT INTO subscription_areas (subscription_id, area_code, subscription_seq)
+             SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, c.code, i + 1
              FROM generate_series(0, {last}, 4) i JOIN bench_cells c ON c.idx = (i + 1) % {n};",
             last = count - 1
         ),
@@ -118,19 +134,37 @@ fn run(name: &str, url: &str, count: u64) {
     for (label, announcement) in [("Heerlen (GM0917)", heerlen), ("the whole country", country)] {
         let id = uuid::Uuid::now_v7();
         announcements::create(&mut conn, id, &announcement, "bench").unwrap();
+        // The CPU time of this process, and of the PostgreSQL server process of this connection.
+        let server = match &mut *conn {
+            DbConnection::Postgresql(pg) => {
+                diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("pg_backend_pid()"))
+                    .get_result::<i32>(pg)
+                    .ok()
+                    .map(|pid| pid.to_string())
+            }
+            DbConnection::Sqlite(_) => None,
+        };
+        let load_before = load();
+        let (own_before, server_before) = (cpu_seconds("self"), server.as_deref().map_or(0.0, cpu_seconds));
         let started = Instant::now();
         let published = announcements::publish(&mut conn, id, None, chrono::Utc::now()).unwrap();
         let elapsed = started.elapsed();
+        let own = cpu_seconds("self") - own_before;
+        let server_cpu = server.as_deref().map_or(0.0, cpu_seconds) - server_before;
         let Published::Now(enqueued) = published else { panic!("not published") };
         println!(
-            "  publish to {label}: {enqueued} deliveries matched and enqueued in {:.3} s ({:.0} per second), {} cells",
+            "  publish to {label}: {enqueued} deliveries matched and enqueued in {:.3} s ({:.0} per second), {} cells; \
+             CPU {:.2} s here + {:.2} s in the database server; load {load_before} -> {}",
             elapsed.as_secs_f64(),
             enqueued as f64 / elapsed.as_secs_f64(),
-            announcement.cells.len()
+            announcement.cells.len(),
+            own,
+            server_cpu,
+            load()
         );
     }
-    let queued: i64 = meldpunt::storage::schema::outbox::table.count().get_result(&mut *conn).unwrap();
-    println!("  outbox rows: {queued}; peak memory of this process: {:.0} MiB", peak_memory_mib());
+    let queued: i64 = meldpunt::storage::schema::announcement_deliveries::table.count().get_result(&mut *conn).unwrap();
+    println!("  delivery rows: {queued}; peak memory of this process: {:.0} MiB", peak_memory_mib());
 }
 
 fn main() {

@@ -12,13 +12,12 @@ use std::time::Duration;
 use chrono::Utc;
 use futures_util::StreamExt;
 use lettre::message::Mailbox;
-use uuid::Uuid;
 
 use super::subscribers::Outcome;
 use crate::notify::mail::Mailer;
 use crate::notify::templates::render;
 use crate::storage::Database;
-use crate::storage::outbox::{self, OutboxMessage};
+use crate::storage::outbox::{self, MessageKey, OutboxMessage};
 
 /// Settings of the worker.
 #[derive(Debug, Clone)]
@@ -131,7 +130,7 @@ async fn run<T>(db: Database, settings: OutboxSettings, from: Mailbox, alive: We
             continue;
         }
         // Every channel's sends run side by side, at most `concurrency` at once.
-        let outcomes: Vec<(Uuid, Record)> = futures_util::stream::iter(messages)
+        let outcomes: Vec<(MessageKey, Record)> = futures_util::stream::iter(messages)
             .map(|message| attempt(&db, &settings, &mailer, &from, message))
             .buffer_unordered(concurrency)
             .collect()
@@ -158,11 +157,14 @@ async fn attempt(
     mailer: &Mailer,
     from: &Mailbox,
     message: OutboxMessage,
-) -> (Uuid, Record) {
+) -> (MessageKey, Record) {
     // Messages to subscribers (any channel) read their address when sent; reporter emails
     // carry theirs.
     let result = if message.subscription_id.is_some() {
         super::subscribers::deliver(db, settings, mailer, from, &message).await
+    } else if matches!(message.id, MessageKey::Delivery(_)) {
+        // An announcement delivery whose subscription no longer exists.
+        Ok(Outcome::Cancelled)
     } else {
         match render(&message.template, message.language, &message.params, &settings.public_url) {
             Ok(email) => mailer.send(from, &message.recipient, &email).await.map(|()| Outcome::Sent),
@@ -197,7 +199,7 @@ async fn attempt(
 /// another, each failure on its own (its attempt count and retry time are its own). A
 /// message whose outcome cannot be recorded is tried again when its lease ends
 /// (at-least-once).
-async fn record(db: Database, outcomes: Vec<(Uuid, Record)>) {
+async fn record(db: Database, outcomes: Vec<(MessageKey, Record)>) {
     let stored = tokio::task::spawn_blocking(move || {
         let mut sent = Vec::new();
         let mut cancelled = Vec::new();

@@ -2,23 +2,19 @@
 //! subscription in the same transaction, withdrawal, delivery counts, public reading, and
 //! quick-question answers.
 //!
-//! Fan-out is one `INSERT … SELECT` per backend: the subscriptions whose cells meet the
-//! announcement's cells (`s.id IN (…)` makes each subscription count once however many
-//! cells overlap), active, and passing the tag filter. The outbox ids are one fresh UUIDv7
-//! prefix plus the row number, so a million rows are appended in index order; the unique
-//! index `outbox_delivery (announcement_id, subscription_id)` guarantees once per
-//! subscription.
+//! Fan-out and the deliveries it queues live in `deliveries`: one narrow row per
+//! (announcement, subscription) in `announcement_deliveries`, whose primary key guarantees
+//! once per subscription.
 #![expect(missing_docs, reason = "row fields mirror the columns documented in schema.rs and the migrations")]
 
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Text};
 use uuid::Uuid;
 
-use super::connection::{DbTime, DbUuid, PortableTimestamp, PortableUuid};
-use super::schema::{announcement_areas, announcements, answers, outbox, subscriptions};
+use super::connection::{DbTime, DbUuid};
+use super::schema::{announcement_areas, announcements, answers, subscriptions};
 use super::{DbConnection, StorageError};
 
 /// An `announcements` row.
@@ -241,53 +237,13 @@ fn publish_now(
     if moved == 0 {
         return Ok(None);
     }
-    Ok(Some(fan_out(conn, id, tags, now)?))
+    Ok(Some(fan_out(conn, id, tags)?))
 }
 
 /// Queues the announcement for every matching active subscription, once each (inside the
 /// caller's transaction). Returns how many deliveries were queued.
-pub fn fan_out(conn: &mut DbConnection, id: Uuid, tags: &[String], now: DateTime<Utc>) -> Result<usize, StorageError> {
-    let prefix = Uuid::now_v7().to_string().get(..24).unwrap_or_default().to_owned();
-    let at = DbTime::new(now);
-    const COLUMNS: &str = "id, report_id, recipient, language, template, params, status, attempts, \
-        next_attempt_at, created_at, channel, subscription_id, announcement_id";
-    let inserted = match conn {
-        DbConnection::Sqlite(c) => diesel::sql_query(format!(
-            "INSERT INTO outbox ({COLUMNS}) \
-             SELECT ?1 || printf('%012x', ROW_NUMBER() OVER ()), NULL, '', s.language, 'announcement', '{{}}', \
-                    'pending', 0, ?2, ?2, s.channel, s.id, ?3 \
-             FROM subscriptions s \
-             WHERE s.id IN (SELECT sa.subscription_id FROM announcement_areas aa \
-                            JOIN subscription_areas sa ON sa.area_code = aa.area_code \
-                            WHERE aa.announcement_id = ?3) \
-               AND s.status = 'active' \
-               AND (s.all_tags OR EXISTS (SELECT 1 FROM subscription_tags t WHERE t.subscription_id = s.id \
-                                          AND t.tag IN (SELECT value FROM json_each(?4))))"
-        ))
-        .bind::<Text, _>(&prefix)
-        .bind::<PortableTimestamp, _>(at)
-        .bind::<PortableUuid, _>(DbUuid(id))
-        .bind::<Text, _>(serde_json::json!(tags).to_string())
-        .execute(c)?,
-        DbConnection::Postgresql(c) => diesel::sql_query(format!(
-            "INSERT INTO outbox ({COLUMNS}) \
-             SELECT ($1 || lpad(to_hex(ROW_NUMBER() OVER ()), 12, '0'))::uuid, NULL, '', s.language, 'announcement', \
-                    '{{}}', 'pending', 0, $2, $2, s.channel, s.id, $3 \
-             FROM subscriptions s \
-             WHERE s.id IN (SELECT sa.subscription_id FROM announcement_areas aa \
-                            JOIN subscription_areas sa ON sa.area_code = aa.area_code \
-                            WHERE aa.announcement_id = $3) \
-               AND s.status = 'active' \
-               AND (s.all_tags OR EXISTS (SELECT 1 FROM subscription_tags t WHERE t.subscription_id = s.id \
-                                          AND t.tag = ANY($4)))"
-        ))
-        .bind::<Text, _>(&prefix)
-        .bind::<PortableTimestamp, _>(at)
-        .bind::<PortableUuid, _>(DbUuid(id))
-        .bind::<Array<Text>, _>(tags)
-        .execute(c)?,
-    };
-    Ok(inserted)
+pub fn fan_out(conn: &mut DbConnection, id: Uuid, tags: &[String]) -> Result<usize, StorageError> {
+    super::deliveries::fan_out(conn, id, tags)
 }
 
 /// Publishes scheduled announcements whose time has come, each in its own transaction; safe
@@ -327,11 +283,7 @@ pub fn withdraw(conn: &mut DbConnection, id: Uuid) -> Result<usize, StateError> 
                 announcements::updated_at.eq(now),
             ))
             .execute(conn)?;
-        Ok(diesel::update(
-            outbox::table.filter(outbox::announcement_id.eq(Some(DbUuid(id)))).filter(outbox::status.eq("pending")),
-        )
-        .set(outbox::status.eq("cancelled"))
-        .execute(conn)?)
+        Ok(super::deliveries::cancel_pending(conn, id)?)
     })
 }
 
@@ -349,12 +301,7 @@ pub fn close_question(conn: &mut DbConnection, id: Uuid) -> Result<(), StateErro
 
 /// Delivery counts of an announcement: (channel, state, count).
 pub fn delivery_counts(conn: &mut DbConnection, id: Uuid) -> Result<Vec<(String, String, i64)>, StorageError> {
-    Ok(outbox::table
-        .filter(outbox::announcement_id.eq(Some(DbUuid(id))))
-        .group_by((outbox::channel, outbox::status))
-        .select((outbox::channel, outbox::status, diesel::dsl::count_star()))
-        .order((outbox::channel, outbox::status))
-        .load(conn)?)
+    super::deliveries::counts(conn, id)
 }
 
 /// Published announcements for any of `cells` valid at `now` (with `upcoming`: also those
@@ -432,21 +379,16 @@ pub fn answer(
         if option >= row.options().len() {
             return Err(AnswerError::NoSuchOption(option));
         }
-        let home: Option<(String, Option<String>)> = subscriptions::table
+        let home: Option<(Option<String>, i64)> = subscriptions::table
             .find(DbUuid(subscription_id))
             .filter(subscriptions::status.ne("ended"))
-            .select((subscriptions::status, subscriptions::home_area))
+            .select((subscriptions::home_area, subscriptions::seq))
             .first(conn)
             .optional()?;
-        let Some((_, home)) = home else {
+        let Some((home, subscription_seq)) = home else {
             return Err(AnswerError::NotFound("the subscription has ended or does not exist".into()));
         };
-        let received: i64 = outbox::table
-            .filter(outbox::announcement_id.eq(Some(DbUuid(announcement_id))))
-            .filter(outbox::subscription_id.eq(Some(DbUuid(subscription_id))))
-            .count()
-            .get_result(conn)?;
-        if received == 0 {
+        if !super::deliveries::was_queued(conn, announcement_id, subscription_seq)? {
             return Err(AnswerError::NotFound("this announcement was not sent to this subscription".into()));
         }
         diesel::delete(

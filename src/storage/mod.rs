@@ -44,6 +44,7 @@ pub mod areas;
 pub mod bootstrap;
 pub mod catalog;
 pub mod connection;
+pub mod deliveries;
 pub mod departments;
 pub mod duplicates;
 pub mod generation;

@@ -4,6 +4,9 @@
 //! `FOR UPDATE SKIP LOCKED`, so parallel workers never take the same message; SQLite has
 //! one writer anyway (`BEGIN IMMEDIATE`).
 //!
+//! Announcement deliveries live in a table of their own (`deliveries`); `claim` takes them
+//! after the outbox rows, and the `mark_*` functions record the outcome of either kind.
+//!
 //! Also here: private follow links (only the SHA-256 of the token is stored).
 
 use chrono::{DateTime, Duration, Utc};
@@ -11,16 +14,37 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::connection::{DbTime, DbUuid};
+use super::deliveries::{self, ClaimedDelivery, DeliveryKey};
 use super::schema::{follow_tokens, outbox, reporter_contacts};
 use super::{DbConnection, StorageError};
 use crate::domain::auth::{new_token, token_hash};
 use crate::domain::report::{Language, NewReport};
 
+/// Which row a message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKey {
+    /// A row of `outbox`.
+    Outbox(Uuid),
+    /// A row of `announcement_deliveries`: (announcement number, subscription number).
+    Delivery(DeliveryKey),
+}
+
+impl std::fmt::Display for MessageKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Outbox(id) => write!(f, "{id}"),
+            Self::Delivery((announcement, subscription)) => {
+                write!(f, "announcement {announcement} to subscription {subscription}")
+            }
+        }
+    }
+}
+
 /// A message to deliver.
 #[derive(Debug, Clone)]
 pub struct OutboxMessage {
-    /// Id.
-    pub id: Uuid,
+    /// The row it is.
+    pub id: MessageKey,
     /// Recipient address.
     pub recipient: String,
     /// Language of the text.
@@ -187,12 +211,12 @@ pub fn on_public_update(
     Ok(())
 }
 
-type ClaimRow = (DbUuid, String, String, String, String, i32, String, Option<DbUuid>, Option<DbUuid>);
+type ClaimRow = (DbUuid, String, String, String, String, i32, String, Option<DbUuid>);
 
 fn to_message(row: ClaimRow) -> OutboxMessage {
-    let (id, recipient, language, template, params, attempts, channel, subscription_id, announcement_id) = row;
+    let (id, recipient, language, template, params, attempts, channel, subscription_id) = row;
     OutboxMessage {
-        id: id.0,
+        id: MessageKey::Outbox(id.0),
         recipient,
         language: Language::parse(&language),
         template,
@@ -200,13 +224,47 @@ fn to_message(row: ClaimRow) -> OutboxMessage {
         attempts,
         channel,
         subscription_id: subscription_id.map(|id| id.0),
-        announcement_id: announcement_id.map(|id| id.0),
+        announcement_id: None,
+    }
+}
+
+fn delivery_message(delivery: ClaimedDelivery) -> OutboxMessage {
+    let (subscription_id, language) = match delivery.subscription {
+        Some((id, language)) => (Some(id), Language::parse(&language)),
+        None => (None, Language::parse("")),
+    };
+    OutboxMessage {
+        id: MessageKey::Delivery(delivery.key),
+        recipient: String::new(),
+        language,
+        template: "announcement".into(),
+        params: serde_json::json!({}),
+        attempts: delivery.attempts,
+        channel: delivery.channel,
+        subscription_id,
+        announcement_id: delivery.announcement_id,
     }
 }
 
 /// Claims up to `limit` due messages for `lease`: they are not due again for anyone until
-/// the lease ends (a worker that dies mid-send only delays them).
+/// the lease ends (a worker that dies mid-send only delays them). Outbox rows come first,
+/// announcement deliveries fill the rest of the batch.
 pub fn claim(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: i64,
+) -> Result<Vec<OutboxMessage>, StorageError> {
+    let mut messages = claim_outbox(conn, now, lease, limit)?;
+    let room = limit.saturating_sub(i64::try_from(messages.len()).unwrap_or(i64::MAX));
+    if room > 0 {
+        let deliveries = conn.write_transaction(|c| deliveries::claim(c, now, lease, room))?;
+        messages.extend(deliveries.into_iter().map(delivery_message));
+    }
+    Ok(messages)
+}
+
+fn claim_outbox(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     lease: Duration,
@@ -223,7 +281,6 @@ pub fn claim(
         outbox::attempts,
         outbox::channel,
         outbox::subscription_id,
-        outbox::announcement_id,
     );
     let rows: Vec<ClaimRow> = match conn {
         DbConnection::Postgresql(pg) => pg.transaction(|pg| -> Result<Vec<ClaimRow>, diesel::result::Error> {
@@ -260,9 +317,22 @@ pub fn claim(
     Ok(rows.into_iter().map(to_message).collect())
 }
 
+fn split(keys: &[MessageKey]) -> (Vec<Uuid>, Vec<DeliveryKey>) {
+    let mut ids = Vec::new();
+    let mut deliveries = Vec::new();
+    for key in keys {
+        match key {
+            MessageKey::Outbox(id) => ids.push(*id),
+            MessageKey::Delivery(key) => deliveries.push(*key),
+        }
+    }
+    (ids, deliveries)
+}
+
 /// Marks many messages delivered in one transaction and forgets their parameters.
-pub fn mark_sent_many(conn: &mut DbConnection, ids: &[Uuid]) -> Result<(), StorageError> {
+pub fn mark_sent_many(conn: &mut DbConnection, keys: &[MessageKey]) -> Result<(), StorageError> {
     let now = DbTime::new(Utc::now());
+    let (ids, delivered) = split(keys);
     conn.write_transaction(|c| -> Result<(), StorageError> {
         for chunk in ids.chunks(500) {
             diesel::update(outbox::table.filter(outbox::id.eq_any(chunk.iter().copied().map(DbUuid))))
@@ -274,19 +344,20 @@ pub fn mark_sent_many(conn: &mut DbConnection, ids: &[Uuid]) -> Result<(), Stora
                 ))
                 .execute(c)?;
         }
-        Ok(())
+        deliveries::mark_sent(c, &delivered, now)
     })
 }
 
 /// Marks many messages not sent on purpose in one transaction and forgets their parameters.
-pub fn mark_cancelled_many(conn: &mut DbConnection, ids: &[Uuid]) -> Result<(), StorageError> {
+pub fn mark_cancelled_many(conn: &mut DbConnection, keys: &[MessageKey]) -> Result<(), StorageError> {
+    let (ids, cancelled) = split(keys);
     conn.write_transaction(|c| -> Result<(), StorageError> {
         for chunk in ids.chunks(500) {
             diesel::update(outbox::table.filter(outbox::id.eq_any(chunk.iter().copied().map(DbUuid))))
                 .set((outbox::status.eq("cancelled"), outbox::params.eq("{}")))
                 .execute(c)?;
         }
-        Ok(())
+        deliveries::mark_cancelled(c, &cancelled)
     })
 }
 
@@ -294,10 +365,14 @@ pub fn mark_cancelled_many(conn: &mut DbConnection, ids: &[Uuid]) -> Result<(), 
 /// `None`.
 pub fn mark_failed(
     conn: &mut DbConnection,
-    id: Uuid,
+    key: MessageKey,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<(), StorageError> {
+    let id = match key {
+        MessageKey::Outbox(id) => id,
+        MessageKey::Delivery(key) => return deliveries::mark_failed(conn, key, error, retry_at),
+    };
     let target = outbox::table.find(DbUuid(id));
     let failed = (outbox::attempts.eq(outbox::attempts + 1), outbox::last_error.eq(Some(error)));
     match retry_at {
@@ -309,15 +384,16 @@ pub fn mark_failed(
 
 /// How many messages are in each state.
 pub fn counts(conn: &mut DbConnection) -> Result<OutboxCounts, StorageError> {
-    let rows: Vec<(String, i64)> =
+    let mut rows: Vec<(String, i64)> =
         outbox::table.group_by(outbox::status).select((outbox::status, diesel::dsl::count_star())).load(conn)?;
+    rows.extend(deliveries::counts_by_status(conn)?);
     let mut counts = OutboxCounts::default();
     for (status, n) in rows {
         match status.as_str() {
-            "pending" => counts.pending = n,
-            "sent" => counts.sent = n,
-            "cancelled" => counts.cancelled = n,
-            _ => counts.dead = n,
+            "pending" => counts.pending += n,
+            "sent" => counts.sent += n,
+            "cancelled" => counts.cancelled += n,
+            _ => counts.dead += n,
         }
     }
     Ok(counts)

@@ -312,7 +312,6 @@ diesel::table! {
         sent_at -> Nullable<PortableTimestamp>,
         channel -> Text,
         subscription_id -> Nullable<PortableUuid>,
-        announcement_id -> Nullable<PortableUuid>,
     }
 }
 
@@ -376,6 +375,7 @@ diesel::table! {
         created_at -> PortableTimestamp,
         confirmed_at -> Nullable<PortableTimestamp>,
         ended_at -> Nullable<PortableTimestamp>,
+        seq -> BigInt,
     }
 }
 
@@ -383,9 +383,10 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::storage::connection::PortableUuid;
 
-    subscription_areas (area_code, subscription_id) {
+    subscription_areas (area_code, subscription_seq) {
         subscription_id -> PortableUuid,
         area_code -> Text,
+        subscription_seq -> BigInt,
     }
 }
 
@@ -422,6 +423,25 @@ diesel::table! {
         created_by -> Text,
         created_at -> PortableTimestamp,
         updated_at -> PortableTimestamp,
+        seq -> BigInt,
+        deliveries_claimed_to -> BigInt,
+        deliveries_last -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::PortableTimestamp;
+
+    announcement_deliveries (announcement_seq, subscription_seq) {
+        announcement_seq -> BigInt,
+        subscription_seq -> BigInt,
+        channel -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<PortableTimestamp>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<PortableTimestamp>,
     }
 }
 
@@ -483,6 +503,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscription_categories,
     announcements,
     announcement_areas,
+    announcement_deliveries,
     answers,
     outbox,
 );

@@ -189,10 +189,16 @@ fn replace_cells_and_tags(
     diesel::delete(subscription_areas::table.filter(subscription_areas::subscription_id.eq(DbUuid(id))))
         .execute(conn)?;
     diesel::delete(subscription_tags::table.filter(subscription_tags::subscription_id.eq(DbUuid(id)))).execute(conn)?;
+    // Fan-out matches cells by the subscription's number, not its id.
+    let seq: i64 = subscriptions::table.find(DbUuid(id)).select(subscriptions::seq).first(conn)?;
     // One row at a time: the multi-backend connection has no batch insert.
     for code in cells {
         diesel::insert_into(subscription_areas::table)
-            .values((subscription_areas::subscription_id.eq(DbUuid(id)), subscription_areas::area_code.eq(code)))
+            .values((
+                subscription_areas::subscription_id.eq(DbUuid(id)),
+                subscription_areas::area_code.eq(code),
+                subscription_areas::subscription_seq.eq(seq),
+            ))
             .execute(conn)?;
     }
     for tag in tags {

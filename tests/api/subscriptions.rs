@@ -233,6 +233,8 @@ async fn folder_app(backend: Backend, folder: &Path) -> TestApp {
         s.public_url = "https://meldpunt.test".into();
         s.outbox_poll_ms = 50;
         s.announcement_poll_ms = 100;
+        // Small batches: deliveries of one announcement are claimed over several batches.
+        s.outbox_batch = 2;
     })
     .await
 }
@@ -311,6 +313,19 @@ async fn one_announcement_reaches_each_matching_subscription_once_across_overlap
     )
     .await;
     assert_eq!(publish(&app, &admin, &city).await["deliveries"], 6);
+
+    // An announcement that reaches few of the subscriptions is matched by probing its cells
+    // instead of walking every subscription; the answer is the same.
+    confirmed(&app, folder.path(), "maastricht@example.nl", json!({"areas": ["GM0935"]})).await;
+    let elsewhere =
+        announce(&app, &admin, json!({"title": "Markt", "body": "Markt op het Vrijthof.", "areas": ["GM0935"]})).await;
+    assert_eq!(publish(&app, &admin, &elsewhere).await["deliveries"], 1);
+    wait_for(
+        "the Maastricht announcement",
+        || mails_in(folder.path()).iter().filter(|m| m.contains("Vrijthof")).count(),
+        1,
+    )
+    .await;
 }
 
 async fn a_webhook_is_active_once_it_echoes_the_challenge_and_receives_signed_announcements(backend: Backend) {

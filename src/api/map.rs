@@ -451,7 +451,7 @@ fn feature_collection(points: &[MapPoint], catalog: &Catalog, query: &MapQuery, 
 /// A JSON string. Text that needs no escaping (slugs, references, statuses: the usual
 /// case) is copied as is; anything else goes through serde_json.
 fn push_string(body: &mut Vec<u8>, text: &str) {
-    if text.bytes().all(|b| b >= 0x20 && b < 0x7F && b != b'"' && b != b'\\') {
+    if text.bytes().all(|b| (0x20..0x7F).contains(&b) && b != b'"' && b != b'\\') {
         body.push(b'"');
         body.extend_from_slice(text.as_bytes());
         body.push(b'"');

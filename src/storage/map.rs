@@ -392,14 +392,18 @@ type PostgresRow = (
 /// go together), and then likes to gather each cell through a bitmap, or the box through
 /// `reports_lat_lon`, and sort: 30–70 ms instead of well under one. Without sorts and
 /// bitmap scans (for this one statement: `SET LOCAL` in its transaction) the only plan left
-/// is the intended one, each cell's index read newest first and merged. The settings go
-/// with the `BEGIN`, in one round trip: a page costs three (begin, query, commit).
+/// is the intended one, each cell's index read newest first and merged. That plan does not
+/// depend on the bound values, so the prepared statement keeps one generic plan
+/// (`plan_cache_mode`) rather than planning every box anew, which cost more than running
+/// it. The settings go with the `BEGIN`, in one round trip: a page costs three (begin,
+/// query, commit).
 fn postgres_reports_in_box(conn: &mut diesel::PgConnection, query: &MapQuery) -> Result<Vec<MapPoint>, StorageError> {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     type Row = (Uuid, String, Uuid, String, DateTime<Utc>, f64, f64, Option<Uuid>);
     AnsiTransactionManager::begin_transaction_sql(
         conn,
-        "BEGIN; SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off",
+        "BEGIN; SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; \
+         SET LOCAL plan_cache_mode = force_generic_plan",
     )?;
     let rows: Vec<Row> = match PageQuery::<PostgresRow>::new(query, true).load(conn) {
         Ok(rows) => rows,

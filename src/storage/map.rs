@@ -393,10 +393,11 @@ type PostgresRow = (
 /// `reports_lat_lon`, and sort: 30–70 ms instead of well under one. Without sorts and
 /// bitmap scans (for this one statement: `SET LOCAL` in its transaction) the only plan left
 /// is the intended one, each cell's index read newest first and merged. That plan does not
-/// depend on the bound values, so the prepared statement keeps one generic plan
-/// (`plan_cache_mode`) rather than planning every box anew, which cost more than running
-/// it. The settings go with the `BEGIN`, in one round trip: a page costs three (begin,
-/// query, commit).
+/// depend on the bound values, so the prepared statement always uses its generic plan
+/// (`plan_cache_mode`): PostgreSQL would otherwise plan the first five boxes of every
+/// connection anew (planning costs about as much as running the query), and after that
+/// keep doing so whenever its estimates favour a custom plan. The settings go with the
+/// `BEGIN`, in one round trip: a page costs three (begin, query, commit).
 fn postgres_reports_in_box(conn: &mut diesel::PgConnection, query: &MapQuery) -> Result<Vec<MapPoint>, StorageError> {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     type Row = (Uuid, String, Uuid, String, DateTime<Utc>, f64, f64, Option<Uuid>);

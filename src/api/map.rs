@@ -13,13 +13,14 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -177,15 +178,8 @@ pub async fn map_reports(
         .get_or_try_init(|| async {
             let db = state.db.clone();
             let page = query.clone();
-            let (points, thumbnails) = web::block(move || {
-                let mut conn = db.conn()?;
-                let points = crate::storage::map::reports_in_box(&mut conn, &page)?;
-                let ids: Vec<Uuid> = points.iter().map(|p| p.id).collect();
-                let thumbnails = crate::storage::photos::first_photos(&mut conn, &ids)?;
-                Ok::<_, crate::storage::StorageError>((points, thumbnails))
-            })
-            .await??;
-            let body = Bytes::from(feature_collection(&points, &thumbnails, &snapshot.catalog, &query, &params)?);
+            let points = web::block(move || crate::storage::map::reports_in_box(&mut *db.conn()?, &page)).await??;
+            let body = Bytes::from(feature_collection(&points, &snapshot.catalog, &query, &params));
             state.map_cache.account(body.len());
             Ok::<_, ApiError>(body)
         })
@@ -361,93 +355,71 @@ fn decode_cursor(text: &str) -> Option<(DateTime<Utc>, Uuid)> {
     Some((DateTime::from_timestamp_micros(micros.parse().ok()?)?, Uuid::parse_str(id).ok()?))
 }
 
-/// A GeoJSON FeatureCollection as the map answers it.
-#[derive(Serialize)]
-struct Collection<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    features: Vec<Feature<'a>>,
-    #[serde(rename = "numberReturned")]
-    number_returned: usize,
-    links: Vec<Link>,
-    next_cursor: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Feature<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    id: Uuid,
-    geometry: Point,
-    properties: Properties<'a>,
-}
-
-#[derive(Serialize)]
-struct Point {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    coordinates: [f64; 2],
-}
-
-#[derive(Serialize)]
-struct Properties<'a> {
-    reference: &'a str,
-    category: &'a str,
-    main_category: Option<&'a str>,
-    status: &'a str,
-    created_at: String,
-    thumbnail_url: Option<String>,
-    url: String,
-    coarsened: bool,
-}
-
-#[derive(Serialize)]
-struct Link {
-    rel: &'static str,
-    href: String,
-    #[serde(rename = "type")]
-    media_type: &'static str,
-}
-
-fn feature_collection(
-    points: &[MapPoint],
-    thumbnails: &HashMap<Uuid, Uuid>,
-    catalog: &Catalog,
-    query: &MapQuery,
-    params: &MapParams,
-) -> Result<Vec<u8>, ApiError> {
-    let mut features = Vec::with_capacity(points.len());
+/// The map answer as GeoJSON, written straight into one buffer: a FeatureCollection of
+/// Point features with the properties listed on [`map_reports`], then `numberReturned`,
+/// `links` and `next_cursor`. (Written by hand rather than through serde structs: this runs
+/// for every new box, and building a value per feature, with its strings, costs several
+/// times the writing.)
+fn feature_collection(points: &[MapPoint], catalog: &Catalog, query: &MapQuery, params: &MapParams) -> Vec<u8> {
+    // About 400 bytes a feature: one allocation instead of a dozen doublings and copies.
+    let mut body = Vec::with_capacity(512 + 448 * points.len());
+    body.extend_from_slice(br#"{"type":"FeatureCollection","features":["#);
+    let mut returned = 0usize;
     for point in points {
         // A category unknown to this snapshot (created a moment ago) cannot be judged: leave it out.
         let Some(category) = catalog.category(point.category_id) else { continue };
         if !category.is_public {
             continue;
         }
+        if returned > 0 {
+            body.push(b',');
+        }
+        returned += 1;
         let exact = Location { lat: point.lat, lon: point.lon };
         let location = if category.is_sensitive { coarsen(exact) } else { exact };
-        let thumbnail_url = thumbnails
-            .get(&point.id)
-            .filter(|_| shown_publicly(category))
-            .map(|photo| super::photos::thumbnail_url(point.id, *photo));
-        features.push(Feature {
-            kind: "Feature",
-            id: point.id,
-            geometry: Point { kind: "Point", coordinates: [location.lon, location.lat] },
-            properties: Properties {
-                reference: &point.reference,
-                category: &category.slug,
-                main_category: category.parent_id.and_then(|id| catalog.category(id)).map(|m| m.slug.as_str()),
-                status: &point.status,
-                created_at: point.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                thumbnail_url,
-                url: format!("/api/v1/reports/{}", point.id),
-                coarsened: category.is_sensitive,
-            },
-        });
+        let mut id = Uuid::encode_buffer();
+        let id = point.id.hyphenated().encode_lower(&mut id).as_bytes();
+        body.extend_from_slice(br#"{"type":"Feature","id":""#);
+        body.extend_from_slice(id);
+        body.extend_from_slice(br#"","geometry":{"type":"Point","coordinates":["#);
+        push_number(&mut body, location.lon);
+        body.push(b',');
+        push_number(&mut body, location.lat);
+        body.extend_from_slice(br#"]},"properties":{"reference":"#);
+        push_string(&mut body, &point.reference);
+        body.extend_from_slice(br#","category":"#);
+        push_string(&mut body, &category.slug);
+        body.extend_from_slice(br#","main_category":"#);
+        match category.parent_id.and_then(|id| catalog.category(id)) {
+            Some(main) => push_string(&mut body, &main.slug),
+            None => body.extend_from_slice(b"null"),
+        }
+        body.extend_from_slice(br#","status":"#);
+        push_string(&mut body, &point.status);
+        body.extend_from_slice(br#","created_at":""#);
+        push_instant(&mut body, point.created_at);
+        body.extend_from_slice(br#"","thumbnail_url":"#);
+        match point.first_photo_id.filter(|_| shown_publicly(category)) {
+            Some(photo) => {
+                // The form of `photos::thumbnail_url`, without its intermediate strings.
+                let mut photo_id = Uuid::encode_buffer();
+                body.extend_from_slice(b"\"/api/v1/reports/");
+                body.extend_from_slice(id);
+                body.extend_from_slice(b"/photos/");
+                body.extend_from_slice(photo.hyphenated().encode_lower(&mut photo_id).as_bytes());
+                body.extend_from_slice(b"/thumbnail\"");
+            }
+            None => body.extend_from_slice(b"null"),
+        }
+        body.extend_from_slice(br#","url":"/api/v1/reports/"#);
+        body.extend_from_slice(id);
+        body.extend_from_slice(br#"","coarsened":"#);
+        body.extend_from_slice(if category.is_sensitive { b"true" } else { b"false" });
+        body.extend_from_slice(b"}}");
     }
     let full = i64::try_from(points.len()).unwrap_or(i64::MAX) >= query.limit;
     let next = points.last().filter(|_| full).map(|last| encode_cursor(last.created_at, last.id));
-    let mut links = Vec::new();
+    let _ = write!(body, r#"],"numberReturned":{returned},"links":["#);
     if let Some(cursor) = &next {
         let mut href = format!("/api/v1/reports?bbox={}", percent_encode(params.bbox.as_deref().unwrap_or_default()));
         for (name, value) in [
@@ -461,14 +433,68 @@ fn feature_collection(
             }
         }
         let _ = write!(href, "&cursor={cursor}");
-        links.push(Link { rel: "next", href, media_type: GEO_JSON });
+        body.extend_from_slice(br#"{"rel":"next","href":"#);
+        push_string(&mut body, &href);
+        body.extend_from_slice(br#","type":"#);
+        push_string(&mut body, GEO_JSON);
+        body.push(b'}');
     }
-    let collection =
-        Collection { kind: "FeatureCollection", number_returned: features.len(), features, links, next_cursor: next };
-    // About 400 bytes a feature: one allocation instead of a dozen doublings and copies.
-    let mut body = Vec::with_capacity(512 + 448 * collection.features.len());
-    serde_json::to_writer(&mut body, &collection).map_err(|e| ApiError::Internal(format!("map answer: {e}")))?;
-    Ok(body)
+    body.extend_from_slice(br#"],"next_cursor":"#);
+    match &next {
+        Some(cursor) => push_string(&mut body, cursor),
+        None => body.extend_from_slice(b"null"),
+    }
+    body.push(b'}');
+    body
+}
+
+/// A JSON string. Text that needs no escaping (slugs, references, statuses: the usual
+/// case) is copied as is; anything else goes through serde_json.
+fn push_string(body: &mut Vec<u8>, text: &str) {
+    if text.bytes().all(|b| (0x20..0x7F).contains(&b) && b != b'"' && b != b'\\') {
+        body.push(b'"');
+        body.extend_from_slice(text.as_bytes());
+        body.push(b'"');
+    } else if serde_json::to_writer(&mut *body, text).is_err() {
+        body.extend_from_slice(b"null");
+    }
+}
+
+/// A JSON number as serde_json writes it (shortest form that reads back the same).
+fn push_number(body: &mut Vec<u8>, value: f64) {
+    if serde_json::to_writer(&mut *body, &value).is_err() {
+        body.extend_from_slice(b"null");
+    }
+}
+
+/// An instant as `to_rfc3339_opts(SecondsFormat::Micros, true)` writes it
+/// (`2026-11-25T18:04:50.123456Z`), without its formatting machinery.
+fn push_instant(body: &mut Vec<u8>, at: DateTime<Utc>) {
+    use chrono::{Datelike as _, Timelike as _};
+    let (year, time) = (at.year(), at.time());
+    // Years beyond four digits and leap seconds are left to chrono.
+    if !(0..=9999).contains(&year) || time.nanosecond() >= 1_000_000_000 {
+        body.extend_from_slice(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true).as_bytes());
+        return;
+    }
+    push_digits(body, year.unsigned_abs(), 4);
+    for (separator, value) in
+        [(b'-', at.month()), (b'-', at.day()), (b'T', time.hour()), (b':', time.minute()), (b':', time.second())]
+    {
+        body.push(separator);
+        push_digits(body, value, 2);
+    }
+    body.push(b'.');
+    push_digits(body, time.nanosecond() / 1000, 6);
+    body.push(b'Z');
+}
+
+/// `value` in decimal, zero-padded to `width` digits (its last `width` digits).
+fn push_digits(body: &mut Vec<u8>, value: u32, width: u32) {
+    for power in (0..width).rev() {
+        let digit = (value / 10u32.pow(power)) % 10;
+        body.push(b'0' + u8::try_from(digit).unwrap_or(0));
+    }
 }
 
 fn percent_encode(value: &str) -> String {

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, expect_problem, pointers, street_light_report};
-use crate::photos::{file, phone_jpeg, upload};
+use crate::photos::{file, phone_jpeg, png_bytes, upload};
 
 /// A box around the centre of Heerlen.
 const BOX: &str = "5.97,50.88,5.99,50.895";
@@ -74,6 +74,32 @@ crate::with_photos_on_both_backends! {
         assert!((lat - 50.889).abs() < 1e-9 && (lon - 5.9805).abs() < 1e-9, "snapped to the grid cell centre: {noise_feature}");
         assert_eq!(noise_feature["properties"]["coarsened"], true);
         assert_eq!(noise_feature["properties"]["thumbnail_url"], Value::Null);
+    }
+}
+
+/// The `thumbnail_url` the map shows for `created` in [`BOX`].
+async fn thumbnail_on_map(app: &TestApp, created: &Value) -> Value {
+    let collection = map(app, &format!("bbox={BOX}")).await;
+    let features = collection["features"].as_array().unwrap();
+    let feature = features.iter().find(|f| f["id"] == created["id"]).unwrap();
+    feature["properties"]["thumbnail_url"].clone()
+}
+
+crate::with_photos_on_both_backends! {
+    async fn a_report_with_several_photos_shows_its_first_photo_as_the_map_thumbnail(photo_app) {
+        let app = &photo_app.app;
+        let created = file(app, &street_light_report()).await;
+        assert_eq!(thumbnail_on_map(app, &created).await, Value::Null, "no photo yet");
+
+        let response = upload(app, &created, &[png_bytes(8, 8), png_bytes(9, 9)], None).await;
+        assert_eq!(response.status(), 201);
+        let added: Value = response.json().await.unwrap();
+        let first = added["photos"][0]["thumbnail_url"].clone();
+        assert_eq!(thumbnail_on_map(app, &created).await, first);
+        assert_eq!(app.get(first.as_str().unwrap()).await.status(), 200);
+
+        assert_eq!(upload(app, &created, &[png_bytes(10, 10)], None).await.status(), 201);
+        assert_eq!(thumbnail_on_map(app, &created).await, first, "a later photo does not replace the first");
     }
 }
 

@@ -166,7 +166,7 @@ pub fn phone_jpeg() -> Vec<u8> {
     jpeg
 }
 
-fn png_bytes(width: u32, height: u32) -> Vec<u8> {
+pub fn png_bytes(width: u32, height: u32) -> Vec<u8> {
     let mut png = Vec::new();
     DynamicImage::new_rgb8(width, height).write_to(&mut Cursor::new(&mut png), ImageFormat::Png).unwrap();
     png

@@ -161,41 +161,36 @@ fn run_writer(db: &Database, receiver: &Receiver<Job>, max_batch: usize) {
 /// the index pages intake touches (the default 2 MiB makes it read them back from the
 /// file): the writer is the only connection that writes, so its cache stays valid between
 /// batches. And it leaves checkpoints (copying the WAL into the database file) to the
-/// checkpointer thread, so they no longer stall intake on the one writer's thread; when the
-/// WAL starts over, a file grown past 64 MiB is cut back to that.
+/// checkpointer thread, so they no longer stall intake on the one writer's thread, except
+/// the small one that lets the WAL start over (see [`run_checkpointer`]); when the WAL
+/// starts over, a file grown past 64 MiB is cut back to that.
 fn writer_connection(db: &Database) -> Result<DbConnection, StorageError> {
     let mut conn = db.dedicated_connection()?;
     if let DbConnection::Sqlite(sqlite) = &mut conn {
         use diesel::connection::SimpleConnection as _;
-        sqlite.batch_execute(
-            "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864",
-        )?;
+        sqlite.batch_execute(&format!(
+            "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_FRAMES}; \
+             PRAGMA journal_size_limit = 67108864"
+        ))?;
     }
     Ok(conn)
 }
 
+/// WAL size (frames, i.e. pages) at which the writer runs its own automatic checkpoint:
+/// four times SQLite's default, as the checkpointer has copied most of it by then.
+const WAL_AUTOCHECKPOINT_FRAMES: u32 = 4096;
+
 /// How often the checkpointer copies committed WAL frames into the SQLite file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(25);
 
-/// WAL frames (pages) beyond which the checkpointer makes the WAL start over.
-const WAL_RESTART_FRAMES: i32 = 4096;
-
-/// What `PRAGMA wal_checkpoint` reports.
-#[derive(QueryableByName)]
-struct Checkpoint {
-    /// Frames in the WAL.
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    log: i32,
-}
-
-/// Runs checkpoints on a connection of its own until every writer has stopped. A passive
-/// checkpoint never waits for the writer. Under steady intake the writer commits again
-/// before the WAL is fully copied, so the WAL would never start over and would grow without
-/// end; when it holds more than [`WAL_RESTART_FRAMES`], a RESTART checkpoint waits for the
-/// writer's current transaction, copies the little the passive one left, and makes the next
-/// transaction write the WAL from its beginning. (Other connections keep SQLite's automatic
-/// checkpoints, for the writes they do.)
+/// Runs passive checkpoints on a connection of its own until every writer has stopped. A
+/// passive checkpoint never waits for the writer (nor makes it wait), and copies the frames
+/// committed so far. Under steady intake the writer commits again before such a checkpoint
+/// ends, so the WAL could never start over; that is left to the writer's own automatic
+/// checkpoint at [`WAL_AUTOCHECKPOINT_FRAMES`], which then has only the last few frames
+/// to copy, and after which its next transaction writes the WAL from the beginning.
 fn run_checkpointer(db: &Database, writers_gone: &Receiver<()>) {
+    use diesel::connection::SimpleConnection as _;
     let mut conn: Option<DbConnection> = None;
     while let Err(crossbeam_channel::RecvTimeoutError::Timeout) = writers_gone.recv_timeout(CHECKPOINT_EVERY) {
         let mut c = match conn.take() {
@@ -208,22 +203,11 @@ fn run_checkpointer(db: &Database, writers_gone: &Receiver<()>) {
                 }
             },
         };
-        match checkpoint(&mut c) {
+        match c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
             Ok(()) => conn = Some(c),
             Err(error) => tracing::warn!(%error, "WAL checkpoint failed"),
         }
     }
-    if let Some(mut c) = conn {
-        let _ = checkpoint(&mut c);
-    }
-}
-
-fn checkpoint(conn: &mut DbConnection) -> Result<(), StorageError> {
-    let passive: Checkpoint = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result(conn)?;
-    if passive.log > WAL_RESTART_FRAMES {
-        let _: Checkpoint = diesel::sql_query("PRAGMA wal_checkpoint(RESTART)").get_result(conn)?;
-    }
-    Ok(())
 }
 
 /// Stores a batch and answers its jobs. Returns whether the connection is still healthy.

@@ -400,15 +400,7 @@ fn feature_collection(points: &[MapPoint], catalog: &Catalog, query: &MapQuery, 
         push_instant(&mut body, point.created_at);
         body.extend_from_slice(br#"","thumbnail_url":"#);
         match point.first_photo_id.filter(|_| shown_publicly(category)) {
-            Some(photo) => {
-                // The form of `photos::thumbnail_url`, without its intermediate strings.
-                let mut photo_id = Uuid::encode_buffer();
-                body.extend_from_slice(b"\"/api/v1/reports/");
-                body.extend_from_slice(id);
-                body.extend_from_slice(b"/photos/");
-                body.extend_from_slice(photo.hyphenated().encode_lower(&mut photo_id).as_bytes());
-                body.extend_from_slice(b"/thumbnail\"");
-            }
+            Some(photo) => push_string(&mut body, &super::photos::thumbnail_url(point.id, photo)),
             None => body.extend_from_slice(b"null"),
         }
         body.extend_from_slice(br#","url":"/api/v1/reports/"#);
@@ -513,6 +505,26 @@ fn percent_encode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_are_written_as_chrono_writes_them_with_microseconds() {
+        use chrono::TimeZone as _;
+        let instants = [
+            Utc.with_ymd_and_hms(2026, 11, 25, 18, 4, 50).unwrap() + chrono::Duration::microseconds(123_456),
+            Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+            Utc.with_ymd_and_hms(999, 12, 31, 23, 59, 59).unwrap() + chrono::Duration::nanoseconds(999_999_999),
+            Utc.with_ymd_and_hms(12345, 6, 7, 8, 9, 10).unwrap(),
+        ];
+        for at in instants {
+            let mut written = Vec::new();
+            push_instant(&mut written, at);
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                "{at:?}"
+            );
+        }
+    }
 
     #[test]
     fn bad_boxes_are_refused_with_a_reason() {

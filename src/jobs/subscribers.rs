@@ -118,8 +118,11 @@ async fn push(
     };
     let keys = settings.vapid.as_ref().ok_or("Web Push is not configured (vapid_private_key)")?;
     if !settings.webhook_allow_insecure {
-        webhook::check_url(endpoint, false)
-            .map_err(|_| "the push endpoint is not a public https address".to_owned())?;
+        let url = webhook::check_url(endpoint, false)
+            .ok()
+            .and_then(|checked| reqwest::Url::parse(&checked).ok())
+            .ok_or("the push endpoint is not a public https address")?;
+        webhook::check_resolved(&url).await.map_err(|e| format!("push endpoint: {e}"))?;
     }
     let client = CLIENT.get_or_init(webpush::client).as_ref().map_err(Clone::clone)?;
     let target = webpush::PushTarget { endpoint, p256dh, auth };

@@ -108,6 +108,22 @@ pub fn client() -> Result<&'static reqwest::Client, String> {
         .map_err(Clone::clone)
 }
 
+/// Resolves the host of `url` and refuses it when one of its addresses is not public, so a
+/// name pointing into the local network is caught at send time, not only a literal address.
+/// Errors never contain the URL (it is personal data).
+pub async fn check_resolved(url: &reqwest::Url) -> Result<(), String> {
+    let host = url.host_str().unwrap_or_default();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let addresses =
+        tokio::net::lookup_host((host, port)).await.map_err(|e| format!("cannot resolve the host: {}", e.kind()))?;
+    for address in addresses {
+        if !is_public(address.ip()) {
+            return Err("the host resolves to a private or local address; refused".into());
+        }
+    }
+    Ok(())
+}
+
 /// POSTs a signed JSON body to `url` and returns the response body of a 2xx answer. Before
 /// sending, the host's addresses are resolved and refused when one is not public (unless
 /// insecure targets are allowed). Errors never contain the URL (it is personal data).
@@ -117,16 +133,7 @@ pub async fn post(url: &str, secret: &str, body: &[u8], allow_insecure: bool) ->
         if parsed.scheme() != "https" {
             return Err("the webhook URL is not https".into());
         }
-        let host = parsed.host_str().unwrap_or_default().to_owned();
-        let port = parsed.port_or_known_default().unwrap_or(443);
-        let addresses = tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|e| format!("cannot resolve the webhook host: {}", e.kind()))?;
-        for address in addresses {
-            if !is_public(address.ip()) {
-                return Err("the webhook host resolves to a private or local address; refused".into());
-            }
-        }
+        check_resolved(&parsed).await?;
     }
     let timestamp = chrono::Utc::now().timestamp();
     let response = client()?

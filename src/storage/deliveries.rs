@@ -339,6 +339,21 @@ fn grouped(keys: &[DeliveryKey]) -> BTreeMap<i64, Vec<i64>> {
 
 /// Marks deliveries sent (inside the caller's transaction).
 pub fn mark_sent(conn: &mut DbConnection, keys: &[DeliveryKey], now: DbTime) -> Result<(), StorageError> {
+    mark_done(conn, keys, "sent", Some(now))
+}
+
+/// Marks deliveries not sent on purpose (inside the caller's transaction).
+pub fn mark_cancelled(conn: &mut DbConnection, keys: &[DeliveryKey]) -> Result<(), StorageError> {
+    mark_done(conn, keys, "cancelled", None)
+}
+
+/// Ends deliveries in `status` (sent or cancelled), a statement per announcement and chunk.
+fn mark_done(
+    conn: &mut DbConnection,
+    keys: &[DeliveryKey],
+    status: &str,
+    sent_at: Option<DbTime>,
+) -> Result<(), StorageError> {
     use announcement_deliveries::dsl as d;
     for (announcement, subscriptions) in grouped(keys) {
         for chunk in subscriptions.chunks(500) {
@@ -348,28 +363,11 @@ pub fn mark_sent(conn: &mut DbConnection, keys: &[DeliveryKey], now: DbTime) -> 
                     .filter(d::subscription_seq.eq_any(chunk)),
             )
             .set((
-                d::status.eq("sent"),
-                d::sent_at.eq(Some(now)),
+                d::status.eq(status),
+                d::sent_at.eq(sent_at),
                 d::next_attempt_at.eq(None::<DbTime>),
                 d::last_error.eq(None::<String>),
             ))
-            .execute(conn)?;
-        }
-    }
-    Ok(())
-}
-
-/// Marks deliveries not sent on purpose (inside the caller's transaction).
-pub fn mark_cancelled(conn: &mut DbConnection, keys: &[DeliveryKey]) -> Result<(), StorageError> {
-    use announcement_deliveries::dsl as d;
-    for (announcement, subscriptions) in grouped(keys) {
-        for chunk in subscriptions.chunks(500) {
-            diesel::update(
-                d::announcement_deliveries
-                    .filter(d::announcement_seq.eq(announcement))
-                    .filter(d::subscription_seq.eq_any(chunk)),
-            )
-            .set((d::status.eq("cancelled"), d::next_attempt_at.eq(None::<DbTime>)))
             .execute(conn)?;
         }
     }
@@ -384,7 +382,8 @@ pub fn mark_failed(
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<(), StorageError> {
     use announcement_deliveries::dsl as d;
-    let target = d::announcement_deliveries.find(key);
+    // Only a pending delivery: one cancelled (withdrawn) while it was being sent stays so.
+    let target = d::announcement_deliveries.find(key).filter(d::status.eq("pending"));
     let failed = (d::attempts.eq(d::attempts + 1), d::last_error.eq(Some(error)));
     match retry_at {
         Some(at) => diesel::update(target).set((failed, d::next_attempt_at.eq(Some(DbTime::new(at))))).execute(conn)?,

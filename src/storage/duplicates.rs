@@ -36,13 +36,6 @@ pub struct Nearby {
     pub interest_count: i64,
 }
 
-/// The report whose neighbours are looked for.
-struct NearbyOf {
-    id: Uuid,
-    category_id: Uuid,
-    location: Location,
-}
-
 /// Great-circle distance in metres (haversine).
 pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
@@ -57,13 +50,6 @@ pub fn interest(conn: &mut DbConnection, id: Uuid) -> Result<i64, StorageError> 
     Ok(report_supporters::table.filter(report_supporters::report_id.eq(DbUuid(id))).count().get_result(conn)?)
 }
 
-/// Open reports of `report`'s category within the category's radius and time window,
-/// nearest first (at most 10), without `report` itself.
-pub fn nearby(conn: &mut DbConnection, report: &Report, now: DateTime<Utc>) -> Result<Vec<Nearby>, StorageError> {
-    let window = duplicate_window(conn, report.category_id)?;
-    nearby_within(conn, report.id, report.category_id, report.location, window, now)
-}
-
 /// A category's duplicate radius (metres) and time window (days); zero turns the check off.
 pub fn duplicate_window(conn: &mut DbConnection, category_id: Uuid) -> Result<(i32, i32), StorageError> {
     Ok(categories::table
@@ -74,7 +60,7 @@ pub fn duplicate_window(conn: &mut DbConnection, category_id: Uuid) -> Result<(i
 
 /// Open reports of category `category_id` within `window` (radius in metres, days) of
 /// `location`, nearest first (at most 10), without report `id` itself.
-pub fn nearby_within(
+pub fn nearby(
     conn: &mut DbConnection,
     id: Uuid,
     category_id: Uuid,
@@ -85,19 +71,18 @@ pub fn nearby_within(
     if radius == 0 || days == 0 {
         return Ok(Vec::new());
     }
-    let report = NearbyOf { id, category_id, location };
     let radius = f64::from(radius);
     let dlat = radius / METRES_PER_DEGREE;
-    let dlon = radius / (METRES_PER_DEGREE * report.location.lat.to_radians().cos().max(0.01));
+    let dlon = radius / (METRES_PER_DEGREE * location.lat.to_radians().cos().max(0.01));
     let since = now - Duration::days(i64::from(days));
     // The category and the box are asked of the database, which fits the (category_id, lat,
     // lon) index: only that category's reports in the box's latitude band are read. Status and
     // time are checked here: asking for the time too would let planners walk
     // (category_id, created_at) instead, every report of the category in the window.
     let rows: Vec<(DbUuid, String, DbUuid, String, f64, f64, DbTime)> = reports::table
-        .filter(reports::category_id.eq(DbUuid(report.category_id)))
-        .filter(reports::lat.between(report.location.lat - dlat, report.location.lat + dlat))
-        .filter(reports::lon.between(report.location.lon - dlon, report.location.lon + dlon))
+        .filter(reports::category_id.eq(DbUuid(category_id)))
+        .filter(reports::lat.between(location.lat - dlat, location.lat + dlat))
+        .filter(reports::lon.between(location.lon - dlon, location.lon + dlon))
         .select((
             reports::id,
             reports::reference,
@@ -111,17 +96,17 @@ pub fn nearby_within(
         .load(conn)?;
     let mut found: Vec<Nearby> = rows
         .into_iter()
-        .filter(|(id, _, category, status, _, _, created_at)| {
-            id.0 != report.id
-                && category.0 == report.category_id
+        .filter(|(other, _, category, status, _, _, created_at)| {
+            other.0 != id
+                && category.0 == category_id
                 && status != "resolved"
                 && status != "cancelled"
                 && created_at.0 >= since
         })
-        .filter_map(|(id, reference, _, status, lat, lon, created_at)| {
-            let distance = distance_m(report.location.lat, report.location.lon, lat, lon);
+        .filter_map(|(other, reference, _, status, lat, lon, created_at)| {
+            let distance = distance_m(location.lat, location.lon, lat, lon);
             (distance <= radius).then_some(Nearby {
-                id: id.0,
+                id: other.0,
                 reference,
                 status,
                 distance_m: distance,

@@ -22,7 +22,7 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use super::connection::{DbTime, DbUuid};
-use super::duplicates::{Nearby, duplicate_window, nearby_within};
+use super::duplicates::{Nearby, duplicate_window, nearby};
 use super::rows::{ContactRow, IdempotencyRow, NewHistoryRow, ReportRow};
 use super::schema::{idempotency_keys, report_history, reporter_contacts, reports};
 use super::{Database, DbConnection, StorageError};
@@ -314,7 +314,7 @@ fn nearby_of(
             window
         }
     };
-    nearby_within(conn, report.id, report.category_id, report.location, window, report.created_at)
+    nearby(conn, report.id, report.category_id, report.location, window, report.created_at)
 }
 
 /// A whole batch with one statement per table, inside the caller's transaction. A key used
@@ -365,12 +365,14 @@ fn store_many(conn: &mut DbConnection, batch: &[Job]) -> Result<Vec<IntakeOutcom
         }
     }
     insert_reports(conn, &new_reports)?;
+    // The created outcomes are in the order of `new_reports`.
     let mut windows = HashMap::new();
+    let mut stored = new_reports.iter();
     for outcome in &mut outcomes {
-        if let IntakeOutcome::Created(report, nearby) = outcome
-            && let Some(new) = new_reports.iter().find(|new| new.id == report.id)
+        if let IntakeOutcome::Created(_, nearby) = outcome
+            && let Some(report) = stored.next()
         {
-            *nearby = nearby_of(conn, new, &mut windows)?;
+            *nearby = nearby_of(conn, report, &mut windows)?;
         }
     }
     Ok(outcomes)

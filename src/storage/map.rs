@@ -409,7 +409,8 @@ fn postgres_reports_in_box(conn: &mut diesel::PgConnection, query: &MapQuery) ->
     let rows: Vec<Row> = match PageQuery::<PostgresRow>::new(query, true).load(conn) {
         Ok(rows) => rows,
         Err(error) => {
-            <AnsiTransactionManager as TransactionManager<diesel::PgConnection>>::rollback_transaction(conn)?;
+            // The query's error is the one to report, whatever the rollback says.
+            let _ = <AnsiTransactionManager as TransactionManager<diesel::PgConnection>>::rollback_transaction(conn);
             return Err(error.into());
         }
     };

@@ -373,7 +373,8 @@ pub fn mark_failed(
         MessageKey::Outbox(id) => id,
         MessageKey::Delivery(key) => return deliveries::mark_failed(conn, key, error, retry_at),
     };
-    let target = outbox::table.find(DbUuid(id));
+    // Only a pending message: one cancelled while it was being sent stays so.
+    let target = outbox::table.find(DbUuid(id)).filter(outbox::status.eq("pending"));
     let failed = (outbox::attempts.eq(outbox::attempts + 1), outbox::last_error.eq(Some(error)));
     match retry_at {
         Some(at) => diesel::update(target).set((failed, outbox::next_attempt_at.eq(DbTime::new(at)))).execute(conn)?,

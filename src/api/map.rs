@@ -32,7 +32,7 @@ use crate::domain::report::{Location, ReportStatus};
 use crate::domain::validation::FieldError;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
-use crate::storage::map::{CategoryFilter, MapPoint, MapQuery};
+use crate::storage::map::{CategoryFilter, MapPage, MapQuery};
 
 /// Largest accepted box side, in degrees (about 70 km north-south).
 pub const MAX_BOX_DEGREES: f64 = 0.6;
@@ -138,7 +138,8 @@ pub struct MapParams {
 /// `main_category`, `status`, `created_at`, `thumbnail_url` (or null), `url`, `coarsened`.
 /// Never personal data or descriptions; reports in non-public categories are left out, and
 /// those in sensitive categories are placed at the centre of a ~200 m grid cell
-/// (`coarsened: true`) without a thumbnail. At most `limit` features per answer; when there
+/// (`coarsened: true`) without a thumbnail; such a report is in a box when that centre is,
+/// wherever the report itself lies. At most `limit` features per answer; when there
 /// are more, `links` has a `next` link (and `next_cursor` the cursor). Send the ETag back as
 /// `If-None-Match` when polling: an unchanged map answers 304.
 #[utoipa::path(
@@ -178,8 +179,8 @@ pub async fn map_reports(
         .get_or_try_init(|| async {
             let db = state.db.clone();
             let page = query.clone();
-            let points = web::block(move || crate::storage::map::reports_in_box(&mut *db.conn()?, &page)).await??;
-            let body = Bytes::from(feature_collection(&points, &snapshot.catalog, &query, &params));
+            let page = web::block(move || crate::storage::map::reports_in_box(&mut *db.conn()?, &page)).await??;
+            let body = Bytes::from(feature_collection(&page, &snapshot.catalog, &params));
             state.map_cache.account(body.len());
             Ok::<_, ApiError>(body)
         })
@@ -296,6 +297,17 @@ fn parse(params: &MapParams, catalog: &Catalog, max_features: usize) -> Result<(
     let Some((min_lon, min_lat, max_lon, max_lat)) = bbox.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
+    // Shown coarsened: whether such a report is in the box is decided by its shown centre.
+    let sensitive = catalog
+        .categories()
+        .iter()
+        .filter(|c| c.is_public && c.is_sensitive)
+        .map(|c| c.id)
+        .filter(|id| match &categories {
+            CategoryFilter::Only(ids) => ids.contains(id),
+            CategoryFilter::AllBut(ids) => !ids.contains(id),
+        })
+        .collect();
     let query = MapQuery {
         min_lon,
         min_lat,
@@ -303,6 +315,7 @@ fn parse(params: &MapParams, catalog: &Catalog, max_features: usize) -> Result<(
         max_lat,
         statuses,
         categories,
+        sensitive,
         since,
         after,
         limit: i64::try_from(limit).unwrap_or(500),
@@ -360,7 +373,8 @@ fn decode_cursor(text: &str) -> Option<(DateTime<Utc>, Uuid)> {
 /// `links` and `next_cursor`. (Written by hand rather than through serde structs: this runs
 /// for every new box, and building a value per feature, with its strings, costs several
 /// times the writing.)
-fn feature_collection(points: &[MapPoint], catalog: &Catalog, query: &MapQuery, params: &MapParams) -> Vec<u8> {
+fn feature_collection(page: &MapPage, catalog: &Catalog, params: &MapParams) -> Vec<u8> {
+    let points = &page.points;
     // About 400 bytes a feature: one allocation instead of a dozen doublings and copies.
     let mut body = Vec::with_capacity(512 + 448 * points.len());
     body.extend_from_slice(br#"{"type":"FeatureCollection","features":["#);
@@ -409,8 +423,7 @@ fn feature_collection(points: &[MapPoint], catalog: &Catalog, query: &MapQuery, 
         body.extend_from_slice(if category.is_sensitive { b"true" } else { b"false" });
         body.extend_from_slice(b"}}");
     }
-    let full = i64::try_from(points.len()).unwrap_or(i64::MAX) >= query.limit;
-    let next = points.last().filter(|_| full).map(|last| encode_cursor(last.created_at, last.id));
+    let next = page.next.map(|(at, id)| encode_cursor(at, id));
     let _ = write!(body, r#"],"numberReturned":{returned},"links":["#);
     if let Some(cursor) = &next {
         let mut href = format!("/api/v1/reports?bbox={}", percent_encode(params.bbox.as_deref().unwrap_or_default()));

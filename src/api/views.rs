@@ -99,7 +99,8 @@ pub struct ReportView {
     pub photos: Vec<crate::api::photos::PhotoView>,
     /// Only in the intake answer, and only when there are any: open reports of the same
     /// category nearby, perhaps the same problem (offer "me too" with
-    /// `POST /api/v1/reports/{id}/support`).
+    /// `POST /api/v1/reports/{id}/support`). Never for categories that are not public or
+    /// are shown coarsened: their references and distances are not the public's to know.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nearby: Option<Vec<crate::api::duplicates::NearbyView>>,
 }

@@ -39,6 +39,11 @@ pub fn disclose(category: &Category, location: Location, audience: Audience) -> 
     }
 }
 
+/// How far a coarsened location may lie from the exact one, in degrees of latitude and
+/// longitude: half a grid cell each way, plus the rounding to six decimals. A report whose
+/// shown centre lies in a box therefore lies in that box widened by this much.
+pub const COARSE_REACH: Location = Location { lat: COARSE_LAT_STEP / 2.0 + 1e-6, lon: COARSE_LON_STEP / 2.0 + 1e-6 };
+
 /// Snaps a location to the centre of its grid cell.
 pub fn coarsen(location: Location) -> Location {
     let snap = |value: f64, step: f64| ((value / step).floor() + 0.5) * step;
@@ -56,5 +61,15 @@ mod tests {
         let b = coarsen(Location { lat: 50.88899, lon: 5.98099 });
         assert_eq!(a, b);
         assert!((a.lat - 50.889).abs() < 1e-9 && (a.lon - 5.9805).abs() < 1e-9, "{a:?}");
+    }
+
+    #[test]
+    fn a_coarsened_location_is_within_reach_of_the_exact_one() {
+        for i in 0..20_000 {
+            let exact = Location { lat: 50.0 + f64::from(i) * 0.000_123_7, lon: 5.0 + f64::from(i) * 0.000_171_3 };
+            let shown = coarsen(exact);
+            assert!((shown.lat - exact.lat).abs() <= COARSE_REACH.lat, "{exact:?} -> {shown:?}");
+            assert!((shown.lon - exact.lon).abs() <= COARSE_REACH.lon, "{exact:?} -> {shown:?}");
+        }
     }
 }

@@ -50,12 +50,21 @@ pub fn interest(conn: &mut DbConnection, id: Uuid) -> Result<i64, StorageError> 
     Ok(report_supporters::table.filter(report_supporters::report_id.eq(DbUuid(id))).count().get_result(conn)?)
 }
 
-/// A category's duplicate radius (metres) and time window (days); zero turns the check off.
+/// A category's duplicate radius (metres) and time window (days) for the intake answer;
+/// zero turns the check off. It is off for categories the public may not see, or sees only
+/// coarsened: the references and distances the answer lists would tell a resident of
+/// reports they may not see, or (from a few filings) place them exactly.
 pub fn duplicate_window(conn: &mut DbConnection, category_id: Uuid) -> Result<(i32, i32), StorageError> {
-    Ok(categories::table
+    let (radius, days, public, sensitive): (i32, i32, bool, bool) = categories::table
         .find(DbUuid(category_id))
-        .select((categories::duplicate_radius_m, categories::duplicate_window_days))
-        .first(conn)?)
+        .select((
+            categories::duplicate_radius_m,
+            categories::duplicate_window_days,
+            categories::is_public,
+            categories::is_sensitive,
+        ))
+        .first(conn)?;
+    Ok(if public && !sensitive { (radius, days) } else { (0, 0) })
 }
 
 /// Open reports of category `category_id` within `window` (radius in metres, days) of

@@ -12,6 +12,14 @@
 //! a Merge Append), so a page costs about `n` index entries plus the skipped ones of the
 //! edge cells, whatever the number of reports in the box or in its latitude band.
 //!
+//! Reports in sensitive categories are shown at the centre of a coarse grid cell
+//! ([`coarsen`]), so whether one is in a box is decided by that centre alone, never by its
+//! exact position: otherwise shrinking boxes around a shown point would find the exact
+//! place. The query then reads a box widened by [`COARSE_REACH`], where only reports of
+//! those categories may lie outside the asked box, and each of them is kept only if its
+//! centre is in the box. A page is filled up again after such left-out reports, and its
+//! cursor moves past them.
+//!
 //! Each report's first photo is on its row (`first_photo_id`, kept by triggers: see the
 //! `map_first_photo` migration) and in the cell indexes, so a page is that one read. Rows
 //! are decoded by position into plain values (UUIDs and instants parsed straight from
@@ -29,6 +37,8 @@ use uuid::Uuid;
 use super::connection::DbTime;
 use super::schema::map_generation;
 use super::{DbConnection, StorageError};
+use crate::domain::privacy::{COARSE_REACH, coarsen};
+use crate::domain::report::Location;
 
 /// Which reports a map page asks for.
 #[derive(Debug, Clone)]
@@ -45,6 +55,9 @@ pub struct MapQuery {
     pub statuses: Option<Vec<String>>,
     /// Which categories.
     pub categories: CategoryFilter,
+    /// The categories whose reports are shown at their coarse cell's centre: such a report
+    /// is in the box when that centre is, wherever it lies itself.
+    pub sensitive: Vec<Uuid>,
     /// Only reports received at or after this.
     pub since: Option<DateTime<Utc>>,
     /// Only reports after this one in the order (newest first): `(created_at, id)`.
@@ -81,6 +94,16 @@ pub struct MapPoint {
     pub lon: f64,
     /// Its first photo (lowest position), if it has any.
     pub first_photo_id: Option<Uuid>,
+}
+
+/// One page of the map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapPage {
+    /// The reports in the box, newest first, at most the query's limit.
+    pub points: Vec<MapPoint>,
+    /// When the page is full: where the next one starts (the last report looked at, which
+    /// may be one left out).
+    pub next: Option<(DateTime<Utc>, Uuid)>,
 }
 
 /// The current map generation.
@@ -136,14 +159,58 @@ const LEVELS: [Level; 3] = [
 /// 5 × 4 cells.)
 pub const MAX_CELLS: usize = 36;
 
+/// A box's edges, in degrees.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Bounds {
+    min_lon: f64,
+    min_lat: f64,
+    max_lon: f64,
+    max_lat: f64,
+}
+
+impl Bounds {
+    /// The box a query asks for.
+    fn of(query: &MapQuery) -> Self {
+        Bounds { min_lon: query.min_lon, min_lat: query.min_lat, max_lon: query.max_lon, max_lat: query.max_lat }
+    }
+
+    /// The box the database reads: the asked one, widened by [`COARSE_REACH`] when reports
+    /// shown coarsened may be among the answers (their exact place may lie outside the box
+    /// while their shown centre lies inside).
+    fn read(query: &MapQuery) -> Self {
+        let asked = Bounds::of(query);
+        if query.sensitive.is_empty() {
+            return asked;
+        }
+        Bounds {
+            min_lon: (asked.min_lon - COARSE_REACH.lon).max(-180.0),
+            min_lat: (asked.min_lat - COARSE_REACH.lat).max(-90.0),
+            max_lon: (asked.max_lon + COARSE_REACH.lon).min(180.0),
+            max_lat: (asked.max_lat + COARSE_REACH.lat).min(90.0),
+        }
+    }
+
+    fn contains(&self, at: Location) -> bool {
+        (self.min_lat..=self.max_lat).contains(&at.lat) && (self.min_lon..=self.max_lon).contains(&at.lon)
+    }
+}
+
+/// Whether a report belongs on the map of the box `query` asks for: by its shown centre
+/// in a sensitive category, else by its place.
+fn belongs(query: &MapQuery, point: &MapPoint) -> bool {
+    let exact = Location { lat: point.lat, lon: point.lon };
+    let shown = if query.sensitive.contains(&point.category_id) { coarsen(exact) } else { exact };
+    Bounds::of(query).contains(shown)
+}
+
 /// The grid level and the cells a box touches: the finest level with at most
 /// [`MAX_CELLS`] cells (else the coarsest).
-fn cells_of(query: &MapQuery) -> (&'static Level, Vec<i64>) {
+fn cells_of(bounds: Bounds) -> (&'static Level, Vec<i64>) {
     let span = |level: &Level| {
         // `floor` of a finite value within ±360 × 400: the casts are exact.
         let row = |lat: f64| ((lat + 90.0) * level.rows_per_degree).floor() as i64;
         let column = |lon: f64| ((lon + 180.0) * level.columns_per_degree).floor() as i64;
-        (row(query.min_lat), row(query.max_lat), column(query.min_lon), column(query.max_lon))
+        (row(bounds.min_lat), row(bounds.max_lat), column(bounds.min_lon), column(bounds.max_lon))
     };
     let [.., coarsest] = &LEVELS;
     let chosen = LEVELS
@@ -197,7 +264,9 @@ const COLUMNS: &str = "id, reference, category_id, status, created_at, lat, lon,
 
 impl<ST> PageQuery<ST> {
     fn new(query: &MapQuery, postgres: bool) -> Self {
-        let (level, cells) = cells_of(query);
+        let read = Bounds::read(query);
+        let asked = Bounds::of(query);
+        let (level, cells) = cells_of(read);
         // SQLite stores UUIDs and instants as text.
         let id = |id: Uuid| if postgres { Bind::Id(id) } else { Bind::Text(id.to_string()) };
         let time =
@@ -224,18 +293,16 @@ impl<ST> PageQuery<ST> {
             }
             sql(&mut pieces, &head);
             pieces.push(Piece::Bind(Bind::Integer(*cell)));
-            for (text, degrees) in [
-                (" AND lat BETWEEN ", query.min_lat),
-                (" AND ", query.max_lat),
-                (" AND lon BETWEEN ", query.min_lon),
-                (" AND ", query.max_lon),
-            ] {
-                sql(&mut pieces, text);
-                pieces.push(Piece::Bind(Bind::Degrees(degrees)));
-            }
-            let (categories, negated) = match &query.categories {
-                CategoryFilter::Only(ids) => (ids, false),
-                CategoryFilter::AllBut(ids) => (ids, true),
+            let within = |pieces: &mut Vec<Piece>, bounds: Bounds| {
+                for (text, degrees) in [
+                    ("lat BETWEEN ", bounds.min_lat),
+                    (" AND ", bounds.max_lat),
+                    (" AND lon BETWEEN ", bounds.min_lon),
+                    (" AND ", bounds.max_lon),
+                ] {
+                    sql(pieces, text);
+                    pieces.push(Piece::Bind(Bind::Degrees(degrees)));
+                }
             };
             let list = |pieces: &mut Vec<Piece>, binds: Vec<Bind>| {
                 for (i, bind) in binds.into_iter().enumerate() {
@@ -244,6 +311,27 @@ impl<ST> PageQuery<ST> {
                     }
                     pieces.push(Piece::Bind(bind));
                 }
+            };
+            sql(&mut pieces, " AND ");
+            within(&mut pieces, read);
+            if read != asked {
+                // Beyond the asked box only reports shown coarsened (judged by their
+                // centre afterwards, in `belongs`).
+                sql(&mut pieces, " AND (");
+                within(&mut pieces, asked);
+                if postgres {
+                    sql(&mut pieces, " OR category_id = ANY(");
+                    pieces.push(Piece::Bind(Bind::Ids(query.sensitive.clone())));
+                    sql(&mut pieces, "))");
+                } else {
+                    sql(&mut pieces, " OR category_id IN (");
+                    list(&mut pieces, query.sensitive.iter().copied().map(id).collect());
+                    sql(&mut pieces, "))");
+                }
+            }
+            let (categories, negated) = match &query.categories {
+                CategoryFilter::Only(ids) => (ids, false),
+                CategoryFilter::AllBut(ids) => (ids, true),
             };
             match (categories.is_empty(), negated) {
                 (true, true) => {}
@@ -367,12 +455,34 @@ fn sqlite_time(at: DateTime<Utc>) -> String {
     DbTime::new(at).0.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
-/// The reports of one map page.
-pub fn reports_in_box(conn: &mut DbConnection, query: &MapQuery) -> Result<Vec<MapPoint>, StorageError> {
-    match conn {
-        DbConnection::Sqlite(sqlite) => sqlite_reports_in_box(sqlite, query),
-        DbConnection::Postgresql(pg) => postgres_reports_in_box(pg, query),
+/// Most reads for one page: a page still short after this many (every read having left out
+/// reports shown coarsened outside the box) is served short, with its `next` cursor.
+const MAX_READS: usize = 4;
+
+/// One map page: the reports in the query's box (see the module's documentation on
+/// sensitive categories), newest first, at most `query.limit`.
+pub fn reports_in_box(conn: &mut DbConnection, query: &MapQuery) -> Result<MapPage, StorageError> {
+    let mut points = Vec::new();
+    let mut read = query.clone();
+    for _ in 0..MAX_READS {
+        let wanted = query.limit - i64::try_from(points.len()).unwrap_or(i64::MAX);
+        read.limit = wanted;
+        let rows = match conn {
+            DbConnection::Sqlite(sqlite) => sqlite_reports_in_box(sqlite, &read)?,
+            DbConnection::Postgresql(pg) => postgres_reports_in_box(pg, &read)?,
+        };
+        let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= wanted;
+        let last = rows.last().map(|point| (point.created_at, point.id));
+        points.extend(rows.into_iter().filter(|point| belongs(query, point)));
+        if !full {
+            return Ok(MapPage { points, next: None });
+        }
+        read.after = last;
+        if i64::try_from(points.len()).unwrap_or(i64::MAX) >= query.limit {
+            break;
+        }
     }
+    Ok(MapPage { points, next: read.after })
 }
 
 /// The SQL type of a map row on PostgreSQL.
@@ -516,6 +626,7 @@ mod tests {
             max_lat,
             statuses: None,
             categories: CategoryFilter::AllBut(Vec::new()),
+            sensitive: Vec::new(),
             since: None,
             after: None,
             limit: 500,
@@ -554,15 +665,15 @@ mod tests {
     #[test]
     fn a_box_is_read_at_the_finest_level_with_few_cells() {
         // A neighbourhood: level 0, the 2 × 2 cells it touches.
-        let (level, cells) = cells_of(&query(6.0325, 50.9134, 6.0374, 50.9165));
+        let (level, cells) = cells_of(Bounds::of(&query(6.0325, 50.9134, 6.0374, 50.9165)));
         assert_eq!(level.index, "reports_map_cell0");
         assert_eq!(cells, vec![56_365_046_508, 56_365_046_509, 56_366_046_508, 56_366_046_509]);
         // A town: level 1.
-        let (level, cells) = cells_of(&query(5.9, 50.85, 6.0, 50.95));
+        let (level, cells) = cells_of(Bounds::of(&query(5.9, 50.85, 6.0, 50.95)));
         assert_eq!(level.index, "reports_map_cell1");
         assert!(cells.len() <= MAX_CELLS);
         // The largest box accepted: level 2, at most 20 cells.
-        let (level, cells) = cells_of(&query(5.5, 50.5, 6.1, 51.1));
+        let (level, cells) = cells_of(Bounds::of(&query(5.5, 50.5, 6.1, 51.1)));
         assert_eq!(level.index, "reports_map_cell2");
         assert!(cells.len() <= 20, "{cells:?}");
     }

@@ -266,3 +266,48 @@ crate::on_both_backends! {
         assert_eq!(references(&map(&app, &format!("bbox={new_place}")).await), vec![reference]);
     }
 }
+
+crate::on_both_backends! {
+    async fn a_sensitive_report_is_in_a_box_when_its_shown_cell_centre_is_never_by_its_exact_place(app) {
+        // Shown at the centre of its cell, 50.889, 5.9805: about 110 m from where it is.
+        let noise = file(&app, &report("geluidsoverlast-muziek", 50.88801, 5.97951)).await;
+        let reference = noise["reference"].as_str().unwrap().to_owned();
+        for filter in ["", "&category=geluidsoverlast-muziek", "&category=overlast-bedrijven-en-horeca"] {
+            // Ever smaller boxes around the exact place, none holding the centre: a client
+            // shrinking boxes learns nothing.
+            for bbox in ["5.975,50.885,5.98,50.8885", "5.979,50.8875,5.98,50.8885", "5.9795,50.888,5.9796,50.8881", "5.97950,50.88800,5.97952,50.88802"] {
+                assert!(references(&map(&app, &format!("bbox={bbox}{filter}")).await).is_empty(), "{bbox}{filter}: found by its exact place");
+            }
+            // Boxes around the centre that leave the exact place out: shown there.
+            for bbox in ["5.9804,50.8889,5.9806,50.8891", "5.9805,50.889,5.981,50.8895", "5.98,50.8885,5.99,50.895"] {
+                let collection = map(&app, &format!("bbox={bbox}{filter}")).await;
+                assert_eq!(references(&collection), vec![reference.clone()], "{bbox}{filter}");
+                assert_eq!(collection["features"][0]["geometry"]["coordinates"], json!([5.9805, 50.889]));
+            }
+        }
+    }
+
+    async fn a_page_is_filled_past_sensitive_reports_whose_centre_lies_outside_the_box(app) {
+        let bbox = "5.979,50.8875,5.98,50.8885";
+        let litter = file(&app, &report("veeg-zwerfvuil", 50.8880, 5.9795)).await;
+        // Newer, in the box (or just beside it), but shown at centres outside it.
+        for (lat, lon) in [(50.88801, 5.97951), (50.88802, 5.97952), (50.8874, 5.9795)] {
+            file(&app, &report("geluidsoverlast-muziek", lat, lon)).await;
+        }
+        let newest = file(&app, &report("veeg-zwerfvuil", 50.8881, 5.9796)).await;
+        let expected = vec![newest["reference"].as_str().unwrap().to_owned(), litter["reference"].as_str().unwrap().to_owned()];
+        for limit in [1, 2, 500] {
+            let served: Vec<String> = every_page(&app, bbox, limit)
+                .await
+                .iter()
+                .map(|f| f["properties"]["reference"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(served, expected, "limit {limit}");
+        }
+        // A full page of one: the next starts after the reports left out.
+        let first = map(&app, &format!("bbox={bbox}&limit=1")).await;
+        assert_eq!(references(&first), expected[..1]);
+        let second = map(&app, &format!("bbox={bbox}&limit=1&cursor={}", first["next_cursor"].as_str().unwrap())).await;
+        assert_eq!(references(&second), expected[1..]);
+    }
+}

@@ -45,6 +45,25 @@ on_both_backends_with_staff! {
         assert_eq!(ids, vec![&second["id"]], "closed reports are not offered");
     }
 
+    async fn a_new_report_in_a_sensitive_or_non_public_category_lists_nothing_nearby(app) {
+        // Both categories check duplicates within 50 m, as every category does by default;
+        // a reference and an exact distance would tell the resident what the public may not see.
+        for category in ["geluidsoverlast-muziek", "drank-en-drugsoverlast"] {
+            let mut body = street_light_report();
+            body["category"] = json!(category);
+            body["answers"] = json!({});
+            body["location"] = json!({"lat": 50.8882, "lon": 5.9795});
+            let first = app.post_report(&body, None).await;
+            assert_eq!(first.status(), 201);
+            body["location"] = json!({"lat": 50.8883, "lon": 5.9795});
+            let second: Value = app.post_report(&body, None).await.json().await.unwrap();
+            assert!(second.get("nearby").is_none(), "{category}: {second}");
+        }
+        // The same two filings in a public category do list each other.
+        let _first = file_at(&app, 50.8882, None).await;
+        assert_eq!(file_at(&app, 50.8883, None).await["nearby"].as_array().unwrap().len(), 1);
+    }
+
     async fn residents_support_a_report_and_the_count_grows(app) {
         let report = file_at(&app, 50.8882, None).await;
         let id = report["id"].as_str().unwrap();

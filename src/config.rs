@@ -59,6 +59,9 @@ pub struct Settings {
     /// SMTP server for emails (`smtp://host:port`, `smtps://user:pass@host`); empty: write
     /// `.eml` files to `mail_dir`.
     pub smtp_url: String,
+    /// A PEM file of certificates to trust for the SMTP server's TLS besides the usual
+    /// authorities (a relay with a private CA); empty: none.
+    pub smtp_ca_file: String,
     /// Folder for `.eml` files when no SMTP server is set.
     pub mail_dir: String,
     /// Sender of emails.
@@ -153,6 +156,7 @@ impl Default for Settings {
             bootstrap_admin_password: String::new(),
             session_hours: 12,
             smtp_url: String::new(),
+            smtp_ca_file: String::new(),
             mail_dir: "mail".into(),
             mail_from: "meldpunt <noreply@localhost>".into(),
             public_url: "http://127.0.0.1:8080".into(),
@@ -288,6 +292,7 @@ impl Settings {
             crate::domain::auth::check_password(&self.bootstrap_admin_password)
                 .map_err(|e| ConfigError(format!("bootstrap_admin_password: {e}")))?;
         }
+        crate::notify::mail::check_settings(&self.smtp_url, &self.smtp_ca_file).map_err(ConfigError)?;
         if self.session_hours == 0 {
             return Err(ConfigError("session_hours must be at least 1".into()));
         }

@@ -125,6 +125,7 @@ fn outbox_settings(
 ) -> crate::jobs::outbox::OutboxSettings {
     crate::jobs::outbox::OutboxSettings {
         smtp_url: settings.smtp_url.clone(),
+        smtp_ca_file: settings.smtp_ca_file.clone(),
         mail_dir: settings.mail_dir.clone(),
         from: settings.mail_from.clone(),
         public_url: settings.public_url.clone(),

@@ -24,6 +24,8 @@ use crate::storage::outbox::{self, MessageKey, OutboxMessage};
 pub struct OutboxSettings {
     /// `smtp://…`; empty: write `.eml` files to `mail_dir`.
     pub smtp_url: String,
+    /// Extra trusted certificates for the SMTP server (PEM file); empty: none.
+    pub smtp_ca_file: String,
     /// Folder for `.eml` files.
     pub mail_dir: String,
     /// Sender.
@@ -97,7 +99,7 @@ fn lease_for(settings: &OutboxSettings) -> chrono::Duration {
 async fn run<T>(db: Database, settings: OutboxSettings, from: Mailbox, alive: Weak<T>) {
     let concurrency = settings.concurrency.max(1);
     let connections = u32::try_from(concurrency).unwrap_or(u32::MAX);
-    let mailer = match Mailer::with_pool(&settings.smtp_url, &settings.mail_dir, connections) {
+    let mailer = match Mailer::with_pool(&settings.smtp_url, &settings.mail_dir, connections, &settings.smtp_ca_file) {
         Ok(mailer) => mailer,
         Err(error) => {
             tracing::error!(%error, "the outbox worker cannot send mail");

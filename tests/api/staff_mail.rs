@@ -55,13 +55,108 @@ pub fn free_port() -> u16 {
     }
 }
 
+/// How an SMTP server speaks TLS.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ServerTls {
+    /// Not at all.
+    None,
+    /// STARTTLS, required before mail.
+    StartTls,
+    /// TLS from the first byte (SMTPS).
+    Implicit,
+}
+
+/// A private certificate authority and a server certificate it signed for 127.0.0.1, made
+/// with the openssl command: `(ca.pem, server.pem, server.key)` in `dir`.
+pub fn private_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let run = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect(
+                "these tests make certificates with the openssl command: install it (Debian: apt-get install openssl)",
+            );
+        assert!(status.success(), "openssl {args:?} failed");
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=meldpunt test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(
+        dir.join("server.ext"),
+        "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+    (dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key"))
+}
+
 impl SmtpServer {
     pub fn start(port: u16) -> SmtpServer {
+        Self::start_with(port, ServerTls::None, None)
+    }
+
+    /// A server speaking `tls` with the certificate and key `identity`.
+    pub fn start_with(port: u16, tls: ServerTls, identity: Option<(&Path, &Path)>) -> SmtpServer {
         ensure_aiosmtpd();
         let dir = tempfile::tempdir().unwrap();
         let maildir = dir.path().join("maildir");
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+        let mut command = Command::new("python3");
+        command.args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"]);
+        match (tls, identity) {
+            (ServerTls::None, _) => {}
+            (ServerTls::StartTls, Some((cert, key))) => {
+                command.arg("--tlscert").arg(cert).arg("--tlskey").arg(key);
+            }
+            (ServerTls::Implicit, Some((cert, key))) => {
+                command.arg("--smtpscert").arg(cert).arg("--smtpskey").arg(key);
+            }
+            (_, None) => panic!("a TLS server needs a certificate"),
+        }
+        // The maildir is the handler's argument: after the options.
+        let child = command
             .arg(&maildir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -279,7 +374,49 @@ macro_rules! both {
     };
 }
 
+/// The confirmation email of a report reaches an SMTP server that speaks `tls`, with a
+/// certificate of a private CA that meldpunt is told to trust; a server it is not told to
+/// trust gets nothing.
+async fn emails_travel_over_tls(backend: Backend, tls: ServerTls, url: impl Fn(u16) -> String) {
+    let certificates = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = private_ca(certificates.path());
+    let port = free_port();
+    let smtp = SmtpServer::start_with(port, tls, Some((&cert, &key)));
+    let app = spawn_app_with(backend, |s| {
+        s.smtp_url = url(port);
+        s.smtp_ca_file = ca.to_string_lossy().into_owned();
+        s.outbox_poll_ms = 50;
+    })
+    .await;
+    let report = file_with_email(&app, "versleuteld@example.nl", None).await;
+    wait_for("the confirmation over TLS", || smtp.messages().len(), 1).await;
+    assert!(smtp.messages()[0].contains(report["reference"].as_str().unwrap()));
+
+    // Not told to trust the private CA: the certificate is refused and nothing is sent.
+    let untrusting = spawn_app_with(backend, |s| {
+        s.smtp_url = url(port);
+        s.outbox_poll_ms = 50;
+        s.outbox_retry_ms = 100;
+    })
+    .await;
+    file_with_email(&untrusting, "niet-vertrouwd@example.nl", None).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.messages().len(), 1, "sent to a server whose certificate is not trusted");
+    let waiting = outbox_counts(&untrusting).await;
+    assert_eq!((waiting.pending, waiting.sent), (1, 0));
+}
+
+async fn emails_reach_an_smtp_server_by_starttls_trusting_a_private_ca(backend: Backend) {
+    emails_travel_over_tls(backend, ServerTls::StartTls, |port| format!("smtp://127.0.0.1:{port}?tls=required")).await;
+}
+
+async fn emails_reach_an_smtps_server_trusting_a_private_ca(backend: Backend) {
+    emails_travel_over_tls(backend, ServerTls::Implicit, |port| format!("smtps://127.0.0.1:{port}")).await;
+}
+
 both!(
+    emails_reach_an_smtp_server_by_starttls_trusting_a_private_ca,
+    emails_reach_an_smtps_server_trusting_a_private_ca,
     reporters_get_a_confirmation_and_every_public_status_change_by_smtp,
     no_email_is_lost_or_doubled_while_the_smtp_server_is_down,
     an_email_that_keeps_failing_is_dead_lettered,

@@ -6,8 +6,9 @@ use super::report::Location;
 
 /// Grid cell size, in degrees, to which public locations in sensitive categories are
 /// snapped: 0.002° latitude ≈ 220 m, 0.003° longitude ≈ 210 m in the Netherlands.
-const COARSE_LAT_STEP: f64 = 0.002;
-const COARSE_LON_STEP: f64 = 0.003;
+pub const COARSE_LAT_STEP: f64 = 0.002;
+/// See [`COARSE_LAT_STEP`].
+pub const COARSE_LON_STEP: f64 = 0.003;
 
 /// Who is looking at a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,9 +47,31 @@ pub const COARSE_REACH: Location = Location { lat: COARSE_LAT_STEP / 2.0 + 1e-6,
 
 /// Snaps a location to the centre of its grid cell.
 pub fn coarsen(location: Location) -> Location {
-    let snap = |value: f64, step: f64| ((value / step).floor() + 0.5) * step;
-    let round6 = |value: f64| (value * 1e6).round() / 1e6;
-    Location { lat: round6(snap(location.lat, COARSE_LAT_STEP)), lon: round6(snap(location.lon, COARSE_LON_STEP)) }
+    let snap = |value: f64, step: f64| centre((value / step).floor(), step);
+    Location { lat: snap(location.lat, COARSE_LAT_STEP), lon: snap(location.lon, COARSE_LON_STEP) }
+}
+
+/// The centre of grid cell `index` (`floor(value / step)` of the values in it), rounded to
+/// six decimals.
+fn centre(index: f64, step: f64) -> f64 {
+    (((index + 0.5) * step) * 1e6).round() / 1e6
+}
+
+/// On one axis of the grid (`step`: [`COARSE_LAT_STEP`] or [`COARSE_LON_STEP`]): the cells
+/// whose centre lies in `min..=max`, as the first and last index `floor(value / step)` of
+/// the values they hold (first > last: none). A value `v` is shown inside exactly when
+/// `first <= v / step < last + 1`, which a database computes as this code does (one
+/// IEEE division and two comparisons), so a query can select by the shown centre.
+pub fn cells_centred_within(min: f64, max: f64, step: f64) -> (f64, f64) {
+    let mut first = (min / step).floor() - 1.0;
+    while centre(first, step) < min {
+        first += 1.0;
+    }
+    let mut last = (max / step).floor() + 1.0;
+    while centre(last, step) > max {
+        last -= 1.0;
+    }
+    (first, last)
 }
 
 #[cfg(test)]
@@ -61,6 +84,22 @@ mod tests {
         let b = coarsen(Location { lat: 50.88899, lon: 5.98099 });
         assert_eq!(a, b);
         assert!((a.lat - 50.889).abs() < 1e-9 && (a.lon - 5.9805).abs() < 1e-9, "{a:?}");
+    }
+
+    #[test]
+    fn the_cells_centred_in_a_range_are_exactly_those_whose_values_are_shown_there() {
+        let ranges = [(50.888, 50.890), (50.8889, 50.8891), (50.889, 50.889), (50.8885, 50.8886), (5.9805, 5.99)];
+        for (min, max) in ranges {
+            for step in [COARSE_LAT_STEP, COARSE_LON_STEP] {
+                let (first, last) = cells_centred_within(min, max, step);
+                for i in 0..4000 {
+                    let value = min - 0.01 + f64::from(i) * 0.000_007_3;
+                    let shown = centre((value / step).floor(), step);
+                    let by_range = first <= value / step && value / step < last + 1.0;
+                    assert_eq!((min..=max).contains(&shown), by_range, "{value} in {min}..={max}, step {step}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -16,9 +16,10 @@
 //! ([`coarsen`]), so whether one is in a box is decided by that centre alone, never by its
 //! exact position: otherwise shrinking boxes around a shown point would find the exact
 //! place. The query then reads a box widened by [`COARSE_REACH`], where only reports of
-//! those categories may lie outside the asked box, and each of them is kept only if its
-//! centre is in the box. A page is filled up again after such left-out reports, and its
-//! cursor moves past them.
+//! those categories may lie outside the asked box, and selects each of them by the cell it
+//! is shown at (exactly as [`coarsen`] computes it: see `cells_centred_within`). Every row
+//! is checked again here ([`coarsen`] itself); should one be left out, the page is filled
+//! up after it and its cursor moves past it.
 //!
 //! Each report's first photo is on its row (`first_photo_id`, kept by triggers: see the
 //! `map_first_photo` migration) and in the cell indexes, so a page is that one read. Rows
@@ -37,7 +38,7 @@ use uuid::Uuid;
 use super::connection::DbTime;
 use super::schema::map_generation;
 use super::{DbConnection, StorageError};
-use crate::domain::privacy::{COARSE_REACH, coarsen};
+use crate::domain::privacy::{COARSE_LAT_STEP, COARSE_LON_STEP, COARSE_REACH, cells_centred_within, coarsen};
 use crate::domain::report::Location;
 
 /// Which reports a map page asks for.
@@ -315,19 +316,38 @@ impl<ST> PageQuery<ST> {
             sql(&mut pieces, " AND ");
             within(&mut pieces, read);
             if read != asked {
-                // Beyond the asked box only reports shown coarsened (judged by their
-                // centre afterwards, in `belongs`).
-                sql(&mut pieces, " AND (");
+                // Reports shown where they are: by their place in the asked box. Reports
+                // shown coarsened: by the cell they are shown at (see
+                // `cells_centred_within`), which lies in the asked box.
+                let sensitive = |pieces: &mut Vec<Piece>, negated: bool| {
+                    if postgres {
+                        sql(pieces, if negated { "category_id <> ALL(" } else { "category_id = ANY(" });
+                        pieces.push(Piece::Bind(Bind::Ids(query.sensitive.clone())));
+                    } else {
+                        sql(pieces, if negated { "category_id NOT IN (" } else { "category_id IN (" });
+                        list(pieces, query.sensitive.iter().copied().map(id).collect());
+                    }
+                    sql(pieces, ")");
+                };
+                sql(&mut pieces, " AND ((");
                 within(&mut pieces, asked);
-                if postgres {
-                    sql(&mut pieces, " OR category_id = ANY(");
-                    pieces.push(Piece::Bind(Bind::Ids(query.sensitive.clone())));
-                    sql(&mut pieces, "))");
-                } else {
-                    sql(&mut pieces, " OR category_id IN (");
-                    list(&mut pieces, query.sensitive.iter().copied().map(id).collect());
-                    sql(&mut pieces, "))");
+                sql(&mut pieces, " AND ");
+                sensitive(&mut pieces, true);
+                sql(&mut pieces, ") OR (");
+                sensitive(&mut pieces, false);
+                for (column, step, (min, max)) in [
+                    ("lat", COARSE_LAT_STEP, (asked.min_lat, asked.max_lat)),
+                    ("lon", COARSE_LON_STEP, (asked.min_lon, asked.max_lon)),
+                ] {
+                    let (first, last) = cells_centred_within(min, max, step);
+                    for (operator, bound) in [(" >= ", first), (" < ", last + 1.0)] {
+                        sql(&mut pieces, &format!(" AND {column} / "));
+                        pieces.push(Piece::Bind(Bind::Degrees(step)));
+                        sql(&mut pieces, operator);
+                        pieces.push(Piece::Bind(Bind::Degrees(bound)));
+                    }
                 }
+                sql(&mut pieces, "))");
             }
             let (categories, negated) = match &query.categories {
                 CategoryFilter::Only(ids) => (ids, false),

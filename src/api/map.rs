@@ -137,7 +137,7 @@ pub struct MapParams {
 /// RFC 7946), newest first. Each feature's properties: `reference`, `category`,
 /// `main_category`, `status`, `created_at`, `thumbnail_url` (or null), `url`, `coarsened`.
 /// Never personal data or descriptions; reports in non-public categories are left out, and
-/// those in sensitive categories are placed at the centre of a ~200 m grid cell
+/// those in sensitive categories are placed at the centre of a ~280 m grid cell
 /// (`coarsened: true`) without a thumbnail; such a report is in a box when that centre is,
 /// wherever the report itself lies. At most `limit` features per answer; when there
 /// are more, `links` has a `next` link (and `next_cursor` the cursor). Send the ETag back as

@@ -61,7 +61,7 @@ impl From<&Department> for DepartmentRef {
 /// A report as residents see it. Never contains the reporter's contact details. For
 /// categories that are not public, description, address and location are `null`; for
 /// sensitive categories description and address are `null` and the location is snapped to
-/// a ~200 m grid.
+/// a ~280 m grid.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReportView {
     /// Report id (UUIDv7).

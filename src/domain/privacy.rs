@@ -4,11 +4,17 @@
 use super::category::Category;
 use super::report::Location;
 
-/// Grid cell size, in degrees, to which public locations in sensitive categories are
-/// snapped: 0.002° latitude ≈ 220 m, 0.003° longitude ≈ 210 m in the Netherlands.
-pub const COARSE_LAT_STEP: f64 = 0.002;
-/// See [`COARSE_LAT_STEP`].
-pub const COARSE_LON_STEP: f64 = 0.003;
+/// The grid to which public locations in sensitive categories are snapped: the map's finest
+/// grid cells (see `storage::map`), 1/400° of latitude (≈ 280 m) by 1/250° of longitude
+/// (≈ 280 m in the Netherlands). A cell's row is `floor((lat + 90) * 400)` and its column
+/// `floor((lon + 180) * 250)`, computed exactly as the map's cell index computes them, so a
+/// report and the centre it is shown at always lie in the same map cell, at every level of
+/// the map's grid (the coarser levels are 8 and 64 times this one, and scaling by a power
+/// of two rounds alike): the map finds a report by its shown centre in the cells the box
+/// touches, without reading any others.
+pub const COARSE_ROWS_PER_DEGREE: f64 = 400.0;
+/// See [`COARSE_ROWS_PER_DEGREE`].
+pub const COARSE_COLUMNS_PER_DEGREE: f64 = 250.0;
 
 /// Who is looking at a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +36,7 @@ pub struct Disclosure {
 
 /// Decides what `audience` may see of a report in `category` at `location`: everything
 /// for the submitter; for the public, nothing of a non-public category, and for a
-/// sensitive one no text and a location snapped to the centre of a ~200 m grid cell.
+/// sensitive one no text and a location snapped to the centre of a ~280 m grid cell.
 pub fn disclose(category: &Category, location: Location, audience: Audience) -> Disclosure {
     match audience {
         Audience::Submitter => Disclosure { show_text: true, location: Some(location) },
@@ -40,35 +46,52 @@ pub fn disclose(category: &Category, location: Location, audience: Audience) -> 
     }
 }
 
-/// How far a coarsened location may lie from the exact one, in degrees of latitude and
-/// longitude: half a grid cell each way, plus the rounding to six decimals. A report whose
-/// shown centre lies in a box therefore lies in that box widened by this much.
-pub const COARSE_REACH: Location = Location { lat: COARSE_LAT_STEP / 2.0 + 1e-6, lon: COARSE_LON_STEP / 2.0 + 1e-6 };
-
 /// Snaps a location to the centre of its grid cell.
 pub fn coarsen(location: Location) -> Location {
-    let snap = |value: f64, step: f64| centre((value / step).floor(), step);
-    Location { lat: snap(location.lat, COARSE_LAT_STEP), lon: snap(location.lon, COARSE_LON_STEP) }
+    Location { lat: centre_lat(coarse_row(location.lat)), lon: centre_lon(coarse_column(location.lon)) }
 }
 
-/// The centre of grid cell `index` (`floor(value / step)` of the values in it), rounded to
-/// six decimals.
-fn centre(index: f64, step: f64) -> f64 {
-    (((index + 0.5) * step) * 1e6).round() / 1e6
+/// The grid row of a latitude (a whole number).
+pub fn coarse_row(lat: f64) -> f64 {
+    ((lat + 90.0) * COARSE_ROWS_PER_DEGREE).floor()
 }
 
-/// On one axis of the grid (`step`: [`COARSE_LAT_STEP`] or [`COARSE_LON_STEP`]): the cells
-/// whose centre lies in `min..=max`, as the first and last index `floor(value / step)` of
-/// the values they hold (first > last: none). A value `v` is shown inside exactly when
-/// `first <= v / step < last + 1`, which a database computes as this code does (one
-/// IEEE division and two comparisons), so a query can select by the shown centre.
-pub fn cells_centred_within(min: f64, max: f64, step: f64) -> (f64, f64) {
-    let mut first = (min / step).floor() - 1.0;
-    while centre(first, step) < min {
+/// The grid column of a longitude (a whole number).
+pub fn coarse_column(lon: f64) -> f64 {
+    ((lon + 180.0) * COARSE_COLUMNS_PER_DEGREE).floor()
+}
+
+fn round6(value: f64) -> f64 {
+    (value * 1e6).round() / 1e6
+}
+
+fn centre_lat(row: f64) -> f64 {
+    round6((row + 0.5) / COARSE_ROWS_PER_DEGREE - 90.0)
+}
+
+fn centre_lon(column: f64) -> f64 {
+    round6((column + 0.5) / COARSE_COLUMNS_PER_DEGREE - 180.0)
+}
+
+/// The grid rows whose centre latitude (as shown) lies in `min..=max`: first and last
+/// (first > last: none).
+pub fn rows_centred_within(min: f64, max: f64) -> (f64, f64) {
+    centred_within(min, max, coarse_row, centre_lat)
+}
+
+/// The grid columns whose centre longitude (as shown) lies in `min..=max`: first and last
+/// (first > last: none).
+pub fn columns_centred_within(min: f64, max: f64) -> (f64, f64) {
+    centred_within(min, max, coarse_column, centre_lon)
+}
+
+fn centred_within(min: f64, max: f64, index: fn(f64) -> f64, centre: fn(f64) -> f64) -> (f64, f64) {
+    let mut first = index(min) - 1.0;
+    while centre(first) < min {
         first += 1.0;
     }
-    let mut last = (max / step).floor() + 1.0;
-    while centre(last, step) > max {
+    let mut last = index(max) + 1.0;
+    while centre(last) > max {
         last -= 1.0;
     }
     (first, last)
@@ -80,35 +103,41 @@ mod tests {
 
     #[test]
     fn nearby_points_coarsen_to_the_same_cell_centre() {
-        let a = coarsen(Location { lat: 50.88801, lon: 5.97951 });
-        let b = coarsen(Location { lat: 50.88899, lon: 5.98099 });
+        let a = coarsen(Location { lat: 50.88751, lon: 5.97601 });
+        let b = coarsen(Location { lat: 50.88999, lon: 5.97999 });
         assert_eq!(a, b);
-        assert!((a.lat - 50.889).abs() < 1e-9 && (a.lon - 5.9805).abs() < 1e-9, "{a:?}");
+        assert!((a.lat - 50.88875).abs() < 1e-9 && (a.lon - 5.978).abs() < 1e-9, "{a:?}");
     }
 
     #[test]
     fn the_cells_centred_in_a_range_are_exactly_those_whose_values_are_shown_there() {
-        let ranges = [(50.888, 50.890), (50.8889, 50.8891), (50.889, 50.889), (50.8885, 50.8886), (5.9805, 5.99)];
+        let ranges = [(50.8875, 50.89), (50.8887, 50.8888), (50.88875, 50.88875), (50.8876, 50.8877), (5.978, 5.99)];
         for (min, max) in ranges {
-            for step in [COARSE_LAT_STEP, COARSE_LON_STEP] {
-                let (first, last) = cells_centred_within(min, max, step);
+            type Axis = (fn(f64, f64) -> (f64, f64), fn(f64) -> f64, fn(f64) -> f64);
+            let axes: [Axis; 2] =
+                [(rows_centred_within, coarse_row, centre_lat), (columns_centred_within, coarse_column, centre_lon)];
+            for (within, index, centre) in axes {
+                let (first, last) = within(min, max);
                 for i in 0..4000 {
                     let value = min - 0.01 + f64::from(i) * 0.000_007_3;
-                    let shown = centre((value / step).floor(), step);
-                    let by_range = first <= value / step && value / step < last + 1.0;
-                    assert_eq!((min..=max).contains(&shown), by_range, "{value} in {min}..={max}, step {step}");
+                    let shown = centre(index(value));
+                    let by_index = (first..=last).contains(&index(value));
+                    assert_eq!((min..=max).contains(&shown), by_index, "{value} in {min}..={max}");
                 }
             }
         }
     }
 
     #[test]
-    fn a_coarsened_location_is_within_reach_of_the_exact_one() {
+    fn a_report_and_its_shown_centre_lie_in_the_same_cell_at_every_level_of_the_map() {
         for i in 0..20_000 {
             let exact = Location { lat: 50.0 + f64::from(i) * 0.000_123_7, lon: 5.0 + f64::from(i) * 0.000_171_3 };
             let shown = coarsen(exact);
-            assert!((shown.lat - exact.lat).abs() <= COARSE_REACH.lat, "{exact:?} -> {shown:?}");
-            assert!((shown.lon - exact.lon).abs() <= COARSE_REACH.lon, "{exact:?} -> {shown:?}");
+            // The rows and columns per degree of the map's three levels (`storage::map`).
+            for (rows, columns) in [(400.0, 250.0), (50.0, 31.25), (6.25, 3.90625)] {
+                let cell = |at: Location| (((at.lat + 90.0) * rows).floor(), ((at.lon + 180.0) * columns).floor());
+                assert_eq!(cell(exact), cell(shown), "{exact:?} -> {shown:?}, level {rows} × {columns}");
+            }
         }
     }
 }

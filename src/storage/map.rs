@@ -15,11 +15,12 @@
 //! Reports in sensitive categories are shown at the centre of a coarse grid cell
 //! ([`coarsen`]), so whether one is in a box is decided by that centre alone, never by its
 //! exact position: otherwise shrinking boxes around a shown point would find the exact
-//! place. The query then reads a box widened by [`COARSE_REACH`], where only reports of
-//! those categories may lie outside the asked box, and selects each of them by the cell it
-//! is shown at (exactly as [`coarsen`] computes it: see `cells_centred_within`). Every row
-//! is checked again here ([`coarsen`] itself); should one be left out, the page is filled
-//! up after it and its cursor moves past it.
+//! place. The grid they are snapped to is this map's finest grid, so such a report lies in
+//! the same cell as its shown centre at every level: the cells the box touches hold it, and
+//! each arm selects those reports by the row and column of their cell (the cell expression
+//! of the index, so exactly as [`coarsen`] computes it) whose centre lies in the box. Every
+//! row is checked again here with [`coarsen`] itself; should one be left out, the page is
+//! filled up after it and its cursor moves past it.
 //!
 //! Each report's first photo is on its row (`first_photo_id`, kept by triggers: see the
 //! `map_first_photo` migration) and in the cell indexes, so a page is that one read. Rows
@@ -38,7 +39,7 @@ use uuid::Uuid;
 use super::connection::DbTime;
 use super::schema::map_generation;
 use super::{DbConnection, StorageError};
-use crate::domain::privacy::{COARSE_LAT_STEP, COARSE_LON_STEP, COARSE_REACH, cells_centred_within, coarsen};
+use crate::domain::privacy::{coarsen, columns_centred_within, rows_centred_within};
 use crate::domain::report::Location;
 
 /// Which reports a map page asks for.
@@ -155,6 +156,16 @@ const LEVELS: [Level; 3] = [
     },
 ];
 
+/// The row and column of a report's cell in the finest level, which is the grid sensitive
+/// reports are snapped to (`privacy::COARSE_ROWS_PER_DEGREE`), as the level's SQLite
+/// expression computes them (a test checks they are its parts).
+const COARSE_CELL_SQLITE: [&str; 2] =
+    ["CAST((lat + 90.0) * 400.0 AS INTEGER)", "CAST((lon + 180.0) * 250.0 AS INTEGER)"];
+
+/// As [`COARSE_CELL_SQLITE`], for PostgreSQL.
+const COARSE_CELL_POSTGRES: [&str; 2] =
+    ["floor((lat + 90.0::float8) * 400.0::float8)", "floor((lon + 180.0::float8) * 250.0::float8)"];
+
 /// Most cells one query reads; a box touching more at one level is read at a coarser one.
 /// (At the coarsest level the largest box the map accepts, 0.6° a side, touches at most
 /// 5 × 4 cells.)
@@ -173,22 +184,6 @@ impl Bounds {
     /// The box a query asks for.
     fn of(query: &MapQuery) -> Self {
         Bounds { min_lon: query.min_lon, min_lat: query.min_lat, max_lon: query.max_lon, max_lat: query.max_lat }
-    }
-
-    /// The box the database reads: the asked one, widened by [`COARSE_REACH`] when reports
-    /// shown coarsened may be among the answers (their exact place may lie outside the box
-    /// while their shown centre lies inside).
-    fn read(query: &MapQuery) -> Self {
-        let asked = Bounds::of(query);
-        if query.sensitive.is_empty() {
-            return asked;
-        }
-        Bounds {
-            min_lon: (asked.min_lon - COARSE_REACH.lon).max(-180.0),
-            min_lat: (asked.min_lat - COARSE_REACH.lat).max(-90.0),
-            max_lon: (asked.max_lon + COARSE_REACH.lon).min(180.0),
-            max_lat: (asked.max_lat + COARSE_REACH.lat).min(90.0),
-        }
     }
 
     fn contains(&self, at: Location) -> bool {
@@ -265,9 +260,8 @@ const COLUMNS: &str = "id, reference, category_id, status, created_at, lat, lon,
 
 impl<ST> PageQuery<ST> {
     fn new(query: &MapQuery, postgres: bool) -> Self {
-        let read = Bounds::read(query);
         let asked = Bounds::of(query);
-        let (level, cells) = cells_of(read);
+        let (level, cells) = cells_of(asked);
         // SQLite stores UUIDs and instants as text.
         let id = |id: Uuid| if postgres { Bind::Id(id) } else { Bind::Text(id.to_string()) };
         let time =
@@ -313,12 +307,12 @@ impl<ST> PageQuery<ST> {
                     pieces.push(Piece::Bind(bind));
                 }
             };
-            sql(&mut pieces, " AND ");
-            within(&mut pieces, read);
-            if read != asked {
-                // Reports shown where they are: by their place in the asked box. Reports
-                // shown coarsened: by the cell they are shown at (see
-                // `cells_centred_within`), which lies in the asked box.
+            if query.sensitive.is_empty() {
+                sql(&mut pieces, " AND ");
+                within(&mut pieces, asked);
+            } else {
+                // Reports shown where they are: by their place in the box. Reports shown
+                // coarsened: by the row and column of their cell, whose centre lies in it.
                 let sensitive = |pieces: &mut Vec<Piece>, negated: bool| {
                     if postgres {
                         sql(pieces, if negated { "category_id <> ALL(" } else { "category_id = ANY(" });
@@ -335,17 +329,15 @@ impl<ST> PageQuery<ST> {
                 sensitive(&mut pieces, true);
                 sql(&mut pieces, ") OR (");
                 sensitive(&mut pieces, false);
-                for (column, step, (min, max)) in [
-                    ("lat", COARSE_LAT_STEP, (asked.min_lat, asked.max_lat)),
-                    ("lon", COARSE_LON_STEP, (asked.min_lon, asked.max_lon)),
+                let [row, column] = if postgres { COARSE_CELL_POSTGRES } else { COARSE_CELL_SQLITE };
+                for (expression, (first, last)) in [
+                    (row, rows_centred_within(asked.min_lat, asked.max_lat)),
+                    (column, columns_centred_within(asked.min_lon, asked.max_lon)),
                 ] {
-                    let (first, last) = cells_centred_within(min, max, step);
-                    for (operator, bound) in [(" >= ", first), (" < ", last + 1.0)] {
-                        sql(&mut pieces, &format!(" AND {column} / "));
-                        pieces.push(Piece::Bind(Bind::Degrees(step)));
-                        sql(&mut pieces, operator);
-                        pieces.push(Piece::Bind(Bind::Degrees(bound)));
-                    }
+                    sql(&mut pieces, &format!(" AND {expression} BETWEEN "));
+                    pieces.push(Piece::Bind(Bind::Degrees(first)));
+                    sql(&mut pieces, " AND ");
+                    pieces.push(Piece::Bind(Bind::Degrees(last)));
                 }
                 sql(&mut pieces, "))");
             }
@@ -668,6 +660,22 @@ mod tests {
                 "{}",
                 level.index
             );
+        }
+    }
+
+    #[test]
+    fn sensitive_reports_are_snapped_to_the_finest_level_of_the_grid() {
+        use crate::domain::privacy::{COARSE_COLUMNS_PER_DEGREE, COARSE_ROWS_PER_DEGREE};
+        let [finest, ..] = &LEVELS;
+        assert_eq!(
+            (finest.rows_per_degree, finest.columns_per_degree),
+            (COARSE_ROWS_PER_DEGREE, COARSE_COLUMNS_PER_DEGREE)
+        );
+        for part in COARSE_CELL_SQLITE {
+            assert!(finest.sqlite.contains(part), "{part}");
+        }
+        for part in COARSE_CELL_POSTGRES {
+            assert!(finest.postgres.contains(part), "{part}");
         }
     }
 

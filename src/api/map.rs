@@ -37,6 +37,11 @@ use crate::storage::map::{CategoryFilter, MapPage, MapQuery};
 /// Largest accepted box side, in degrees (about 70 km north-south).
 pub const MAX_BOX_DEGREES: f64 = 0.6;
 
+/// The version of how answers are made, part of every ETag: a release that changes them
+/// (as the grid of coarsened points did, version 2) makes clients fetch anew instead of
+/// keeping an answer of the old one.
+const ANSWER_FORMAT: u32 = 2;
+
 /// The media type of map answers.
 pub const GEO_JSON: &str = "application/geo+json";
 
@@ -164,6 +169,7 @@ pub async fn map_reports(
     let (query, key) = parse(&params, &snapshot.catalog, state.map_max_features)?;
     let generation = state.map_cache.generation(&state.db, arrival).await?;
     let mut hasher = Sha256::new();
+    hasher.update(ANSWER_FORMAT.to_be_bytes());
     hasher.update(key.as_bytes());
     let digest = hasher.finalize();
     let etag = format!(

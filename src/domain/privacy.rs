@@ -61,6 +61,12 @@ pub fn coarse_column(lon: f64) -> f64 {
     ((lon + 180.0) * COARSE_COLUMNS_PER_DEGREE).floor()
 }
 
+/// The centre of the grid cell in `row` and `column`, as [`coarsen`] shows the locations
+/// in it.
+pub fn cell_centre(row: f64, column: f64) -> Location {
+    Location { lat: centre_lat(row), lon: centre_lon(column) }
+}
+
 fn round6(value: f64) -> f64 {
     (value * 1e6).round() / 1e6
 }

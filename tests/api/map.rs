@@ -275,11 +275,12 @@ crate::on_both_backends! {
         for filter in ["", "&category=geluidsoverlast-muziek", "&category=overlast-bedrijven-en-horeca"] {
             // Ever smaller boxes around the exact place, none holding the centre: a client
             // shrinking boxes learns nothing.
-            for bbox in ["5.975,50.885,5.98,50.8885", "5.979,50.8875,5.98,50.8885", "5.9795,50.888,5.9796,50.8881", "5.97950,50.88800,5.97952,50.88802"] {
+            // (The larger boxes are read through the coarser levels of the map's grid.)
+            for bbox in ["5.975,50.885,5.98,50.8885", "5.979,50.8875,5.98,50.8885", "5.9795,50.888,5.9796,50.8881", "5.97950,50.88800,5.97952,50.88802", "5.979,50.85,6.05,50.95", "5.979,50.8,6.3,51.1", "5.9,50.888,6.0,50.8887"] {
                 assert!(references(&map(&app, &format!("bbox={bbox}{filter}")).await).is_empty(), "{bbox}{filter}: found by its exact place");
             }
             // Boxes around the centre that leave the exact place out: shown there.
-            for bbox in ["5.9779,50.8887,5.9781,50.8888", "5.978,50.88875,5.979,50.889", "5.97,50.8885,5.979,50.895"] {
+            for bbox in ["5.9779,50.8887,5.9781,50.8888", "5.978,50.88875,5.979,50.889", "5.97,50.8885,5.979,50.895", "5.9,50.85,5.979,50.95", "5.5,50.6,5.978,50.9", "5.9,50.8881,6.0,50.95"] {
                 let collection = map(&app, &format!("bbox={bbox}{filter}")).await;
                 assert_eq!(references(&collection), vec![reference.clone()], "{bbox}{filter}");
                 assert_eq!(collection["features"][0]["geometry"]["coordinates"], json!([5.978, 50.88875]));

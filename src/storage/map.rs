@@ -231,6 +231,7 @@ fn cells_of(bounds: Bounds) -> (&'static Level, Vec<i64>) {
 /// A bind value of the page query.
 #[derive(Debug, Clone)]
 enum Bind {
+    Flag(bool),
     Integer(i64),
     Degrees(f64),
     Id(Uuid),
@@ -331,21 +332,22 @@ impl<ST> PageQuery<ST> {
                 within(&mut pieces, asked);
             } else if std::ptr::eq(level, &LEVELS[0]) {
                 // This arm's cell is one such cell: whether its centre is in the box is
-                // known here, and the database checks categories only for the reports on
-                // the other side of the box's edge from it (a check per report of every
-                // cell costs about a third more).
-                if asked.contains(cell_centre_of(*cell)) {
-                    sql(&mut pieces, " AND (");
-                    within(&mut pieces, asked);
-                    sql(&mut pieces, " OR ");
-                    sensitive(&mut pieces, false);
-                    sql(&mut pieces, ")");
-                } else {
-                    sql(&mut pieces, " AND ");
-                    within(&mut pieces, asked);
-                    sql(&mut pieces, " AND ");
-                    sensitive(&mut pieces, true);
-                }
+                // known here (a bound flag, so the statement's text and its cached plan do
+                // not depend on it), and the database looks up categories only for the
+                // reports on the other side of the box's edge from that centre (a lookup for
+                // every report read costs about a third more).
+                let centred = asked.contains(cell_centre_of(*cell));
+                sql(&mut pieces, " AND ((");
+                within(&mut pieces, asked);
+                sql(&mut pieces, " AND (");
+                pieces.push(Piece::Bind(Bind::Flag(centred)));
+                sql(&mut pieces, " OR ");
+                sensitive(&mut pieces, true);
+                sql(&mut pieces, ")) OR (");
+                pieces.push(Piece::Bind(Bind::Flag(centred)));
+                sql(&mut pieces, " AND ");
+                sensitive(&mut pieces, false);
+                sql(&mut pieces, "))");
             } else {
                 // Larger cells, of many such cells: by the row and column of the report's
                 // finest cell (the index's own expression), checked before its category so
@@ -457,13 +459,14 @@ impl<ST> diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for PageQu
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
     ) -> QueryResult<()> {
-        use diesel::sql_types::{BigInt, Double, Text};
+        use diesel::sql_types::{BigInt, Bool, Double, Text};
         if !self.cacheable {
             out.unsafe_to_cache_prepared();
         }
         for piece in &self.pieces {
             match piece {
                 Piece::Sql(text) => out.push_sql(text),
+                Piece::Bind(Bind::Flag(value)) => out.push_bind_param::<Bool, _>(value)?,
                 Piece::Bind(Bind::Integer(value)) => out.push_bind_param::<BigInt, _>(value)?,
                 Piece::Bind(Bind::Degrees(value)) => out.push_bind_param::<Double, _>(value)?,
                 Piece::Bind(Bind::Text(text)) => out.push_bind_param::<Text, _>(text)?,
@@ -480,13 +483,14 @@ impl<ST> diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for PageQu
 
 impl<ST> diesel::query_builder::QueryFragment<diesel::pg::Pg> for PageQuery<ST> {
     fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
-        use diesel::sql_types::{Array, BigInt, Double, Text, Timestamptz};
+        use diesel::sql_types::{Array, BigInt, Bool, Double, Text, Timestamptz};
         if !self.cacheable {
             out.unsafe_to_cache_prepared();
         }
         for piece in &self.pieces {
             match piece {
                 Piece::Sql(text) => out.push_sql(text),
+                Piece::Bind(Bind::Flag(value)) => out.push_bind_param::<Bool, _>(value)?,
                 Piece::Bind(Bind::Integer(value)) => out.push_bind_param::<BigInt, _>(value)?,
                 Piece::Bind(Bind::Degrees(value)) => out.push_bind_param::<Double, _>(value)?,
                 Piece::Bind(Bind::Id(id)) => out.push_bind_param::<diesel::sql_types::Uuid, _>(id)?,

@@ -237,6 +237,9 @@ enum Bind {
     Id(Uuid),
     Ids(Vec<Uuid>),
     Text(String),
+    /// Texts bound one after another, separated by commas (a list for `IN (…)`), shared
+    /// between the arms of a query.
+    TextList(std::sync::Arc<[String]>),
     Texts(Vec<String>),
     Time(DateTime<Utc>),
 }
@@ -275,6 +278,14 @@ impl<ST> PageQuery<ST> {
         let time =
             |at: DateTime<Utc>| if postgres { Bind::Time(DbTime::new(at).0) } else { Bind::Text(sqlite_time(at)) };
         let mut pieces = Vec::new();
+        // SQLite's lists of ids, as text once for all arms.
+        let texts = |ids: &[Uuid]| -> std::sync::Arc<[String]> {
+            if postgres { std::sync::Arc::from(Vec::new()) } else { ids.iter().map(Uuid::to_string).collect() }
+        };
+        let sensitive_texts = texts(&query.sensitive);
+        let category_texts = texts(match &query.categories {
+            CategoryFilter::Only(ids) | CategoryFilter::AllBut(ids) => ids,
+        });
         let sql = |pieces: &mut Vec<Piece>, text: &str| match pieces.last_mut() {
             Some(Piece::Sql(last)) => last.push_str(text),
             _ => pieces.push(Piece::Sql(text.to_owned())),
@@ -321,7 +332,7 @@ impl<ST> PageQuery<ST> {
                     pieces.push(Piece::Bind(Bind::Ids(query.sensitive.clone())));
                 } else {
                     sql(pieces, if negated { "category_id NOT IN (" } else { "category_id IN (" });
-                    list(pieces, query.sensitive.iter().copied().map(id).collect());
+                    pieces.push(Piece::Bind(Bind::TextList(std::sync::Arc::clone(&sensitive_texts))));
                 }
                 sql(pieces, ")");
             };
@@ -395,7 +406,7 @@ impl<ST> PageQuery<ST> {
                 }
                 (false, _) => {
                     sql(&mut pieces, if negated { " AND category_id NOT IN (" } else { " AND category_id IN (" });
-                    list(&mut pieces, categories.iter().copied().map(id).collect());
+                    pieces.push(Piece::Bind(Bind::TextList(std::sync::Arc::clone(&category_texts))));
                     sql(&mut pieces, ")");
                 }
             }
@@ -470,6 +481,14 @@ impl<ST> diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for PageQu
                 Piece::Bind(Bind::Integer(value)) => out.push_bind_param::<BigInt, _>(value)?,
                 Piece::Bind(Bind::Degrees(value)) => out.push_bind_param::<Double, _>(value)?,
                 Piece::Bind(Bind::Text(text)) => out.push_bind_param::<Text, _>(text)?,
+                Piece::Bind(Bind::TextList(texts)) => {
+                    for (n, text) in texts.iter().enumerate() {
+                        if n > 0 {
+                            out.push_sql(", ");
+                        }
+                        out.push_bind_param::<Text, _>(text)?;
+                    }
+                }
                 Piece::Bind(Bind::Id(_) | Bind::Time(_) | Bind::Ids(_) | Bind::Texts(_)) => {
                     return Err(diesel::result::Error::QueryBuilderError(
                         "the map query for SQLite binds UUIDs and instants as text, and no arrays".into(),
@@ -497,6 +516,11 @@ impl<ST> diesel::query_builder::QueryFragment<diesel::pg::Pg> for PageQuery<ST> 
                 Piece::Bind(Bind::Ids(ids)) => out.push_bind_param::<Array<diesel::sql_types::Uuid>, _>(ids)?,
                 Piece::Bind(Bind::Text(text)) => out.push_bind_param::<Text, _>(text)?,
                 Piece::Bind(Bind::Texts(texts)) => out.push_bind_param::<Array<Text>, _>(texts)?,
+                Piece::Bind(Bind::TextList(_)) => {
+                    return Err(diesel::result::Error::QueryBuilderError(
+                        "the map query for PostgreSQL binds lists as arrays".into(),
+                    ));
+                }
                 Piece::Bind(Bind::Time(at)) => out.push_bind_param::<Timestamptz, _>(at)?,
             }
         }
@@ -527,7 +551,13 @@ pub fn reports_in_box(conn: &mut DbConnection, query: &MapQuery) -> Result<MapPa
         };
         let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= wanted;
         let last = rows.last().map(|point| (point.created_at, point.id));
-        points.extend(rows.into_iter().filter(|point| belongs(query, point)));
+        let mut rows = rows;
+        rows.retain(|point| belongs(query, point));
+        if points.is_empty() {
+            points = rows;
+        } else {
+            points.extend(rows);
+        }
         if !full {
             return Ok(MapPage { points, next: None });
         }

@@ -95,7 +95,7 @@ alive() {
 free_port() {
   local port
   for _ in {1..100}; do
-    port=$((20000 + RANDOM % 40000))
+    port=$((20000 + RANDOM % 12000)) # below the ephemeral ports (32768 and up), which a client socket may hold
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0

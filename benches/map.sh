@@ -224,15 +224,7 @@ run_open() {
   local backend=$1 mode=$2 bbox=$3 out="$WORKDIR/oha-$1-$2.json" target
   if [[ $mode == shifted ]]; then
     target="$WORKDIR/urls-$mode.txt"
-    python3 - "$BASE_URL" "$bbox" >"$target" <<'PY'
-import random, sys
-base, bbox = sys.argv[1], sys.argv[2]
-min_lon, min_lat, max_lon, max_lat = map(float, bbox.split(","))
-for _ in range(200000):
-    dx = (max_lon - min_lon) * (random.random() - 0.5) * 0.2
-    dy = (max_lat - min_lat) * (random.random() - 0.5) * 0.2
-    print(f"{base}/api/v1/reports?bbox={min_lon + dx:.6f},{min_lat + dy:.6f},{max_lon + dx:.6f},{max_lat + dy:.6f}")
-PY
+    python3 "$ROOT/benches/map_urls.py" "$BASE_URL" "$bbox" 200000 >"$target"
   else
     target="$BASE_URL/api/v1/reports?bbox=$bbox"
   fi

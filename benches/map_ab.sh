@@ -36,16 +36,7 @@ cleanup() {
 trap cleanup EXIT
 
 PORT=$((20000 + RANDOM % 10000))
-python3 - "http://127.0.0.1:$PORT" "$BBOX" >"$WORKDIR/urls.txt" <<'PY'
-import random, sys
-random.seed(7)
-base, bbox = sys.argv[1], sys.argv[2]
-min_lon, min_lat, max_lon, max_lat = map(float, bbox.split(","))
-for _ in range(100000):
-    dx = (max_lon - min_lon) * (random.random() - 0.5) * 0.2
-    dy = (max_lat - min_lat) * (random.random() - 0.5) * 0.2
-    print(f"{base}/api/v1/reports?bbox={min_lon + dx:.6f},{min_lat + dy:.6f},{max_lon + dx:.6f},{max_lat + dy:.6f}")
-PY
+python3 "$(dirname "$0")/map_urls.py" "http://127.0.0.1:$PORT" "$BBOX" 100000 7 >"$WORKDIR/urls.txt"
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 

@@ -48,15 +48,10 @@ pub enum Mailer {
 }
 
 impl Mailer {
-    /// The SMTP transport for `url` (see [`SmtpServer::parse`]), or the folder when `url`
-    /// is empty.
-    pub fn new(url: &str, folder: &str) -> Result<Self, String> {
-        Self::with_pool(url, folder, 10, "")
-    }
-
-    /// As [`Mailer::new`], keeping up to `connections` SMTP connections open for reuse (one
-    /// per message sent at the same time), and trusting the certificates in the PEM file
-    /// `ca_file` besides the usual roots (none when empty).
+    /// The SMTP transport for `url` (see [`SmtpServer::parse`]), keeping up to `connections`
+    /// SMTP connections open for reuse (one per message sent at the same time) and trusting
+    /// the certificates in the PEM file `ca_file` besides the usual roots (none when empty);
+    /// or the folder when `url` is empty.
     pub fn with_pool(url: &str, folder: &str, connections: u32, ca_file: &str) -> Result<Self, String> {
         if url.trim().is_empty() {
             std::fs::create_dir_all(folder).map_err(|e| format!("cannot create the mail folder {folder}: {e}"))?;

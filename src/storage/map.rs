@@ -19,8 +19,7 @@
 //! the same cell as its shown centre at every level: the cells the box touches hold it, and
 //! each arm selects those reports by the row and column of their cell (the cell expression
 //! of the index, so exactly as [`coarsen`] computes it) whose centre lies in the box. Every
-//! row is checked again here with [`coarsen`] itself; should one be left out, the page is
-//! filled up after it and its cursor moves past it.
+//! row is checked again here with [`coarsen`] itself.
 //!
 //! Each report's first photo is on its row (`first_photo_id`, kept by triggers: see the
 //! `map_first_photo` migration) and in the cell indexes, so a page is that one read. Rows
@@ -103,8 +102,7 @@ pub struct MapPoint {
 pub struct MapPage {
     /// The reports in the box, newest first, at most the query's limit.
     pub points: Vec<MapPoint>,
-    /// When the page is full: where the next one starts (the last report looked at, which
-    /// may be one left out).
+    /// When the page is full: where the next one starts (the last report read).
     pub next: Option<(DateTime<Utc>, Uuid)>,
 }
 
@@ -341,30 +339,22 @@ impl<ST> PageQuery<ST> {
             if query.sensitive.is_empty() {
                 sql(&mut pieces, " AND ");
                 within(&mut pieces, asked);
-            } else if std::ptr::eq(level, &LEVELS[0]) {
-                // This arm's cell is one such cell: whether its centre is in the box is
-                // known here (a bound flag, so the statement's text and its cached plan do
-                // not depend on it), and the database looks up categories only for the
-                // reports on the other side of the box's edge from that centre (a lookup for
-                // every report read costs about a third more).
-                let centred = asked.contains(cell_centre_of(*cell));
-                sql(&mut pieces, " AND ((");
-                within(&mut pieces, asked);
-                sql(&mut pieces, " AND (");
-                pieces.push(Piece::Bind(Bind::Flag(centred)));
-                sql(&mut pieces, " OR ");
-                sensitive(&mut pieces, true);
-                sql(&mut pieces, ")) OR (");
-                pieces.push(Piece::Bind(Bind::Flag(centred)));
-                sql(&mut pieces, " AND ");
-                sensitive(&mut pieces, false);
-                sql(&mut pieces, "))");
             } else {
-                // Larger cells, of many such cells: by the row and column of the report's
-                // finest cell (the index's own expression), checked before its category so
-                // that only reports near the box's edges are looked up.
+                // Whether the report's finest cell has its centre in the box, checked before
+                // its category so that the database looks categories up only for reports on
+                // the other side of the box's edge from that centre (a lookup for every
+                // report read costs about a third more).
                 let [row, column] = if postgres { COARSE_CELL_POSTGRES } else { COARSE_CELL_SQLITE };
+                let finest = std::ptr::eq(level, &LEVELS[0]);
                 let centred = |pieces: &mut Vec<Piece>| {
+                    if finest {
+                        // This arm's cell is one such cell: known here. A bound flag, so the
+                        // statement's text and its cached plan do not depend on it.
+                        pieces.push(Piece::Bind(Bind::Flag(asked.contains(cell_centre_of(*cell)))));
+                        return;
+                    }
+                    // A larger cell, of many such cells: by the row and column of the
+                    // report's finest cell (the index's own expression).
                     sql(pieces, "(");
                     for (n, (expression, (first, last))) in [
                         (row, rows_centred_within(asked.min_lat, asked.max_lat)),
@@ -533,40 +523,19 @@ fn sqlite_time(at: DateTime<Utc>) -> String {
     DbTime::new(at).0.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
-/// Most reads for one page: a page still short after this many (every read having left out
-/// reports shown coarsened outside the box) is served short, with its `next` cursor.
-const MAX_READS: usize = 4;
-
 /// One map page: the reports in the query's box (see the module's documentation on
 /// sensitive categories), newest first, at most `query.limit`.
 pub fn reports_in_box(conn: &mut DbConnection, query: &MapQuery) -> Result<MapPage, StorageError> {
-    let mut points = Vec::new();
-    let mut read = query.clone();
-    for _ in 0..MAX_READS {
-        let wanted = query.limit - i64::try_from(points.len()).unwrap_or(i64::MAX);
-        read.limit = wanted;
-        let rows = match conn {
-            DbConnection::Sqlite(sqlite) => sqlite_reports_in_box(sqlite, &read)?,
-            DbConnection::Postgresql(pg) => postgres_reports_in_box(pg, &read)?,
-        };
-        let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= wanted;
-        let last = rows.last().map(|point| (point.created_at, point.id));
-        let mut rows = rows;
-        rows.retain(|point| belongs(query, point));
-        if points.is_empty() {
-            points = rows;
-        } else {
-            points.extend(rows);
-        }
-        if !full {
-            return Ok(MapPage { points, next: None });
-        }
-        read.after = last;
-        if i64::try_from(points.len()).unwrap_or(i64::MAX) >= query.limit {
-            break;
-        }
-    }
-    Ok(MapPage { points, next: read.after })
+    let mut points = match conn {
+        DbConnection::Sqlite(sqlite) => sqlite_reports_in_box(sqlite, query)?,
+        DbConnection::Postgresql(pg) => postgres_reports_in_box(pg, query)?,
+    };
+    let full = i64::try_from(points.len()).unwrap_or(i64::MAX) >= query.limit;
+    let next = points.last().filter(|_| full).map(|point| (point.created_at, point.id));
+    // The query selects exactly these; should it ever disagree with `coarsen`, the report is
+    // left out (the page is then one short, and the cursor still moves past it).
+    points.retain(|point| belongs(query, point));
+    Ok(MapPage { points, next })
 }
 
 /// The SQL type of a map row on PostgreSQL.

@@ -1,24 +1,23 @@
 //! meldpunt: a citizen issue-reporting backend for municipalities.
 //!
-//! Map of the crate:
+//! Map of the crate (dependencies point down this list, never up; `docs/architecture.md`
+//! has the picture and `scripts/check-layers.sh` checks the rules):
 //! - [`config`] — settings from defaults, an optional file and the environment;
-//! - [`startup`] — builds the server, the database and the background writers;
-//! - [`api`] — the HTTP API, one module per resource;
-//! - [`domain`] — pure product rules (categories, reports, validation, privacy);
-//! - [`storage`] — diesel on SQLite and PostgreSQL, the only place with SQL;
-//! - [`error`] — the one API error type, rendered as RFC 9457 problem+json;
-//! - [`state`] — what every handler shares;
+//! - [`startup`] — builds the server, the database and the background workers;
 //! - [`telemetry`] — logging;
-//! - [`notify`] — email templates and transports;
-//! - [`jobs`] — the outbox worker.
+//! - [`api`] — HTTP only, one folder per audience (public, staff, admin, open311);
+//! - [`intake`] — the one pipeline that files a report, whatever the channel;
+//! - [`jobs`] — the outbox worker and scheduled jobs;
+//! - [`notify`] — email, webhooks and web push, and their message templates;
+//! - [`storage`] — diesel on SQLite and PostgreSQL, the only place with SQL;
+//! - [`domain`] — pure product rules, knowing no HTTP, SQL or mail.
 
 pub mod api;
 pub mod config;
 pub mod domain;
-pub mod error;
+pub mod intake;
 pub mod jobs;
 pub mod notify;
 pub mod startup;
-pub mod state;
 pub mod storage;
 pub mod telemetry;

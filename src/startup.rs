@@ -10,9 +10,10 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use utoipa_actix_web::AppExt;
 
+use crate::api::state::AppState;
 use crate::config::Settings;
-use crate::state::{AppState, ConfigHandle};
-use crate::storage::intake::{IntakeSettings, IntakeWriter};
+use crate::intake::writer::{IntakeSettings, IntakeWriter};
+use crate::storage::snapshot::ConfigHandle;
 use crate::storage::{BackendKind, Database, DatabaseSettings};
 
 /// A built, not yet running server.
@@ -47,7 +48,7 @@ impl Application {
         let document = crate::api::openapi();
         let state = web::Data::new(AppState {
             db: prepared.db,
-            intake,
+            writer: intake,
             config: prepared.config.clone(),
             served: settings.served_municipalities(),
             admin_token: Some(settings.admin_token.clone()).filter(|t| !t.is_empty()),
@@ -59,7 +60,7 @@ impl Application {
             open311_anonymous_post: settings.open311_anonymous_post,
             session_hours: settings.session_hours,
             photos: prepared.photos,
-            map_cache: crate::api::map::MapCache::new(settings.map_cache_entries),
+            map_cache: crate::api::public::map::MapCache::new(settings.map_cache_entries),
             map_max_features: settings.map_max_features,
             public_url: settings.public_url.trim_end_matches('/').to_owned(),
             links: prepared.links,
@@ -86,7 +87,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::PathConfig::default().error_handler(crate::api::path_error))
                 .app_data(web::QueryConfig::default().error_handler(crate::api::query_error))
-                .configure(crate::api::configure)
+                .configure(crate::api::routes)
                 .default_service(web::to(crate::api::fallback))
                 .into_app()
                 .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::PrivateRootSpan>::new())
@@ -193,7 +194,7 @@ struct Prepared {
     links: crate::domain::subscription::LinkSigner,
     db: Database,
     config: ConfigHandle,
-    photos: crate::api::photos::PhotoService,
+    photos: crate::intake::photos::PhotoService,
 }
 
 /// Opens the database, migrates it, seeds the demo configuration if asked and empty, and
@@ -226,7 +227,7 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
         &settings.bootstrap_admin_password,
     )?;
     let config = ConfigHandle::load(db.clone())?;
-    let photos = crate::api::photos::PhotoService {
+    let photos = crate::intake::photos::PhotoService {
         store: open_photo_store(settings)?,
         secret: crate::storage::photos::upload_secret(&mut *db.conn()?)?.into_bytes(),
         max_count: settings.photo_max_count,

@@ -8,11 +8,10 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use sha2::{Digest, Sha256};
 
-use super::auth::{Staff, bearer_token};
-use super::staff::reports::HANDLERS;
+use crate::api::error::ApiError;
+use crate::api::staff::auth::{Staff, bearer_token};
+use crate::api::state::AppState;
 use crate::domain::auth::{Role, StaffIdentity};
-use crate::error::ApiError;
-use crate::state::AppState;
 
 /// Proof that the caller may use the admin API: the configured admin token, or the token of
 /// a staff account with the `admin` role.
@@ -118,7 +117,10 @@ pub struct AnnouncementEditor {
     actor: String,
 }
 
-/// The roles that write announcements.
+/// The roles that handle reports.
+pub const HANDLERS: &[Role] = &[Role::Admin, Role::Coordinator, Role::DepartmentStaff];
+
+/// The roles that write and publish announcements.
 pub const ANNOUNCERS: &[Role] = &[Role::Admin, Role::Coordinator];
 
 impl AnnouncementEditor {

@@ -7,8 +7,8 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use crate::api::error::ApiError;
 use crate::domain::validation::FieldError;
-use crate::error::ApiError;
 
 /// A JSON body as received: the parsed value and its canonical fingerprint.
 pub struct JsonBody {

@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::api::state::Snapshot;
 use crate::domain::category::{Catalog, Category, Department};
 use crate::domain::privacy::{Audience, disclose};
 use crate::domain::report::{AreaStamp, Location, Report, ReportStatus, RoutingReason};
 use crate::domain::spatial::AreaIndex;
-use crate::state::Snapshot;
 
 /// A category as a report refers to it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -96,13 +96,13 @@ pub struct ReportView {
     /// When it last changed (RFC 3339, UTC).
     pub updated_at: DateTime<Utc>,
     /// Its photos (empty for non-public and sensitive categories).
-    pub photos: Vec<crate::api::photos::PhotoView>,
+    pub photos: Vec<crate::api::public::photos::PhotoView>,
     /// Only in the intake answer, and only when there are any: open reports of the same
     /// category nearby, perhaps the same problem (offer "me too" with
     /// `POST /api/v1/reports/{id}/support`). Never for categories that are not public or
     /// are shown coarsened: their references and distances are not the public's to know.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub nearby: Option<Vec<crate::api::duplicates::NearbyView>>,
+    pub nearby: Option<Vec<crate::api::public::support::NearbyView>>,
 }
 
 impl ReportView {

@@ -1,10 +1,7 @@
-//! Durable report intake with group commit.
-//!
-//! Requests hand their validated report to a small pool of writer threads over a channel.
-//! A writer takes whatever reports are waiting (up to a batch limit) and stores them in
-//! one transaction, so one disk sync covers many reports; each request is answered only
-//! after that commit, so a `201` always means durable. If a batch fails, its reports are
-//! retried one by one, so one bad report never takes others down with it.
+//! The SQL of report intake: storing a batch of new reports in one transaction (reports,
+//! history, contacts, confirmation emails, idempotency claims) or one report alone, and
+//! the SQLite writer connection's settings. The threads that batch requests are in
+//! `crate::intake::writer`.
 //!
 //! Idempotency keys are claimed in the same transaction as the report. On PostgreSQL the
 //! claim is `INSERT … ON CONFLICT DO NOTHING`, which waits for a concurrent claim of the
@@ -15,10 +12,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
-use crossbeam_channel::{Receiver, Sender, TrySendError};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use super::connection::{DbTime, DbUuid};
@@ -49,112 +44,15 @@ pub enum IntakeOutcome {
     KeyReused,
 }
 
-/// Why a report could not be handed to intake.
-#[derive(Debug, thiserror::Error)]
-pub enum SubmitError {
-    /// The queue is full: the server is overloaded; the client should retry later.
-    #[error("intake queue is full")]
-    Overloaded,
-    /// Storing failed.
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-}
+/// WAL size (frames, i.e. pages) at which the writer runs its own automatic checkpoint:
+/// four times SQLite's default, as the checkpointer has copied most of it by then.
+const WAL_AUTOCHECKPOINT_FRAMES: u32 = 4096;
 
-struct Job {
-    report: NewReport,
-    claim: Option<IdempotencyClaim>,
-    reply: oneshot::Sender<Result<IntakeOutcome, StorageError>>,
-}
-
-/// Settings of the intake writers.
-#[derive(Debug, Clone, Copy)]
-pub struct IntakeSettings {
-    /// Writer threads (1 is right for SQLite, which has one writer anyway).
-    pub writers: usize,
-    /// Most reports in one transaction.
-    pub max_batch: usize,
-    /// Most reports waiting; beyond that intake answers 503.
-    pub queue_capacity: usize,
-}
-
-/// The handle requests use to store new reports.
-#[derive(Clone)]
-pub struct IntakeWriter {
-    sender: Sender<Job>,
-}
-
-impl IntakeWriter {
-    /// Starts the writer threads. They stop when every handle is dropped.
-    pub fn start(db: &Database, settings: IntakeSettings) -> std::io::Result<Self> {
-        let (sender, receiver) = crossbeam_channel::bounded(settings.queue_capacity.max(1));
-        // The checkpointer runs while any writer does: each holds a sender of `alive`.
-        let (alive, writers_gone) = crossbeam_channel::bounded::<()>(0);
-        for index in 0..settings.writers.max(1) {
-            let db = db.clone();
-            let receiver = receiver.clone();
-            let max_batch = settings.max_batch.max(1);
-            let alive = alive.clone();
-            std::thread::Builder::new().name(format!("intake-writer-{index}")).spawn(move || {
-                run_writer(&db, &receiver, max_batch);
-                drop(alive);
-            })?;
-        }
-        drop(alive);
-        if db.backend() == super::BackendKind::Sqlite {
-            let db = db.clone();
-            std::thread::Builder::new()
-                .name("wal-checkpoint".into())
-                .spawn(move || run_checkpointer(&db, &writers_gone))?;
-        }
-        Ok(IntakeWriter { sender })
-    }
-
-    /// Stores `report` (claiming `claim` with it) and waits for the commit.
-    pub async fn submit(
-        &self,
-        report: NewReport,
-        claim: Option<IdempotencyClaim>,
-    ) -> Result<IntakeOutcome, SubmitError> {
-        let (reply, answer) = oneshot::channel();
-        match self.sender.try_send(Job { report, claim, reply }) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(SubmitError::Overloaded),
-            Err(TrySendError::Disconnected(_)) => return Err(StorageError::WriterGone.into()),
-        }
-        Ok(answer.await.map_err(|_| StorageError::WriterGone)??)
-    }
-}
-
-fn run_writer(db: &Database, receiver: &Receiver<Job>, max_batch: usize) {
-    let mut conn: Option<DbConnection> = None;
-    while let Ok(first) = receiver.recv() {
-        let mut batch = Vec::with_capacity(max_batch.min(64));
-        batch.push(first);
-        while batch.len() < max_batch {
-            match receiver.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        let connection = match conn.take() {
-            Some(c) => Ok(c),
-            None => writer_connection(db),
-        };
-        match connection {
-            Ok(mut c) => {
-                if store_batch(&mut c, batch) {
-                    conn = Some(c);
-                }
-            }
-            Err(error) => {
-                tracing::error!(%error, "intake writer has no database connection");
-                for job in batch {
-                    let _ = job.reply.send(Err(StorageError::Setup("the database is unreachable".into())));
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-    }
+/// Copies the WAL frames committed so far into the SQLite file without waiting for (or
+/// making wait) the writer; see [`crate::intake::writer`] for when it runs.
+pub fn checkpoint_passive(conn: &mut DbConnection) -> Result<(), StorageError> {
+    use diesel::connection::SimpleConnection as _;
+    Ok(conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")?)
 }
 
 /// The writer's own connection. On SQLite it gets a page cache of its own large enough for
@@ -162,9 +60,9 @@ fn run_writer(db: &Database, receiver: &Receiver<Job>, max_batch: usize) {
 /// file): the writer is the only connection that writes, so its cache stays valid between
 /// batches. And it leaves checkpoints (copying the WAL into the database file) to the
 /// checkpointer thread, so they no longer stall intake on the one writer's thread, except
-/// the small one that lets the WAL start over (see [`run_checkpointer`]); when the WAL
+/// the small one that lets the WAL start over (see `crate::intake::writer`); when the WAL
 /// starts over, a file grown past 64 MiB is cut back to that.
-fn writer_connection(db: &Database) -> Result<DbConnection, StorageError> {
+pub fn writer_connection(db: &Database) -> Result<DbConnection, StorageError> {
     let mut conn = db.dedicated_connection()?;
     if let DbConnection::Sqlite(sqlite) = &mut conn {
         use diesel::connection::SimpleConnection as _;
@@ -176,70 +74,9 @@ fn writer_connection(db: &Database) -> Result<DbConnection, StorageError> {
     Ok(conn)
 }
 
-/// WAL size (frames, i.e. pages) at which the writer runs its own automatic checkpoint:
-/// four times SQLite's default, as the checkpointer has copied most of it by then.
-const WAL_AUTOCHECKPOINT_FRAMES: u32 = 4096;
-
-/// How often the checkpointer copies committed WAL frames into the SQLite file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(25);
-
-/// Runs passive checkpoints on a connection of its own until every writer has stopped. A
-/// passive checkpoint never waits for the writer (nor makes it wait), and copies the frames
-/// committed so far. Under steady intake the writer commits again before such a checkpoint
-/// ends, so the WAL could never start over; that is left to the writer's own automatic
-/// checkpoint at [`WAL_AUTOCHECKPOINT_FRAMES`], which then has only the last few frames
-/// to copy, and after which its next transaction writes the WAL from the beginning.
-fn run_checkpointer(db: &Database, writers_gone: &Receiver<()>) {
-    use diesel::connection::SimpleConnection as _;
-    let mut conn: Option<DbConnection> = None;
-    while let Err(crossbeam_channel::RecvTimeoutError::Timeout) = writers_gone.recv_timeout(CHECKPOINT_EVERY) {
-        let mut c = match conn.take() {
-            Some(c) => c,
-            None => match db.dedicated_connection() {
-                Ok(c) => c,
-                Err(error) => {
-                    tracing::warn!(%error, "the WAL checkpointer has no database connection");
-                    continue;
-                }
-            },
-        };
-        match c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
-            Ok(()) => conn = Some(c),
-            Err(error) => tracing::warn!(%error, "WAL checkpoint failed"),
-        }
-    }
-}
-
-/// Stores a batch and answers its jobs. Returns whether the connection is still healthy.
-fn store_batch(conn: &mut DbConnection, batch: Vec<Job>) -> bool {
-    let together = conn.write_transaction(|c| store_many(c, &batch));
-    match together {
-        Ok(outcomes) => {
-            tracing::debug!(reports = outcomes.len(), "intake batch committed");
-            for (job, outcome) in batch.into_iter().zip(outcomes) {
-                let _ = job.reply.send(Ok(outcome));
-            }
-            true
-        }
-        Err(error) => {
-            tracing::warn!(%error, reports = batch.len(), "intake batch failed; storing its reports one by one");
-            let mut healthy = true;
-            for job in batch {
-                let result = store_alone(conn, job.report, job.claim.as_ref());
-                if let Err(error) = &result {
-                    tracing::error!(%error, "report intake failed");
-                    healthy = !is_connection_error(error);
-                }
-                let _ = job.reply.send(result);
-            }
-            healthy
-        }
-    }
-}
-
 /// Stores one report in its own transaction, retrying deadlocks and serialisation
 /// failures, and drawing a new reference when the random one is taken.
-fn store_alone(
+pub fn store_alone(
     conn: &mut DbConnection,
     mut report: NewReport,
     claim: Option<&IdempotencyClaim>,
@@ -264,7 +101,8 @@ fn store_alone(
     }
 }
 
-fn is_connection_error(error: &StorageError) -> bool {
+/// Whether an error means the connection is broken (the writer then opens a new one).
+pub fn is_connection_error(error: &StorageError) -> bool {
     matches!(
         error,
         StorageError::Query(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _))
@@ -322,8 +160,11 @@ fn nearby_of(
 /// they would have in separate transactions. Any error (a reference taken, a key claimed
 /// by a concurrent writer on PostgreSQL) fails the batch, whose reports are then stored one
 /// by one.
-fn store_many(conn: &mut DbConnection, batch: &[Job]) -> Result<Vec<IntakeOutcome>, StorageError> {
-    let keys: Vec<&str> = batch.iter().filter_map(|job| job.claim.as_ref().map(|c| c.key.as_str())).collect();
+pub fn store_many(
+    conn: &mut DbConnection,
+    batch: &[(&NewReport, Option<&IdempotencyClaim>)],
+) -> Result<Vec<IntakeOutcome>, StorageError> {
+    let keys: Vec<&str> = batch.iter().filter_map(|job| job.1.map(|c| c.key.as_str())).collect();
     let mut claimed: HashMap<String, (String, Uuid)> = HashMap::with_capacity(keys.len());
     if !keys.is_empty() {
         let earlier: Vec<IdempotencyRow> = idempotency_keys::table
@@ -337,8 +178,8 @@ fn store_many(conn: &mut DbConnection, batch: &[Job]) -> Result<Vec<IntakeOutcom
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut new_reports = Vec::with_capacity(batch.len());
     let mut new_claims = Vec::with_capacity(keys.len());
-    for job in batch {
-        if let Some(claim) = &job.claim {
+    for &(report, claim) in batch {
+        if let Some(claim) = claim {
             if let Some((hash, id)) = claimed.get(&claim.key) {
                 outcomes.push(if *hash == claim.request_hash {
                     IntakeOutcome::Replayed(*id)
@@ -347,11 +188,11 @@ fn store_many(conn: &mut DbConnection, batch: &[Job]) -> Result<Vec<IntakeOutcom
                 });
                 continue;
             }
-            claimed.insert(claim.key.clone(), (claim.request_hash.clone(), job.report.id));
-            new_claims.push(idempotency_row(&job.report, claim));
+            claimed.insert(claim.key.clone(), (claim.request_hash.clone(), report.id));
+            new_claims.push(idempotency_row(report, claim));
         }
-        new_reports.push(&job.report);
-        outcomes.push(IntakeOutcome::Created(Box::new(Report::from(job.report.clone())), Vec::new()));
+        new_reports.push(report);
+        outcomes.push(IntakeOutcome::Created(Box::new(Report::from(report.clone())), Vec::new()));
     }
     if !new_claims.is_empty() {
         let inserted = if let DbConnection::Postgresql(pg) = conn {

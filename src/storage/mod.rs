@@ -63,6 +63,7 @@ pub mod rows;
 pub mod rules;
 pub mod schema;
 pub mod seed;
+pub mod snapshot;
 pub mod subscriptions;
 pub mod triage;
 
@@ -90,6 +91,9 @@ pub enum StorageError {
     /// The database could not be prepared (connect, migrate, seed).
     #[error("database setup failed: {0}")]
     Setup(String),
+    /// A database task on the blocking pool panicked or was cancelled.
+    #[error("a database task stopped: {0}")]
+    TaskStopped(String),
     /// A concurrent writer got there first; the work is worth retrying.
     #[error("a concurrent writer changed the same rows")]
     Contended,
@@ -150,6 +154,20 @@ impl Database {
     /// Takes a connection from the pool (blocking: call it off the async executor).
     pub fn conn(&self) -> Result<PooledConnection<ConnectionManager>, StorageError> {
         Ok(self.pool.get()?)
+    }
+
+    /// Runs `work` with a pooled connection on the blocking thread pool, off the async
+    /// executor: taking the connection blocks too, so it happens there as well.
+    pub async fn run<T, E>(&self, work: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+    {
+        let db = self.clone();
+        match tokio::task::spawn_blocking(move || work(&mut *db.conn()?)).await {
+            Ok(result) => result,
+            Err(error) => Err(StorageError::TaskStopped(error.to_string()).into()),
+        }
     }
 
     /// Opens a connection outside the pool, for a long-lived background writer that must

@@ -17,9 +17,22 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::api::error::ApiError;
+use crate::api::state::AppState;
 use crate::domain::open311::field_name;
-use crate::error::ApiError;
-use crate::state::AppState;
+
+/// Registers the Open311 routes.
+pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .service(discovery::discovery)
+        .service(services::list_services)
+        .service(services::service_definition)
+        .service(requests::list_requests)
+        .service(requests::create_request)
+        .service(requests::get_request)
+        .service(tokens::token)
+        .service(updates::list_updates);
+}
 
 /// Most requests one `GET requests` returns (the spec's default and maximum).
 pub const PAGE_SIZE_MAX: i64 = 1000;

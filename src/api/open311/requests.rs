@@ -11,16 +11,16 @@ use sha2::{Digest, Sha256};
 
 use super::dto::{PostedDoc, RequestDoc};
 use super::{ErrorEntry, Format, Open311Error, OrOpen311, PAGE_SIZE_MAX, Params, jurisdiction};
-use crate::api::reports::{file_report, idempotency_key};
+use crate::api::error::ApiError;
+use crate::api::public::reports::idempotency_key;
+use crate::api::state::AppState;
 use crate::domain::open311::{
     AttributeField, answers_from_form, attribute_code, parse_w3c, status_notes, statuses_for,
 };
 use crate::domain::reference::normalise_reference;
 use crate::domain::report::{ContactInput, IntakeInput, Report, ReportSource};
 use crate::domain::validation::FieldErrors;
-use crate::error::ApiError;
-use crate::state::AppState;
-use crate::storage::intake::IdempotencyClaim;
+use crate::intake::writer::IdempotencyClaim;
 use crate::storage::open311::RequestFilter;
 
 /// The longest span `start_date`..`end_date` may cover (the spec's 90 days).
@@ -165,7 +165,9 @@ pub async fn create_request(
     let claim_key = idempotency_key(&request).or_open311(format)?;
     let input = intake_input(&state, &params, format)?;
     let claim = claim_key.map(|key| IdempotencyClaim { key, request_hash: fingerprint(&params) });
-    let filed = file_report(&state, input, ReportSource::Open311, claim, gemeente.as_deref(), Vec::new())
+    let filed = state
+        .intake()
+        .file(input, ReportSource::Open311, claim, gemeente.as_deref(), Vec::new())
         .await
         .or_open311(format)?;
     let report = filed.report;
@@ -233,7 +235,7 @@ async fn documents(state: &web::Data<AppState>, reports: Vec<Report>) -> Result<
             let shown = snapshot.catalog.category(report.category_id).is_some_and(crate::domain::photo::shown_publicly);
             if let Some(photo) = photos.get(&report.id).filter(|_| shown) {
                 document.media_url =
-                    Some(format!("{}{}", state.public_url, crate::api::photos::photo_url(report.id, *photo)));
+                    Some(format!("{}{}", state.public_url, crate::api::public::photos::photo_url(report.id, *photo)));
             }
             Some(document)
         })

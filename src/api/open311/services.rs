@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::dto::{ServiceDefinitionDoc, ServiceDoc};
 use super::{ErrorEntry, Format, Open311Error, Params, jurisdiction};
-use crate::state::AppState;
+use crate::api::state::AppState;
 
 /// Every service (active subcategory).
 #[utoipa::path(

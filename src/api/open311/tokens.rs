@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::dto::TokenDoc;
 use super::{ErrorEntry, Format, Open311Error, OrOpen311, Params, jurisdiction};
-use crate::state::AppState;
+use crate::api::state::AppState;
 
 /// Resolves a token to its service request id.
 #[utoipa::path(
@@ -34,7 +34,7 @@ pub async fn token(
     jurisdiction(&state, &params, format)?;
     let not_found = || Open311Error::not_found(format, format!("there is no request with token '{token}'"));
     let id = uuid::Uuid::parse_str(&token).map_err(|_| not_found())?;
-    let report = crate::api::reports::load(&state, id).await.or_open311(format)?.ok_or_else(not_found)?;
+    let report = crate::api::public::reports::load(&state, id).await.or_open311(format)?.ok_or_else(not_found)?;
     let document = vec![TokenDoc { service_request_id: report.reference, token: report.id.to_string() }];
     Ok(format.render(StatusCode::OK, "service_requests", &document))
 }

@@ -8,9 +8,9 @@ use chrono::{Duration, Utc};
 
 use super::dto::{UpdateDoc, UpdatesDoc};
 use super::{ErrorEntry, Format, Open311Error, OrOpen311, PAGE_SIZE_MAX, Params, jurisdiction};
+use crate::api::error::ApiError;
+use crate::api::state::AppState;
 use crate::domain::open311::{open311_status, parse_w3c, public_update, w3c};
-use crate::error::ApiError;
-use crate::state::AppState;
 
 /// Public updates (creation, status changes with their message, public notes) recorded
 /// between `start_date` and `end_date`, oldest first, at most 1000.

@@ -10,14 +10,14 @@ use uuid::Uuid;
 
 use crate::api::access::ReportHandler;
 use crate::api::body::{optional_object_only, parse, read_json};
-use crate::api::reports::LocationInput;
+use crate::api::error::{ApiError, Problem};
+use crate::api::public::reports::LocationInput;
+use crate::api::state::AppState;
 use crate::api::views::ReportView;
 use crate::domain::privacy::Audience;
 use crate::domain::report::Location;
 use crate::domain::routing::PRIORITIES;
 use crate::domain::validation::FieldErrors;
-use crate::error::{ApiError, Problem};
-use crate::state::AppState;
 use crate::storage::rerouting::ReportChange;
 
 /// A change to a report; every field optional, at least one given.

@@ -1,6 +1,25 @@
-//! Endpoints for signed-in staff: account management (admin), the triage API.
+//! The staff API: logging in, the queue, handling one report (triage: detail, status
+//! transitions, notes, assignment, merging) and changing it with re-routing. Callers send a
+//! bearer token; what each role may do is in [`crate::api::access`].
 
-pub mod accounts;
+pub mod auth;
 pub mod changes;
 pub mod queue;
-pub mod reports;
+pub mod triage;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers the staff routes.
+pub fn routes(config: &mut ServiceConfig) {
+    config
+        .service(auth::login)
+        .service(auth::logout)
+        .service(queue::list_staff_reports)
+        .service(triage::get_staff_report)
+        .service(triage::transition_report)
+        .service(triage::add_note)
+        .service(triage::assign_report)
+        .service(triage::merge_report)
+        .service(changes::update_report)
+        .service(changes::report_history);
+}

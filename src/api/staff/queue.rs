@@ -6,14 +6,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::reports::HANDLERS;
-use crate::api::auth::Staff;
+use crate::api::access::HANDLERS;
+use crate::api::error::{ApiError, Problem};
+use crate::api::staff::auth::Staff;
+use crate::api::state::AppState;
 use crate::domain::auth::Role;
 use crate::domain::report::ReportStatus;
 use crate::domain::validation::{FieldError, FieldErrors};
 use crate::domain::workflow::is_overdue;
-use crate::error::{ApiError, Problem};
-use crate::state::AppState;
 use crate::storage::queue::{self, QueueFilter, QueueOrder};
 
 /// Most items on one page.

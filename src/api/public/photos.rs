@@ -9,33 +9,18 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::domain::photo::{self, PhotoError, ProcessedPhoto, StoredPhoto};
+use crate::api::error::{ApiError, Problem};
+use crate::api::state::AppState;
+use crate::domain::photo::StoredPhoto;
 use crate::domain::photo_token::{self, TokenRefusal};
 use crate::domain::report::Report;
-use crate::domain::validation::FieldError;
-use crate::error::{ApiError, Problem};
-use crate::state::AppState;
-use crate::storage::photos::{NewPhoto, PhotoStore, RecordOutcome};
 
 /// The header that carries the photo upload token (in the intake answer, and back in uploads).
 pub const TOKEN_HEADER: &str = "Photo-Upload-Token";
 /// The intake answer's header that says until when the token works.
 pub const EXPIRES_HEADER: &str = "Photo-Upload-Expires";
-
-/// What the photo features need: the store, the token secret and the limits.
-pub struct PhotoService {
-    /// Where the files go.
-    pub store: std::sync::Arc<dyn PhotoStore>,
-    /// Secret that signs upload tokens (the same in every process: it is in the database).
-    pub secret: Vec<u8>,
-    /// Most photos per report.
-    pub max_count: usize,
-    /// Largest accepted photo file, in bytes.
-    pub max_bytes: usize,
-}
 
 /// A photo as clients see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -95,14 +80,9 @@ pub fn thumbnail_url(report_id: Uuid, photo_id: Uuid) -> String {
 }
 
 /// The photos of `report` the public may see (none for non-public or sensitive categories).
-pub async fn public_photos(state: &web::Data<AppState>, report: &Report) -> Result<Vec<PhotoView>, ApiError> {
+pub async fn public_photos(state: &AppState, report: &Report) -> Result<Vec<PhotoView>, ApiError> {
     let snapshot = state.config.snapshot();
-    if !snapshot.catalog.category(report.category_id).is_some_and(photo::shown_publicly) {
-        return Ok(Vec::new());
-    }
-    let db = state.db.clone();
-    let id = report.id;
-    let photos = web::block(move || crate::storage::photos::photos_of(&mut *db.conn()?, id)).await??;
+    let photos = crate::intake::photos::public_photos(&state.db, &snapshot.catalog, report).await?;
     Ok(photos.iter().map(PhotoView::of).collect())
 }
 
@@ -119,7 +99,7 @@ pub struct PhotoUpload {
 #[derive(utoipa::ToSchema)]
 pub struct ReportWithPhotos {
     /// The report, as the JSON body of `application/json` filing.
-    #[schema(value_type = super::reports::CreateReport)]
+    #[schema(value_type = crate::api::public::reports::CreateReport)]
     pub report: String,
     /// Photo files (part name `photo`, repeated), as for `POST /api/v1/reports/{id}/photos`.
     #[schema(value_type = Vec<String>, format = Binary)]
@@ -185,31 +165,7 @@ pub async fn add_photos(
         }
     }
     let uploads = read_photos(&request, payload, &state.photos).await?;
-    let existing = {
-        let db = state.db.clone();
-        let id = report.id;
-        web::block(move || crate::storage::photos::photos_of(&mut *db.conn()?, id)).await??.len()
-    };
-    if existing + uploads.len() > state.photos.max_count {
-        return Err(too_many(existing, state.photos.max_count));
-    }
-    let processed = process_all(uploads).await?;
-    let mut added: Vec<StoredPhoto> = Vec::new();
-    for picture in processed {
-        match store_one(&state, report.id, picture).await {
-            Ok(Some(stored)) => added.push(stored),
-            failure => {
-                // All or nothing: undo this request's earlier photos.
-                for stored in &added {
-                    let _ = remove_one(&state, stored).await;
-                }
-                return match failure {
-                    Ok(_) => Err(too_many(existing, state.photos.max_count)),
-                    Err(error) => Err(error),
-                };
-            }
-        }
-    }
+    let added = state.photos.add(&state.db, report.id, uploads).await?;
     tracing::info!(report_id = %report.id, photos = added.len(), "photos added");
     let views: Vec<PhotoView> = added.iter().map(PhotoView::of).collect();
     let mut response = HttpResponse::Created();
@@ -281,17 +237,16 @@ async fn serve(
     let not_found = || ApiError::NotFound(format!("there is no public photo {photo_id} of report {report_id}"));
     let report_id = Uuid::parse_str(report_id).map_err(|_| not_found())?;
     let photo_id = Uuid::parse_str(photo_id).map_err(|_| not_found())?;
-    let db = state.db.clone();
-    let (report, stored) = web::block(move || {
-        let mut conn = db.conn()?;
-        let report = crate::storage::reports::by_id(&mut conn, report_id)?;
-        let stored = crate::storage::photos::photo(&mut conn, report_id, photo_id)?;
-        Ok::<_, crate::storage::StorageError>((report, stored))
-    })
-    .await??;
+    let (report, stored) = state
+        .db
+        .run(move |conn| {
+            let report = crate::storage::reports::by_id(conn, report_id)?;
+            let stored = crate::storage::photos::photo(conn, report_id, photo_id)?;
+            Ok::<_, crate::storage::StorageError>((report, stored))
+        })
+        .await?;
     let (Some(report), Some(stored)) = (report, stored) else { return Err(not_found()) };
-    let snapshot = state.config.snapshot();
-    if !snapshot.catalog.category(report.category_id).is_some_and(photo::shown_publicly) {
+    if !crate::intake::photos_public(&state.config.snapshot().catalog, &report) {
         return Err(not_found());
     }
     let sha = if thumbnail { &stored.thumbnail_sha256 } else { &stored.sha256 };
@@ -323,7 +278,7 @@ async fn serve(
 async fn find_report(state: &web::Data<AppState>, id: &str) -> Result<Report, ApiError> {
     let not_found = || ApiError::NotFound(format!("there is no report with id '{id}'"));
     let uuid = Uuid::parse_str(id).map_err(|_| not_found())?;
-    super::reports::load(state, uuid).await?.ok_or_else(not_found)
+    crate::api::public::reports::load(state, uuid).await?.ok_or_else(not_found)
 }
 
 /// Whether a request's body is `multipart/form-data`.
@@ -348,7 +303,7 @@ pub struct Parts {
 pub async fn read_parts(
     request: &HttpRequest,
     payload: web::Payload,
-    settings: &PhotoService,
+    settings: &crate::intake::photos::PhotoService,
     report_limit: Option<usize>,
 ) -> Result<Parts, ApiError> {
     let expected = if report_limit.is_some() {
@@ -400,134 +355,11 @@ pub async fn read_parts(
 async fn read_photos(
     request: &HttpRequest,
     payload: web::Payload,
-    settings: &PhotoService,
+    settings: &crate::intake::photos::PhotoService,
 ) -> Result<Vec<Bytes>, ApiError> {
     let parts = read_parts(request, payload, settings, None).await?;
     if parts.photos.is_empty() {
         return Err(ApiError::MalformedBody("the body has no photo; send each photo as a part named 'photo'".into()));
     }
     Ok(parts.photos)
-}
-
-/// Sniffs, decodes and re-encodes every upload (off the async executor); the first one
-/// refused refuses them all.
-pub async fn process_all(uploads: Vec<Bytes>) -> Result<Vec<ProcessedPhoto>, ApiError> {
-    let mut processed = Vec::with_capacity(uploads.len());
-    for (index, upload) in uploads.into_iter().enumerate() {
-        let result = web::block(move || photo::process(&upload)).await?;
-        processed.push(result.map_err(|error| refused(index, error))?);
-    }
-    Ok(processed)
-}
-
-/// Photos whose files are written but whose rows are not (yet): for intake, where the
-/// files go before the report and the rows after it.
-pub struct Staged {
-    photos: Vec<NewPhoto>,
-}
-
-/// Writes the files of processed photos of the report `report_id`; when one fails, none stays.
-pub async fn stage(state: &AppState, report_id: Uuid, processed: Vec<ProcessedPhoto>) -> Result<Staged, ApiError> {
-    let mut staged = Staged { photos: Vec::with_capacity(processed.len()) };
-    for picture in processed {
-        let (new, image, thumbnail) = describe(report_id, picture);
-        if let Err(error) =
-            crate::storage::photos::put_files(state.photos.store.as_ref(), &new.photo, image, thumbnail).await
-        {
-            discard(state, staged).await;
-            return Err(error.into());
-        }
-        staged.photos.push(new);
-    }
-    Ok(staged)
-}
-
-/// Deletes the files of staged photos (their report was not stored).
-pub async fn discard(state: &AppState, staged: Staged) {
-    for new in &staged.photos {
-        crate::storage::photos::delete_files(state.photos.store.as_ref(), &new.photo).await;
-    }
-}
-
-/// Records the rows of staged photos now that their report is stored. A photo whose row
-/// cannot be written loses its files; the report stands (the reporter can add the photo
-/// again with the upload token). Returns the photos recorded.
-pub async fn commit(state: &AppState, staged: Staged) -> Vec<PhotoView> {
-    let mut views = Vec::with_capacity(staged.photos.len());
-    for new in staged.photos {
-        let stored = new.photo.clone();
-        match crate::storage::photos::record_or_undo(
-            &state.db,
-            state.photos.store.as_ref(),
-            new,
-            state.photos.max_count,
-        )
-        .await
-        {
-            Ok(RecordOutcome::Recorded(position)) => views.push(PhotoView::of(&StoredPhoto { position, ..stored })),
-            Ok(RecordOutcome::Full) => {}
-            Err(error) => {
-                tracing::error!(%error, report_id = %stored.report_id, "a photo sent with a report was not stored")
-            }
-        }
-    }
-    views
-}
-
-fn refused(index: usize, error: PhotoError) -> ApiError {
-    match error {
-        PhotoError::UnsupportedType(detail) => ApiError::UnsupportedMediaType(format!("photo {}: {detail}", index + 1)),
-        PhotoError::Undecodable(detail) => {
-            ApiError::Validation(vec![FieldError { pointer: format!("/photo/{index}"), detail }])
-        }
-        PhotoError::Encoding(detail) => ApiError::Internal(detail),
-    }
-}
-
-fn too_many(existing: usize, max: usize) -> ApiError {
-    ApiError::Conflict(format!("a report can have at most {max} photos and this one has {existing}; send fewer"))
-}
-
-/// The description of a processed photo of `report_id`, with its bytes.
-fn describe(report_id: Uuid, picture: ProcessedPhoto) -> (NewPhoto, Bytes, Bytes) {
-    let photo = StoredPhoto {
-        id: Uuid::now_v7(),
-        report_id,
-        position: 0,
-        format: picture.format,
-        width: picture.width,
-        height: picture.height,
-        sha256: hex::encode(Sha256::digest(&picture.image)),
-        thumbnail_sha256: hex::encode(Sha256::digest(&picture.thumbnail)),
-        created_at: Utc::now(),
-    };
-    let new = NewPhoto { photo, bytes: picture.image.len() as u64, thumbnail_bytes: picture.thumbnail.len() as u64 };
-    (new, Bytes::from(picture.image), Bytes::from(picture.thumbnail))
-}
-
-async fn store_one(
-    state: &web::Data<AppState>,
-    report_id: Uuid,
-    picture: ProcessedPhoto,
-) -> Result<Option<StoredPhoto>, ApiError> {
-    let (new, image, thumbnail) = describe(report_id, picture);
-    let stored = new.photo.clone();
-    let outcome = crate::storage::photos::store(
-        &state.db,
-        state.photos.store.as_ref(),
-        new,
-        image,
-        thumbnail,
-        state.photos.max_count,
-    )
-    .await?;
-    Ok(match outcome {
-        RecordOutcome::Recorded(position) => Some(StoredPhoto { position, ..stored }),
-        RecordOutcome::Full => None,
-    })
-}
-
-async fn remove_one(state: &web::Data<AppState>, stored: &StoredPhoto) -> Result<(), ApiError> {
-    crate::storage::photos::remove(&state.db, state.photos.store.as_ref(), stored).await?;
-    Ok(())
 }

@@ -1,19 +1,14 @@
-//! CBS areas: where a point lies, the areas of a municipality as GeoJSON, and (admin)
-//! importing CBS boundary files and reading the import log.
+//! CBS areas for everyone: where a point lies, and the areas of a municipality as GeoJSON.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::access::AdminAccess;
-use super::body::read_json;
-use super::views::AreaName;
-use crate::domain::area::{AreaFileError, AreaLevel, geometry_json, parse_area_file};
-use crate::domain::validation::{FieldError, FieldErrors};
-use crate::error::{ApiError, Problem};
-use crate::state::AppState;
-use crate::storage::areas::ImportError;
+use crate::api::error::{ApiError, Problem};
+use crate::api::state::AppState;
+use crate::api::views::AreaName;
+use crate::domain::area::{AreaLevel, geometry_json};
+use crate::domain::validation::FieldErrors;
 
 /// The media type of GeoJSON (RFC 7946).
 pub const GEO_JSON: &str = "application/geo+json";
@@ -35,13 +30,13 @@ pub struct LookupView {
 }
 
 /// Reads query parameters into a map of text values; malformed encoding is a 400.
-fn query_map(request: &HttpRequest) -> Result<std::collections::HashMap<String, String>, ApiError> {
+pub(crate) fn query_map(request: &HttpRequest) -> Result<std::collections::HashMap<String, String>, ApiError> {
     web::Query::<std::collections::HashMap<String, String>>::from_query(request.query_string())
         .map(web::Query::into_inner)
         .map_err(|e| ApiError::MalformedBody(format!("the query string cannot be read: {e}")))
 }
 
-fn number(
+pub(crate) fn number(
     query: &std::collections::HashMap<String, String>,
     name: &str,
     range: std::ops::RangeInclusive<f64>,
@@ -58,7 +53,7 @@ fn number(
     None
 }
 
-fn level(query: &std::collections::HashMap<String, String>, errors: &mut FieldErrors) -> Option<AreaLevel> {
+pub(crate) fn level(query: &std::collections::HashMap<String, String>, errors: &mut FieldErrors) -> Option<AreaLevel> {
     match query.get("level").map(String::as_str) {
         None => errors.add("/level", "the query parameter 'level' is required: gemeente, wijk or buurt"),
         Some(text) => match AreaLevel::parse(text) {
@@ -69,7 +64,11 @@ fn level(query: &std::collections::HashMap<String, String>, errors: &mut FieldEr
     None
 }
 
-fn year(query: &std::collections::HashMap<String, String>, errors: &mut FieldErrors, required: bool) -> Option<i32> {
+pub(crate) fn year(
+    query: &std::collections::HashMap<String, String>,
+    errors: &mut FieldErrors,
+    required: bool,
+) -> Option<i32> {
     match query.get("year").map(|y| y.trim().parse::<i32>()) {
         None if required => errors.add("/year", "the query parameter 'year' is required, e.g. 2025"),
         None => {}
@@ -175,129 +174,4 @@ pub async fn list_areas(request: HttpRequest, state: web::Data<AppState>) -> Res
         .collect();
     let body = json!({"type": "FeatureCollection", "features": features});
     Ok(HttpResponse::Ok().content_type(GEO_JSON).body(body.to_string()))
-}
-
-/// What an import did.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ImportResult {
-    /// Level imported.
-    pub level: AreaLevel,
-    /// Boundary year.
-    pub year: i32,
-    /// Areas stored.
-    pub imported: usize,
-    /// Areas of the same level and year that were replaced.
-    pub replaced: usize,
-}
-
-/// Turns a refused area file into a validation problem that points at the feature.
-pub fn file_problem(error: AreaFileError) -> ApiError {
-    let message = error.0;
-    let pointer = message
-        .strip_prefix("feature ")
-        .and_then(|rest| rest.split_once(':'))
-        .and_then(|(index, _)| index.parse::<usize>().ok())
-        .map_or_else(String::new, |index| format!("/features/{index}"));
-    ApiError::Validation(vec![FieldError { pointer, detail: message }])
-}
-
-/// Imports a CBS boundary file (GeoJSON FeatureCollection of Polygons/MultiPolygons) for one
-/// level and year, replacing that level and year. All or nothing: a file with any problem
-/// (not GeoJSON, an open ring, a missing or malformed code, a buurt whose wijk is not in the
-/// registry for that year) changes nothing. The area index is rebuilt at once; other
-/// processes pick the change up within `config_poll_ms`.
-#[utoipa::path(
-    tag = "admin",
-    security(("bearer" = []), ("admin_token" = [])),
-    params(
-        ("level" = String, Query, description = "gemeente, wijk or buurt", example = "buurt"),
-        ("year" = i32, Query, description = "Boundary year of the file", example = 2025),
-    ),
-    request_body(content = Object, content_type = "application/geo+json", description = "A GeoJSON FeatureCollection; each feature has a code (`code`, `statcode`, `buurtcode`, …) and optionally a name (`name`, `statnaam`)"),
-    responses(
-        (status = 201, description = "Imported", body = ImportResult),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The areas do not fit the registry (e.g. a buurt whose wijk is unknown)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The file is larger than max_import_bytes", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad query parameters, or the file is not a valid area file (the reason names the feature)", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/api/v1/admin/areas/import")]
-pub async fn import_areas(
-    _admin: AdminAccess,
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let query = query_map(&request)?;
-    let mut errors = FieldErrors::default();
-    let level = level(&query, &mut errors);
-    let year = year(&query, &mut errors, true);
-    let (level, year) = errors.finish(|| level.zip(year)).map_err(ApiError::Validation)?;
-    let body = read_json(&request, payload, state.max_import_bytes).await?;
-    let state = state.clone();
-    let summary = web::block(move || -> Result<_, ApiError> {
-        let areas = parse_area_file(&body.value, level, year).map_err(file_problem)?;
-        let summary =
-            crate::storage::areas::import(&mut *state.db.conn()?, level, year, &areas, "api").map_err(|e| match e {
-                ImportError::Refused(reason) => ApiError::Conflict(reason),
-                ImportError::Storage(e) => e.into(),
-            })?;
-        // This process sees its own import at once; others within config_poll_ms.
-        state.config.refresh()?;
-        Ok(summary)
-    })
-    .await??;
-    tracing::info!(level = level.as_str(), year, imported = summary.imported, "areas imported");
-    Ok(HttpResponse::Created().json(ImportResult {
-        level,
-        year,
-        imported: summary.imported,
-        replaced: summary.replaced,
-    }))
-}
-
-/// One past import.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ImportLogEntry {
-    /// Level.
-    pub level: String,
-    /// Boundary year.
-    pub year: i32,
-    /// Areas in the file.
-    pub features: i32,
-    /// Where it came from: a file name (CLI, seed) or `api`.
-    pub source: String,
-    /// When (RFC 3339, UTC).
-    pub imported_at: DateTime<Utc>,
-}
-
-/// The area import log, newest first.
-#[utoipa::path(
-    tag = "admin",
-    security(("bearer" = []), ("admin_token" = [])),
-    responses(
-        (status = 200, description = "Every import, newest first", body = Vec<ImportLogEntry>),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/api/v1/admin/areas/imports")]
-pub async fn list_imports(_admin: AdminAccess, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let db = state.db.clone();
-    let records = web::block(move || crate::storage::areas::imports(&mut *db.conn()?)).await??;
-    let entries: Vec<ImportLogEntry> = records
-        .into_iter()
-        .map(|r| ImportLogEntry {
-            level: r.level,
-            year: r.year,
-            features: r.features,
-            source: r.source,
-            imported_at: r.imported_at,
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(entries))
 }

@@ -5,9 +5,10 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::domain::photo::PhotoError;
 use crate::domain::validation::FieldError;
+use crate::intake::IntakeError;
 use crate::storage::StorageError;
-use crate::storage::intake::SubmitError;
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -192,11 +193,24 @@ impl From<StorageError> for ApiError {
     }
 }
 
-impl From<SubmitError> for ApiError {
-    fn from(error: SubmitError) -> Self {
+impl From<IntakeError> for ApiError {
+    fn from(error: IntakeError) -> Self {
         match error {
-            SubmitError::Overloaded => ApiError::Overloaded,
-            SubmitError::Storage(e) => e.into(),
+            IntakeError::Invalid(fields) => ApiError::Validation(fields),
+            IntakeError::OutsideServiceArea(detail) => ApiError::OutsideServiceArea(detail),
+            IntakeError::Photo { index, error } => match error {
+                PhotoError::UnsupportedType(detail) => {
+                    ApiError::UnsupportedMediaType(format!("photo {}: {detail}", index + 1))
+                }
+                PhotoError::Undecodable(detail) => {
+                    ApiError::Validation(vec![FieldError { pointer: format!("/photo/{index}"), detail }])
+                }
+                PhotoError::Encoding(detail) => ApiError::Internal(detail),
+            },
+            error @ IntakeError::TooManyPhotos { .. } => ApiError::Conflict(error.to_string()),
+            IntakeError::KeyReused => ApiError::IdempotencyKeyReused,
+            IntakeError::Overloaded => ApiError::Overloaded,
+            IntakeError::Storage(e) => e.into(),
         }
     }
 }

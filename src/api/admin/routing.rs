@@ -7,16 +7,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::access::AdminAccess;
-use super::body::{object_only, parse, read_json};
-use super::reports::LocationInput;
-use super::views::{AreaView, DepartmentRef};
+use crate::api::access::AdminAccess;
+use crate::api::body::{object_only, parse, read_json};
+use crate::api::error::{ApiError, Problem};
+use crate::api::public::reports::LocationInput;
+use crate::api::state::{AppState, Snapshot};
+use crate::api::views::{AreaView, DepartmentRef};
 use crate::domain::report::{Location, RoutingReason};
 use crate::domain::routing::{RoutingInput, Rule, route};
 use crate::domain::rule_spec::{ActionSpec, ConditionsSpec, RuleSpec, validate_rule};
 use crate::domain::validation::{FieldError, FieldErrors};
-use crate::error::{ApiError, Problem};
-use crate::state::{AppState, Snapshot};
 use crate::storage::rules::StoredRule;
 
 /// A saved routing rule.

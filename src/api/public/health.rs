@@ -3,8 +3,8 @@
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
-use crate::error::{ApiError, Problem};
-use crate::state::AppState;
+use crate::api::error::{ApiError, Problem};
+use crate::api::state::AppState;
 
 /// The answer of a probe.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

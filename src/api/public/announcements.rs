@@ -10,13 +10,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::access::AnnouncementEditor;
-use super::body::{parse, read_json};
-use super::subscriptions::{check_targets, confirm_page, html_escape, page, record_answer};
+use crate::api::access::AnnouncementEditor;
+use crate::api::body::{parse, read_json};
+use crate::api::error::{ApiError, Problem};
+use crate::api::public::subscriptions::{check_targets, confirm_page, html_escape, page, record_answer};
+use crate::api::state::AppState;
 use crate::domain::subscription::{self, Targets};
 use crate::domain::validation::{FieldErrors, bounded_text};
-use crate::error::{ApiError, Problem};
-use crate::state::AppState;
 use crate::storage::announcements::{AnnouncementContent, AnnouncementRow, Published, StateError};
 
 /// Counts below this are shown as "fewer than 5".

@@ -6,13 +6,13 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::auth::Staff;
 use crate::api::body::{parse, read_json};
+use crate::api::error::{ApiError, Problem};
+use crate::api::staff::auth::Staff;
+use crate::api::state::AppState;
 use crate::domain::auth::{Account, Role, TokenKind, check_password, hash_password, new_token, token_hash};
 use crate::domain::category::Catalog;
 use crate::domain::validation::{FieldErrors, bounded_text, email_address};
-use crate::error::{ApiError, Problem};
-use crate::state::AppState;
 use crate::storage::accounts::{self, AccountChanges, NewAccount, TokenInfo};
 
 /// Longest account name or token label.

@@ -1,65 +1,14 @@
-//! What every request handler shares: the database, the intake writers, the in-memory
-//! configuration (departments, categories, routing rules, the area index), and settings.
+//! The configuration every request reads (departments, categories, routing rules and the
+//! area index) as one immutable snapshot, loaded from the database and swapped whole when
+//! the generation counters say another process changed it.
 
 use std::sync::{Arc, RwLock};
 
 use crate::domain::category::Catalog;
-use crate::domain::placement::Placer;
 use crate::domain::routing::Rule;
 use crate::domain::spatial::AreaIndex;
 use crate::storage::generation::Generation;
-use crate::storage::intake::IntakeWriter;
 use crate::storage::{Database, StorageError};
-
-/// Shared application state.
-pub struct AppState {
-    /// The database pool.
-    pub db: Database,
-    /// Group-commit intake.
-    pub intake: IntakeWriter,
-    /// Departments, categories, rules and areas.
-    pub config: ConfigHandle,
-    /// Municipalities served (CBS codes); empty: every known one.
-    pub served: Vec<String>,
-    /// Token for the admin API; `None` disables it.
-    pub admin_token: Option<String>,
-    /// Largest accepted request body, in bytes.
-    pub max_body_bytes: usize,
-    /// Largest accepted area file, in bytes.
-    pub max_import_bytes: usize,
-    /// The OpenAPI document, rendered once.
-    pub openapi_json: String,
-    /// Path templates of every route, to tell a 405 from a 404.
-    pub route_templates: Vec<String>,
-    /// Open311 API keys accepted for POST.
-    pub open311_api_keys: Vec<String>,
-    /// Whether Open311 POST without an API key is accepted.
-    pub open311_anonymous_post: bool,
-    /// How long a login session lasts.
-    pub session_hours: u64,
-    /// Photo store, upload token secret and limits.
-    pub photos: crate::api::photos::PhotoService,
-    /// Recent map answers.
-    pub map_cache: crate::api::map::MapCache,
-    /// Most features in one map answer.
-    pub map_max_features: usize,
-    /// Public base URL of this service (for absolute links such as Open311's `media_url`).
-    pub public_url: String,
-    /// Signs and checks subscribers' private links.
-    pub links: crate::domain::subscription::LinkSigner,
-    /// Whether webhook subscriptions (and push endpoints) may target plain http and private
-    /// addresses.
-    pub webhook_allow_insecure: bool,
-    /// The VAPID public key (browsers' `applicationServerKey`); `None`: push is off.
-    pub push_public_key: Option<String>,
-}
-
-impl AppState {
-    /// A placer over the given configuration snapshot.
-    pub fn placer<'a>(&'a self, snapshot: &'a Snapshot) -> Placer<'a> {
-        Placer { catalog: &snapshot.catalog, rules: &snapshot.rules, areas: &snapshot.areas, served: &self.served }
-    }
-}
 
 /// The configuration as one consistent, immutable snapshot.
 pub struct Snapshot {

@@ -25,13 +25,13 @@ use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
+use crate::api::error::{ApiError, Problem};
+use crate::api::state::AppState;
 use crate::domain::category::Catalog;
 use crate::domain::photo::shown_publicly;
 use crate::domain::privacy::coarsen;
 use crate::domain::report::{Location, ReportStatus};
 use crate::domain::validation::FieldError;
-use crate::error::{ApiError, Problem};
-use crate::state::AppState;
 use crate::storage::map::{CategoryFilter, MapPage, MapQuery};
 
 /// Largest accepted box side, in degrees (about 70 km north-south).

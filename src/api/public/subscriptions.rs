@@ -12,13 +12,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::body::{parse, read_json};
+use crate::api::body::{parse, read_json};
+use crate::api::error::{ApiError, Problem};
+use crate::api::state::AppState;
 use crate::domain::report::Language;
 use crate::domain::spatial::AreaIndex;
 use crate::domain::subscription::{self, Channel, Targets};
 use crate::domain::validation::{FieldErrors, email_address};
-use crate::error::{ApiError, Problem};
-use crate::state::AppState;
 use crate::storage::subscriptions::{Contact, NewSubscription, SubscriptionChange};
 
 /// A point with a radius.

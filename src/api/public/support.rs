@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::body::{parse, read_json};
+use crate::api::body::{parse, read_json};
+use crate::api::error::{ApiError, Problem};
+use crate::api::state::AppState;
 use crate::domain::report::Language;
 use crate::domain::validation::{FieldError, email_address};
-use crate::error::{ApiError, Problem};
-use crate::state::AppState;
 use crate::storage::duplicates::Nearby;
 
 /// An open report of the same category near a new one: perhaps the same problem.

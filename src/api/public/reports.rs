@@ -2,18 +2,18 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::body::{object_only, optional_object_only, parse, read_json};
-use super::views::ReportView;
+use crate::api::body::{object_only, optional_object_only, parse, read_json};
+use crate::api::error::{ApiError, Problem};
+use crate::api::public::photos::PhotoView;
+use crate::api::state::AppState;
+use crate::api::views::ReportView;
 use crate::domain::privacy::Audience;
 use crate::domain::reference::normalise_reference;
-use crate::domain::report::{ContactInput, IntakeInput, NewReport, Report, ReportSource, validate_intake};
-use crate::error::{ApiError, Problem};
-use crate::state::AppState;
-use crate::storage::intake::{IdempotencyClaim, IntakeOutcome};
+use crate::domain::report::{ContactInput, IntakeInput, Report, ReportSource};
+use crate::intake::writer::IdempotencyClaim;
 
 /// Longest accepted `Idempotency-Key`.
 const IDEMPOTENCY_KEY_MAX: usize = 255;
@@ -88,7 +88,7 @@ pub struct ReporterInput {
     tag = "reports",
     request_body(content(
         (CreateReport = "application/json"),
-        (super::photos::ReportWithPhotos = "multipart/form-data"),
+        (crate::api::public::photos::ReportWithPhotos = "multipart/form-data"),
     )),
     params(
         ("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key, 1-255 visible ASCII characters (a UUID is ideal). A retry with the same key and body returns the original report; the same key with another body is a 422."),
@@ -113,94 +113,27 @@ pub async fn create_report(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let claim_key = idempotency_key(&request)?;
-    let (body, uploads) = if super::photos::is_multipart(&request) {
-        let parts = super::photos::read_parts(&request, payload, &state.photos, Some(state.max_body_bytes)).await?;
+    let (body, uploads) = if crate::api::public::photos::is_multipart(&request) {
+        let parts =
+            crate::api::public::photos::read_parts(&request, payload, &state.photos, Some(state.max_body_bytes))
+                .await?;
         let report = parts.report.ok_or_else(|| {
             ApiError::MalformedBody("the multipart body needs a part named 'report' with the report as JSON".into())
         })?;
-        (super::body::json_from_bytes(&report, "report")?, parts.photos)
+        (crate::api::body::json_from_bytes(&report, "report")?, parts.photos)
     } else {
         (read_json(&request, payload, state.max_body_bytes).await?, Vec::new())
     };
     let fingerprint = body.fingerprint;
     let input: CreateReport = parse(body.value)?;
     let claim = claim_key.map(|key| IdempotencyClaim { key, request_hash: fingerprint });
-    let filed = file_report(&state, input.into_domain(), ReportSource::Api, claim, None, uploads).await?;
-    let nearby = filed.nearby;
+    let filed = state.intake().file(input.into_domain(), ReportSource::Api, claim, None, uploads).await?;
     let mut answer = view(&state, filed.report, Audience::Submitter).await?;
-    answer.photos = filed.photos;
+    answer.photos = filed.photos.iter().map(PhotoView::of).collect();
     // Absent when there is nothing nearby, so the answer equals the public view then.
-    answer.nearby = Some(nearby.into_iter().map(Into::into).collect::<Vec<_>>()).filter(|n| !n.is_empty());
-    let grant = super::photos::grant(&state, answer.id, answer.created_at);
+    answer.nearby = Some(filed.nearby.into_iter().map(Into::into).collect::<Vec<_>>()).filter(|n| !n.is_empty());
+    let grant = crate::api::public::photos::grant(&state, answer.id, answer.created_at);
     created(answer, filed.replayed, grant)
-}
-
-/// A report that intake stored, or had stored earlier for the same idempotency key.
-pub(crate) struct Filed {
-    /// The report.
-    pub report: Report,
-    /// Whether this answers a retry (the report was stored earlier).
-    pub replayed: bool,
-    /// Its photos.
-    pub photos: Vec<super::photos::PhotoView>,
-    /// Open reports of its category nearby, nearest first (empty for a retry).
-    pub nearby: Vec<crate::storage::duplicates::Nearby>,
-}
-
-/// The one intake pipeline behind every way of filing a report: validation against the
-/// catalog, area stamping (optionally requiring the gemeente `jurisdiction`), routing, and
-/// the group-commit writer with its idempotency claim.
-pub(crate) async fn file_report(
-    state: &web::Data<AppState>,
-    input: IntakeInput,
-    source: ReportSource,
-    claim: Option<IdempotencyClaim>,
-    jurisdiction: Option<&str>,
-    uploads: Vec<actix_web::web::Bytes>,
-) -> Result<Filed, ApiError> {
-    let snapshot = state.config.snapshot();
-    let intake = validate_intake(&input, &snapshot.catalog).map_err(ApiError::Validation)?;
-    let placer = state.placer(&snapshot);
-    let area = placer.stamp(intake.location).map_err(ApiError::OutsideServiceArea)?;
-    if let Some(code) = jurisdiction
-        && area.as_ref().is_none_or(|stamp| !stamp.gemeente_code.eq_ignore_ascii_case(code))
-    {
-        return Err(ApiError::OutsideServiceArea(format!(
-            "the location is not in jurisdiction {code}; send a location inside that municipality"
-        )));
-    }
-    let now = Utc::now();
-    let placement = placer.route(&intake.category, area.as_ref(), intake.location, &intake.answers, now);
-    let report = NewReport::from_intake(intake, placement, source, now);
-    // Photos sent with the report: checked before anything is stored, their files written
-    // before the report, their rows after it.
-    let processed = super::photos::process_all(uploads).await?;
-    let staged = super::photos::stage(state, report.id, processed).await?;
-    let outcome = match state.intake.submit(report, claim).await {
-        Ok(outcome) => outcome,
-        Err(error) => {
-            super::photos::discard(state, staged).await;
-            return Err(error.into());
-        }
-    };
-    match outcome {
-        IntakeOutcome::Created(report, nearby) => {
-            let photos = super::photos::commit(state, staged).await;
-            tracing::info!(report_id = %report.id, reference = %report.reference, source = source.as_str(), "report filed");
-            Ok(Filed { report: *report, replayed: false, photos, nearby })
-        }
-        IntakeOutcome::Replayed(id) => {
-            super::photos::discard(state, staged).await;
-            let report =
-                load(state, id).await?.ok_or_else(|| ApiError::Internal(format!("replayed report {id} is missing")))?;
-            let photos = super::photos::public_photos(state, &report).await?;
-            Ok(Filed { report, replayed: true, photos, nearby: Vec::new() })
-        }
-        IntakeOutcome::KeyReused => {
-            super::photos::discard(state, staged).await;
-            Err(ApiError::IdempotencyKeyReused)
-        }
-    }
 }
 
 /// Reads a report by its id or its short reference (as typed: any case, dash optional).
@@ -219,13 +152,12 @@ pub async fn get_report(path: web::Path<String>, state: web::Data<AppState>) -> 
     let report = if let Ok(uuid) = uuid::Uuid::parse_str(&id) {
         load(&state, uuid).await?
     } else if let Some(reference) = normalise_reference(&id) {
-        let db = state.db.clone();
-        web::block(move || crate::storage::reports::by_reference(&mut *db.conn()?, &reference)).await??
+        state.db.run(move |conn| crate::storage::reports::by_reference(conn, &reference)).await?
     } else {
         None
     };
     let report = report.ok_or_else(not_found)?;
-    let photos = super::photos::public_photos(&state, &report).await?;
+    let photos = crate::api::public::photos::public_photos(&state, &report).await?;
     let mut public = view(&state, report, Audience::Public).await?;
     public.photos = photos;
     Ok(HttpResponse::Ok().json(public))
@@ -268,8 +200,7 @@ pub(crate) fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, A
 }
 
 pub(crate) async fn load(state: &web::Data<AppState>, id: uuid::Uuid) -> Result<Option<Report>, ApiError> {
-    let db = state.db.clone();
-    Ok(web::block(move || crate::storage::reports::by_id(&mut *db.conn()?, id)).await??)
+    Ok(state.db.run(move |conn| crate::storage::reports::by_id(conn, id)).await?)
 }
 
 /// Builds a view, refreshing the configuration first if the report's category is newer
@@ -288,12 +219,16 @@ pub(crate) async fn view(
         .ok_or_else(|| ApiError::Internal("report category missing from catalog".into()))
 }
 
-fn created(view: ReportView, replayed: bool, grant: super::photos::PhotoUploadGrant) -> Result<HttpResponse, ApiError> {
+fn created(
+    view: ReportView,
+    replayed: bool,
+    grant: crate::api::public::photos::PhotoUploadGrant,
+) -> Result<HttpResponse, ApiError> {
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/reports/{}", view.id)));
-    response.insert_header((super::photos::TOKEN_HEADER, grant.token));
+    response.insert_header((crate::api::public::photos::TOKEN_HEADER, grant.token));
     response.insert_header((
-        super::photos::EXPIRES_HEADER,
+        crate::api::public::photos::EXPIRES_HEADER,
         grant.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     ));
     if replayed {

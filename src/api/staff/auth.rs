@@ -8,10 +8,10 @@ use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::body::{parse, read_json};
+use crate::api::body::{parse, read_json};
+use crate::api::error::{ApiError, Problem};
+use crate::api::state::AppState;
 use crate::domain::auth::{Role, StaffIdentity, TokenKind, new_token, token_hash, verify_password};
-use crate::error::{ApiError, Problem};
-use crate::state::AppState;
 
 /// The one answer to every failed login, so it does not tell which emails have accounts.
 const LOGIN_FAILED: &str = "the email address or the password is wrong (or the account is deactivated)";
@@ -169,23 +169,4 @@ pub async fn logout(staff: Staff, state: web::Data<AppState>) -> Result<HttpResp
     let token_id = staff.0.token_id;
     web::block(move || db.conn()?.write_transaction(|c| crate::storage::accounts::revoke_token(c, token_id))).await??;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Adds the bearer-token security scheme (`bearer`) that staff operations name.
-pub struct SecurityAddon;
-
-impl utoipa::Modify for SecurityAddon {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                Http::builder()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("A token from POST /api/v1/auth/login, or an API token created by an admin"))
-                    .build(),
-            ),
-        );
-    }
 }

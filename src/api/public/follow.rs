@@ -4,11 +4,11 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::views::ReportView;
+use crate::api::error::{ApiError, Problem};
+use crate::api::state::AppState;
+use crate::api::views::ReportView;
 use crate::domain::privacy::Audience;
 use crate::domain::report::ReportStatus;
-use crate::error::{ApiError, Problem};
-use crate::state::AppState;
 
 /// One public step in a report's handling.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -10,20 +10,18 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::auth::Staff;
+use crate::api::access::HANDLERS;
 use crate::api::body::{parse, read_json};
+use crate::api::error::{ApiError, Problem};
+use crate::api::staff::auth::Staff;
+use crate::api::state::AppState;
 use crate::api::views::ReportView;
-use crate::domain::auth::{Role, StaffIdentity};
+use crate::domain::auth::StaffIdentity;
 use crate::domain::privacy::Audience;
 use crate::domain::report::{Report, ReportStatus};
 use crate::domain::validation::bounded_text;
 use crate::domain::workflow::{HistoryEntry, NoteVisibility, STATUS_TEXT_MAX, TransitionError, is_overdue};
-use crate::error::{ApiError, Problem};
-use crate::state::AppState;
 use crate::storage::triage::{self, Change, Contact};
-
-/// The roles that handle reports.
-pub const HANDLERS: &[Role] = &[Role::Admin, Role::Coordinator, Role::DepartmentStaff];
 
 /// One history entry as staff see it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -140,7 +138,8 @@ async fn staff_view(
     let overdue = is_overdue(report.status, report.deadline_at, Utc::now());
     let snapshot = state.config.snapshot();
     let routed = report.clone();
-    let view = crate::api::reports::view(state, report, Audience::Submitter).await?.with_routing(&routed, &snapshot);
+    let view =
+        crate::api::public::reports::view(state, report, Audience::Submitter).await?.with_routing(&routed, &snapshot);
     Ok(StaffReportView {
         report: view,
         priority,
@@ -342,62 +341,6 @@ pub async fn assign_report(
         }])),
         _ => Err(hidden(id)),
     }
-}
-
-/// An audit log entry: who looked at whose personal data, when.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AuditView {
-    /// Sequence number.
-    pub id: i64,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// The staff account.
-    pub account_id: Uuid,
-    /// What: `viewed_reporter_contact`.
-    pub action: String,
-    /// The report.
-    pub report_id: Option<Uuid>,
-}
-
-/// Filter of the audit log.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct AuditQuery {
-    /// Only entries about this report.
-    pub report_id: Option<Uuid>,
-    /// At most this many (1-1000, default 100), newest first.
-    pub limit: Option<i64>,
-}
-
-/// The audit log of views of personal data (admins only), newest first.
-#[utoipa::path(
-    tag = "accounts",
-    security(("bearer" = [])),
-    params(AuditQuery),
-    responses(
-        (status = 200, description = "Audit entries", body = Vec<AuditView>),
-        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/api/v1/admin/audit")]
-pub async fn audit_log(
-    staff: Staff,
-    query: web::Query<AuditQuery>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    staff.require(&[Role::Admin])?;
-    let query = query.into_inner();
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    let db = state.db.clone();
-    let entries = web::block(move || triage::audit(&mut *db.conn()?, query.report_id, limit)).await??;
-    let views: Vec<AuditView> = entries
-        .into_iter()
-        .map(|e| AuditView { id: e.id, at: e.at, account_id: e.account_id, action: e.action, report_id: e.report_id })
-        .collect();
-    Ok(HttpResponse::Ok().json(views))
 }
 
 /// A merge of a duplicate into the original report.

@@ -3,8 +3,8 @@
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
+use crate::api::state::AppState;
 use crate::domain::category::Question;
-use crate::state::AppState;
 
 /// The active category tree.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

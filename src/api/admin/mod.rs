@@ -1,0 +1,38 @@
+//! The admin API: configuration (areas, departments, categories, routing rules and trying
+//! them out), staff accounts and API tokens, and the audit log of views of personal data.
+
+pub mod accounts;
+pub mod areas;
+pub mod audit;
+pub mod categories;
+pub mod departments;
+pub mod routing;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers the admin routes.
+pub fn routes(config: &mut ServiceConfig) {
+    config
+        .service(areas::import_areas)
+        .service(areas::list_imports)
+        .service(departments::list_departments)
+        .service(departments::create_department)
+        .service(departments::update_department)
+        .service(departments::deactivate_department)
+        .service(categories::list_categories)
+        .service(categories::create_category)
+        .service(categories::update_category)
+        .service(routing::list_rules)
+        .service(routing::get_rule)
+        .service(routing::create_rule)
+        .service(routing::update_rule)
+        .service(routing::delete_rule)
+        .service(routing::explain)
+        .service(accounts::list_accounts)
+        .service(accounts::create_account)
+        .service(accounts::update_account)
+        .service(accounts::create_token)
+        .service(accounts::list_tokens)
+        .service(accounts::revoke_token)
+        .service(audit::audit_log);
+}

@@ -1,0 +1,61 @@
+//! The public API, for residents and the apps they use: no account needed. Filing and
+//! following reports, photos, the map, "me too", areas, subscriptions, announcements and
+//! their quick questions, and the probes and the OpenAPI document.
+
+pub mod announcements;
+pub mod areas;
+pub mod categories;
+pub mod follow;
+pub mod health;
+pub mod map;
+pub mod photos;
+pub mod reports;
+pub mod subscriptions;
+pub mod support;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers the public routes.
+pub fn routes(config: &mut ServiceConfig) {
+    config
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(crate::api::openapi::openapi_json)
+        .service(categories::list_categories)
+        .service(reports::create_report)
+        .service(reports::get_report)
+        .service(map::map_reports)
+        .service(photos::add_photos)
+        .service(photos::get_photo)
+        .service(photos::get_thumbnail)
+        .service(support::support_report)
+        .service(follow::follow_report)
+        .service(areas::lookup)
+        .service(areas::list_areas)
+        .service(subscriptions::create_subscription)
+        .service(subscriptions::push_key)
+        .service(subscriptions::confirm_subscription_page)
+        .service(subscriptions::confirm_subscription)
+        .service(subscriptions::get_subscription)
+        .service(subscriptions::update_subscription)
+        .service(subscriptions::delete_subscription)
+        .service(subscriptions::unsubscribe_page)
+        .service(subscriptions::unsubscribe)
+        .service(subscriptions::answer_question)
+        .service(announcements::list_public)
+        .service(announcements::public_results)
+        .service(announcements::atom_feed)
+        .service(announcements::ical_feed)
+        .service(announcements::answer_page)
+        .service(announcements::answer_by_link)
+        // Staff announcement handlers still live beside the public ones until they are split.
+        .service(announcements::create_announcement)
+        .service(announcements::list_announcements)
+        .service(announcements::get_announcement)
+        .service(announcements::update_announcement)
+        .service(announcements::publish_announcement)
+        .service(announcements::withdraw_announcement)
+        .service(announcements::close_question)
+        .service(announcements::announcement_deliveries)
+        .service(announcements::staff_results);
+}

@@ -44,6 +44,14 @@ impl ConfigHandle {
         }
     }
 
+    /// [`Self::refresh`] on the blocking thread pool, off the async executor.
+    pub async fn refreshed(&self) -> Result<Arc<Snapshot>, StorageError> {
+        let handle = self.clone();
+        tokio::task::spawn_blocking(move || handle.refresh())
+            .await
+            .map_err(|e| StorageError::TaskStopped(e.to_string()))?
+    }
+
     /// Reloads what changed since the snapshot was read (blocking). Cheap when nothing did:
     /// one query of the generation counters.
     pub fn refresh(&self) -> Result<Arc<Snapshot>, StorageError> {

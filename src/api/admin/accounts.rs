@@ -167,8 +167,7 @@ fn department_ids(slugs: &[String], catalog: &Catalog, errors: &mut FieldErrors)
 #[get("/api/v1/admin/accounts")]
 pub async fn list_accounts(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     staff.require(&[Role::Admin])?;
-    let db = state.db.clone();
-    let list = web::block(move || accounts::list(&mut *db.conn()?)).await??;
+    let list = state.db.run(accounts::list).await?;
     let snapshot = state.config.snapshot();
     let views: Vec<AccountView> = list.into_iter().map(|a| AccountView::build(a, &snapshot.catalog)).collect();
     Ok(HttpResponse::Ok().json(views))
@@ -223,8 +222,7 @@ pub async fn create_account(
     let new = errors
         .finish(|| Some(NewAccount { email: email?, name: name?, role: input.role, password_hash: hash, departments }))
         .map_err(ApiError::Validation)?;
-    let db = state.db.clone();
-    let created = web::block(move || db.conn()?.write_transaction(|c| accounts::create(c, &new))).await??;
+    let created = state.db.run(move |conn| conn.write_transaction(|c| accounts::create(c, &new))).await?;
     let account = created.ok_or_else(|| ApiError::Conflict("an account with this email address exists".into()))?;
     tracing::info!(account_id = %account.id, role = account.role.as_str(), "staff account created");
     Ok(HttpResponse::Created().json(AccountView::build(account, &snapshot.catalog)))
@@ -276,18 +274,19 @@ pub async fn update_account(
     let changes = errors
         .finish(|| Some(AccountChanges { name, role: input.role, password_hash, active: input.active, departments }))
         .map_err(ApiError::Validation)?;
-    let db = state.db.clone();
-    let updated = web::block(move || {
-        db.conn()?.write_transaction(|c| -> Result<Option<Account>, crate::storage::StorageError> {
-            let updated = accounts::update(c, id, &changes)?;
-            if updated.is_some() && !accounts::has_active_admin(c)? {
-                // Roll back: the deployment would lock itself out.
-                return Err(crate::storage::StorageError::Corrupt("no-admin-left".into()));
-            }
-            Ok(updated)
+    let updated = state
+        .db
+        .run(move |conn| {
+            conn.write_transaction(|c| -> Result<Option<Account>, crate::storage::StorageError> {
+                let updated = accounts::update(c, id, &changes)?;
+                if updated.is_some() && !accounts::has_active_admin(c)? {
+                    // Roll back: the deployment would lock itself out.
+                    return Err(crate::storage::StorageError::Corrupt("no-admin-left".into()));
+                }
+                Ok(updated)
+            })
         })
-    })
-    .await?;
+        .await;
     let updated = match updated {
         Ok(inner) => inner,
         Err(crate::storage::StorageError::Corrupt(why)) if why == "no-admin-left" => {
@@ -344,16 +343,17 @@ pub async fn create_token(
     let expires_at = input.expires_in_days.map(|days| Utc::now() + Duration::days(i64::from(days)));
     let token = new_token();
     let hash = token_hash(&token);
-    let db = state.db.clone();
-    let issued = web::block(move || {
-        db.conn()?.write_transaction(|c| -> Result<Option<Uuid>, crate::storage::StorageError> {
-            if accounts::get(c, id)?.is_none() {
-                return Ok(None);
-            }
-            accounts::issue_token(c, id, &hash, TokenKind::Api, Some(&label), expires_at).map(Some)
+    let issued = state
+        .db
+        .run(move |conn| {
+            conn.write_transaction(|c| -> Result<Option<Uuid>, crate::storage::StorageError> {
+                if accounts::get(c, id)?.is_none() {
+                    return Ok(None);
+                }
+                accounts::issue_token(c, id, &hash, TokenKind::Api, Some(&label), expires_at).map(Some)
+            })
         })
-    })
-    .await??;
+        .await?;
     let token_id = issued.ok_or_else(|| ApiError::NotFound(format!("there is no account {id}")))?;
     Ok(HttpResponse::Created().json(CreatedToken { id: token_id, token, expires_at }))
 }
@@ -372,8 +372,7 @@ pub async fn create_token(
 #[get("/api/v1/admin/tokens")]
 pub async fn list_tokens(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     staff.require(&[Role::Admin])?;
-    let db = state.db.clone();
-    let tokens = web::block(move || accounts::api_tokens(&mut *db.conn()?)).await??;
+    let tokens = state.db.run(accounts::api_tokens).await?;
     Ok(HttpResponse::Ok().json(tokens.into_iter().map(TokenView::from).collect::<Vec<_>>()))
 }
 
@@ -398,8 +397,7 @@ pub async fn revoke_token(
 ) -> Result<HttpResponse, ApiError> {
     staff.require(&[Role::Admin])?;
     let id = path.into_inner();
-    let db = state.db.clone();
-    let revoked = web::block(move || db.conn()?.write_transaction(|c| accounts::revoke_token(c, id))).await??;
+    let revoked = state.db.run(move |conn| conn.write_transaction(|c| accounts::revoke_token(c, id))).await?;
     if !revoked {
         return Err(ApiError::NotFound(format!("there is no active token {id}")));
     }

@@ -123,8 +123,7 @@ pub struct ImportLogEntry {
 )]
 #[get("/api/v1/admin/areas/imports")]
 pub async fn list_imports(_admin: AdminAccess, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let db = state.db.clone();
-    let records = web::block(move || crate::storage::areas::imports(&mut *db.conn()?)).await??;
+    let records = state.db.run(crate::storage::areas::imports).await?;
     let entries: Vec<ImportLogEntry> = records
         .into_iter()
         .map(|r| ImportLogEntry {

@@ -58,8 +58,7 @@ pub async fn audit_log(
     staff.require(&[Role::Admin])?;
     let query = query.into_inner();
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    let db = state.db.clone();
-    let entries = web::block(move || triage::audit(&mut *db.conn()?, query.report_id, limit)).await??;
+    let entries = state.db.run(move |conn| triage::audit(conn, query.report_id, limit)).await?;
     let views: Vec<AuditView> = entries
         .into_iter()
         .map(|e| AuditView { id: e.id, at: e.at, account_id: e.account_id, action: e.action, report_id: e.report_id })

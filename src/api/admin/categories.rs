@@ -208,8 +208,7 @@ impl CategoryInput {
 )]
 #[get("/api/v1/admin/categories")]
 pub async fn list_categories(_admin: AdminAccess, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let db = state.db.clone();
-    let rows = web::block(move || crate::storage::departments::list_categories(&mut *db.conn()?)).await??;
+    let rows = state.db.run(crate::storage::departments::list_categories).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(|r| category_view(r, &state)).collect::<Vec<_>>()))
 }
 

@@ -124,8 +124,7 @@ impl DepartmentInput {
 )]
 #[get("/api/v1/admin/departments")]
 pub async fn list_departments(_admin: AdminAccess, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let db = state.db.clone();
-    let rows = web::block(move || crate::storage::departments::list(&mut *db.conn()?)).await??;
+    let rows = state.db.run(crate::storage::departments::list).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(DepartmentView::from).collect::<Vec<_>>()))
 }
 

@@ -63,8 +63,7 @@ fn validate(id: Uuid, spec: &RuleSpec, snapshot: &Snapshot) -> Result<Rule, Vec<
 }
 
 async fn load_rules(state: &web::Data<AppState>) -> Result<Vec<StoredRule>, ApiError> {
-    let db = state.db.clone();
-    Ok(web::block(move || crate::storage::rules::load(&mut *db.conn()?)).await??)
+    Ok(state.db.run(crate::storage::rules::load).await?)
 }
 
 async fn load_rule(state: &web::Data<AppState>, id: Uuid) -> Result<StoredRule, ApiError> {
@@ -73,12 +72,6 @@ async fn load_rule(state: &web::Data<AppState>, id: Uuid) -> Result<StoredRule, 
         .into_iter()
         .find(|r| r.rule.id == id)
         .ok_or_else(|| ApiError::NotFound(format!("there is no routing rule with id {id}")))
-}
-
-/// Reloads this process's configuration after a change and returns the fresh snapshot.
-async fn refreshed(state: &web::Data<AppState>) -> Result<std::sync::Arc<Snapshot>, ApiError> {
-    let handle = state.config.clone();
-    Ok(web::block(move || handle.refresh()).await??)
 }
 
 /// Lists the routing rules in order (first match wins).
@@ -147,11 +140,9 @@ pub async fn create_rule(
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let spec: RuleSpec = parse(body.value)?;
     let rule = validate(Uuid::now_v7(), &spec, &state.config.snapshot()).map_err(ApiError::Validation)?;
-    let db = state.db.clone();
     let id = rule.id;
-    web::block(move || crate::storage::rules::create(&mut *db.conn()?, &rule, &spec.conditions, spec.position))
-        .await??;
-    let snapshot = refreshed(&state).await?;
+    state.db.run(move |conn| crate::storage::rules::create(conn, &rule, &spec.conditions, spec.position)).await?;
+    let snapshot = state.config.refreshed().await?;
     let stored = load_rule(&state, id).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/admin/routing/rules/{id}")))
@@ -187,14 +178,12 @@ pub async fn update_rule(
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let spec: RuleSpec = parse(body.value)?;
     let rule = validate(id, &spec, &state.config.snapshot()).map_err(ApiError::Validation)?;
-    let db = state.db.clone();
     let saved =
-        web::block(move || crate::storage::rules::update(&mut *db.conn()?, &rule, &spec.conditions, spec.position))
-            .await??;
+        state.db.run(move |conn| crate::storage::rules::update(conn, &rule, &spec.conditions, spec.position)).await?;
     if saved.is_none() {
         return Err(ApiError::NotFound(format!("there is no routing rule with id {id}")));
     }
-    let snapshot = refreshed(&state).await?;
+    let snapshot = state.config.refreshed().await?;
     Ok(HttpResponse::Ok().json(rule_view(load_rule(&state, id).await?, &snapshot)))
 }
 
@@ -217,12 +206,11 @@ pub async fn delete_rule(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let db = state.db.clone();
-    let deleted = web::block(move || crate::storage::rules::delete(&mut *db.conn()?, id)).await??;
+    let deleted = state.db.run(move |conn| crate::storage::rules::delete(conn, id)).await?;
     if !deleted {
         return Err(ApiError::NotFound(format!("there is no routing rule with id {id}")));
     }
-    refreshed(&state).await?;
+    state.config.refreshed().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -207,23 +207,22 @@ fn lookup(conn: &mut crate::storage::DbConnection, id: &str) -> Result<Option<Re
 /// The documents of `reports`, with their latest public status notes.
 async fn documents(state: &web::Data<AppState>, reports: Vec<Report>) -> Result<Vec<RequestDoc>, ApiError> {
     let ids: Vec<uuid::Uuid> = reports.iter().map(|r| r.id).collect();
-    let db = state.db.clone();
-    let (history, photos) = web::block(move || -> Result<_, crate::storage::StorageError> {
-        let mut conn = db.conn()?;
-        Ok((
-            crate::storage::open311::public_history(&mut conn, &ids)?,
-            crate::storage::photos::first_photos(&mut conn, &ids)?,
-        ))
-    })
-    .await??;
+    let (history, photos) = state
+        .db
+        .run(move |conn| -> Result<_, crate::storage::StorageError> {
+            Ok((
+                crate::storage::open311::public_history(conn, &ids)?,
+                crate::storage::photos::first_photos(conn, &ids)?,
+            ))
+        })
+        .await?;
     let mut by_report: HashMap<uuid::Uuid, Vec<_>> = HashMap::new();
     for entry in history {
         by_report.entry(entry.report_id).or_default().push(entry);
     }
     let mut snapshot = state.config.snapshot();
     if reports.iter().any(|r| snapshot.catalog.category(r.category_id).is_none()) {
-        let handle = state.config.clone();
-        snapshot = web::block(move || handle.refresh()).await??;
+        snapshot = state.config.refreshed().await?;
     }
     Ok(reports
         .iter()

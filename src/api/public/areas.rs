@@ -145,19 +145,19 @@ pub async fn list_areas(request: HttpRequest, state: web::Data<AppState>) -> Res
         errors.add("/gemeente", format!("'{code}' is not a CBS gemeente code such as GM0917"));
     }
     let level = errors.finish(|| level).map_err(ApiError::Validation)?;
-    let db = state.db.clone();
-    let areas = web::block(move || {
-        let mut conn = db.conn()?;
-        let year = match year {
-            Some(year) => Some(year),
-            None => crate::storage::areas::newest_year(&mut conn, level)?,
-        };
-        match year {
-            Some(year) => crate::storage::areas::list(&mut conn, level, year, gemeente.as_deref()),
-            None => Ok(Vec::new()),
-        }
-    })
-    .await??;
+    let areas = state
+        .db
+        .run(move |conn| {
+            let year = match year {
+                Some(year) => Some(year),
+                None => crate::storage::areas::newest_year(conn, level)?,
+            };
+            match year {
+                Some(year) => crate::storage::areas::list(conn, level, year, gemeente.as_deref()),
+                None => Ok(Vec::new()),
+            }
+        })
+        .await?;
     let features: Vec<Value> = areas
         .iter()
         .map(|area| {

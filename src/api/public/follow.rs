@@ -43,17 +43,17 @@ pub struct FollowView {
 #[get("/api/v1/follow/{token}")]
 pub async fn follow_report(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let token = path.into_inner();
-    let db = state.db.clone();
-    let found = web::block(move || -> Result<_, crate::storage::StorageError> {
-        let mut conn = db.conn()?;
-        let Some(id) = crate::storage::outbox::followed_report(&mut conn, &token)? else {
-            return Ok(None);
-        };
-        let report = crate::storage::reports::by_id(&mut conn, id)?;
-        let history = crate::storage::triage::history(&mut conn, id)?;
-        Ok(report.map(|r| (r, history)))
-    })
-    .await??;
+    let found = state
+        .db
+        .run(move |conn| -> Result<_, crate::storage::StorageError> {
+            let Some(id) = crate::storage::outbox::followed_report(conn, &token)? else {
+                return Ok(None);
+            };
+            let report = crate::storage::reports::by_id(conn, id)?;
+            let history = crate::storage::triage::history(conn, id)?;
+            Ok(report.map(|r| (r, history)))
+        })
+        .await?;
     let (report, history) = found
         .ok_or_else(|| ApiError::NotFound("this follow link is unknown; check that it was copied whole".into()))?;
     let updates = history

@@ -212,8 +212,7 @@ pub(crate) async fn view(
 ) -> Result<ReportView, ApiError> {
     let mut snapshot = state.config.snapshot();
     if snapshot.catalog.category(report.category_id).is_none() {
-        let handle = state.config.clone();
-        snapshot = web::block(move || handle.refresh()).await??;
+        snapshot = state.config.refreshed().await?;
     }
     ReportView::build(report, &snapshot, audience)
         .ok_or_else(|| ApiError::Internal("report category missing from catalog".into()))

@@ -102,11 +102,12 @@ pub async fn support_report(
         None => None,
     };
     let language = input.language.unwrap_or_default();
-    let db = state.db.clone();
-    let count = web::block(move || {
-        db.conn()?.write_transaction(|c| crate::storage::duplicates::support(c, id, email.as_deref(), language))
-    })
-    .await??
-    .ok_or_else(|| ApiError::NotFound(format!("there is no report {id}")))?;
+    let count = state
+        .db
+        .run(move |conn| {
+            conn.write_transaction(|c| crate::storage::duplicates::support(c, id, email.as_deref(), language))
+        })
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no report {id}")))?;
     Ok(HttpResponse::Created().json(SupportView { report_id: id, interest_count: count }))
 }

@@ -58,9 +58,8 @@ impl FromRequest for Staff {
                 )
             })?;
             let hash = token_hash(&token);
-            let db = state.db.clone();
             let identity =
-                web::block(move || crate::storage::accounts::identity(&mut *db.conn()?, &hash, Utc::now())).await??;
+                state.db.run(move |conn| crate::storage::accounts::identity(conn, &hash, Utc::now())).await?;
             identity
                 .map(Staff)
                 .ok_or_else(|| ApiError::Unauthorized("the token is unknown, expired or revoked; log in again".into()))
@@ -118,28 +117,28 @@ pub async fn login(
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: LoginRequest = parse(body.value)?;
     let email = input.email.trim().to_ascii_lowercase();
-    let db = state.db.clone();
     let hours = i64::try_from(state.session_hours).unwrap_or(12);
-    let outcome = web::block(move || -> Result<Option<(String, DateTime<Utc>, StaffIdentity)>, ApiError> {
-        use crate::storage::accounts;
-        let mut conn = db.conn()?;
-        let credentials = accounts::credentials(&mut conn, &email)?;
-        let stored = credentials.as_ref().and_then(|c| c.password_hash.as_deref());
-        let matches = verify_password(&input.password, stored);
-        let Some(credentials) = credentials.filter(|c| matches && c.active) else {
-            return Ok(None);
-        };
-        let token = new_token();
-        let expires_at = Utc::now() + Duration::hours(hours);
-        let hash = token_hash(&token);
-        conn.write_transaction(|c| {
-            accounts::issue_token(c, credentials.account_id, &hash, TokenKind::Session, None, Some(expires_at))
-        })?;
-        let identity = accounts::identity(&mut conn, &hash, Utc::now())?
-            .ok_or_else(|| ApiError::Internal("a fresh session is not valid".into()))?;
-        Ok(Some((token, expires_at, identity)))
-    })
-    .await??;
+    let outcome = state
+        .db
+        .run(move |conn| -> Result<Option<(String, DateTime<Utc>, StaffIdentity)>, ApiError> {
+            use crate::storage::accounts;
+            let credentials = accounts::credentials(conn, &email)?;
+            let stored = credentials.as_ref().and_then(|c| c.password_hash.as_deref());
+            let matches = verify_password(&input.password, stored);
+            let Some(credentials) = credentials.filter(|c| matches && c.active) else {
+                return Ok(None);
+            };
+            let token = new_token();
+            let expires_at = Utc::now() + Duration::hours(hours);
+            let hash = token_hash(&token);
+            conn.write_transaction(|c| {
+                accounts::issue_token(c, credentials.account_id, &hash, TokenKind::Session, None, Some(expires_at))
+            })?;
+            let identity = accounts::identity(conn, &hash, Utc::now())?
+                .ok_or_else(|| ApiError::Internal("a fresh session is not valid".into()))?;
+            Ok(Some((token, expires_at, identity)))
+        })
+        .await?;
     let Some((token, expires_at, identity)) = outcome else {
         return Err(ApiError::Unauthorized(LOGIN_FAILED.into()));
     };
@@ -165,8 +164,7 @@ pub async fn login(
 )]
 #[post("/api/v1/auth/logout")]
 pub async fn logout(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let db = state.db.clone();
     let token_id = staff.0.token_id;
-    web::block(move || db.conn()?.write_transaction(|c| crate::storage::accounts::revoke_token(c, token_id))).await??;
+    state.db.run(move |conn| conn.write_transaction(|c| crate::storage::accounts::revoke_token(c, token_id))).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -154,9 +154,10 @@ pub async fn report_history(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     ensure_handles(&state, &handler, id).await?;
-    let db = state.db.clone();
-    let entries = web::block(move || crate::storage::rerouting::history(&mut *db.conn()?, id))
-        .await??
+    let entries = state
+        .db
+        .run(move |conn| crate::storage::rerouting::history(conn, id))
+        .await?
         .ok_or_else(|| ApiError::NotFound(format!("there is no report with id {id}")))?;
     let views: Vec<HistoryEntryView> = entries
         .into_iter()
@@ -171,9 +172,11 @@ async fn ensure_handles(state: &web::Data<AppState>, handler: &ReportHandler, id
     let ReportHandler::Staff(identity) = handler else {
         return Ok(());
     };
-    let (db, who) = (state.db.clone(), identity.clone());
-    web::block(move || crate::storage::triage::visible(&mut *db.conn()?, &who, id))
-        .await??
+    let who = identity.clone();
+    state
+        .db
+        .run(move |conn| crate::storage::triage::visible(conn, &who, id))
+        .await?
         .map(|_| ())
         .ok_or_else(|| ApiError::NotFound(format!("there is no report with id {id} in your departments")))
 }

@@ -236,8 +236,7 @@ pub async fn list_staff_reports(
         limit: limit + 1,
     };
     let now = filter.now;
-    let db = state.db.clone();
-    let mut items = web::block(move || queue::list(&mut *db.conn()?, &filter)).await??;
+    let mut items = state.db.run(move |conn| queue::list(conn, &filter)).await?;
     let more = items.len() as i64 > limit;
     items.truncate(usize::try_from(limit).unwrap_or(0));
     let views: Vec<QueueItemView> = items

@@ -124,16 +124,16 @@ async fn staff_view(
     staff: StaffIdentity,
     report: Report,
 ) -> Result<StaffReportView, ApiError> {
-    let db = state.db.clone();
     let id = report.id;
-    let (history, assignee, contact) = web::block(move || -> Result<_, ApiError> {
-        let mut conn = db.conn()?;
-        let history = triage::history(&mut conn, id)?;
-        let assignee = triage::assignee(&mut conn, id)?;
-        let contact = conn.write_transaction(|c| triage::contact_audited(c, &staff, id))?;
-        Ok((history, assignee, contact))
-    })
-    .await??;
+    let (history, assignee, contact) = state
+        .db
+        .run(move |conn| -> Result<_, ApiError> {
+            let history = triage::history(conn, id)?;
+            let assignee = triage::assignee(conn, id)?;
+            let contact = conn.write_transaction(|c| triage::contact_audited(c, &staff, id))?;
+            Ok((history, assignee, contact))
+        })
+        .await?;
     let priority = report.priority.clone();
     let overdue = is_overdue(report.status, report.deadline_at, Utc::now());
     let snapshot = state.config.snapshot();
@@ -172,9 +172,8 @@ pub async fn get_staff_report(
 ) -> Result<HttpResponse, ApiError> {
     let identity = staff.require(HANDLERS)?.clone();
     let id = path.into_inner();
-    let db = state.db.clone();
     let who = identity.clone();
-    let report = web::block(move || triage::visible(&mut *db.conn()?, &who, id)).await??.ok_or_else(|| hidden(id))?;
+    let report = state.db.run(move |conn| triage::visible(conn, &who, id)).await?.ok_or_else(|| hidden(id))?;
     Ok(HttpResponse::Ok().json(staff_view(&state, identity, report).await?))
 }
 
@@ -210,12 +209,11 @@ pub async fn transition_report(
     let id = path.into_inner();
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: TransitionRequest = parse(body.value)?;
-    let db = state.db.clone();
     let who = identity.clone();
-    let change = web::block(move || {
-        db.conn()?.write_transaction(|c| triage::transition(c, &who, id, input.to, input.text.as_deref()))
-    })
-    .await??;
+    let change = state
+        .db
+        .run(move |conn| conn.write_transaction(|c| triage::transition(c, &who, id, input.to, input.text.as_deref())))
+        .await?;
     let report = match change {
         Change::Done(report) => report,
         Change::Hidden => return Err(hidden(id)),
@@ -273,12 +271,12 @@ pub async fn add_note(
     let text = bounded_text(&input.text, "text", STATUS_TEXT_MAX).map_err(|detail| {
         ApiError::Validation(vec![crate::domain::validation::FieldError { pointer: "/text".into(), detail }])
     })?;
-    let db = state.db.clone();
     let who = identity.clone();
     let note = text.clone();
-    let change =
-        web::block(move || db.conn()?.write_transaction(|c| triage::add_note(c, &who, id, input.visibility, &note)))
-            .await??;
+    let change = state
+        .db
+        .run(move |conn| conn.write_transaction(|c| triage::add_note(c, &who, id, input.visibility, &note)))
+        .await?;
     match change {
         Change::Done(()) => Ok(HttpResponse::Created().json(HistoryView {
             at: Utc::now(),
@@ -320,19 +318,20 @@ pub async fn assign_report(
     let id = path.into_inner();
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: AssignRequest = parse(body.value)?;
-    let db = state.db.clone();
     let who = identity.clone();
-    let change = web::block(move || {
-        db.conn()?.write_transaction(|c| -> Result<_, crate::storage::StorageError> {
-            match triage::assign(c, &who, id, input.account_id)? {
-                Change::Done(_) => Ok(Change::Done(triage::visible(c, &who, id)?)),
-                Change::Hidden => Ok(Change::Hidden),
-                Change::BadAssignee => Ok(Change::BadAssignee),
-                Change::Refused(r) => Ok(Change::Refused(r)),
-            }
+    let change = state
+        .db
+        .run(move |conn| {
+            conn.write_transaction(|c| -> Result<_, crate::storage::StorageError> {
+                match triage::assign(c, &who, id, input.account_id)? {
+                    Change::Done(_) => Ok(Change::Done(triage::visible(c, &who, id)?)),
+                    Change::Hidden => Ok(Change::Hidden),
+                    Change::BadAssignee => Ok(Change::BadAssignee),
+                    Change::Refused(r) => Ok(Change::Refused(r)),
+                }
+            })
         })
-    })
-    .await??;
+        .await?;
     match change {
         Change::Done(Some(report)) => Ok(HttpResponse::Ok().json(staff_view(&state, identity, report).await?)),
         Change::BadAssignee => Err(ApiError::Validation(vec![crate::domain::validation::FieldError {
@@ -384,9 +383,8 @@ pub async fn merge_report(
     let id = path.into_inner();
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: MergeRequest = parse(body.value)?;
-    let db = state.db.clone();
     let who = identity.clone();
-    let change = web::block(move || db.conn()?.write_transaction(|c| merge(c, &who, id, input.into))).await??;
+    let change = state.db.run(move |conn| conn.write_transaction(|c| merge(c, &who, id, input.into))).await?;
     let invalid = |detail: &str| {
         ApiError::Validation(vec![crate::domain::validation::FieldError {
             pointer: "/into".into(),

@@ -11,6 +11,7 @@ pub mod error;
 pub mod open311;
 pub mod openapi;
 pub mod public;
+pub mod responses;
 pub mod staff;
 pub mod state;
 pub mod views;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
+use crate::api::responses::{AdminErrors, JsonBodyErrors, Unavailable};
 use crate::api::staff::auth::Staff;
 use crate::api::state::AppState;
 use crate::domain::auth::{Account, Role, TokenKind, check_password, hash_password, new_token, token_hash};
@@ -159,9 +160,8 @@ fn department_ids(slugs: &[String], catalog: &Catalog, errors: &mut FieldErrors)
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every account", body = Vec<AccountView>),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        AdminErrors,
     )
 )]
 #[get("/api/v1/admin/accounts")]
@@ -180,14 +180,11 @@ pub async fn list_accounts(staff: Staff, state: web::Data<AppState>) -> Result<H
     request_body(content = CreateAccount, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = AccountView),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "An account with this email exists", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        JsonBodyErrors,
+        AdminErrors,
     )
 )]
 #[post("/api/v1/admin/accounts")]
@@ -237,15 +234,12 @@ pub async fn create_account(
     request_body(content = UpdateAccount, content_type = "application/json"),
     responses(
         (status = 200, description = "Changed", body = AccountView),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The change would leave no active admin", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        JsonBodyErrors,
+        AdminErrors,
     )
 )]
 #[patch("/api/v1/admin/accounts/{id}")]
@@ -312,14 +306,11 @@ pub async fn update_account(
     request_body(content = CreateToken, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = CreatedToken),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        JsonBodyErrors,
+        AdminErrors,
     )
 )]
 #[post("/api/v1/admin/accounts/{id}/tokens")]
@@ -364,9 +355,8 @@ pub async fn create_token(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every API token", body = Vec<TokenView>),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        AdminErrors,
     )
 )]
 #[get("/api/v1/admin/tokens")]
@@ -383,10 +373,9 @@ pub async fn list_tokens(staff: Staff, state: web::Data<AppState>) -> Result<Htt
     params(("id" = Uuid, Path, description = "Token id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such token, or already revoked", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        AdminErrors,
     )
 )]
 #[delete("/api/v1/admin/tokens/{id}")]

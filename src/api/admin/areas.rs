@@ -8,6 +8,7 @@ use crate::api::access::AdminAccess;
 use crate::api::body::read_json;
 use crate::api::error::{ApiError, Problem};
 use crate::api::public::areas::{level, query_map, year};
+use crate::api::responses::AdminErrors;
 use crate::api::state::AppState;
 use crate::domain::area::{AreaFileError, AreaLevel, parse_area_file};
 use crate::domain::validation::{FieldError, FieldErrors};
@@ -53,12 +54,11 @@ pub fn file_problem(error: AreaFileError) -> ApiError {
     responses(
         (status = 201, description = "Imported", body = ImportResult),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The areas do not fit the registry (e.g. a buurt whose wijk is unknown)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is larger than max_import_bytes", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad query parameters, or the file is not a valid area file (the reason names the feature)", body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
     )
 )]
 #[post("/api/v1/admin/areas/import")]
@@ -117,8 +117,7 @@ pub struct ImportLogEntry {
     security(("bearer" = []), ("admin_token" = [])),
     responses(
         (status = 200, description = "Every import, newest first", body = Vec<ImportLogEntry>),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
     )
 )]
 #[get("/api/v1/admin/areas/imports")]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::api::error::{ApiError, Problem};
+use crate::api::responses::{AdminErrors, Unavailable};
 use crate::api::staff::auth::Staff;
 use crate::api::state::AppState;
 use crate::domain::auth::Role;
@@ -44,9 +45,8 @@ pub struct AuditQuery {
     responses(
         (status = 200, description = "Audit entries", body = Vec<AuditView>),
         (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        AdminErrors,
     )
 )]
 #[get("/api/v1/admin/audit")]

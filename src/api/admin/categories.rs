@@ -9,6 +9,7 @@ use super::departments::{change, slug, slug_fixed, yes};
 use crate::api::access::AdminAccess;
 use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
+use crate::api::responses::{AdminErrors, JsonBodyErrors};
 use crate::api::state::AppState;
 use crate::domain::category::{Question, validate_questions};
 use crate::domain::validation::{FieldErrors, bounded_text};
@@ -202,8 +203,7 @@ impl CategoryInput {
     security(("bearer" = []), ("admin_token" = [])),
     responses(
         (status = 200, description = "Main categories first, then subcategories, each in display order", body = Vec<CategoryView>),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
     )
 )]
 #[get("/api/v1/admin/categories")]
@@ -219,13 +219,10 @@ pub async fn list_categories(_admin: AdminAccess, state: web::Data<AppState>) ->
     request_body(content = CategoryInput, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = CategoryView),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (unknown parent or department, bad questions, …)", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminErrors,
     )
 )]
 #[post("/api/v1/admin/categories")]
@@ -249,13 +246,10 @@ pub async fn create_category(
     request_body(content = CategoryInput, content_type = "application/json"),
     responses(
         (status = 200, description = "Changed", body = CategoryView),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such category", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or slug or parent differ", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminErrors,
     )
 )]
 #[put("/api/v1/admin/categories/{id}")]

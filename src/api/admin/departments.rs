@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::api::access::AdminAccess;
 use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
+use crate::api::responses::{AdminErrors, JsonBodyErrors};
 use crate::api::state::AppState;
 use crate::domain::validation::{FieldErrors, bounded_text, email_address};
 use crate::storage::departments::{ChangeError, DepartmentFields, StoredDepartment};
@@ -118,8 +119,7 @@ impl DepartmentInput {
     security(("bearer" = []), ("admin_token" = [])),
     responses(
         (status = 200, description = "Every department by slug", body = Vec<DepartmentView>),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
     )
 )]
 #[get("/api/v1/admin/departments")]
@@ -135,13 +135,10 @@ pub async fn list_departments(_admin: AdminAccess, state: web::Data<AppState>) -
     request_body(content = DepartmentInput, content_type = "application/json"),
     responses(
         (status = 201, description = "Created", body = DepartmentView),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminErrors,
     )
 )]
 #[post("/api/v1/admin/departments")]
@@ -165,14 +162,11 @@ pub async fn create_department(
     request_body(content = DepartmentInput, content_type = "application/json"),
     responses(
         (status = 200, description = "Changed", body = DepartmentView),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Deactivating a department that rules or categories still use (named in the detail)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or the slug differs", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminErrors,
     )
 )]
 #[put("/api/v1/admin/departments/{id}")]
@@ -203,10 +197,9 @@ pub async fn update_department(
     params(("id" = Uuid, Path, description = "Department id")),
     responses(
         (status = 200, description = "Deactivated", body = DepartmentView),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Rules or categories still use it (named in the detail)", body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
     )
 )]
 #[delete("/api/v1/admin/departments/{id}")]

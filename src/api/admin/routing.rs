@@ -11,6 +11,7 @@ use crate::api::access::AdminAccess;
 use crate::api::body::{object_only, parse, read_json};
 use crate::api::error::{ApiError, Problem};
 use crate::api::public::reports::LocationInput;
+use crate::api::responses::{AdminErrors, JsonBodyErrors};
 use crate::api::state::{AppState, Snapshot};
 use crate::api::views::{AreaView, DepartmentRef};
 use crate::domain::report::{Location, RoutingReason};
@@ -80,8 +81,7 @@ async fn load_rule(state: &web::Data<AppState>, id: Uuid) -> Result<StoredRule, 
     security(("bearer" = []), ("admin_token" = [])),
     responses(
         (status = 200, description = "Every rule, by position", body = Vec<RuleView>),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
     )
 )]
 #[get("/api/v1/admin/routing/rules")]
@@ -98,9 +98,8 @@ pub async fn list_rules(_admin: AdminAccess, state: web::Data<AppState>) -> Resu
     params(("id" = Uuid, Path, description = "Rule id")),
     responses(
         (status = 200, description = "The rule", body = RuleView),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such rule", body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
     )
 )]
 #[get("/api/v1/admin/routing/rules/{id}")]
@@ -122,12 +121,9 @@ pub async fn get_rule(
     request_body(content = RuleSpec, content_type = "application/json"),
     responses(
         (status = 201, description = "Saved", body = RuleView),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The rule is invalid (every reason in `errors`)", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminErrors,
     )
 )]
 #[post("/api/v1/admin/routing/rules")]
@@ -157,13 +153,10 @@ pub async fn create_rule(
     request_body(content = RuleSpec, content_type = "application/json"),
     responses(
         (status = 200, description = "Saved", body = RuleView),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such rule", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The rule is invalid (every reason in `errors`)", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminErrors,
     )
 )]
 #[put("/api/v1/admin/routing/rules/{id}")]
@@ -194,9 +187,8 @@ pub async fn update_rule(
     params(("id" = Uuid, Path, description = "Rule id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such rule", body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
     )
 )]
 #[delete("/api/v1/admin/routing/rules/{id}")]
@@ -281,12 +273,9 @@ pub struct Explanation {
     request_body(content = ExplainRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The decision with its reasons", body = Explanation),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid admin token or staff token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account does not have the admin role", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown category, bad location, a location outside the service area, or an invalid candidate rule", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        AdminErrors,
     )
 )]
 #[post("/api/v1/routing/explain")]

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::api::error::{ApiError, Problem};
+use crate::api::responses::Unavailable;
 use crate::api::state::AppState;
 use crate::api::views::ReportView;
 use crate::domain::privacy::Audience;
@@ -37,7 +38,7 @@ pub struct FollowView {
     responses(
         (status = 200, description = "The report and its public updates", body = FollowView),
         (status = 404, description = "No report has this link", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
     )
 )]
 #[get("/api/v1/follow/{token}")]

@@ -12,6 +12,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::api::error::{ApiError, Problem};
+use crate::api::responses::Unavailable;
 use crate::api::state::AppState;
 use crate::domain::photo::StoredPhoto;
 use crate::domain::photo_token::{self, TokenRefusal};
@@ -137,7 +138,7 @@ pub struct PhotosAdded {
         (status = 413, description = "A photo is larger than allowed", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not multipart/form-data, or a photo is not JPEG, PNG or WebP", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A photo cannot be decoded (damaged, or too many pixels)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
     )
 )]
 #[post("/api/v1/reports/{id}/photos")]

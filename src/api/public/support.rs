@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
+use crate::api::responses::{JsonBodyErrors, Unavailable};
 use crate::api::state::AppState;
 use crate::domain::report::Language;
 use crate::domain::validation::{FieldError, email_address};
@@ -71,12 +72,10 @@ pub struct SupportView {
     request_body(content = Option<SupportRequest>, content_type = "application/json"),
     responses(
         (status = 201, description = "Counted", body = SupportView),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such report", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid email or language", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        JsonBodyErrors,
     )
 )]
 #[post("/api/v1/reports/{id}/support")]

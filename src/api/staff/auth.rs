@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
+use crate::api::responses::{JsonBodyErrors, Unavailable};
 use crate::api::state::AppState;
 use crate::domain::auth::{Role, StaffIdentity, TokenKind, new_token, token_hash, verify_password};
 
@@ -100,12 +101,10 @@ pub struct LoginResponse {
     request_body(content = LoginRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Logged in", body = LoginResponse),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong email or password, or a deactivated account", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is missing or of the wrong type", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        JsonBodyErrors,
     )
 )]
 #[post("/api/v1/auth/login")]
@@ -159,7 +158,7 @@ pub async fn login(
     responses(
         (status = 204, description = "Logged out"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
     )
 )]
 #[post("/api/v1/auth/logout")]

@@ -12,6 +12,7 @@ use crate::api::access::ReportHandler;
 use crate::api::body::{optional_object_only, parse, read_json};
 use crate::api::error::{ApiError, Problem};
 use crate::api::public::reports::LocationInput;
+use crate::api::responses::JsonBodyErrors;
 use crate::api::state::AppState;
 use crate::api::views::ReportView;
 use crate::domain::privacy::Audience;
@@ -50,13 +51,11 @@ pub struct ReportPatch {
     request_body(content = ReportPatch, content_type = "application/json"),
     responses(
         (status = 200, description = "The report as staff see it, with `routing`", body = ReportView),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid staff token or admin token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role does not handle reports (analyst)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such report in your departments", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or a location outside the service area", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
     )
 )]
 #[patch("/api/v1/staff/reports/{id}")]

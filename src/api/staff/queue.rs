@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::api::access::HANDLERS;
 use crate::api::error::{ApiError, Problem};
+use crate::api::responses::{HandlerErrors, Unavailable};
 use crate::api::staff::auth::Staff;
 use crate::api::state::AppState;
 use crate::domain::auth::Role;
@@ -136,10 +137,9 @@ fn decode_cursor(cursor: &str) -> Option<i64> {
     responses(
         (status = 200, description = "One page of reports", body = QueuePage),
         (status = 400, description = "A query parameter has the wrong type", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not handle reports (analyst)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown status, category, department or priority, or a bad cursor or limit", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        HandlerErrors,
     )
 )]
 #[get("/api/v1/staff/reports")]

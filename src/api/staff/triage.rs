@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::api::access::HANDLERS;
 use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
+use crate::api::responses::{HandlerErrors, JsonBodyErrors, Unavailable};
 use crate::api::staff::auth::Staff;
 use crate::api::state::AppState;
 use crate::api::views::ReportView;
@@ -158,10 +159,9 @@ async fn staff_view(
     params(("id" = Uuid, Path, description = "Report id")),
     responses(
         (status = 200, description = "The report", body = StaffReportView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not handle reports (analyst)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such report in your departments", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        HandlerErrors,
     )
 )]
 #[get("/api/v1/staff/reports/{id}")]
@@ -186,15 +186,12 @@ pub async fn get_staff_report(
     request_body(content = TransitionRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Moved; the report as staff see it", body = StaffReportView),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not handle reports (analyst)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such report in your departments", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The workflow does not allow this transition; `detail` lists the allowed ones", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown status, or a missing or invalid text", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        JsonBodyErrors,
+        HandlerErrors,
     )
 )]
 #[post("/api/v1/staff/reports/{id}/transitions")]
@@ -246,14 +243,11 @@ pub async fn transition_report(
     request_body(content = NoteRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Added; the history entry", body = HistoryView),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not handle reports (analyst)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such report in your departments", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or invalid text or visibility", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        JsonBodyErrors,
+        HandlerErrors,
     )
 )]
 #[post("/api/v1/staff/reports/{id}/notes")]
@@ -296,14 +290,11 @@ pub async fn add_note(
     request_body(content = AssignRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Assigned; the report as staff see it", body = StaffReportView),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not handle reports (analyst)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such report in your departments", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The account does not exist, is inactive, or may not handle this report", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        JsonBodyErrors,
+        HandlerErrors,
     )
 )]
 #[post("/api/v1/staff/reports/{id}/assign")]
@@ -359,15 +350,12 @@ pub struct MergeRequest {
     request_body(content = MergeRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Merged; the duplicate as staff see it", body = StaffReportView),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role does not handle reports (analyst)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such report in your departments", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "One of the reports is closed already", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`into` is missing, this report itself, or not a report you can see", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        JsonBodyErrors,
+        HandlerErrors,
     )
 )]
 #[post("/api/v1/staff/reports/{id}/merge")]

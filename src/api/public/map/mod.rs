@@ -22,6 +22,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::api::error::{ApiError, Problem};
+use crate::api::responses::Unavailable;
 use crate::api::state::AppState;
 pub use cache::MapCache;
 
@@ -72,7 +73,7 @@ pub struct MapParams {
             headers(("ETag" = String, description = "Changes whenever the answer would"))),
         (status = 304, description = "Unchanged since the ETag sent"),
         (status = 422, description = "Invalid or missing bbox, or an invalid filter, limit or cursor (listed in `errors`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
     )
 )]
 #[get("/api/v1/reports")]

@@ -11,7 +11,8 @@ use crate::domain::category::{Question, validate_questions};
 use crate::domain::validation::{FieldErrors, bounded_text, email_address};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
-use crate::storage::departments::{CategoryFields, ChangeError, DepartmentFields, StoredCategory, StoredDepartment};
+use crate::storage::categories::{CategoryFields, StoredCategory};
+use crate::storage::departments::{ChangeError, DepartmentFields, StoredDepartment};
 
 impl From<ChangeError> for ApiError {
     fn from(error: ChangeError) -> Self {
@@ -452,7 +453,7 @@ impl CategoryInput {
 #[get("/api/v1/admin/categories")]
 pub async fn list_categories(_admin: AdminAccess, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let db = state.db.clone();
-    let rows = web::block(move || crate::storage::departments::list_categories(&mut *db.conn()?)).await??;
+    let rows = web::block(move || crate::storage::categories::list(&mut *db.conn()?)).await??;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(|r| category_view(r, &state)).collect::<Vec<_>>()))
 }
 
@@ -481,7 +482,7 @@ pub async fn create_category(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let fields = parse::<CategoryInput>(body.value)?.validate(&state)?;
-    let row = change(&state, move |conn| crate::storage::departments::create_category(conn, &fields)).await?;
+    let row = change(&state, move |conn| crate::storage::categories::create(conn, &fields)).await?;
     Ok(HttpResponse::Created().json(category_view(row, &state)))
 }
 
@@ -524,6 +525,6 @@ pub async fn update_category(
             }]));
         }
     }
-    let row = change(&state, move |conn| crate::storage::departments::update_category(conn, id, &fields)).await?;
+    let row = change(&state, move |conn| crate::storage::categories::update(conn, id, &fields)).await?;
     Ok(HttpResponse::Ok().json(category_view(row, &state)))
 }

@@ -237,7 +237,7 @@ pub async fn create_subscription(
         },
         Channel::Webhook => match input.url.as_deref() {
             Some(url) => {
-                errors.check("/url", crate::notify::webhook::check_url(url, state.webhook_allow_insecure)).map(|url| {
+                errors.check("/url", subscription::WebhookUrl::parse(url, state.webhook_allow_insecure)).map(|url| {
                     Contact::Webhook { url, secret: crate::domain::auth::new_token().replacen("mpt_", "whsec_", 1) }
                 })
             }
@@ -252,15 +252,10 @@ pub async fn create_subscription(
                 None
             }
             (Some(_), Some(endpoint), Some(keys)) => {
-                let endpoint = errors
-                    .check("/endpoint", crate::notify::webhook::check_url(endpoint, state.webhook_allow_insecure));
-                let valid =
-                    errors.check("/keys", crate::notify::webpush::validate_keys(&keys.p256dh, &keys.auth)).is_some();
-                endpoint.filter(|_| valid).map(|endpoint| Contact::Push {
-                    endpoint,
-                    p256dh: keys.p256dh.clone(),
-                    auth: keys.auth.clone(),
-                })
+                let endpoint =
+                    errors.check("/endpoint", subscription::WebhookUrl::parse(endpoint, state.webhook_allow_insecure));
+                let keys = errors.check("/keys", subscription::PushKeys::parse(&keys.p256dh, &keys.auth));
+                endpoint.zip(keys).map(|(endpoint, keys)| Contact::Push { endpoint, keys })
             }
             (Some(_), ..) => {
                 errors.add(

@@ -13,42 +13,12 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use lettre::message::Mailbox;
 
-use super::subscribers::Outcome;
+pub use super::delivery::OutboxSettings;
+use super::delivery::Outcome;
 use crate::notify::mail::Mailer;
 use crate::notify::templates::render;
 use crate::storage::Database;
 use crate::storage::outbox::{self, MessageKey, OutboxMessage};
-
-/// Settings of the worker.
-#[derive(Debug, Clone)]
-pub struct OutboxSettings {
-    /// `smtp://…`; empty: write `.eml` files to `mail_dir`.
-    pub smtp_url: String,
-    /// Extra trusted certificates for the SMTP server (PEM file); empty: none.
-    pub smtp_ca_file: String,
-    /// Folder for `.eml` files.
-    pub mail_dir: String,
-    /// Sender.
-    pub from: String,
-    /// Base URL of follow links.
-    pub public_url: String,
-    /// Pause when nothing is due.
-    pub poll: Duration,
-    /// First retry delay; doubles per attempt (capped at one hour).
-    pub retry_base: Duration,
-    /// Attempts before a message is dead-lettered.
-    pub max_attempts: i32,
-    /// Webhooks may use plain http and private or loopback addresses (tests, closed networks).
-    pub webhook_allow_insecure: bool,
-    /// VAPID keys for Web Push; `None`: push is off.
-    pub vapid: Option<crate::notify::webpush::VapidKeys>,
-    /// Signs subscribers' management and answer links (the secret is loaded once, at start).
-    pub links: crate::domain::subscription::LinkSigner,
-    /// Messages claimed at a time.
-    pub batch: usize,
-    /// Messages sent at once (and the most pooled SMTP connections).
-    pub concurrency: usize,
-}
 
 /// Starts the worker thread. It stops when `alive` can no longer be upgraded, after
 /// recording the outcome of the batch in hand; join the handle to wait for that.
@@ -163,7 +133,7 @@ async fn attempt(
     // Messages to subscribers (any channel) read their address when sent; reporter emails
     // carry theirs.
     let result = if message.subscription_id.is_some() {
-        super::subscribers::deliver(db, settings, mailer, from, &message).await
+        super::subscriber_messages::deliver(db, settings, mailer, from, &message).await
     } else if matches!(message.id, MessageKey::Delivery(_)) {
         // An announcement delivery whose subscription no longer exists.
         Ok(Outcome::Cancelled)

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::connection::{DbTime, DbUuid};
 use super::deliveries::{self, ClaimedDelivery, DeliveryKey};
-use super::schema::{follow_tokens, outbox, reporter_contacts};
+use super::schema::{follow_tokens, outbox};
 use super::{DbConnection, StorageError};
 use crate::domain::auth::{new_token, token_hash};
 use crate::domain::report::{Language, NewReport};
@@ -164,29 +164,6 @@ pub fn on_intake(conn: &mut DbConnection, reports: &[&NewReport]) -> Result<(), 
     Ok(())
 }
 
-/// Everyone to tell about public changes of `report_id`: the reporters and supporters
-/// (with an email) of the report and of every report merged into it, each address once.
-pub fn recipients(conn: &mut DbConnection, report_id: Uuid) -> Result<Vec<(String, Language)>, StorageError> {
-    let mut reports = vec![report_id];
-    reports.extend(super::duplicates::merged_into(conn, report_id)?);
-    let mut all = reporters(conn, &reports)?;
-    all.extend(super::duplicates::supporter_emails(conn, &reports)?);
-    let mut seen = std::collections::HashSet::new();
-    all.retain(|(email, _)| seen.insert(email.to_ascii_lowercase()));
-    Ok(all)
-}
-
-fn reporters(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<(String, Language)>, StorageError> {
-    Ok(reporter_contacts::table
-        .filter(reporter_contacts::report_id.eq_any(ids.iter().copied().map(DbUuid).collect::<Vec<_>>()))
-        .filter(reporter_contacts::email.is_not_null())
-        .select((reporter_contacts::email, reporter_contacts::language))
-        .load::<(Option<String>, String)>(conn)?
-        .into_iter()
-        .filter_map(|(email, language)| email.map(|e| (e, Language::parse(&language))))
-        .collect())
-}
-
 /// Queues a public update (status change or public note) of a report to everyone who
 /// should hear about it (inside the caller's transaction). Each email gets its own
 /// follow link.
@@ -197,7 +174,7 @@ pub fn on_public_update(
     status: &str,
     text: Option<&str>,
 ) -> Result<(), StorageError> {
-    for (email, language) in recipients(conn, report_id)? {
+    for (email, language) in super::followers::recipients(conn, report_id)? {
         let token = new_follow_token(conn, report_id)?;
         enqueue(
             conn,

@@ -44,16 +44,7 @@ pub struct SubscriptionRow {
     pub ended_at: Option<DbTime>,
 }
 
-/// How a new subscription reaches its subscriber.
-#[derive(Debug, Clone)]
-pub enum Contact {
-    /// An email address (double opt-in).
-    Email(String),
-    /// A webhook URL and its signing secret.
-    Webhook { url: String, secret: String },
-    /// A Web Push subscription.
-    Push { endpoint: String, p256dh: String, auth: String },
-}
+pub use crate::domain::subscription::Contact;
 
 /// A subscription to store.
 #[derive(Debug, Clone)]
@@ -100,11 +91,17 @@ pub fn create(conn: &mut DbConnection, new: &NewSubscription) -> Result<(), Stor
         let (channel, email, url, secret, endpoint, p256dh, auth) = match &new.contact {
             Contact::Email(email) => (Channel::Email, Some(email.clone()), None, None, None, None, None),
             Contact::Webhook { url, secret } => {
-                (Channel::Webhook, None, Some(url.clone()), Some(secret.clone()), None, None, None)
+                (Channel::Webhook, None, Some(url.as_str().to_owned()), Some(secret.clone()), None, None, None)
             }
-            Contact::Push { endpoint, p256dh, auth } => {
-                (Channel::Push, None, None, None, Some(endpoint.clone()), Some(p256dh.clone()), Some(auth.clone()))
-            }
+            Contact::Push { endpoint, keys } => (
+                Channel::Push,
+                None,
+                None,
+                None,
+                Some(endpoint.as_str().to_owned()),
+                Some(keys.p256dh().to_owned()),
+                Some(keys.auth().to_owned()),
+            ),
         };
         let confirm = (channel == Channel::Email).then(new_token);
         let challenge = (channel == Channel::Webhook).then(new_token);

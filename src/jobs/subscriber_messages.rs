@@ -7,11 +7,11 @@
 use lettre::message::Mailbox;
 use uuid::Uuid;
 
-use super::outbox::OutboxSettings;
+use super::delivery::{OutboxSettings, Outcome};
 use crate::domain::report::Language;
-use crate::domain::subscription::{AnswerLink, LinkSigner};
+use crate::domain::subscription::{AnswerLink, LinkSigner, PushKeys, WebhookUrl};
 use crate::notify::mail::Mailer;
-use crate::notify::subscriptions::{
+use crate::notify::templates::subscribers::{
     AnnouncementMessage, SubscriberLinks, announcement_email, announcement_json, confirmation, report_alert,
 };
 use crate::notify::{webhook, webpush};
@@ -19,15 +19,6 @@ use crate::storage::Database;
 use crate::storage::announcements::AnnouncementRow;
 use crate::storage::outbox::OutboxMessage;
 use crate::storage::subscriptions::SubscriptionRow;
-
-/// What became of a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Delivered.
-    Sent,
-    /// Not to be sent any more.
-    Cancelled,
-}
 
 /// The purpose name of the secret that signs subscribers' links.
 pub const LINK_SECRET: &str = "subscriber-links";
@@ -117,15 +108,14 @@ async fn push(
         return Ok(Outcome::Cancelled);
     };
     let keys = settings.vapid.as_ref().ok_or("Web Push is not configured (vapid_private_key)")?;
+    let endpoint = WebhookUrl::parse(endpoint, true).map_err(|_| "the stored push endpoint is invalid")?;
+    let push_keys = PushKeys::parse(p256dh, auth).map_err(|e| e.to_string())?;
     if !settings.webhook_allow_insecure {
-        let url = webhook::check_url(endpoint, false)
-            .ok()
-            .and_then(|checked| reqwest::Url::parse(&checked).ok())
-            .ok_or("the push endpoint is not a public https address")?;
-        webhook::check_resolved(&url).await.map_err(|e| format!("push endpoint: {e}"))?;
+        endpoint.check(false).map_err(|_| "the push endpoint is not a public https address")?;
+        webhook::check_resolved(&endpoint).await.map_err(|e| format!("push endpoint: {e}"))?;
     }
-    let client = CLIENT.get_or_init(webpush::client).as_ref().map_err(Clone::clone)?;
-    let target = webpush::PushTarget { endpoint, p256dh, auth };
+    let client = CLIENT.get_or_init(|| webpush::client().map_err(|e| e.to_string())).as_ref().map_err(Clone::clone)?;
+    let target = webpush::PushTarget::new(&endpoint, &push_keys);
     match webpush::send(client, keys, &target, &fit_push_payload(payload), 24 * 3600).await {
         Ok(()) => Ok(Outcome::Sent),
         Err(webpush::PushError::Gone) => {
@@ -182,8 +172,10 @@ pub async fn deliver(
             };
             let body =
                 serde_json::json!({"type": "challenge", "challenge": challenge, "subscription_id": subscription_id});
-            let answer =
-                webhook::post(url, secret, body.to_string().as_bytes(), settings.webhook_allow_insecure).await?;
+            let url = WebhookUrl::parse(url, true).map_err(|_| "the stored webhook URL is invalid")?;
+            let answer = webhook::post(&url, secret, body.to_string().as_bytes(), settings.webhook_allow_insecure)
+                .await
+                .map_err(|e| e.to_string())?;
             let echoed = serde_json::from_str::<serde_json::Value>(&answer)
                 .ok()
                 .and_then(|v| v.get("challenge").and_then(|c| c.as_str()).map(str::to_owned))
@@ -216,7 +208,10 @@ pub async fn deliver(
                 ("webhook", _, Some(url)) => {
                     let secret = subscription.webhook_secret.as_deref().unwrap_or_default();
                     let body = announcement_json(&content, &links).to_string();
-                    webhook::post(url, secret, body.as_bytes(), settings.webhook_allow_insecure).await?;
+                    let url = WebhookUrl::parse(url, true).map_err(|_| "the stored webhook URL is invalid")?;
+                    webhook::post(&url, secret, body.as_bytes(), settings.webhook_allow_insecure)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     Ok(Outcome::Sent)
                 }
                 ("push", ..) => push(db, settings, &subscription, announcement_json(&content, &links)).await,
@@ -239,7 +234,10 @@ pub async fn deliver(
                     let secret = subscription.webhook_secret.as_deref().unwrap_or_default();
                     let body = serde_json::json!({"type": "report", "reference": reference, "category": category,
                         "url": url, "manage_url": links.manage, "unsubscribe_url": links.unsubscribe});
-                    webhook::post(hook, secret, body.to_string().as_bytes(), settings.webhook_allow_insecure).await?;
+                    let hook = WebhookUrl::parse(hook, true).map_err(|_| "the stored webhook URL is invalid")?;
+                    webhook::post(&hook, secret, body.to_string().as_bytes(), settings.webhook_allow_insecure)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     Ok(Outcome::Sent)
                 }
                 ("push", ..) => {

@@ -1,18 +1,8 @@
-//! The email texts, in Dutch and English. Plain text; every email names the report's
-//! reference and carries a private follow link.
+//! The emails to reporters, in Dutch and English. Plain text; every email names the
+//! report's reference and carries a private follow link.
 
+use super::Rendered;
 use crate::domain::report::Language;
-
-/// A rendered email.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
-    /// Subject line.
-    pub subject: String,
-    /// Plain-text body.
-    pub body: String,
-    /// Extra headers (name, value), e.g. `List-Unsubscribe`.
-    pub headers: Vec<(&'static str, String)>,
-}
 
 fn status_name(status: &str, language: Language) -> &str {
     match (language, status) {

@@ -431,15 +431,15 @@ async fn view(state: &AppState, id: Uuid) -> Result<SubscriptionView, ApiError> 
     let row = row.ok_or_else(|| ApiError::NotFound("this subscription does not exist".into()))?;
     Ok(SubscriptionView {
         id,
-        channel: Channel::parse(&row.channel).unwrap_or(Channel::Email),
-        status: row.status,
-        language: row.language,
-        targets: serde_json::from_str(&row.targets).unwrap_or_default(),
+        channel: row.channel,
+        status: row.status.as_str().to_owned(),
+        language: row.language.as_str().to_owned(),
+        targets: row.targets,
         covered_areas: cells,
-        tags: serde_json::from_str(&row.tags).unwrap_or_default(),
-        categories: serde_json::from_str(&row.categories).unwrap_or_default(),
-        created_at: row.created_at.0,
-        confirmed_at: row.confirmed_at.map(|t| t.0),
+        tags: row.tags,
+        categories: row.categories,
+        created_at: row.created_at,
+        confirmed_at: row.confirmed_at,
     })
 }
 

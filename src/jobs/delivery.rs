@@ -3,6 +3,12 @@
 
 use std::time::Duration;
 
+use crate::domain::message::Template;
+use crate::notify::templates::reports::RenderError;
+use crate::notify::webhook::WebhookError;
+use crate::notify::webpush::PushError;
+use crate::storage::StorageError;
+
 /// Settings of the worker.
 #[derive(Debug, Clone)]
 pub struct OutboxSettings {
@@ -41,4 +47,49 @@ pub enum Outcome {
     Sent,
     /// Not to be sent any more.
     Cancelled,
+}
+
+/// Why a message was not delivered. The text is recorded with the attempt (after
+/// redaction of addresses): it says what went wrong, never the recipient.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// The claimed row cannot be read.
+    #[error("the stored message cannot be read: {0}")]
+    Unreadable(StorageError),
+    /// Reading the subscription or announcement, or recording a change, failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A blocking task did not finish.
+    #[error("a background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// The email to a reporter could not be rendered.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The mail transport refused or failed.
+    #[error("{0}")]
+    Mail(String),
+    /// The webhook was not delivered.
+    #[error(transparent)]
+    Webhook(#[from] WebhookError),
+    /// The push message was not delivered.
+    #[error("{}", match .0 { PushError::Failed(why) => why.as_str(), PushError::Gone => "the push subscription is gone" })]
+    Push(PushError),
+    /// The push endpoint's host resolves to an address that is not public.
+    #[error("push endpoint: {0}")]
+    PushEndpoint(WebhookError),
+    /// The push endpoint is not a public https address.
+    #[error("the push endpoint is not a public https address")]
+    PushEndpointNotPublic,
+    /// No VAPID keys are configured.
+    #[error("Web Push is not configured (vapid_private_key)")]
+    PushNotConfigured,
+    /// The webhook answered, but not with the challenge.
+    #[error("the webhook did not echo the challenge")]
+    ChallengeNotEchoed,
+    /// A subscriber message without a subscription.
+    #[error("no subscription")]
+    NoSubscription,
+    /// A reporter email queued for a subscriber.
+    #[error("unknown subscriber template '{0}'")]
+    NotForSubscribers(Template),
 }

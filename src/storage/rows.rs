@@ -1,6 +1,5 @@
 //! Rows as diesel reads and writes them, and their conversion to and from domain types.
 //! Rows never leave the storage layer.
-#![expect(missing_docs, reason = "row fields mirror the columns documented in schema.rs and the migrations")]
 
 use diesel::prelude::*;
 

@@ -26,17 +26,28 @@ fn status_name(status: &str, language: Language) -> &str {
     }
 }
 
+/// Why an email to a reporter could not be rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    /// The parameters lack the report's reference.
+    #[error("template {0} needs a reference")]
+    NoReference(String),
+    /// No such email to reporters.
+    #[error("unknown email template '{0}'")]
+    UnknownTemplate(String),
+}
+
 /// Renders `template` with `params`; `public_url` is the base of the follow link.
 pub fn render(
     template: &str,
     language: Language,
     params: &serde_json::Value,
     public_url: &str,
-) -> Result<Rendered, String> {
+) -> Result<Rendered, RenderError> {
     let text = |key: &str| params.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
     let reference = text("reference");
     if reference.is_empty() {
-        return Err(format!("template {template} needs a reference"));
+        return Err(RenderError::NoReference(template.to_owned()));
     }
     let link = format!("{}/api/v1/follow/{}", public_url.trim_end_matches('/'), text("follow_token"));
     match (template, language) {
@@ -82,7 +93,7 @@ pub fn render(
                 },
             })
         }
-        (other, _) => Err(format!("unknown email template '{other}'")),
+        (other, _) => Err(RenderError::UnknownTemplate(other.to_owned())),
     }
 }
 

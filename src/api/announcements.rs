@@ -796,7 +796,7 @@ pub async fn atom_feed(query: web::Query<FeedQuery>, state: web::Data<AppState>)
             html_escape(&row.body)
         ));
         for tag in &row.tags {
-            xml.push_str(&format!("<category term=\"{}\"/>\n", html_escape(&tag)));
+            xml.push_str(&format!("<category term=\"{}\"/>\n", html_escape(tag)));
         }
         xml.push_str("</entry>\n");
     }

@@ -265,7 +265,7 @@ impl Settings {
         }
         crate::notify::webpush::VapidKeys::from_settings(&self.vapid_private_key, &self.vapid_subject)
             .map(Some)
-            .map_err(ConfigError)
+            .map_err(|e| ConfigError(e.to_string()))
     }
 
     fn check(&self) -> Result<(), ConfigError> {

@@ -239,7 +239,8 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
 
 /// The signer of subscribers' links, with the secret every process shares (made on first use).
 fn link_signer(db: &Database) -> anyhow::Result<crate::domain::subscription::LinkSigner> {
-    let secret = crate::storage::subscriptions::link_secret(&mut *db.conn()?, crate::jobs::subscribers::LINK_SECRET)?;
+    let secret =
+        crate::storage::subscriptions::link_secret(&mut *db.conn()?, crate::jobs::subscriber_messages::LINK_SECRET)?;
     Ok(crate::domain::subscription::LinkSigner::new(secret.as_bytes()))
 }
 

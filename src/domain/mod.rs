@@ -2,9 +2,11 @@
 //! status, validation of what residents send, and what the public may see. Nothing here
 //! knows about HTTP or SQL.
 
+pub mod announcement;
 pub mod area;
 pub mod auth;
 pub mod category;
+pub mod message;
 pub mod open311;
 pub mod photo;
 pub mod photo_token;

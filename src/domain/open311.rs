@@ -2,13 +2,12 @@
 //! datetimes, answers from form-encoded `attribute[...]` fields, and which report history
 //! entries are public updates (status changes and public notes, per the history contract).
 
-use chrono::{DateTime, Utc};
-use serde_json::{Map, Number, Value};
-use uuid::Uuid;
-
 use super::category::{AnswerType, Question, pointer_escape};
 use super::report::ReportStatus;
 use super::validation::FieldErrors;
+use super::workflow::HistoryEntry;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Number, Value};
 
 /// The Open311 status of a report: `closed` once resolved or cancelled, else `open`.
 pub fn open311_status(status: ReportStatus) -> &'static str {
@@ -148,21 +147,6 @@ pub fn field_name(pointer: &str) -> String {
     }
 }
 
-/// One report history entry as storage reads it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HistoryEntry {
-    /// Entry id (increasing).
-    pub id: i64,
-    /// The report.
-    pub report_id: Uuid,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// What happened (`created`, `status_changed`, `note`, ...).
-    pub action: String,
-    /// The action's details.
-    pub details: Value,
-}
-
 /// What the public may learn from a history entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicUpdate {
@@ -203,11 +187,20 @@ pub fn status_notes(entries: &[HistoryEntry]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use uuid::Uuid;
+
     use super::*;
     use crate::domain::category::QuestionOption;
 
     fn entry(id: i64, action: &str, details: Value) -> HistoryEntry {
-        HistoryEntry { id, report_id: Uuid::nil(), at: Utc::now(), action: action.into(), details }
+        HistoryEntry {
+            id,
+            report_id: Uuid::nil(),
+            at: Utc::now(),
+            actor: "system".into(),
+            action: action.into(),
+            details,
+        }
     }
 
     fn question(key: &str, datatype: AnswerType) -> Question {

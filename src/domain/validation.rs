@@ -33,11 +33,11 @@ impl FieldErrors {
     }
 
     /// Records the problem of a failed check, if any, and passes the value on.
-    pub fn check<T>(&mut self, pointer: &str, result: Result<T, String>) -> Option<T> {
+    pub fn check<T, E: std::fmt::Display>(&mut self, pointer: &str, result: Result<T, E>) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(detail) => {
-                self.add(pointer, detail);
+                self.add(pointer, detail.to_string());
                 None
             }
         }

@@ -101,6 +101,10 @@ pub fn check_transition(
 /// One entry of a report's append-only history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryEntry {
+    /// Entry id (increasing in the order entries were written).
+    pub id: i64,
+    /// The report.
+    pub report_id: uuid::Uuid,
     /// When.
     pub at: DateTime<Utc>,
     /// Who: `reporter`, `system`, `admin`, `open311` or `staff:<account id>`.

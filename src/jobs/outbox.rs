@@ -13,42 +13,12 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use lettre::message::Mailbox;
 
-use super::subscribers::Outcome;
+pub use super::delivery::OutboxSettings;
+use super::delivery::{DeliveryError, Outcome};
 use crate::notify::mail::Mailer;
 use crate::notify::templates::render;
 use crate::storage::Database;
-use crate::storage::outbox::{self, MessageKey, OutboxMessage};
-
-/// Settings of the worker.
-#[derive(Debug, Clone)]
-pub struct OutboxSettings {
-    /// `smtp://…`; empty: write `.eml` files to `mail_dir`.
-    pub smtp_url: String,
-    /// Extra trusted certificates for the SMTP server (PEM file); empty: none.
-    pub smtp_ca_file: String,
-    /// Folder for `.eml` files.
-    pub mail_dir: String,
-    /// Sender.
-    pub from: String,
-    /// Base URL of follow links.
-    pub public_url: String,
-    /// Pause when nothing is due.
-    pub poll: Duration,
-    /// First retry delay; doubles per attempt (capped at one hour).
-    pub retry_base: Duration,
-    /// Attempts before a message is dead-lettered.
-    pub max_attempts: i32,
-    /// Webhooks may use plain http and private or loopback addresses (tests, closed networks).
-    pub webhook_allow_insecure: bool,
-    /// VAPID keys for Web Push; `None`: push is off.
-    pub vapid: Option<crate::notify::webpush::VapidKeys>,
-    /// Signs subscribers' management and answer links (the secret is loaded once, at start).
-    pub links: crate::domain::subscription::LinkSigner,
-    /// Messages claimed at a time.
-    pub batch: usize,
-    /// Messages sent at once (and the most pooled SMTP connections).
-    pub concurrency: usize,
-}
+use crate::storage::outbox::{self, Claimed, MessageKey};
 
 /// Starts the worker thread. It stops when `alive` can no longer be upgraded, after
 /// recording the outcome of the batch in hand; join the handle to wait for that.
@@ -158,43 +128,56 @@ async fn attempt(
     settings: &OutboxSettings,
     mailer: &Mailer,
     from: &Mailbox,
-    message: OutboxMessage,
+    claimed: Claimed,
 ) -> (MessageKey, Record) {
+    let message = match claimed {
+        Ok(message) => message,
+        Err(unreadable) => {
+            let error = DeliveryError::Unreadable(unreadable.error);
+            return (unreadable.id, failure(settings, unreadable.id, unreadable.attempts, &error));
+        }
+    };
     // Messages to subscribers (any channel) read their address when sent; reporter emails
     // carry theirs.
     let result = if message.subscription_id.is_some() {
-        super::subscribers::deliver(db, settings, mailer, from, &message).await
+        super::subscriber_messages::deliver(db, settings, mailer, from, &message).await
     } else if matches!(message.id, MessageKey::Delivery(_)) {
         // An announcement delivery whose subscription no longer exists.
         Ok(Outcome::Cancelled)
     } else {
-        match render(&message.template, message.language, &message.params, &settings.public_url) {
-            Ok(email) => mailer.send(from, &message.recipient, &email).await.map(|()| Outcome::Sent),
-            Err(error) => Err(error),
+        match render(message.template.as_str(), message.language, &message.params, &settings.public_url) {
+            Ok(email) => {
+                mailer.send(from, &message.recipient, &email).await.map(|()| Outcome::Sent).map_err(DeliveryError::Mail)
+            }
+            Err(error) => Err(error.into()),
         }
     };
     let id = message.id;
-    let attempts = message.attempts + 1;
     let record = match &result {
         Ok(Outcome::Sent) => Record::Sent,
         Ok(Outcome::Cancelled) => Record::Cancelled,
-        Err(error) => {
-            let retry_at = (attempts < settings.max_attempts).then(|| {
-                let factor = 2u32.saturating_pow(u32::try_from(message.attempts).unwrap_or(0).min(20));
-                let delay = settings.retry_base.saturating_mul(factor).min(Duration::from_secs(3600));
-                Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1))
-            });
-            // SMTP servers may echo the recipient's address in their answer: never log it.
-            let error = redact(error);
-            if retry_at.is_some() {
-                tracing::warn!(message_id = %id, attempts, %error, "outbox: delivery failed; will retry");
-            } else {
-                tracing::error!(message_id = %id, attempts, %error, "outbox: delivery failed; dead-lettered");
-            }
-            Record::Failed { error, retry_at }
-        }
+        Err(error) => failure(settings, id, message.attempts, error),
     };
     (id, record)
+}
+
+/// What to record about a failed attempt: retried with exponential backoff, or
+/// dead-lettered once `max_attempts` is reached.
+fn failure(settings: &OutboxSettings, id: MessageKey, failed_before: i32, error: &DeliveryError) -> Record {
+    let attempts = failed_before + 1;
+    let retry_at = (attempts < settings.max_attempts).then(|| {
+        let factor = 2u32.saturating_pow(u32::try_from(failed_before).unwrap_or(0).min(20));
+        let delay = settings.retry_base.saturating_mul(factor).min(Duration::from_secs(3600));
+        Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1))
+    });
+    // SMTP servers may echo the recipient's address in their answer: never log it.
+    let error = redact(&error.to_string());
+    if retry_at.is_some() {
+        tracing::warn!(message_id = %id, attempts, %error, "outbox: delivery failed; will retry");
+    } else {
+        tracing::error!(message_id = %id, attempts, %error, "outbox: delivery failed; dead-lettered");
+    }
+    Record::Failed { error, retry_at }
 }
 
 /// Records a batch's outcomes: the delivered ones in one transaction, the cancelled ones in

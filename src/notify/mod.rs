@@ -1,8 +1,7 @@
-//! Messages to residents: email templates (Dutch and English), the mail transports,
-//! subscriber messages, signed webhooks and Web Push.
+//! Messages to residents: the texts (Dutch and English) for reporters and subscribers, the
+//! mail transports, signed webhooks and Web Push.
 
 pub mod mail;
-pub mod subscriptions;
 pub mod templates;
 pub mod webhook;
 pub mod webpush;

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes128Gcm, Nonce};
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hkdf::Hkdf;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
@@ -18,6 +18,8 @@ use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::{PublicKey, SecretKey};
 use rand::RngCore;
 use sha2::Sha256;
+
+use crate::domain::subscription::{PushKeys, WebhookUrl, decode_b64url};
 
 /// Record size written in the `aes128gcm` header; one record carries the whole message.
 const RECORD_SIZE: u32 = 4096;
@@ -34,6 +36,41 @@ const JWT_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connect timeout of the client made by [`client`].
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the VAPID settings were refused. The messages say what to change and never repeat
+/// the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VapidError {
+    /// The private key is not base64url.
+    #[error("vapid_private_key must be base64url (as `meldpunt vapid-keys` prints it)")]
+    Encoding,
+    /// The private key has the wrong length.
+    #[error(
+        "vapid_private_key must be a raw 32-byte P-256 private key in base64url, not {0} bytes \
+         (generate one with `meldpunt vapid-keys`)"
+    )]
+    Length(usize),
+    /// The private key is not a valid scalar.
+    #[error("vapid_private_key is not a valid P-256 private key")]
+    InvalidKey,
+    /// The subject is not a contact.
+    #[error("vapid_subject must be a contact for push services: `mailto:someone@example.org` or `https://…`")]
+    Subject,
+}
+
+/// Why a message could not be encrypted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncryptError {
+    /// The payload does not fit one push message.
+    #[error("the payload has {0} bytes, at most {MAX_PAYLOAD} fit in a push message")]
+    TooLarge(usize),
+    /// HKDF refused an output length (cannot happen with the fixed lengths used).
+    #[error("key derivation failed")]
+    KeyDerivation,
+    /// AES-GCM failed.
+    #[error("encryption failed")]
+    Cipher,
+}
 
 /// The application server's VAPID key pair and contact (`sub` claim), from the settings.
 #[derive(Clone)]
@@ -52,18 +89,12 @@ impl std::fmt::Debug for VapidKeys {
 impl VapidKeys {
     /// Reads the private key (base64url of the raw 32-byte P-256 scalar) and the contact
     /// (`mailto:…` or `https://…`). The error says what to change and never repeats the key.
-    pub fn from_settings(private_key_b64url: &str, subject: &str) -> Result<VapidKeys, String> {
-        let bytes = decode_b64url(private_key_b64url.trim())
-            .map_err(|_| "vapid_private_key must be base64url (as `meldpunt vapid-keys` prints it)".to_owned())?;
+    pub fn from_settings(private_key_b64url: &str, subject: &str) -> Result<VapidKeys, VapidError> {
+        let bytes = decode_b64url(private_key_b64url.trim()).map_err(|_| VapidError::Encoding)?;
         if bytes.len() != 32 {
-            return Err(format!(
-                "vapid_private_key must be a raw 32-byte P-256 private key in base64url, not {} bytes \
-                 (generate one with `meldpunt vapid-keys`)",
-                bytes.len()
-            ));
+            return Err(VapidError::Length(bytes.len()));
         }
-        let secret = SecretKey::from_slice(&bytes)
-            .map_err(|_| "vapid_private_key is not a valid P-256 private key".to_owned())?;
+        let secret = SecretKey::from_slice(&bytes).map_err(|_| VapidError::InvalidKey)?;
         check_subject(subject)?;
         Ok(VapidKeys::from_secret(&secret, subject.trim()))
     }
@@ -109,22 +140,20 @@ pub fn generate_key_pair() -> (String, String) {
     (URL_SAFE_NO_PAD.encode(secret.to_bytes()), URL_SAFE_NO_PAD.encode(public.as_bytes()))
 }
 
-fn check_subject(subject: &str) -> Result<(), String> {
+fn check_subject(subject: &str) -> Result<(), VapidError> {
     let subject = subject.trim();
     let valid = match subject.split_once(':') {
         Some(("mailto", rest)) => rest.contains('@') && !rest.contains(char::is_whitespace),
         Some(("https", rest)) => rest.starts_with("//") && rest.len() > 2 && !rest.contains(char::is_whitespace),
         _ => false,
     };
-    if valid {
-        Ok(())
-    } else {
-        Err("vapid_subject must be a contact for push services: `mailto:someone@example.org` or `https://…`".into())
-    }
+    if valid { Ok(()) } else { Err(VapidError::Subject) }
 }
 
 /// A push subscription as the browser hands it over (`PushSubscription.toJSON()`): the
-/// endpoint URL and the `keys.p256dh` / `keys.auth` values, base64url.
+/// endpoint URL and the `keys.p256dh` / `keys.auth` values, base64url. Build it from parsed
+/// values with [`PushTarget::new`]; [`send`] decodes the keys again (that is what
+/// encryption needs), so raw text from elsewhere is refused there, not trusted.
 pub struct PushTarget<'a> {
     /// The push service URL for this subscription.
     pub endpoint: &'a str,
@@ -134,6 +163,13 @@ pub struct PushTarget<'a> {
     pub auth: &'a str,
 }
 
+impl<'a> PushTarget<'a> {
+    /// The target of a parsed endpoint and keys.
+    pub fn new(endpoint: &'a WebhookUrl, keys: &'a PushKeys) -> Self {
+        PushTarget { endpoint: endpoint.as_str(), p256dh: keys.p256dh(), auth: keys.auth() }
+    }
+}
+
 impl std::fmt::Debug for PushTarget<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PushTarget").finish_non_exhaustive()
@@ -141,53 +177,15 @@ impl std::fmt::Debug for PushTarget<'_> {
 }
 
 /// Why a push message was not delivered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PushError {
     /// The push service says the subscription no longer exists (404 or 410): drop it.
+    #[error("the push subscription is gone")]
     Gone,
     /// Anything else (network, timeout, another status, bad keys): may be retried. The text
     /// names the cause, never the endpoint.
+    #[error("push failed: {0}")]
     Failed(String),
-}
-
-impl std::fmt::Display for PushError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PushError::Gone => f.write_str("the push subscription is gone"),
-            PushError::Failed(why) => write!(f, "push failed: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for PushError {}
-
-/// Checks a subscription's keys: `p256dh` an uncompressed P-256 point (65 bytes) on the
-/// curve, `auth` 16 bytes, both base64url (padding tolerated).
-pub fn validate_keys(p256dh: &str, auth: &str) -> Result<(), String> {
-    subscriber_keys(p256dh, auth).map(|_| ())
-}
-
-fn subscriber_keys(p256dh: &str, auth: &str) -> Result<(PublicKey, [u8; 16]), String> {
-    let public = decode_b64url(p256dh).map_err(|_| "p256dh must be base64url".to_owned()).and_then(|bytes| {
-        if bytes.len() != 65 || bytes.first() != Some(&0x04) {
-            return Err(format!(
-                "p256dh must be an uncompressed P-256 public key (65 bytes, starting with 0x04), not {} bytes",
-                bytes.len()
-            ));
-        }
-        PublicKey::from_sec1_bytes(&bytes).map_err(|_| "p256dh is not a point on the P-256 curve".to_owned())
-    })?;
-    let auth = decode_b64url(auth).map_err(|_| "auth must be base64url".to_owned()).and_then(|bytes| {
-        <[u8; 16]>::try_from(bytes.as_slice())
-            .map_err(|_| format!("auth must be a 16-byte secret, not {} bytes", bytes.len()))
-    })?;
-    Ok((public, auth))
-}
-
-/// Base64url as browsers write it; trailing `=` and the standard alphabet are tolerated.
-fn decode_b64url(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
-    let text = text.trim().trim_end_matches('=');
-    URL_SAFE_NO_PAD.decode(text).or_else(|e| STANDARD_NO_PAD.decode(text).map_err(|_| e))
 }
 
 fn random_secret() -> SecretKey {
@@ -211,9 +209,9 @@ fn encrypt(
     auth_secret: &[u8; 16],
     as_secret: &SecretKey,
     salt: &[u8; 16],
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, EncryptError> {
     if payload.len() > MAX_PAYLOAD {
-        return Err(format!("the payload has {} bytes, at most {MAX_PAYLOAD} fit in a push message", payload.len()));
+        return Err(EncryptError::TooLarge(payload.len()));
     }
     let ua_point = ua_public.to_encoded_point(false);
     let as_point = as_secret.public_key().to_encoded_point(false);
@@ -227,20 +225,20 @@ fn encrypt(
     let mut ikm = [0u8; 32];
     Hkdf::<Sha256>::new(Some(auth_secret), shared.raw_secret_bytes())
         .expand(&key_info, &mut ikm)
-        .map_err(|_| "key derivation failed".to_owned())?;
+        .map_err(|_| EncryptError::KeyDerivation)?;
 
     let prk = Hkdf::<Sha256>::new(Some(salt), &ikm);
     let mut cek = [0u8; 16];
     let mut nonce = [0u8; 12];
-    prk.expand(b"Content-Encoding: aes128gcm\0", &mut cek).map_err(|_| "key derivation failed".to_owned())?;
-    prk.expand(b"Content-Encoding: nonce\0", &mut nonce).map_err(|_| "key derivation failed".to_owned())?;
+    prk.expand(b"Content-Encoding: aes128gcm\0", &mut cek).map_err(|_| EncryptError::KeyDerivation)?;
+    prk.expand(b"Content-Encoding: nonce\0", &mut nonce).map_err(|_| EncryptError::KeyDerivation)?;
 
     let mut plaintext = Vec::with_capacity(payload.len() + 1);
     plaintext.extend_from_slice(payload);
     plaintext.push(0x02);
-    let cipher = Aes128Gcm::new_from_slice(&cek).map_err(|_| "bad content encryption key".to_owned())?;
+    let cipher = Aes128Gcm::new_from_slice(&cek).map_err(|_| EncryptError::Cipher)?;
     let ciphertext =
-        cipher.encrypt(Nonce::from_slice(&nonce), plaintext.as_slice()).map_err(|_| "encryption failed".to_owned())?;
+        cipher.encrypt(Nonce::from_slice(&nonce), plaintext.as_slice()).map_err(|_| EncryptError::Cipher)?;
 
     let mut body = Vec::with_capacity(HEADER_LEN + ciphertext.len());
     body.extend_from_slice(salt);
@@ -253,13 +251,13 @@ fn encrypt(
 
 /// An HTTP client suited to [`send`]: rustls, connect and request timeouts, no redirects
 /// (a push service answers directly; following a redirect could carry the message elsewhere).
-pub fn client() -> Result<reqwest::Client, String> {
+pub fn client() -> Result<reqwest::Client, PushError> {
     reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(SEND_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+        .map_err(|e| PushError::Failed(format!("cannot build the HTTP client: {e}")))
 }
 
 /// The origin (`scheme://host[:port]`) of an endpoint: the `aud` claim of the VAPID token.
@@ -284,10 +282,11 @@ pub async fn send(
     let endpoint =
         reqwest::Url::parse(target.endpoint).map_err(|_| PushError::Failed("the endpoint is not a URL".into()))?;
     let audience = audience(&endpoint)?;
-    let (ua_public, auth) = subscriber_keys(target.p256dh, target.auth).map_err(PushError::Failed)?;
+    let subscriber = PushKeys::parse(target.p256dh, target.auth).map_err(|e| PushError::Failed(e.to_string()))?;
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
-    let body = encrypt(payload, &ua_public, &auth, &random_secret(), &salt).map_err(PushError::Failed)?;
+    let body = encrypt(payload, subscriber.public_key(), subscriber.auth_secret(), &random_secret(), &salt)
+        .map_err(|e| PushError::Failed(e.to_string()))?;
 
     let response = client
         .post(endpoint)
@@ -331,6 +330,11 @@ mod tests {
         decode_b64url(text).unwrap()
     }
 
+    fn subscriber_keys(p256dh: &str, auth: &str) -> Result<(PublicKey, [u8; 16]), String> {
+        let keys = PushKeys::parse(p256dh, auth).map_err(|e| e.to_string())?;
+        Ok((*keys.public_key(), *keys.auth_secret()))
+    }
+
     // RFC 8291 Appendix A (and section 5): inputs and the resulting message.
     const PLAINTEXT: &str = "When I grow up, I want to be a watermelon";
     const AS_PRIVATE: &str = "yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw";
@@ -366,26 +370,9 @@ mod tests {
         let (ua_public, auth) = subscriber_keys(UA_PUBLIC, AUTH).unwrap();
         let largest = encrypt(&[b'x'; MAX_PAYLOAD], &ua_public, &auth, &random_secret(), &[0; 16]).unwrap();
         assert_eq!(largest.len(), 4096);
-        let error = encrypt(&[b'x'; MAX_PAYLOAD + 1], &ua_public, &auth, &random_secret(), &[0; 16]).unwrap_err();
+        let error =
+            encrypt(&[b'x'; MAX_PAYLOAD + 1], &ua_public, &auth, &random_secret(), &[0; 16]).unwrap_err().to_string();
         assert!(error.contains("at most 3993"), "{error}");
-    }
-
-    #[test]
-    fn subscriber_keys_of_the_wrong_length_or_off_the_curve_are_refused() {
-        assert_eq!(validate_keys(UA_PUBLIC, AUTH), Ok(()));
-        assert_eq!(validate_keys(&format!("{UA_PUBLIC}="), &format!("{AUTH}==")), Ok(()), "padding is tolerated");
-        let short_key = URL_SAFE_NO_PAD.encode(&b(UA_PUBLIC)[..33]);
-        assert!(validate_keys(&short_key, AUTH).unwrap_err().contains("65 bytes"));
-        let mut off_curve = b(UA_PUBLIC);
-        off_curve[64] ^= 1;
-        assert!(validate_keys(&URL_SAFE_NO_PAD.encode(&off_curve), AUTH).unwrap_err().contains("curve"));
-        let mut compressed_marker = b(UA_PUBLIC);
-        compressed_marker[0] = 0x02;
-        assert!(validate_keys(&URL_SAFE_NO_PAD.encode(&compressed_marker), AUTH).unwrap_err().starts_with("p256dh"));
-        assert!(validate_keys("not base64 at all!", AUTH).unwrap_err().starts_with("p256dh"));
-        assert!(validate_keys(UA_PUBLIC, &URL_SAFE_NO_PAD.encode([7u8; 15])).unwrap_err().contains("16-byte"));
-        assert!(validate_keys(UA_PUBLIC, &URL_SAFE_NO_PAD.encode([7u8; 17])).unwrap_err().contains("16-byte"));
-        assert!(validate_keys(UA_PUBLIC, "").unwrap_err().starts_with("auth"));
     }
 
     #[test]
@@ -396,13 +383,17 @@ mod tests {
         assert_eq!(b(&public).len(), 65);
         assert!(VapidKeys::from_settings(&private, "https://meldpunt.example.org/contact").is_ok());
         for subject in ["", "ops@example.org", "mailto:", "http://example.org", "https://", "mailto:a b@c"] {
-            let error = VapidKeys::from_settings(&private, subject).unwrap_err();
+            let error = VapidKeys::from_settings(&private, subject).unwrap_err().to_string();
             assert!(error.contains("vapid_subject"), "{subject}: {error}");
         }
-        let error = VapidKeys::from_settings(&URL_SAFE_NO_PAD.encode([1u8; 31]), "mailto:ops@example.org").unwrap_err();
+        let error = VapidKeys::from_settings(&URL_SAFE_NO_PAD.encode([1u8; 31]), "mailto:ops@example.org")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("32-byte") && error.contains("31 bytes"), "{error}");
         assert!(VapidKeys::from_settings(&URL_SAFE_NO_PAD.encode([0u8; 32]), "mailto:ops@example.org").is_err());
-        assert!(VapidKeys::from_settings("%%%", "mailto:ops@example.org").unwrap_err().contains("base64url"));
+        assert!(
+            VapidKeys::from_settings("%%%", "mailto:ops@example.org").unwrap_err().to_string().contains("base64url")
+        );
         assert!(!format!("{keys:?}").contains(&private) && !format!("{keys:?}").contains(&public));
     }
 

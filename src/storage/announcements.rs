@@ -5,7 +5,6 @@
 //! Fan-out and the deliveries it queues live in `deliveries`: one narrow row per
 //! (announcement, subscription) in `announcement_deliveries`, whose primary key guarantees
 //! once per subscription.
-#![expect(missing_docs, reason = "row fields mirror the columns documented in schema.rs and the migrations")]
 
 use std::collections::BTreeSet;
 
@@ -15,50 +14,73 @@ use uuid::Uuid;
 
 use super::connection::{DbTime, DbUuid};
 use super::schema::{announcement_areas, announcements, answers, subscriptions};
-use super::{DbConnection, StorageError};
+use super::{DbConnection, StorageError, json_column};
+use crate::domain::announcement::{Announcement, AnnouncementStatus, QuickQuestion};
 
 /// An `announcements` row.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = announcements)]
-pub struct AnnouncementRow {
-    pub id: DbUuid,
-    pub status: String,
-    pub title: String,
-    pub body: String,
-    pub areas: String,
-    pub polygon: Option<String>,
-    pub tags: String,
-    pub valid_from: Option<DbTime>,
-    pub valid_until: Option<DbTime>,
-    pub question_text: Option<String>,
-    pub question_options: Option<String>,
-    pub question_closed_at: Option<DbTime>,
-    pub publish_at: Option<DbTime>,
-    pub published_at: Option<DbTime>,
-    pub withdrawn_at: Option<DbTime>,
-    pub created_by: String,
-    pub created_at: DbTime,
-    pub updated_at: DbTime,
+struct AnnouncementRow {
+    id: DbUuid,
+    status: String,
+    title: String,
+    body: String,
+    areas: String,
+    polygon: Option<String>,
+    tags: String,
+    valid_from: Option<DbTime>,
+    valid_until: Option<DbTime>,
+    question_text: Option<String>,
+    question_options: Option<String>,
+    question_closed_at: Option<DbTime>,
+    publish_at: Option<DbTime>,
+    published_at: Option<DbTime>,
+    withdrawn_at: Option<DbTime>,
+    created_by: String,
+    created_at: DbTime,
+    updated_at: DbTime,
 }
 
-impl AnnouncementRow {
-    /// The tags.
-    pub fn tag_list(&self) -> Vec<String> {
-        serde_json::from_str(&self.tags).unwrap_or_default()
-    }
+impl TryFrom<AnnouncementRow> for Announcement {
+    type Error = StorageError;
 
-    /// The quick question's options (empty without a question).
-    pub fn options(&self) -> Vec<String> {
-        self.question_options.as_deref().and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default()
+    fn try_from(row: AnnouncementRow) -> Result<Self, StorageError> {
+        const TABLE: &str = "announcements";
+        let id = row.id.0;
+        let status = AnnouncementStatus::parse(&row.status).ok_or_else(|| {
+            StorageError::corrupt(TABLE, "status", format!("row {id}: unknown status '{}'", row.status))
+        })?;
+        let question = match (row.question_text, row.question_options) {
+            (Some(text), Some(options)) => {
+                Some(QuickQuestion { text, options: json_column(TABLE, "question_options", id, &options)? })
+            }
+            (Some(text), None) => Some(QuickQuestion { text, options: Vec::new() }),
+            (None, _) => None,
+        };
+        Ok(Announcement {
+            id,
+            status,
+            title: row.title,
+            body: row.body,
+            areas: json_column(TABLE, "areas", id, &row.areas)?,
+            polygon: row.polygon.map(|p| json_column(TABLE, "polygon", id, &p)).transpose()?,
+            tags: json_column(TABLE, "tags", id, &row.tags)?,
+            valid_from: row.valid_from.map(|t| t.0),
+            valid_until: row.valid_until.map(|t| t.0),
+            question,
+            question_closed_at: row.question_closed_at.map(|t| t.0),
+            publish_at: row.publish_at.map(|t| t.0),
+            published_at: row.published_at.map(|t| t.0),
+            withdrawn_at: row.withdrawn_at.map(|t| t.0),
+            created_by: row.created_by,
+            created_at: row.created_at.0,
+            updated_at: row.updated_at.0,
+        })
     }
+}
 
-    /// Whether the quick question takes answers at `now`.
-    pub fn question_open(&self, now: DateTime<Utc>) -> bool {
-        self.question_text.is_some()
-            && self.status == "published"
-            && self.question_closed_at.is_none_or(|t| t.0 > now)
-            && self.valid_until.is_none_or(|t| t.0 > now)
-    }
+fn announcements(rows: Vec<AnnouncementRow>) -> Result<Vec<Announcement>, StorageError> {
+    rows.into_iter().map(Announcement::try_from).collect()
 }
 
 /// The content of an announcement (new or changed), validated.
@@ -156,9 +178,9 @@ impl From<diesel::result::Error> for StateError {
 /// Replaces the content of a draft or scheduled announcement.
 pub fn update(conn: &mut DbConnection, id: Uuid, content: &AnnouncementContent) -> Result<(), StateError> {
     conn.write_transaction(|conn| -> Result<(), StateError> {
-        let row = get(conn, id)?.ok_or(StateError::NotFound)?;
-        if !matches!(row.status.as_str(), "draft" | "scheduled") {
-            return Err(StateError::WrongState(row.status));
+        let announcement = get(conn, id)?.ok_or(StateError::NotFound)?;
+        if !announcement.status.is_editable() {
+            return Err(StateError::WrongState(announcement.status.as_str().to_owned()));
         }
         write_content(conn, id, content)?;
         Ok(())
@@ -166,17 +188,21 @@ pub fn update(conn: &mut DbConnection, id: Uuid, content: &AnnouncementContent) 
 }
 
 /// An announcement by id.
-pub fn get(conn: &mut DbConnection, id: Uuid) -> Result<Option<AnnouncementRow>, StorageError> {
-    Ok(announcements::table.find(DbUuid(id)).select(AnnouncementRow::as_select()).first(conn).optional()?)
+pub fn get(conn: &mut DbConnection, id: Uuid) -> Result<Option<Announcement>, StorageError> {
+    let row: Option<AnnouncementRow> =
+        announcements::table.find(DbUuid(id)).select(AnnouncementRow::as_select()).first(conn).optional()?;
+    row.map(Announcement::try_from).transpose()
 }
 
 /// Every announcement, newest first (staff).
-pub fn list(conn: &mut DbConnection, limit: i64) -> Result<Vec<AnnouncementRow>, StorageError> {
-    Ok(announcements::table
-        .order(announcements::created_at.desc())
-        .limit(limit)
-        .select(AnnouncementRow::as_select())
-        .load(conn)?)
+pub fn list(conn: &mut DbConnection, limit: i64) -> Result<Vec<Announcement>, StorageError> {
+    announcements(
+        announcements::table
+            .order(announcements::created_at.desc())
+            .limit(limit)
+            .select(AnnouncementRow::as_select())
+            .load(conn)?,
+    )
 }
 
 /// What publishing did.
@@ -197,9 +223,9 @@ pub fn publish(
     now: DateTime<Utc>,
 ) -> Result<Published, StateError> {
     conn.write_transaction(|conn| -> Result<Published, StateError> {
-        let row = get(conn, id)?.ok_or(StateError::NotFound)?;
-        if !matches!(row.status.as_str(), "draft" | "scheduled") {
-            return Err(StateError::WrongState(row.status));
+        let announcement = get(conn, id)?.ok_or(StateError::NotFound)?;
+        if !announcement.status.is_editable() {
+            return Err(StateError::WrongState(announcement.status.as_str().to_owned()));
         }
         if let Some(at) = at.filter(|at| *at > now) {
             diesel::update(announcements::table.find(DbUuid(id)))
@@ -211,7 +237,7 @@ pub fn publish(
                 .execute(conn)?;
             return Ok(Published::Scheduled);
         }
-        Ok(Published::Now(publish_now(conn, id, &row.tag_list(), now)?.unwrap_or(0)))
+        Ok(Published::Now(publish_now(conn, id, &announcement.tags, now)?.unwrap_or(0)))
     })
 }
 
@@ -258,7 +284,7 @@ pub fn publish_due(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize,
         .load(conn)?;
     let mut published = 0;
     for (id, tags) in due {
-        let tags: Vec<String> = serde_json::from_str(&tags).unwrap_or_default();
+        let tags: Vec<String> = json_column("announcements", "tags", id.0, &tags)?;
         let done = conn.write_transaction(|conn| publish_now(conn, id.0, &tags, now))?;
         if let Some(count) = done {
             tracing::info!(announcement_id = %id.0, deliveries = count, "scheduled announcement published");
@@ -271,9 +297,9 @@ pub fn publish_due(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize,
 /// Withdraws an announcement: gone from public reading, pending deliveries cancelled.
 pub fn withdraw(conn: &mut DbConnection, id: Uuid) -> Result<usize, StateError> {
     conn.write_transaction(|conn| -> Result<usize, StateError> {
-        let row = get(conn, id)?.ok_or(StateError::NotFound)?;
-        if row.status == "withdrawn" {
-            return Err(StateError::WrongState(row.status));
+        let announcement = get(conn, id)?.ok_or(StateError::NotFound)?;
+        if announcement.status == AnnouncementStatus::Withdrawn {
+            return Err(StateError::WrongState(announcement.status.as_str().to_owned()));
         }
         let now = DbTime::new(Utc::now());
         diesel::update(announcements::table.find(DbUuid(id)))
@@ -289,8 +315,8 @@ pub fn withdraw(conn: &mut DbConnection, id: Uuid) -> Result<usize, StateError> 
 
 /// Closes the quick question now.
 pub fn close_question(conn: &mut DbConnection, id: Uuid) -> Result<(), StateError> {
-    let row = get(conn, id)?.ok_or(StateError::NotFound)?;
-    if row.question_text.is_none() {
+    let announcement = get(conn, id)?.ok_or(StateError::NotFound)?;
+    if announcement.question.is_none() {
         return Err(StateError::WrongState("without a question".into()));
     }
     diesel::update(announcements::table.find(DbUuid(id)).filter(announcements::question_closed_at.is_null()))
@@ -312,21 +338,23 @@ pub fn current_for(
     now: DateTime<Utc>,
     limit: i64,
     upcoming: bool,
-) -> Result<Vec<AnnouncementRow>, StorageError> {
+) -> Result<Vec<Announcement>, StorageError> {
     let at = DbTime::new(now);
     let ids = announcement_areas::table
         .filter(announcement_areas::area_code.eq_any(cells))
         .select(announcement_areas::announcement_id);
     let starts_by = if upcoming { DbTime::new(now + chrono::Duration::days(36_500)) } else { at };
-    Ok(announcements::table
-        .filter(announcements::status.eq("published"))
-        .filter(announcements::id.eq_any(ids))
-        .filter(announcements::valid_from.is_null().or(announcements::valid_from.le(starts_by)))
-        .filter(announcements::valid_until.is_null().or(announcements::valid_until.gt(at)))
-        .order(announcements::published_at.desc())
-        .limit(limit)
-        .select(AnnouncementRow::as_select())
-        .load(conn)?)
+    announcements(
+        announcements::table
+            .filter(announcements::status.eq("published"))
+            .filter(announcements::id.eq_any(ids))
+            .filter(announcements::valid_from.is_null().or(announcements::valid_from.le(starts_by)))
+            .filter(announcements::valid_until.is_null().or(announcements::valid_until.gt(at)))
+            .order(announcements::published_at.desc())
+            .limit(limit)
+            .select(AnnouncementRow::as_select())
+            .load(conn)?,
+    )
 }
 
 /// The cells an announcement covers.
@@ -370,13 +398,13 @@ pub fn answer(
     now: DateTime<Utc>,
 ) -> Result<(), AnswerError> {
     conn.write_transaction(|conn| -> Result<(), AnswerError> {
-        let row = get(conn, announcement_id)?
-            .filter(|r| r.question_text.is_some() && r.status != "draft")
+        let announcement = get(conn, announcement_id)?
+            .filter(|a| a.question.is_some() && a.status != AnnouncementStatus::Draft)
             .ok_or_else(|| AnswerError::NotFound("no announcement with a question has this id".into()))?;
-        if !row.question_open(now) {
+        if !announcement.question_open(now) {
             return Err(AnswerError::Closed);
         }
-        if option >= row.options().len() {
+        if option >= announcement.options().len() {
             return Err(AnswerError::NoSuchOption(option));
         }
         let home: Option<(Option<String>, i64)> = subscriptions::table

@@ -3,7 +3,6 @@
 //! the backend from the URL scheme.
 //!
 //! The derive lives in its own module because it generates code that does `use super::*`.
-#![expect(missing_docs, reason = "the MultiConnection derive generates undocumented items")]
 
 use chrono::{DateTime, Utc};
 use diesel::backend::Backend;

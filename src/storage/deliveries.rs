@@ -193,8 +193,7 @@ pub fn was_queued(conn: &mut DbConnection, announcement: Uuid, subscription_seq:
     Ok(found > 0)
 }
 
-/// The key of a delivery: (announcement number, subscription number).
-pub type DeliveryKey = (i64, i64);
+pub use crate::domain::message::DeliveryKey;
 
 /// A claimed delivery, with what the worker needs to send it.
 #[derive(Debug, Clone)]

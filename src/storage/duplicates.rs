@@ -165,29 +165,6 @@ pub fn support(
     Ok(Some(count))
 }
 
-/// Supporters with an email address, for updates.
-pub fn supporter_emails(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<(String, Language)>, StorageError> {
-    Ok(report_supporters::table
-        .filter(report_supporters::report_id.eq_any(ids.iter().copied().map(DbUuid).collect::<Vec<_>>()))
-        .filter(report_supporters::email.is_not_null())
-        .select((report_supporters::email, report_supporters::language))
-        .load::<(Option<String>, String)>(conn)?
-        .into_iter()
-        .filter_map(|(email, language)| email.map(|e| (e, Language::parse(&language))))
-        .collect())
-}
-
-/// The reports merged into `id`.
-pub fn merged_into(conn: &mut DbConnection, id: Uuid) -> Result<Vec<Uuid>, StorageError> {
-    Ok(reports::table
-        .filter(reports::merged_into_id.eq(DbUuid(id)))
-        .select(reports::id)
-        .load::<DbUuid>(conn)?
-        .into_iter()
-        .map(|r| r.0)
-        .collect())
-}
-
 /// Why a merge is refused.
 #[derive(Debug)]
 pub enum MergeRefused {

@@ -43,10 +43,12 @@ pub mod announcements;
 pub mod areas;
 pub mod bootstrap;
 pub mod catalog;
+pub mod categories;
 pub mod connection;
 pub mod deliveries;
 pub mod departments;
 pub mod duplicates;
+pub mod followers;
 pub mod generation;
 pub mod intake;
 pub mod map;
@@ -85,6 +87,17 @@ pub enum StorageError {
     /// A stored value could not be read back.
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// A stored column holds what its domain type refuses (malformed JSON, an unknown
+    /// enum name): reading fails instead of guessing.
+    #[error("stored data is invalid: {table}.{column}: {detail}")]
+    CorruptValue {
+        /// The table.
+        table: &'static str,
+        /// The column.
+        column: &'static str,
+        /// What is wrong, naming the row where that helps.
+        detail: String,
+    },
     /// A background writer has stopped.
     #[error("the database writer is not running")]
     WriterGone,
@@ -97,6 +110,44 @@ pub enum StorageError {
     /// A concurrent writer got there first; the work is worth retrying.
     #[error("a concurrent writer changed the same rows")]
     Contended,
+}
+
+impl StorageError {
+    /// A [`StorageError::CorruptValue`] for `table.column`.
+    pub(crate) fn corrupt(table: &'static str, column: &'static str, detail: impl Into<String>) -> Self {
+        StorageError::CorruptValue { table, column, detail: detail.into() }
+    }
+}
+
+/// Reads a JSON column into `T`, failing with [`StorageError::CorruptValue`] (naming the
+/// row) when the text is not what `T` expects.
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
+    table: &'static str,
+    column: &'static str,
+    row: impl std::fmt::Display,
+    text: &str,
+) -> Result<T, StorageError> {
+    serde_json::from_str(text).map_err(|e| StorageError::corrupt(table, column, format!("row {row}: {e}")))
+}
+
+/// Why a configuration change was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// Nothing has this id.
+    #[error("{0}")]
+    NotFound(String),
+    /// The change conflicts with what is stored (a slug taken, a department in use).
+    #[error("{0}")]
+    Conflict(String),
+    /// Storing failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<diesel::result::Error> for ChangeError {
+    fn from(error: diesel::result::Error) -> Self {
+        ChangeError::Storage(error.into())
+    }
 }
 
 /// A pool of connections to the configured database.

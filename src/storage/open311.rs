@@ -10,8 +10,8 @@ use super::connection::{DbTime, DbUuid};
 use super::rows::{HistoryRow, ReportRow};
 use super::schema::{report_history, reports};
 use super::{DbConnection, StorageError};
-use crate::domain::open311::HistoryEntry;
 use crate::domain::report::Report;
+use crate::domain::workflow::HistoryEntry;
 
 /// History actions that can be public updates.
 const UPDATE_ACTIONS: [&str; 3] = ["created", "status_changed", "note"];
@@ -77,7 +77,7 @@ pub fn public_history(conn: &mut DbConnection, report_ids: &[Uuid]) -> Result<Ve
         .select(HistoryRow::as_select())
         .load(conn)?
         .into_iter()
-        .map(entry)
+        .map(HistoryEntry::try_from)
         .collect()
 }
 
@@ -105,12 +105,6 @@ pub fn updates_between(
         .select((HistoryRow::as_select(), ReportRow::as_select()))
         .load::<(HistoryRow, ReportRow)>(conn)?
         .into_iter()
-        .map(|(history, report)| Ok((entry(history)?, Report::try_from(report)?)))
+        .map(|(history, report)| Ok((HistoryEntry::try_from(history)?, Report::try_from(report)?)))
         .collect()
-}
-
-fn entry(row: HistoryRow) -> Result<HistoryEntry, StorageError> {
-    let details = serde_json::from_str(&row.details)
-        .map_err(|e| StorageError::Corrupt(format!("history entry {} has malformed details: {e}", row.id)))?;
-    Ok(HistoryEntry { id: row.id, report_id: row.report_id.0, at: row.at.0, action: row.action, details })
 }

@@ -15,53 +15,29 @@ use uuid::Uuid;
 
 use super::connection::{DbTime, DbUuid};
 use super::deliveries::{self, ClaimedDelivery, DeliveryKey};
-use super::schema::{follow_tokens, outbox, reporter_contacts};
-use super::{DbConnection, StorageError};
+use super::schema::{follow_tokens, outbox};
+use super::{DbConnection, StorageError, json_column};
 use crate::domain::auth::{new_token, token_hash};
+use crate::domain::message::Template;
 use crate::domain::report::{Language, NewReport};
+use crate::domain::subscription::Channel;
 
-/// Which row a message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageKey {
-    /// A row of `outbox`.
-    Outbox(Uuid),
-    /// A row of `announcement_deliveries`: (announcement number, subscription number).
-    Delivery(DeliveryKey),
-}
+pub use crate::domain::message::{MessageKey, OutboxMessage};
 
-impl std::fmt::Display for MessageKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Outbox(id) => write!(f, "{id}"),
-            Self::Delivery((announcement, subscription)) => {
-                write!(f, "announcement {announcement} to subscription {subscription}")
-            }
-        }
-    }
-}
-
-/// A message to deliver.
-#[derive(Debug, Clone)]
-pub struct OutboxMessage {
+/// A claimed message whose stored row cannot be read (unknown template or channel,
+/// malformed parameters): the worker records it as a failed attempt with the reason.
+#[derive(Debug)]
+pub struct UnreadableMessage {
     /// The row it is.
     pub id: MessageKey,
-    /// Recipient address.
-    pub recipient: String,
-    /// Language of the text.
-    pub language: Language,
-    /// Template name: `confirmation` or `status_changed`.
-    pub template: String,
-    /// Template parameters.
-    pub params: serde_json::Value,
     /// Failed attempts so far.
     pub attempts: i32,
-    /// `email`, `webhook` or `push`.
-    pub channel: String,
-    /// The subscription it goes to (its address is read when sending).
-    pub subscription_id: Option<Uuid>,
-    /// The announcement it delivers.
-    pub announcement_id: Option<Uuid>,
+    /// What is wrong with it.
+    pub error: StorageError,
 }
+
+/// A claimed message, read or not.
+pub type Claimed = Result<OutboxMessage, UnreadableMessage>;
 
 /// Counts of messages by state (for tests and monitoring).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -82,7 +58,7 @@ pub fn enqueue(
     report_id: Option<Uuid>,
     recipient: &str,
     language: Language,
-    template: &str,
+    template: Template,
     params: serde_json::Value,
 ) -> Result<(), StorageError> {
     let now = DbTime::new(Utc::now());
@@ -92,7 +68,7 @@ pub fn enqueue(
             outbox::report_id.eq(report_id.map(DbUuid)),
             outbox::recipient.eq(recipient),
             outbox::language.eq(language.as_str()),
-            outbox::template.eq(template),
+            outbox::template.eq(template.as_str()),
             outbox::params.eq(params.to_string()),
             outbox::status.eq("pending"),
             outbox::attempts.eq(0),
@@ -149,7 +125,7 @@ pub fn on_intake(conn: &mut DbConnection, reports: &[&NewReport]) -> Result<(), 
             outbox::report_id.eq(Some(DbUuid(report.id))),
             outbox::recipient.eq(email),
             outbox::language.eq(report.language.as_str()),
-            outbox::template.eq("confirmation"),
+            outbox::template.eq(Template::Confirmation.as_str()),
             outbox::params.eq(params.to_string()),
             outbox::status.eq("pending"),
             outbox::attempts.eq(0),
@@ -164,29 +140,6 @@ pub fn on_intake(conn: &mut DbConnection, reports: &[&NewReport]) -> Result<(), 
     Ok(())
 }
 
-/// Everyone to tell about public changes of `report_id`: the reporters and supporters
-/// (with an email) of the report and of every report merged into it, each address once.
-pub fn recipients(conn: &mut DbConnection, report_id: Uuid) -> Result<Vec<(String, Language)>, StorageError> {
-    let mut reports = vec![report_id];
-    reports.extend(super::duplicates::merged_into(conn, report_id)?);
-    let mut all = reporters(conn, &reports)?;
-    all.extend(super::duplicates::supporter_emails(conn, &reports)?);
-    let mut seen = std::collections::HashSet::new();
-    all.retain(|(email, _)| seen.insert(email.to_ascii_lowercase()));
-    Ok(all)
-}
-
-fn reporters(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<(String, Language)>, StorageError> {
-    Ok(reporter_contacts::table
-        .filter(reporter_contacts::report_id.eq_any(ids.iter().copied().map(DbUuid).collect::<Vec<_>>()))
-        .filter(reporter_contacts::email.is_not_null())
-        .select((reporter_contacts::email, reporter_contacts::language))
-        .load::<(Option<String>, String)>(conn)?
-        .into_iter()
-        .filter_map(|(email, language)| email.map(|e| (e, Language::parse(&language))))
-        .collect())
-}
-
 /// Queues a public update (status change or public note) of a report to everyone who
 /// should hear about it (inside the caller's transaction). Each email gets its own
 /// follow link.
@@ -197,14 +150,14 @@ pub fn on_public_update(
     status: &str,
     text: Option<&str>,
 ) -> Result<(), StorageError> {
-    for (email, language) in recipients(conn, report_id)? {
+    for (email, language) in super::followers::recipients(conn, report_id)? {
         let token = new_follow_token(conn, report_id)?;
         enqueue(
             conn,
             Some(report_id),
             &email,
             language,
-            "status_changed",
+            Template::StatusChanged,
             serde_json::json!({"reference": reference, "status": status, "text": text, "follow_token": token}),
         )?;
     }
@@ -213,37 +166,51 @@ pub fn on_public_update(
 
 type ClaimRow = (DbUuid, String, String, String, String, i32, String, Option<DbUuid>);
 
-fn to_message(row: ClaimRow) -> OutboxMessage {
-    let (id, recipient, language, template, params, attempts, channel, subscription_id) = row;
-    OutboxMessage {
-        id: MessageKey::Outbox(id.0),
-        recipient,
-        language: Language::parse(&language),
-        template,
-        params: serde_json::from_str(&params).unwrap_or(serde_json::Value::Null),
-        attempts,
-        channel,
-        subscription_id: subscription_id.map(|id| id.0),
-        announcement_id: None,
-    }
+fn channel(table: &'static str, row: impl std::fmt::Display, text: &str) -> Result<Channel, StorageError> {
+    Channel::parse(text)
+        .ok_or_else(|| StorageError::corrupt(table, "channel", format!("row {row}: unknown channel '{text}'")))
 }
 
-fn delivery_message(delivery: ClaimedDelivery) -> OutboxMessage {
+fn to_message(row: ClaimRow) -> Claimed {
+    let (id, recipient, language, template, params, attempts, channel_name, subscription_id) = row;
+    let id = id.0;
+    let unreadable = |error| UnreadableMessage { id: MessageKey::Outbox(id), attempts, error };
+    Ok(OutboxMessage {
+        id: MessageKey::Outbox(id),
+        recipient,
+        language: Language::parse(&language),
+        template: Template::parse(&template).ok_or_else(|| {
+            unreadable(StorageError::corrupt("outbox", "template", format!("row {id}: unknown template '{template}'")))
+        })?,
+        params: json_column("outbox", "params", id, &params).map_err(unreadable)?,
+        attempts,
+        channel: channel("outbox", id, &channel_name).map_err(unreadable)?,
+        subscription_id: subscription_id.map(|id| id.0),
+        announcement_id: None,
+    })
+}
+
+fn delivery_message(delivery: ClaimedDelivery) -> Claimed {
     let (subscription_id, language) = match delivery.subscription {
         Some((id, language)) => (Some(id), Language::parse(&language)),
         None => (None, Language::parse("")),
     };
-    OutboxMessage {
-        id: MessageKey::Delivery(delivery.key),
+    let key = MessageKey::Delivery(delivery.key);
+    Ok(OutboxMessage {
+        id: key,
         recipient: String::new(),
         language,
-        template: "announcement".into(),
+        template: Template::Announcement,
         params: serde_json::json!({}),
         attempts: delivery.attempts,
-        channel: delivery.channel,
+        channel: channel("announcement_deliveries", key, &delivery.channel).map_err(|error| UnreadableMessage {
+            id: key,
+            attempts: delivery.attempts,
+            error,
+        })?,
         subscription_id,
         announcement_id: delivery.announcement_id,
-    }
+    })
 }
 
 /// Claims up to `limit` due messages for `lease`: they are not due again for anyone until
@@ -254,7 +221,7 @@ pub fn claim(
     now: DateTime<Utc>,
     lease: Duration,
     limit: i64,
-) -> Result<Vec<OutboxMessage>, StorageError> {
+) -> Result<Vec<Claimed>, StorageError> {
     let mut messages = claim_outbox(conn, now, lease, limit)?;
     let room = limit.saturating_sub(i64::try_from(messages.len()).unwrap_or(i64::MAX));
     if room > 0 {
@@ -269,7 +236,7 @@ fn claim_outbox(
     now: DateTime<Utc>,
     lease: Duration,
     limit: i64,
-) -> Result<Vec<OutboxMessage>, StorageError> {
+) -> Result<Vec<Claimed>, StorageError> {
     let due_now = DbTime::new(now);
     let until = DbTime::new(now + lease);
     let columns = (

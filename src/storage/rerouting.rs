@@ -7,13 +7,14 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::ChangeError;
 use super::connection::{DbTime, DbUuid};
-use super::departments::ChangeError;
 use super::rows::{HistoryRow, NewHistoryRow, ReportRow};
 use super::schema::{report_history, reports};
 use super::{DbConnection, StorageError};
 use crate::domain::placement::Placer;
 use crate::domain::report::{AreaStamp, Location, Report, RoutingReason};
+use crate::domain::workflow::HistoryEntry;
 
 /// What to change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
@@ -26,19 +27,6 @@ pub struct ReportChange {
     pub department_id: Option<Uuid>,
     /// New priority (already checked).
     pub priority: Option<String>,
-}
-
-/// One history entry.
-#[derive(Debug, Clone)]
-pub struct HistoryEntry {
-    /// When.
-    pub at: chrono::DateTime<Utc>,
-    /// Who: `reporter`, `system`, `admin`, `open311` or `staff:<id>`.
-    pub actor: String,
-    /// What kind of change.
-    pub action: String,
-    /// Its details (JSON).
-    pub details: Value,
 }
 
 /// Applies `change` to report `id` as `actor`, re-routing with `placer` when the category or
@@ -170,14 +158,5 @@ pub fn history(conn: &mut DbConnection, id: Uuid) -> Result<Option<Vec<HistoryEn
         .select(HistoryRow::as_select())
         .order(report_history::id)
         .load(conn)?;
-    Ok(Some(
-        rows.into_iter()
-            .map(|row| HistoryEntry {
-                at: row.at.0,
-                actor: row.actor,
-                action: row.action,
-                details: serde_json::from_str(&row.details).unwrap_or(Value::String(row.details)),
-            })
-            .collect(),
-    ))
+    Ok(Some(rows.into_iter().map(HistoryEntry::try_from).collect::<Result<_, _>>()?))
 }

@@ -1,6 +1,5 @@
 //! Rows as diesel reads and writes them, and their conversion to and from domain types.
 //! Rows never leave the storage layer.
-#![expect(missing_docs, reason = "row fields mirror the columns documented in schema.rs and the migrations")]
 
 use diesel::prelude::*;
 
@@ -12,6 +11,7 @@ use super::schema::{
 };
 use crate::domain::category::{Category, Department, Question};
 use crate::domain::report::{AreaStamp, Location, NewReport, Report, ReportStatus, RoutingReason};
+use crate::domain::workflow::HistoryEntry;
 
 /// A `departments` row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -198,6 +198,26 @@ pub struct HistoryRow {
     pub actor: String,
     pub action: String,
     pub details: String,
+}
+
+impl TryFrom<HistoryRow> for HistoryEntry {
+    type Error = StorageError;
+
+    fn try_from(row: HistoryRow) -> Result<Self, StorageError> {
+        let details = serde_json::from_str(&row.details).map_err(|e| StorageError::CorruptValue {
+            table: "report_history",
+            column: "details",
+            detail: format!("entry {}: {e}", row.id),
+        })?;
+        Ok(HistoryEntry {
+            id: row.id,
+            report_id: row.report_id.0,
+            at: row.at.0,
+            actor: row.actor,
+            action: row.action,
+            details,
+        })
+    }
 }
 
 /// A `reporter_contacts` row.

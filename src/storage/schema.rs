@@ -1,6 +1,5 @@
 //! The backend-neutral table definitions. Both migration trees create exactly these
 //! columns; UUIDs and instants use the portable types from `connection`.
-#![expect(missing_docs, reason = "diesel::table! generates undocumented modules and column types")]
 
 diesel::table! {
     use diesel::sql_types::*;

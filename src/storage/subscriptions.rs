@@ -1,7 +1,6 @@
 //! Subscriptions: creation with their resolved cells and tags (and the confirmation email or
 //! webhook challenge in the same transaction), confirmation, changes, ending, and the
 //! secrets of signed links.
-#![expect(missing_docs, reason = "row fields mirror the columns documented in schema.rs and the migrations")]
 
 use std::collections::BTreeSet;
 
@@ -13,46 +12,87 @@ use super::connection::{DbTime, DbUuid};
 use super::schema::{
     link_secrets, outbox, subscription_areas, subscription_categories, subscription_tags, subscriptions,
 };
-use super::{DbConnection, StorageError};
+use super::{DbConnection, StorageError, json_column};
 use crate::domain::auth::{new_token, token_hash};
+use crate::domain::message::Template;
 use crate::domain::report::Language;
-use crate::domain::subscription::Channel;
+use crate::domain::subscription::{Channel, PushKeys, Subscription, SubscriptionStatus, WebhookUrl};
 
 /// A `subscriptions` row.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = subscriptions)]
-pub struct SubscriptionRow {
-    pub id: DbUuid,
-    pub channel: String,
-    pub status: String,
-    pub email: Option<String>,
-    pub webhook_url: Option<String>,
-    pub webhook_secret: Option<String>,
-    pub push_endpoint: Option<String>,
-    pub push_p256dh: Option<String>,
-    pub push_auth: Option<String>,
-    pub language: String,
-    pub targets: String,
-    pub home_area: Option<String>,
-    pub all_tags: bool,
-    pub tags: String,
-    pub categories: String,
-    pub confirm_token_hash: Option<String>,
-    pub challenge: Option<String>,
-    pub created_at: DbTime,
-    pub confirmed_at: Option<DbTime>,
-    pub ended_at: Option<DbTime>,
+struct SubscriptionRow {
+    id: DbUuid,
+    channel: String,
+    status: String,
+    email: Option<String>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
+    push_endpoint: Option<String>,
+    push_p256dh: Option<String>,
+    push_auth: Option<String>,
+    language: String,
+    targets: String,
+    home_area: Option<String>,
+    tags: String,
+    categories: String,
+    challenge: Option<String>,
+    created_at: DbTime,
+    confirmed_at: Option<DbTime>,
+    ended_at: Option<DbTime>,
 }
 
-/// How a new subscription reaches its subscriber.
-#[derive(Debug, Clone)]
-pub enum Contact {
-    /// An email address (double opt-in).
-    Email(String),
-    /// A webhook URL and its signing secret.
-    Webhook { url: String, secret: String },
-    /// A Web Push subscription.
-    Push { endpoint: String, p256dh: String, auth: String },
+pub use crate::domain::subscription::Contact;
+
+impl TryFrom<SubscriptionRow> for Subscription {
+    type Error = StorageError;
+
+    fn try_from(row: SubscriptionRow) -> Result<Self, StorageError> {
+        const TABLE: &str = "subscriptions";
+        let id = row.id.0;
+        let channel = Channel::parse(&row.channel).ok_or_else(|| {
+            StorageError::corrupt(TABLE, "channel", format!("row {id}: unknown channel '{}'", row.channel))
+        })?;
+        let status = SubscriptionStatus::parse(&row.status).ok_or_else(|| {
+            StorageError::corrupt(TABLE, "status", format!("row {id}: unknown status '{}'", row.status))
+        })?;
+        let url = |column: &'static str, text: String| {
+            // Checked when subscribing; whether insecure targets are allowed is checked
+            // again at send time.
+            WebhookUrl::parse(&text, true).map_err(|e| StorageError::corrupt(TABLE, column, format!("row {id}: {e}")))
+        };
+        // An ended subscription has forgotten its contact: every contact column is empty.
+        let contact = match channel {
+            Channel::Email => row.email.map(Contact::Email),
+            Channel::Webhook => match (row.webhook_url, row.webhook_secret) {
+                (Some(address), Some(secret)) => Some(Contact::Webhook { url: url("webhook_url", address)?, secret }),
+                _ => None,
+            },
+            Channel::Push => match (row.push_endpoint, row.push_p256dh, row.push_auth) {
+                (Some(endpoint), Some(p256dh), Some(auth)) => Some(Contact::Push {
+                    endpoint: url("push_endpoint", endpoint)?,
+                    keys: PushKeys::parse(&p256dh, &auth)
+                        .map_err(|e| StorageError::corrupt(TABLE, "push_p256dh", format!("row {id}: {e}")))?,
+                }),
+                _ => None,
+            },
+        };
+        Ok(Subscription {
+            id,
+            channel,
+            status,
+            contact,
+            language: Language::parse(&row.language),
+            targets: json_column(TABLE, "targets", id, &row.targets)?,
+            home_area: row.home_area,
+            tags: json_column(TABLE, "tags", id, &row.tags)?,
+            categories: json_column(TABLE, "categories", id, &row.categories)?,
+            challenge: row.challenge,
+            created_at: row.created_at.0,
+            confirmed_at: row.confirmed_at.map(|t| t.0),
+            ended_at: row.ended_at.map(|t| t.0),
+        })
+    }
 }
 
 /// A subscription to store.
@@ -100,11 +140,17 @@ pub fn create(conn: &mut DbConnection, new: &NewSubscription) -> Result<(), Stor
         let (channel, email, url, secret, endpoint, p256dh, auth) = match &new.contact {
             Contact::Email(email) => (Channel::Email, Some(email.clone()), None, None, None, None, None),
             Contact::Webhook { url, secret } => {
-                (Channel::Webhook, None, Some(url.clone()), Some(secret.clone()), None, None, None)
+                (Channel::Webhook, None, Some(url.as_str().to_owned()), Some(secret.clone()), None, None, None)
             }
-            Contact::Push { endpoint, p256dh, auth } => {
-                (Channel::Push, None, None, None, Some(endpoint.clone()), Some(p256dh.clone()), Some(auth.clone()))
-            }
+            Contact::Push { endpoint, keys } => (
+                Channel::Push,
+                None,
+                None,
+                None,
+                Some(endpoint.as_str().to_owned()),
+                Some(keys.p256dh().to_owned()),
+                Some(keys.auth().to_owned()),
+            ),
         };
         let confirm = (channel == Channel::Email).then(new_token);
         let challenge = (channel == Channel::Webhook).then(new_token);
@@ -140,12 +186,12 @@ pub fn create(conn: &mut DbConnection, new: &NewSubscription) -> Result<(), Stor
                 new.id,
                 Channel::Email,
                 new.language,
-                "subscription_confirm",
+                Template::SubscriptionConfirm,
                 serde_json::json!({"confirm_token": token}),
             )?;
         }
         if challenge.is_some() {
-            enqueue(conn, new.id, Channel::Webhook, new.language, "webhook_challenge", serde_json::json!({}))?;
+            enqueue(conn, new.id, Channel::Webhook, new.language, Template::WebhookChallenge, serde_json::json!({}))?;
         }
         Ok(())
     })
@@ -158,7 +204,7 @@ pub fn enqueue(
     subscription_id: Uuid,
     channel: Channel,
     language: Language,
-    template: &str,
+    template: Template,
     params: serde_json::Value,
 ) -> Result<(), StorageError> {
     let now = DbTime::new(Utc::now());
@@ -167,7 +213,7 @@ pub fn enqueue(
             outbox::id.eq(DbUuid(Uuid::now_v7())),
             outbox::recipient.eq(""),
             outbox::language.eq(language.as_str()),
-            outbox::template.eq(template),
+            outbox::template.eq(template.as_str()),
             outbox::params.eq(params.to_string()),
             outbox::status.eq("pending"),
             outbox::attempts.eq(0),
@@ -224,8 +270,10 @@ fn replace_categories(conn: &mut DbConnection, id: Uuid, categories: &[String]) 
 }
 
 /// A subscription by id.
-pub fn get(conn: &mut DbConnection, id: Uuid) -> Result<Option<SubscriptionRow>, StorageError> {
-    Ok(subscriptions::table.find(DbUuid(id)).select(SubscriptionRow::as_select()).first(conn).optional()?)
+pub fn get(conn: &mut DbConnection, id: Uuid) -> Result<Option<Subscription>, StorageError> {
+    let row: Option<SubscriptionRow> =
+        subscriptions::table.find(DbUuid(id)).select(SubscriptionRow::as_select()).first(conn).optional()?;
+    row.map(Subscription::try_from).transpose()
 }
 
 /// Activates the pending email subscription of a confirmation token; `None` when the token
@@ -275,8 +323,8 @@ pub struct SubscriptionChange {
 /// Changes a subscription that has not ended; `false` when there is none.
 pub fn change(conn: &mut DbConnection, id: Uuid, change: &SubscriptionChange) -> Result<bool, StorageError> {
     conn.write_transaction(|conn| -> Result<bool, StorageError> {
-        let Some(row) = get(conn, id)? else { return Ok(false) };
-        if row.status == "ended" {
+        let Some(subscription) = get(conn, id)? else { return Ok(false) };
+        if subscription.status == SubscriptionStatus::Ended {
             return Ok(false);
         }
         let target = subscriptions::table.find(DbUuid(id));
@@ -299,7 +347,7 @@ pub fn change(conn: &mut DbConnection, id: Uuid, change: &SubscriptionChange) ->
                     .execute(conn)?;
                 tags.clone()
             }
-            None => serde_json::from_str(&row.tags).unwrap_or_default(),
+            None => subscription.tags,
         };
         let cells = match &change.targets {
             Some((targets, home, cells)) => {

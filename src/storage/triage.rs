@@ -55,11 +55,7 @@ pub fn history(conn: &mut DbConnection, report_id: Uuid) -> Result<Vec<HistoryEn
         .select(HistoryRow::as_select())
         .load(conn)?
         .into_iter()
-        .map(|row| {
-            let details = serde_json::from_str(&row.details)
-                .map_err(|e| StorageError::Corrupt(format!("history entry {}: {e}", row.id)))?;
-            Ok(HistoryEntry { at: row.at.0, actor: row.actor, action: row.action, details })
-        })
+        .map(HistoryEntry::try_from)
         .collect()
 }
 

@@ -13,7 +13,7 @@ use crate::api::responses::{AdminErrors, JsonBodyErrors};
 use crate::api::state::AppState;
 use crate::domain::category::{Question, validate_questions};
 use crate::domain::validation::{FieldErrors, bounded_text};
-use crate::storage::departments::{CategoryFields, StoredCategory};
+use crate::storage::categories::{CategoryFields, StoredCategory};
 
 /// A category as the admin API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -208,7 +208,7 @@ impl CategoryInput {
 )]
 #[get("/api/v1/admin/categories")]
 pub async fn list_categories(_admin: AdminAccess, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let rows = state.db.run(crate::storage::departments::list_categories).await?;
+    let rows = state.db.run(crate::storage::categories::list).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(|r| category_view(r, &state)).collect::<Vec<_>>()))
 }
 
@@ -234,7 +234,7 @@ pub async fn create_category(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let fields = parse::<CategoryInput>(body.value)?.validate(&state)?;
-    let row = change(&state, move |conn| crate::storage::departments::create_category(conn, &fields)).await?;
+    let row = change(&state, move |conn| crate::storage::categories::create(conn, &fields)).await?;
     Ok(HttpResponse::Created().json(category_view(row, &state)))
 }
 
@@ -274,6 +274,6 @@ pub async fn update_category(
             }]));
         }
     }
-    let row = change(&state, move |conn| crate::storage::departments::update_category(conn, id, &fields)).await?;
+    let row = change(&state, move |conn| crate::storage::categories::update(conn, id, &fields)).await?;
     Ok(HttpResponse::Ok().json(category_view(row, &state)))
 }

@@ -15,9 +15,10 @@ use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
 use crate::api::public::subscriptions::{check_targets, confirm_page, html_escape, page, record_answer};
 use crate::api::state::AppState;
+use crate::domain::announcement::{Announcement, AnnouncementStatus};
 use crate::domain::subscription::{self, Targets};
 use crate::domain::validation::{FieldErrors, bounded_text};
-use crate::storage::announcements::{AnnouncementContent, AnnouncementRow, Published, StateError};
+use crate::storage::announcements::{AnnouncementContent, Published, StateError};
 
 /// Counts below this are shown as "fewer than 5".
 pub const SMALL_COUNT: i64 = 5;
@@ -193,42 +194,42 @@ fn state_error(error: StateError) -> ApiError {
     }
 }
 
-fn question_of(row: &AnnouncementRow) -> Option<QuestionInput> {
-    row.question_text.as_ref().map(|text| QuestionInput { text: text.clone(), options: row.options() })
+fn question_of(row: &Announcement) -> Option<QuestionInput> {
+    row.question.as_ref().map(|q| QuestionInput { text: q.text.clone(), options: q.options.clone() })
 }
 
-fn staff_view(row: AnnouncementRow, cells: Vec<String>) -> StaffAnnouncementView {
+fn staff_view(row: Announcement, cells: Vec<String>) -> StaffAnnouncementView {
     StaffAnnouncementView {
-        id: row.id.0,
+        id: row.id,
         question: question_of(&row),
-        tags: row.tag_list(),
-        areas: serde_json::from_str(&row.areas).unwrap_or_default(),
-        polygon: row.polygon.as_deref().and_then(|p| serde_json::from_str(p).ok()),
+        tags: row.tags,
+        areas: row.areas,
+        polygon: row.polygon,
         covered_areas: cells,
-        status: row.status,
+        status: row.status.as_str().to_owned(),
         title: row.title,
         body: row.body,
-        valid_from: row.valid_from.map(|t| t.0),
-        valid_until: row.valid_until.map(|t| t.0),
-        question_closed_at: row.question_closed_at.map(|t| t.0),
-        publish_at: row.publish_at.map(|t| t.0),
-        published_at: row.published_at.map(|t| t.0),
-        withdrawn_at: row.withdrawn_at.map(|t| t.0),
+        valid_from: row.valid_from,
+        valid_until: row.valid_until,
+        question_closed_at: row.question_closed_at,
+        publish_at: row.publish_at,
+        published_at: row.published_at,
+        withdrawn_at: row.withdrawn_at,
         created_by: row.created_by,
-        created_at: row.created_at.0,
+        created_at: row.created_at,
     }
 }
 
-fn public_view(row: &AnnouncementRow) -> PublicAnnouncement {
+fn public_view(row: &Announcement) -> PublicAnnouncement {
     PublicAnnouncement {
-        id: row.id.0,
+        id: row.id,
         title: row.title.clone(),
         body: row.body.clone(),
-        areas: serde_json::from_str(&row.areas).unwrap_or_default(),
-        tags: row.tag_list(),
-        valid_from: row.valid_from.map(|t| t.0),
-        valid_until: row.valid_until.map(|t| t.0),
-        published_at: row.published_at.map(|t| t.0),
+        areas: row.areas.clone(),
+        tags: row.tags.clone(),
+        valid_from: row.valid_from,
+        valid_until: row.valid_until,
+        published_at: row.published_at,
         question: question_of(row),
     }
 }
@@ -643,12 +644,12 @@ async fn load_results(state: &AppState, id: Uuid, public: bool) -> Result<Questi
     })
     .await??;
     let row = row
-        .filter(|r| r.question_text.is_some() && (!public || r.status == "published"))
+        .filter(|r| r.question.is_some() && (!public || r.status == AnnouncementStatus::Published))
         .ok_or_else(|| ApiError::NotFound("no published announcement with a question has this id".into()))?;
     Ok(results(
-        row.question_text.as_deref().unwrap_or_default(),
+        row.question.as_ref().map(|q| q.text.as_str()).unwrap_or_default(),
         row.question_open(Utc::now()),
-        &row.options(),
+        row.options(),
         &cells,
         &counts,
     ))
@@ -726,7 +727,7 @@ fn place_cells(state: &AppState, query: &PlaceQuery) -> Result<(String, Vec<Stri
     }
 }
 
-async fn current(state: &AppState, cells: Vec<String>, upcoming: bool) -> Result<Vec<AnnouncementRow>, ApiError> {
+async fn current(state: &AppState, cells: Vec<String>, upcoming: bool) -> Result<Vec<Announcement>, ApiError> {
     let db = state.db.clone();
     Ok(web::block(move || {
         crate::storage::announcements::current_for(&mut *db.conn()?, &cells, Utc::now(), 200, upcoming)
@@ -776,7 +777,7 @@ pub async fn atom_feed(query: web::Query<FeedQuery>, state: web::Data<AppState>)
     let place = PlaceQuery { lat: None, lon: None, area: Some(query.area.clone()) };
     let (area, cells) = place_cells(&state, &place)?;
     let rows = current(&state, cells, true).await?;
-    let updated = rows.iter().filter_map(|r| r.published_at.map(|t| t.0)).max().unwrap_or(DateTime::UNIX_EPOCH);
+    let updated = rows.iter().filter_map(|r| r.published_at).max().unwrap_or(DateTime::UNIX_EPOCH);
     let mut xml = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n\
          <id>urn:meldpunt:announcements:{area}</id>\n<title>Berichten voor {area}</title>\n\
@@ -786,16 +787,16 @@ pub async fn atom_feed(query: web::Query<FeedQuery>, state: web::Data<AppState>)
         html_escape(&state.public_url)
     );
     for row in &rows {
-        let published = row.published_at.map_or(updated, |t| t.0).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let published = row.published_at.unwrap_or(updated).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         xml.push_str(&format!(
             "<entry>\n<id>urn:uuid:{}</id>\n<title>{}</title>\n<updated>{published}</updated>\n<published>{published}</published>\n\
              <content type=\"text\">{}</content>\n",
-            row.id.0,
+            row.id,
             html_escape(&row.title),
             html_escape(&row.body)
         ));
-        for tag in row.tag_list() {
-            xml.push_str(&format!("<category term=\"{}\"/>\n", html_escape(&tag)));
+        for tag in &row.tags {
+            xml.push_str(&format!("<category term=\"{}\"/>\n", html_escape(tag)));
         }
         xml.push_str("</entry>\n");
     }
@@ -863,17 +864,17 @@ pub async fn ical_feed(query: web::Query<FeedQuery>, state: web::Data<AppState>)
     }
     ics.push_str(&ical_fold(&format!("X-WR-CALNAME:{}", ical_escape(&format!("Berichten voor {area}")))));
     for row in &rows {
-        let start = row.valid_from.or(row.published_at).map_or(now, |t| t.0);
+        let start = row.valid_from.or(row.published_at).unwrap_or(now);
         ics.push_str(&ical_fold("BEGIN:VEVENT"));
-        ics.push_str(&ical_fold(&format!("UID:{}@meldpunt", row.id.0)));
-        ics.push_str(&ical_fold(&format!("DTSTAMP:{}", ical_time(row.published_at.map_or(now, |t| t.0)))));
+        ics.push_str(&ical_fold(&format!("UID:{}@meldpunt", row.id)));
+        ics.push_str(&ical_fold(&format!("DTSTAMP:{}", ical_time(row.published_at.unwrap_or(now)))));
         ics.push_str(&ical_fold(&format!("DTSTART:{}", ical_time(start))));
-        if let Some(until) = row.valid_until.filter(|u| u.0 > start) {
-            ics.push_str(&ical_fold(&format!("DTEND:{}", ical_time(until.0))));
+        if let Some(until) = row.valid_until.filter(|u| *u > start) {
+            ics.push_str(&ical_fold(&format!("DTEND:{}", ical_time(until))));
         }
         ics.push_str(&ical_fold(&format!("SUMMARY:{}", ical_escape(&row.title))));
         ics.push_str(&ical_fold(&format!("DESCRIPTION:{}", ical_escape(&row.body))));
-        let tags = row.tag_list();
+        let tags = &row.tags;
         if !tags.is_empty() {
             let escaped: Vec<String> = tags.iter().map(|t| ical_escape(t)).collect();
             ics.push_str(&ical_fold(&format!("CATEGORIES:{}", escaped.join(","))));
@@ -905,7 +906,7 @@ pub async fn answer_page(path: web::Path<String>, state: web::Data<AppState>) ->
     let row = row.ok_or_else(|| ApiError::NotFound("this announcement does not exist".into()))?;
     let option = row.options().get(link.option).cloned().unwrap_or_default();
     Ok(confirm_page(
-        row.question_text.as_deref().unwrap_or("Vraag / Question"),
+        row.question.as_ref().map_or("Vraag / Question", |q| q.text.as_str()),
         &format!("Uw antwoord / Your answer: {option}"),
         "Antwoord versturen / Send answer",
     ))

@@ -237,7 +237,7 @@ pub async fn create_subscription(
         },
         Channel::Webhook => match input.url.as_deref() {
             Some(url) => {
-                errors.check("/url", crate::notify::webhook::check_url(url, state.webhook_allow_insecure)).map(|url| {
+                errors.check("/url", subscription::WebhookUrl::parse(url, state.webhook_allow_insecure)).map(|url| {
                     Contact::Webhook { url, secret: crate::domain::auth::new_token().replacen("mpt_", "whsec_", 1) }
                 })
             }
@@ -252,15 +252,10 @@ pub async fn create_subscription(
                 None
             }
             (Some(_), Some(endpoint), Some(keys)) => {
-                let endpoint = errors
-                    .check("/endpoint", crate::notify::webhook::check_url(endpoint, state.webhook_allow_insecure));
-                let valid =
-                    errors.check("/keys", crate::notify::webpush::validate_keys(&keys.p256dh, &keys.auth)).is_some();
-                endpoint.filter(|_| valid).map(|endpoint| Contact::Push {
-                    endpoint,
-                    p256dh: keys.p256dh.clone(),
-                    auth: keys.auth.clone(),
-                })
+                let endpoint =
+                    errors.check("/endpoint", subscription::WebhookUrl::parse(endpoint, state.webhook_allow_insecure));
+                let keys = errors.check("/keys", subscription::PushKeys::parse(&keys.p256dh, &keys.auth));
+                endpoint.zip(keys).map(|(endpoint, keys)| Contact::Push { endpoint, keys })
             }
             (Some(_), ..) => {
                 errors.add(
@@ -436,15 +431,15 @@ async fn view(state: &AppState, id: Uuid) -> Result<SubscriptionView, ApiError> 
     let row = row.ok_or_else(|| ApiError::NotFound("this subscription does not exist".into()))?;
     Ok(SubscriptionView {
         id,
-        channel: Channel::parse(&row.channel).unwrap_or(Channel::Email),
-        status: row.status,
-        language: row.language,
-        targets: serde_json::from_str(&row.targets).unwrap_or_default(),
+        channel: row.channel,
+        status: row.status.as_str().to_owned(),
+        language: row.language.as_str().to_owned(),
+        targets: row.targets,
         covered_areas: cells,
-        tags: serde_json::from_str(&row.tags).unwrap_or_default(),
-        categories: serde_json::from_str(&row.categories).unwrap_or_default(),
-        created_at: row.created_at.0,
-        confirmed_at: row.confirmed_at.map(|t| t.0),
+        tags: row.tags,
+        categories: row.categories,
+        created_at: row.created_at,
+        confirmed_at: row.confirmed_at,
     })
 }
 

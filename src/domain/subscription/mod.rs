@@ -19,6 +19,11 @@ use uuid::Uuid;
 use super::area::{Area, AreaLevel};
 use super::spatial::AreaIndex;
 
+mod contact;
+mod subscriber;
+pub use contact::{Contact, PushKeys, PushKeysError, WebhookUrl, WebhookUrlError, decode_b64url, is_public};
+pub use subscriber::{Subscription, SubscriptionStatus};
+
 /// How a subscriber is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]

@@ -7,41 +7,32 @@
 use lettre::message::Mailbox;
 use uuid::Uuid;
 
-use super::outbox::OutboxSettings;
-use crate::domain::report::Language;
-use crate::domain::subscription::{AnswerLink, LinkSigner};
+use super::delivery::{DeliveryError, OutboxSettings, Outcome};
+use crate::domain::announcement::{Announcement, AnnouncementStatus};
+use crate::domain::message::{OutboxMessage, Template};
+use crate::domain::subscription::{
+    AnswerLink, Channel, Contact, LinkSigner, Subscription, SubscriptionStatus, WebhookUrl,
+};
 use crate::notify::mail::Mailer;
-use crate::notify::subscriptions::{
+use crate::notify::templates::subscribers::{
     AnnouncementMessage, SubscriberLinks, announcement_email, announcement_json, confirmation, report_alert,
 };
 use crate::notify::{webhook, webpush};
 use crate::storage::Database;
-use crate::storage::announcements::AnnouncementRow;
-use crate::storage::outbox::OutboxMessage;
-use crate::storage::subscriptions::SubscriptionRow;
-
-/// What became of a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Delivered.
-    Sent,
-    /// Not to be sent any more.
-    Cancelled,
-}
 
 /// The purpose name of the secret that signs subscribers' links.
 pub const LINK_SECRET: &str = "subscriber-links";
 
 struct Context {
-    subscription: Option<SubscriptionRow>,
-    announcement: Option<AnnouncementRow>,
+    subscription: Option<Subscription>,
+    announcement: Option<Announcement>,
 }
 
-fn load(db: &Database, subscription: Uuid, announcement: Option<Uuid>) -> Result<Context, String> {
-    let mut conn = db.conn().map_err(|e| e.to_string())?;
-    let subscription = crate::storage::subscriptions::get(&mut conn, subscription).map_err(|e| e.to_string())?;
+fn load(db: &Database, subscription: Uuid, announcement: Option<Uuid>) -> Result<Context, DeliveryError> {
+    let mut conn = db.conn()?;
+    let subscription = crate::storage::subscriptions::get(&mut conn, subscription)?;
     let announcement = match announcement {
-        Some(id) => crate::storage::announcements::get(&mut conn, id).map_err(|e| e.to_string())?,
+        Some(id) => crate::storage::announcements::get(&mut conn, id)?,
         None => None,
     };
     Ok(Context { subscription, announcement })
@@ -50,33 +41,33 @@ fn load(db: &Database, subscription: Uuid, announcement: Option<Uuid>) -> Result
 /// The announcement as its subscriber sees it, with one-tap answer links while the
 /// question is open.
 pub fn message_for(
-    announcement: &AnnouncementRow,
+    announcement: &Announcement,
     subscription_id: Uuid,
     signer: &LinkSigner,
     public_url: &str,
 ) -> AnnouncementMessage {
     let base = public_url.trim_end_matches('/');
     let question =
-        announcement.question_text.as_ref().filter(|_| announcement.question_open(chrono::Utc::now())).map(|text| {
-            let options = announcement
-                .options()
-                .into_iter()
+        announcement.question.as_ref().filter(|_| announcement.question_open(chrono::Utc::now())).map(|question| {
+            let options = question
+                .options
+                .iter()
                 .enumerate()
                 .map(|(option, label)| {
                     let token =
-                        signer.answer_token(AnswerLink { subscription_id, announcement_id: announcement.id.0, option });
-                    (label, format!("{base}/api/v1/answers/{token}"))
+                        signer.answer_token(AnswerLink { subscription_id, announcement_id: announcement.id, option });
+                    (label.clone(), format!("{base}/api/v1/answers/{token}"))
                 })
                 .collect();
-            (text.clone(), options)
+            (question.text.clone(), options)
         });
     AnnouncementMessage {
-        id: announcement.id.0,
+        id: announcement.id,
         title: announcement.title.clone(),
         body: announcement.body.clone(),
-        tags: announcement.tag_list(),
-        valid_from: announcement.valid_from.map(|t| t.0),
-        valid_until: announcement.valid_until.map(|t| t.0),
+        tags: announcement.tags.clone(),
+        valid_from: announcement.valid_from,
+        valid_until: announcement.valid_until,
         question,
     }
 }
@@ -107,39 +98,41 @@ fn fit_push_payload(mut payload: serde_json::Value) -> Vec<u8> {
 async fn push(
     db: &Database,
     settings: &OutboxSettings,
-    subscription: &SubscriptionRow,
+    subscription: &Subscription,
     payload: serde_json::Value,
-) -> Result<Outcome, String> {
-    static CLIENT: std::sync::OnceLock<Result<reqwest::Client, String>> = std::sync::OnceLock::new();
-    let (Some(endpoint), Some(p256dh), Some(auth)) =
-        (subscription.push_endpoint.as_deref(), subscription.push_p256dh.as_deref(), subscription.push_auth.as_deref())
-    else {
+) -> Result<Outcome, DeliveryError> {
+    static CLIENT: std::sync::OnceLock<Result<reqwest::Client, webpush::PushError>> = std::sync::OnceLock::new();
+    let Some(Contact::Push { endpoint, keys: push_keys }) = &subscription.contact else {
         return Ok(Outcome::Cancelled);
     };
-    let keys = settings.vapid.as_ref().ok_or("Web Push is not configured (vapid_private_key)")?;
+    let keys = settings.vapid.as_ref().ok_or(DeliveryError::PushNotConfigured)?;
     if !settings.webhook_allow_insecure {
-        let url = webhook::check_url(endpoint, false)
-            .ok()
-            .and_then(|checked| reqwest::Url::parse(&checked).ok())
-            .ok_or("the push endpoint is not a public https address")?;
-        webhook::check_resolved(&url).await.map_err(|e| format!("push endpoint: {e}"))?;
+        endpoint.check(false).map_err(|_| DeliveryError::PushEndpointNotPublic)?;
+        webhook::check_resolved(endpoint).await.map_err(DeliveryError::PushEndpoint)?;
     }
-    let client = CLIENT.get_or_init(webpush::client).as_ref().map_err(Clone::clone)?;
-    let target = webpush::PushTarget { endpoint, p256dh, auth };
+    let client = CLIENT.get_or_init(webpush::client).as_ref().map_err(|e| DeliveryError::Push(e.clone()))?;
+    let target = webpush::PushTarget::new(endpoint, push_keys);
     match webpush::send(client, keys, &target, &fit_push_payload(payload), 24 * 3600).await {
         Ok(()) => Ok(Outcome::Sent),
         Err(webpush::PushError::Gone) => {
-            let id = subscription.id.0;
+            let id = subscription.id;
             let db = db.clone();
-            tokio::task::spawn_blocking(move || crate::storage::subscriptions::end(&mut *db.conn()?, id))
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?;
+            tokio::task::spawn_blocking(move || crate::storage::subscriptions::end(&mut *db.conn()?, id)).await??;
             tracing::info!(subscription_id = %id, "push subscription gone; ended");
             Ok(Outcome::Cancelled)
         }
-        Err(webpush::PushError::Failed(why)) => Err(why),
+        Err(error) => Err(DeliveryError::Push(error)),
     }
+}
+
+/// POSTs a signed JSON body to a webhook subscriber; returns the answer's body.
+async fn post(
+    settings: &OutboxSettings,
+    url: &WebhookUrl,
+    secret: &str,
+    body: &serde_json::Value,
+) -> Result<String, DeliveryError> {
+    Ok(webhook::post(url, secret, body.to_string().as_bytes(), settings.webhook_allow_insecure).await?)
 }
 
 /// Delivers one message that belongs to a subscription.
@@ -149,100 +142,98 @@ pub async fn deliver(
     mailer: &Mailer,
     from: &Mailbox,
     message: &OutboxMessage,
-) -> Result<Outcome, String> {
-    let Some(subscription_id) = message.subscription_id else { return Err("no subscription".into()) };
+) -> Result<Outcome, DeliveryError> {
+    let Some(subscription_id) = message.subscription_id else { return Err(DeliveryError::NoSubscription) };
     let context = {
         let db = db.clone();
         let announcement = message.announcement_id;
-        tokio::task::spawn_blocking(move || load(&db, subscription_id, announcement))
-            .await
-            .map_err(|e| e.to_string())??
+        tokio::task::spawn_blocking(move || load(&db, subscription_id, announcement)).await??
     };
     let Some(subscription) = context.subscription else { return Ok(Outcome::Cancelled) };
-    let language = Language::parse(&subscription.language);
+    let language = subscription.language;
     let links = SubscriberLinks::new(&settings.public_url, &settings.links.manage_token(subscription_id));
-    match message.template.as_str() {
-        "subscription_confirm" => {
-            let (Some(email), "pending") = (subscription.email.as_deref(), subscription.status.as_str()) else {
+    let active = subscription.status == SubscriptionStatus::Active;
+    match message.template {
+        Template::SubscriptionConfirm => {
+            let (Some(Contact::Email(email)), SubscriptionStatus::Pending) =
+                (&subscription.contact, subscription.status)
+            else {
                 return Ok(Outcome::Cancelled);
             };
             let token = message.params.get("confirm_token").and_then(|t| t.as_str()).unwrap_or_default();
             let link = format!("{}/api/v1/subscriptions/confirm/{token}", settings.public_url.trim_end_matches('/'));
-            mailer.send(from, email, &confirmation(language, &link, &links)).await?;
+            mailer.send(from, email, &confirmation(language, &link, &links)).await.map_err(DeliveryError::Mail)?;
             Ok(Outcome::Sent)
         }
-        "webhook_challenge" => {
-            let (Some(url), Some(secret), Some(challenge), "pending") = (
-                subscription.webhook_url.as_deref(),
-                subscription.webhook_secret.as_deref(),
-                subscription.challenge.as_deref(),
-                subscription.status.as_str(),
-            ) else {
+        Template::WebhookChallenge => {
+            let (Some(Contact::Webhook { url, secret }), Some(challenge), SubscriptionStatus::Pending) =
+                (&subscription.contact, subscription.challenge.as_deref(), subscription.status)
+            else {
                 return Ok(Outcome::Cancelled);
             };
             let body =
                 serde_json::json!({"type": "challenge", "challenge": challenge, "subscription_id": subscription_id});
-            let answer =
-                webhook::post(url, secret, body.to_string().as_bytes(), settings.webhook_allow_insecure).await?;
+            let answer = post(settings, url, secret, &body).await?;
             let echoed = serde_json::from_str::<serde_json::Value>(&answer)
                 .ok()
                 .and_then(|v| v.get("challenge").and_then(|c| c.as_str()).map(str::to_owned))
                 .unwrap_or_else(|| answer.trim().to_owned());
             if echoed != challenge {
-                return Err("the webhook did not echo the challenge".into());
+                return Err(DeliveryError::ChallengeNotEchoed);
             }
             let db = db.clone();
             tokio::task::spawn_blocking(move || {
                 crate::storage::subscriptions::activate_webhook(&mut *db.conn()?, subscription_id)
             })
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+            .await??;
             Ok(Outcome::Sent)
         }
-        "announcement" => {
-            let Some(announcement) = context.announcement.filter(|a| a.status == "published") else {
+        Template::Announcement => {
+            let Some(announcement) = context.announcement.filter(|a| a.status == AnnouncementStatus::Published) else {
                 return Ok(Outcome::Cancelled);
             };
-            if subscription.status != "active" {
+            if !active {
                 return Ok(Outcome::Cancelled);
             }
             let content = message_for(&announcement, subscription_id, &settings.links, &settings.public_url);
-            match (message.channel.as_str(), subscription.email.as_deref(), subscription.webhook_url.as_deref()) {
-                ("email", Some(email), _) => {
-                    mailer.send(from, email, &announcement_email(language, &content, &links)).await?;
+            match (message.channel, &subscription.contact) {
+                (Channel::Email, Some(Contact::Email(email))) => {
+                    mailer
+                        .send(from, email, &announcement_email(language, &content, &links))
+                        .await
+                        .map_err(DeliveryError::Mail)?;
                     Ok(Outcome::Sent)
                 }
-                ("webhook", _, Some(url)) => {
-                    let secret = subscription.webhook_secret.as_deref().unwrap_or_default();
-                    let body = announcement_json(&content, &links).to_string();
-                    webhook::post(url, secret, body.as_bytes(), settings.webhook_allow_insecure).await?;
+                (Channel::Webhook, Some(Contact::Webhook { url, secret })) => {
+                    post(settings, url, secret, &announcement_json(&content, &links)).await?;
                     Ok(Outcome::Sent)
                 }
-                ("push", ..) => push(db, settings, &subscription, announcement_json(&content, &links)).await,
+                (Channel::Push, _) => push(db, settings, &subscription, announcement_json(&content, &links)).await,
                 _ => Ok(Outcome::Cancelled),
             }
         }
-        "report_alert" => {
-            if subscription.status != "active" {
+        Template::ReportAlert => {
+            if !active {
                 return Ok(Outcome::Cancelled);
             }
             let text = |key: &str| message.params.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
             let (reference, category) = (text("reference"), text("category"));
             let url = format!("{}/api/v1/reports/{reference}", settings.public_url.trim_end_matches('/'));
-            match (message.channel.as_str(), subscription.email.as_deref(), subscription.webhook_url.as_deref()) {
-                ("email", Some(email), _) => {
-                    mailer.send(from, email, &report_alert(language, &reference, &category, &url, &links)).await?;
+            match (message.channel, &subscription.contact) {
+                (Channel::Email, Some(Contact::Email(email))) => {
+                    mailer
+                        .send(from, email, &report_alert(language, &reference, &category, &url, &links))
+                        .await
+                        .map_err(DeliveryError::Mail)?;
                     Ok(Outcome::Sent)
                 }
-                ("webhook", _, Some(hook)) => {
-                    let secret = subscription.webhook_secret.as_deref().unwrap_or_default();
+                (Channel::Webhook, Some(Contact::Webhook { url: hook, secret })) => {
                     let body = serde_json::json!({"type": "report", "reference": reference, "category": category,
                         "url": url, "manage_url": links.manage, "unsubscribe_url": links.unsubscribe});
-                    webhook::post(hook, secret, body.to_string().as_bytes(), settings.webhook_allow_insecure).await?;
+                    post(settings, hook, secret, &body).await?;
                     Ok(Outcome::Sent)
                 }
-                ("push", ..) => {
+                (Channel::Push, _) => {
                     let body = serde_json::json!({"type": "report", "reference": reference, "category": category,
                         "url": url, "manage_url": links.manage});
                     push(db, settings, &subscription, body).await
@@ -250,6 +241,6 @@ pub async fn deliver(
                 _ => Ok(Outcome::Cancelled),
             }
         }
-        other => Err(format!("unknown subscriber template '{other}'")),
+        Template::Confirmation | Template::StatusChanged => Err(DeliveryError::NotForSubscribers(message.template)),
     }
 }

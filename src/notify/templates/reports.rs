@@ -1,18 +1,8 @@
-//! The email texts, in Dutch and English. Plain text; every email names the report's
-//! reference and carries a private follow link.
+//! The emails to reporters, in Dutch and English. Plain text; every email names the
+//! report's reference and carries a private follow link.
 
+use super::Rendered;
 use crate::domain::report::Language;
-
-/// A rendered email.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
-    /// Subject line.
-    pub subject: String,
-    /// Plain-text body.
-    pub body: String,
-    /// Extra headers (name, value), e.g. `List-Unsubscribe`.
-    pub headers: Vec<(&'static str, String)>,
-}
 
 fn status_name(status: &str, language: Language) -> &str {
     match (language, status) {
@@ -36,17 +26,28 @@ fn status_name(status: &str, language: Language) -> &str {
     }
 }
 
+/// Why an email to a reporter could not be rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    /// The parameters lack the report's reference.
+    #[error("template {0} needs a reference")]
+    NoReference(String),
+    /// No such email to reporters.
+    #[error("unknown email template '{0}'")]
+    UnknownTemplate(String),
+}
+
 /// Renders `template` with `params`; `public_url` is the base of the follow link.
 pub fn render(
     template: &str,
     language: Language,
     params: &serde_json::Value,
     public_url: &str,
-) -> Result<Rendered, String> {
+) -> Result<Rendered, RenderError> {
     let text = |key: &str| params.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
     let reference = text("reference");
     if reference.is_empty() {
-        return Err(format!("template {template} needs a reference"));
+        return Err(RenderError::NoReference(template.to_owned()));
     }
     let link = format!("{}/api/v1/follow/{}", public_url.trim_end_matches('/'), text("follow_token"));
     match (template, language) {
@@ -92,7 +93,7 @@ pub fn render(
                 },
             })
         }
-        (other, _) => Err(format!("unknown email template '{other}'")),
+        (other, _) => Err(RenderError::UnknownTemplate(other.to_owned())),
     }
 }
 

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::templates::Rendered;
+use super::Rendered;
 use crate::domain::report::Language;
 
 /// Links of one subscriber, absolute.

@@ -1,0 +1,95 @@
+//! What the outbox worker and the delivery of subscriber messages share: the worker's
+//! settings and what became of a message. Below both, so neither module needs the other.
+
+use std::time::Duration;
+
+use crate::domain::message::Template;
+use crate::notify::templates::reports::RenderError;
+use crate::notify::webhook::WebhookError;
+use crate::notify::webpush::PushError;
+use crate::storage::StorageError;
+
+/// Settings of the worker.
+#[derive(Debug, Clone)]
+pub struct OutboxSettings {
+    /// `smtp://…`; empty: write `.eml` files to `mail_dir`.
+    pub smtp_url: String,
+    /// Extra trusted certificates for the SMTP server (PEM file); empty: none.
+    pub smtp_ca_file: String,
+    /// Folder for `.eml` files.
+    pub mail_dir: String,
+    /// Sender.
+    pub from: String,
+    /// Base URL of follow links.
+    pub public_url: String,
+    /// Pause when nothing is due.
+    pub poll: Duration,
+    /// First retry delay; doubles per attempt (capped at one hour).
+    pub retry_base: Duration,
+    /// Attempts before a message is dead-lettered.
+    pub max_attempts: i32,
+    /// Webhooks may use plain http and private or loopback addresses (tests, closed networks).
+    pub webhook_allow_insecure: bool,
+    /// VAPID keys for Web Push; `None`: push is off.
+    pub vapid: Option<crate::notify::webpush::VapidKeys>,
+    /// Signs subscribers' management and answer links (the secret is loaded once, at start).
+    pub links: crate::domain::subscription::LinkSigner,
+    /// Messages claimed at a time.
+    pub batch: usize,
+    /// Messages sent at once (and the most pooled SMTP connections).
+    pub concurrency: usize,
+}
+
+/// What became of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Delivered.
+    Sent,
+    /// Not to be sent any more.
+    Cancelled,
+}
+
+/// Why a message was not delivered. The text is recorded with the attempt (after
+/// redaction of addresses): it says what went wrong, never the recipient.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// The claimed row cannot be read.
+    #[error("the stored message cannot be read: {0}")]
+    Unreadable(StorageError),
+    /// Reading the subscription or announcement, or recording a change, failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A blocking task did not finish.
+    #[error("a background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// The email to a reporter could not be rendered.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The mail transport refused or failed.
+    #[error("{0}")]
+    Mail(String),
+    /// The webhook was not delivered.
+    #[error(transparent)]
+    Webhook(#[from] WebhookError),
+    /// The push message was not delivered.
+    #[error("{}", match .0 { PushError::Failed(why) => why.as_str(), PushError::Gone => "the push subscription is gone" })]
+    Push(PushError),
+    /// The push endpoint's host resolves to an address that is not public.
+    #[error("push endpoint: {0}")]
+    PushEndpoint(WebhookError),
+    /// The push endpoint is not a public https address.
+    #[error("the push endpoint is not a public https address")]
+    PushEndpointNotPublic,
+    /// No VAPID keys are configured.
+    #[error("Web Push is not configured (vapid_private_key)")]
+    PushNotConfigured,
+    /// The webhook answered, but not with the challenge.
+    #[error("the webhook did not echo the challenge")]
+    ChallengeNotEchoed,
+    /// A subscriber message without a subscription.
+    #[error("no subscription")]
+    NoSubscription,
+    /// A reporter email queued for a subscriber.
+    #[error("unknown subscriber template '{0}'")]
+    NotForSubscribers(Template),
+}

@@ -7,7 +7,6 @@ use crate::support::app::*;
 use crate::support::backends::on_both_backends;
 use crate::support::routing::{create_rule, night_rule};
 
-/// The wijk of the street-light report's location.
 async fn wijk_of_street_light(app: &TestApp) -> String {
     let found = app.get_json("/api/v1/areas/lookup?lat=50.8882&lon=5.9795").await;
     found["wijk"]["code"].as_str().unwrap().to_owned()

@@ -10,7 +10,6 @@ use std::sync::OnceLock;
 
 use crate::support::backends::on_both_backends;
 
-/// The pinned client versions.
 const PACKAGES: [&str; 2] = ["georeport==0.3.1", "three==0.8.0"];
 
 /// Imports both clients (three needs the Python 2 name the client script provides).

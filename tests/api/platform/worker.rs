@@ -29,7 +29,6 @@ async fn file_reports(address: &str, n: usize) {
     }
 }
 
-/// How many messages went to each resident.
 fn per_resident(smtp: &SmtpServer, n: usize) -> Vec<usize> {
     let messages = smtp.messages();
     (0..n)

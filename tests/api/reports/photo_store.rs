@@ -83,9 +83,9 @@ async fn keys_in(settings: &S3Settings) -> Vec<String> {
 }
 
 /// A server that keeps photos in a fresh bucket of its own.
-pub struct S3App {
-    pub app: TestApp,
-    pub s3: S3Settings,
+struct S3App {
+    app: TestApp,
+    s3: S3Settings,
 }
 
 async fn spawn_s3_app(backend: Backend) -> S3App {

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::support::app::*;
 use crate::support::backends::on_both_backends;
 use crate::support::routing::{create_rule, night_rule};
+use crate::support::staff::{admin_token, send, spawn_staff_app, staff_account, with_bootstrap_admin};
 
 async fn file_street_light(app: &TestApp) -> String {
     let response = app.post_report(&street_light_report(), None).await;
@@ -123,13 +124,25 @@ on_both_backends! {
             .count();
         assert_eq!(secured, endpoints.len(), "every operation open to the admin token is listed here");
     }
+
+    async fn without_a_configured_token_the_admin_api_is_for_admin_accounts_only(backend: Backend) {
+        let app = spawn_app_with(backend, |s| {
+            s.admin_token = String::new();
+            with_bootstrap_admin(s);
+        })
+        .await;
+        let response = app.admin(Method::GET, "/api/v1/admin/departments").send().await.unwrap();
+        expect_problem(response, 401).await;
+        let admin = admin_token(&app).await;
+        let response = send(&app, Method::GET, "/api/v1/admin/departments", Some(&admin), None).await;
+        assert_eq!(response.status(), 200);
+    }
 }
 
 on_both_backends! {
-    setup = crate::support::staff::spawn_staff_app;
+    setup = spawn_staff_app;
 
     async fn staff_accounts_reach_the_admin_api_by_role_and_the_report_changes_by_department(app) {
-        use crate::support::staff::{admin_token, send, staff_account};
         let admin = admin_token(&app).await;
         let (_, lights) = staff_account(&app, &admin, "licht@heerlen.example", "department_staff", &["openbare-verlichting"]).await;
         let (_, waste) = staff_account(&app, &admin, "afval@heerlen.example", "department_staff", &["afval-en-reiniging"]).await;
@@ -166,21 +179,5 @@ on_both_backends! {
         assert_eq!(last["actor"], format!("staff:{coordinator_id}"), "the history names who changed it");
         let nobody = send(&app, Method::PATCH, &path, None, Some(json!({"priority": "low"}))).await;
         expect_problem(nobody, 401).await;
-    }
-}
-
-on_both_backends! {
-    async fn without_a_configured_token_the_admin_api_is_for_admin_accounts_only(backend: Backend) {
-        let app = spawn_app_with(backend, |s| {
-            s.admin_token = String::new();
-            s.bootstrap_admin_email = crate::support::staff::ADMIN_EMAIL.into();
-            s.bootstrap_admin_password = crate::support::staff::ADMIN_PASSWORD.into();
-        })
-        .await;
-        let response = app.admin(Method::GET, "/api/v1/admin/departments").send().await.unwrap();
-        expect_problem(response, 401).await;
-        let admin = crate::support::staff::admin_token(&app).await;
-        let response = crate::support::staff::send(&app, Method::GET, "/api/v1/admin/departments", Some(&admin), None).await;
-        assert_eq!(response.status(), 200);
     }
 }

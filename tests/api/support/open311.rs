@@ -37,7 +37,6 @@ pub async fn read_xml(response: reqwest::Response) -> (u16, String) {
     (status, text)
 }
 
-/// The texts of the children named `name` of `node`.
 pub fn child_text<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> Option<&'a str> {
     node.children().find(|c| c.has_tag_name(name)).map(|c| c.text().unwrap_or(""))
 }
@@ -103,7 +102,6 @@ pub async fn expect_json_error(response: reqwest::Response, status: u16) -> Vec<
         .collect()
 }
 
-/// Checks an Open311 XML error document.
 pub async fn expect_xml_error(response: reqwest::Response, status: u16) -> Vec<String> {
     let (got, text) = read_xml(response).await;
     assert_eq!(got, status, "{text}");

@@ -20,7 +20,6 @@ pub async fn spawn_staff_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, with_bootstrap_admin).await
 }
 
-/// Logs in and returns the token.
 pub async fn login(app: &TestApp, email: &str, password: &str) -> String {
     let response = app
         .client

@@ -9,7 +9,8 @@
 ///     // `app` is a `TestApp` from `spawn_app(backend)`.
 ///     async fn a_sentence_that_names_the_behaviour(app) { … }
 ///
-///     // The body starts what it needs itself.
+///     // The body starts what it needs itself. `Backend` is matched as a word here: it
+///     // needs no import, and a path to it is not recognised.
 ///     async fn another_sentence(backend: Backend) { … }
 /// }
 ///

@@ -53,8 +53,7 @@ fn private_cluster() -> Result<String, String> {
         postgres_bindir().ok_or("no initdb found (looked in pg_config --bindir and /usr/lib/postgresql/*/bin)")?;
     let dir = std::env::temp_dir().join(format!("meldpunt-pg-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let port =
-        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+    let port = super::net::free_port();
     let data = dir.join("data");
     // initdb refuses to run as root: run the cluster as the postgres user then.
     let as_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false);

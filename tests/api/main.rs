@@ -1,4 +1,5 @@
-//! Integration tests through the public HTTP API, each on SQLite and on PostgreSQL.
+//! Integration tests through the public HTTP API and the `meldpunt` binary, each on SQLite
+//! and on PostgreSQL. The folders follow the product; `support` holds what they share.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -6,33 +7,12 @@
     reason = "a panic in a test is a failed test; serde_json indexing reads best in assertions"
 )]
 
-mod helpers;
+mod support;
 
-mod areas;
-mod bad_input;
-mod basics;
-mod idempotency;
-mod intake;
-mod map;
+mod admin;
+mod announcements;
 mod open311;
-mod open311_client;
-mod openapi;
-mod photo_store;
-mod photos;
-mod privacy;
-mod process;
-mod push_helpers;
-mod robustness;
-mod routing;
+mod platform;
+mod reports;
 mod staff;
-mod staff_accounts;
-mod staff_duplicates;
-mod staff_helpers;
-mod staff_mail;
-mod staff_matrix;
-mod staff_process;
-mod staff_queue;
-mod staff_triage;
 mod subscriptions;
-mod web_push;
-mod worker;

@@ -1,0 +1,9 @@
+//! The platform under the features: probes, the OpenAPI contract, robustness against any
+//! input, the binary as a process, separate outbox workers, and the Web Push transport.
+
+mod basics;
+mod openapi;
+mod process;
+mod robustness;
+mod web_push;
+mod worker;

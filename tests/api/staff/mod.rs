@@ -1,0 +1,11 @@
+//! Staff at work: accounts and roles, the queue, triage, re-routing, duplicates, reporter
+//! emails, the authorisation matrix, and the binary with staff logging nothing personal.
+
+mod accounts;
+mod duplicates;
+mod mail;
+mod matrix;
+mod process;
+mod queue;
+mod rerouting;
+mod triage;

@@ -1,0 +1,15 @@
+//! What the tests share: the test server and its databases, the one way to run a test on
+//! both backends, and the peers tests talk to (SMTP, Web Push, the binary as a process).
+
+pub mod app;
+pub mod backends;
+pub mod net;
+pub mod open311;
+pub mod photos;
+pub mod postgres;
+pub mod process;
+pub mod push;
+pub mod routing;
+pub mod smtp;
+pub mod staff;
+pub mod subscriptions;

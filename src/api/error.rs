@@ -9,6 +9,7 @@ use crate::domain::photo::PhotoError;
 use crate::domain::validation::FieldError;
 use crate::intake::IntakeError;
 use crate::storage::StorageError;
+use crate::storage::announcements::StateError;
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -189,6 +190,18 @@ impl From<StorageError> for ApiError {
         match error {
             StorageError::Pool(e) => ApiError::Unavailable(format!("database connection: {e}")),
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<StateError> for ApiError {
+    fn from(error: StateError) -> Self {
+        match error {
+            StateError::NotFound => ApiError::NotFound("no announcement has this id".into()),
+            StateError::WrongState(status) => {
+                ApiError::Conflict(format!("the announcement is {status}; this is not possible in that state"))
+            }
+            StateError::Storage(error) => error.into(),
         }
     }
 }

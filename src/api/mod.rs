@@ -10,6 +10,7 @@ pub mod body;
 pub mod error;
 pub mod open311;
 pub mod openapi;
+pub mod pages;
 pub mod public;
 pub mod responses;
 pub mod staff;

@@ -16,6 +16,7 @@ pub mod reference;
 pub mod report;
 pub mod routing;
 pub mod rule_spec;
+pub mod small_counts;
 pub mod spatial;
 pub mod subscription;
 pub mod validation;

@@ -6,8 +6,6 @@
 //! (announcement, subscription) in `announcement_deliveries`, whose primary key guarantees
 //! once per subscription.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -83,23 +81,7 @@ fn announcements(rows: Vec<AnnouncementRow>) -> Result<Vec<Announcement>, Storag
     rows.into_iter().map(Announcement::try_from).collect()
 }
 
-/// The content of an announcement (new or changed), validated.
-#[derive(Debug, Clone)]
-pub struct AnnouncementContent {
-    pub title: String,
-    pub body: String,
-    /// Area codes as given (JSON array).
-    pub areas: Vec<String>,
-    /// The polygon as given (GeoJSON geometry).
-    pub polygon: Option<serde_json::Value>,
-    pub tags: Vec<String>,
-    pub valid_from: Option<DateTime<Utc>>,
-    pub valid_until: Option<DateTime<Utc>>,
-    /// Question text and options.
-    pub question: Option<(String, Vec<String>)>,
-    /// The cells the targets cover.
-    pub cells: BTreeSet<String>,
-}
+pub use crate::domain::announcement::AnnouncementContent;
 
 /// Stores a draft.
 pub fn create(

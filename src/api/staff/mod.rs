@@ -1,7 +1,9 @@
 //! The staff API: logging in, the queue, handling one report (triage: detail, status
-//! transitions, notes, assignment, merging) and changing it with re-routing. Callers send a
+//! transitions, notes, assignment, merging), changing it with re-routing, and writing
+//! announcements. Callers send a
 //! bearer token; what each role may do is in [`crate::api::access`].
 
+pub mod announcements;
 pub mod auth;
 pub mod changes;
 pub mod queue;
@@ -21,5 +23,14 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(triage::assign_report)
         .service(triage::merge_report)
         .service(changes::update_report)
-        .service(changes::report_history);
+        .service(changes::report_history)
+        .service(announcements::create_announcement)
+        .service(announcements::list_announcements)
+        .service(announcements::get_announcement)
+        .service(announcements::update_announcement)
+        .service(announcements::publish_announcement)
+        .service(announcements::withdraw_announcement)
+        .service(announcements::close_question)
+        .service(announcements::announcement_deliveries)
+        .service(announcements::staff_results);
 }

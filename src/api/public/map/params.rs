@@ -21,13 +21,13 @@ pub(super) fn parse(
     let mut problem = |pointer: &str, detail: String| errors.push(FieldError { pointer: pointer.into(), detail });
     let bbox = match params.bbox.as_deref() {
         None => {
-            problem("bbox", "bbox is required: minLon,minLat,maxLon,maxLat in WGS84 degrees".into());
+            problem("/bbox", "bbox is required: minLon,minLat,maxLon,maxLat in WGS84 degrees".into());
             None
         }
         Some(text) => match parse_bbox(text) {
             Ok(bbox) => Some(bbox),
             Err(detail) => {
-                problem("bbox", detail);
+                problem("/bbox", detail);
                 None
             }
         },
@@ -52,7 +52,7 @@ pub(super) fn parse(
             statuses.sort();
             statuses.dedup();
             if statuses.is_empty() && !invalid {
-                problem("status", "status must name at least one status".into());
+                problem("/status", "status must name at least one status".into());
             }
             Some(statuses)
         }
@@ -69,7 +69,7 @@ pub(super) fn parse(
             } else if let Some(sub) = catalog.subcategory(slug) {
                 vec![sub.id]
             } else {
-                problem("category", format!("there is no category '{slug}'; see GET /api/v1/categories"));
+                problem("/category", format!("there is no category '{slug}'; see GET /api/v1/categories"));
                 Vec::new()
             };
             CategoryFilter::Only(chosen.into_iter().filter(|id| public.contains(id)).collect())
@@ -80,7 +80,7 @@ pub(super) fn parse(
         Some(text) => match DateTime::parse_from_rfc3339(text.trim()) {
             Ok(at) => Some(at.with_timezone(&Utc)),
             Err(_) => {
-                problem("since", format!("'{text}' is not an RFC 3339 instant such as 2026-11-01T00:00:00Z"));
+                problem("/since", format!("'{text}' is not an RFC 3339 instant such as 2026-11-01T00:00:00Z"));
                 None
             }
         },
@@ -90,7 +90,7 @@ pub(super) fn parse(
         Some(text) => match text.trim().parse::<usize>() {
             Ok(n) if (1..=max_features).contains(&n) => n,
             _ => {
-                problem("limit", format!("limit must be a whole number from 1 to {max_features}"));
+                problem("/limit", format!("limit must be a whole number from 1 to {max_features}"));
                 max_features
             }
         },
@@ -101,7 +101,7 @@ pub(super) fn parse(
             Some(after) => Some(after),
             None => {
                 problem(
-                    "cursor",
+                    "/cursor",
                     "the cursor is not one this server handed out; follow the `next` link as given".into(),
                 );
                 None

@@ -7,6 +7,8 @@
 //! `GET` with a small page whose button POSTs: mail scanners that fetch every link change
 //! nothing.
 
+pub mod links;
+
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,6 +16,7 @@ use uuid::Uuid;
 
 use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
+use crate::api::responses::{JsonBodyErrors, Unavailable};
 use crate::api::state::AppState;
 use crate::domain::report::Language;
 use crate::domain::spatial::AreaIndex;
@@ -210,11 +213,9 @@ fn language(text: Option<&str>, errors: &mut FieldErrors) -> Option<Language> {
     request_body(content = SubscriptionRequest, content_type = "application/json"),
     responses(
         (status = 202, description = "Accepted; confirm by the emailed link or the webhook challenge", body = SubscriptionCreated),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than the limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (unknown area, bad address or URL, no target)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        JsonBodyErrors,
     )
 )]
 #[post("/api/v1/subscriptions")]
@@ -284,8 +285,7 @@ pub async fn create_subscription(
     };
     let channel = input.channel;
     let new = NewSubscription { id, contact, language, targets: targets_json, home_area, cells, tags, categories };
-    let db = state.db.clone();
-    web::block(move || crate::storage::subscriptions::create(&mut *db.conn()?, &new)).await??;
+    state.db.run(move |conn| crate::storage::subscriptions::create(conn, &new)).await?;
     tracing::info!(subscription_id = %id, channel = channel.as_str(), "subscription created");
     let manage_token = (channel != Channel::Email).then(|| state.links.manage_token(id));
     Ok(HttpResponse::Accepted().json(SubscriptionCreated {
@@ -322,81 +322,6 @@ pub async fn push_key(state: web::Data<AppState>) -> Result<HttpResponse, ApiErr
     Ok(HttpResponse::Ok().json(PushKey { application_server_key: key }))
 }
 
-/// Escapes text for HTML.
-pub fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
-
-/// A tiny HTML page.
-pub fn page(status: actix_web::http::StatusCode, title: &str, content: &str) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
-        .body(format!(
-            "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\"><meta name=\"robots\" content=\"noindex\">\
-             <meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head>\
-             <body><h1>{title}</h1>{content}</body></html>",
-            title = html_escape(title)
-        ))
-}
-
-/// A page whose one button POSTs to the same address (scanner-safe links).
-pub fn confirm_page(title: &str, text: &str, button: &str) -> HttpResponse {
-    page(
-        actix_web::http::StatusCode::OK,
-        title,
-        &format!(
-            "<p>{}</p><form method=\"post\"><button type=\"submit\">{}</button></form>",
-            html_escape(text),
-            html_escape(button)
-        ),
-    )
-}
-
-/// The page behind the confirmation link: a button that confirms (a GET changes nothing).
-#[utoipa::path(
-    tag = "subscriptions",
-    params(("token" = String, Path, description = "The token from the confirmation email")),
-    responses((status = 200, description = "A page with a button that confirms", content_type = "text/html")),
-)]
-#[get("/api/v1/subscriptions/confirm/{token}")]
-pub async fn confirm_subscription_page(_path: web::Path<String>) -> HttpResponse {
-    confirm_page(
-        "Aanmelding bevestigen / Confirm subscription",
-        "Bevestig dat u buurtberichten wilt ontvangen. / Confirm that you want neighbourhood announcements.",
-        "Bevestigen / Confirm",
-    )
-}
-
-/// Confirms an email subscription (double opt-in): from now on it receives announcements.
-#[utoipa::path(
-    tag = "subscriptions",
-    params(("token" = String, Path, description = "The token from the confirmation email")),
-    responses(
-        (status = 200, description = "Confirmed", content_type = "text/html"),
-        (status = 404, description = "The link is unknown or already used", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/api/v1/subscriptions/confirm/{token}")]
-pub async fn confirm_subscription(
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let token = path.into_inner();
-    let db = state.db.clone();
-    let confirmed = web::block(move || crate::storage::subscriptions::confirm(&mut *db.conn()?, &token)).await??;
-    let id =
-        confirmed.ok_or_else(|| ApiError::NotFound("this confirmation link is unknown or was already used".into()))?;
-    tracing::info!(subscription_id = %id, "subscription confirmed");
-    Ok(page(
-        actix_web::http::StatusCode::OK,
-        "Bevestigd / Confirmed",
-        "<p>U ontvangt voortaan buurtberichten. / You will now receive neighbourhood announcements.</p>",
-    ))
-}
-
 fn subscription_of(state: &AppState, token: &str) -> Result<Uuid, ApiError> {
     state
         .links
@@ -411,7 +336,7 @@ fn subscription_of(state: &AppState, token: &str) -> Result<Uuid, ApiError> {
     responses(
         (status = 200, description = "The subscription (without its address)", body = SubscriptionView),
         (status = 404, description = "Unknown link", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
     )
 )]
 #[get("/api/v1/subscriptions/manage/{token}")]
@@ -421,13 +346,13 @@ pub async fn get_subscription(path: web::Path<String>, state: web::Data<AppState
 }
 
 async fn view(state: &AppState, id: Uuid) -> Result<SubscriptionView, ApiError> {
-    let db = state.db.clone();
-    let (row, cells) = web::block(move || -> Result<_, crate::storage::StorageError> {
-        let mut conn = db.conn()?;
-        let row = crate::storage::subscriptions::get(&mut conn, id)?;
-        Ok((row, crate::storage::subscriptions::cells(&mut conn, id)?))
-    })
-    .await??;
+    let (row, cells) = state
+        .db
+        .run(move |conn| -> Result<_, crate::storage::StorageError> {
+            let row = crate::storage::subscriptions::get(conn, id)?;
+            Ok((row, crate::storage::subscriptions::cells(conn, id)?))
+        })
+        .await?;
     let row = row.ok_or_else(|| ApiError::NotFound("this subscription does not exist".into()))?;
     Ok(SubscriptionView {
         id,
@@ -454,7 +379,7 @@ async fn view(state: &AppState, id: Uuid) -> Result<SubscriptionView, ApiError> 
         (status = 404, description = "Unknown link, or the subscription has ended", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
     )
 )]
 #[patch("/api/v1/subscriptions/manage/{token}")]
@@ -491,8 +416,7 @@ pub async fn update_subscription(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors.finish(|| None::<()>).err().unwrap_or_default()));
     }
-    let db = state.db.clone();
-    let changed = web::block(move || crate::storage::subscriptions::change(&mut *db.conn()?, id, &change)).await??;
+    let changed = state.db.run(move |conn| crate::storage::subscriptions::change(conn, id, &change)).await?;
     if !changed {
         return Err(ApiError::NotFound("this subscription has ended".into()));
     }
@@ -500,8 +424,7 @@ pub async fn update_subscription(
 }
 
 async fn end(state: &AppState, id: Uuid) -> Result<bool, ApiError> {
-    let db = state.db.clone();
-    let ended = web::block(move || crate::storage::subscriptions::end(&mut *db.conn()?, id)).await??;
+    let ended = state.db.run(move |conn| crate::storage::subscriptions::end(conn, id)).await?;
     if ended {
         tracing::info!(subscription_id = %id, "subscription ended");
     }
@@ -515,7 +438,7 @@ async fn end(state: &AppState, id: Uuid) -> Result<bool, ApiError> {
     responses(
         (status = 204, description = "Ended (also when it had ended before)"),
         (status = 404, description = "Unknown link", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
     )
 )]
 #[delete("/api/v1/subscriptions/manage/{token}")]
@@ -526,43 +449,6 @@ pub async fn delete_subscription(
     let id = subscription_of(&state, &path.into_inner())?;
     end(&state, id).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// The page behind the unsubscribe link in emails: a button that unsubscribes.
-#[utoipa::path(
-    tag = "subscriptions",
-    params(("token" = String, Path, description = "The management token")),
-    responses((status = 200, description = "A page with a button that unsubscribes", content_type = "text/html")),
-)]
-#[get("/api/v1/subscriptions/unsubscribe/{token}")]
-pub async fn unsubscribe_page(_path: web::Path<String>) -> HttpResponse {
-    confirm_page(
-        "Afmelden / Unsubscribe",
-        "Wilt u geen buurtberichten meer ontvangen? / Stop neighbourhood announcements?",
-        "Afmelden / Unsubscribe",
-    )
-}
-
-/// One-click unsubscribe (RFC 8058): the target of `List-Unsubscribe`; mail clients POST
-/// `List-Unsubscribe=One-Click`. Any body is accepted.
-#[utoipa::path(
-    tag = "subscriptions",
-    params(("token" = String, Path, description = "The management token")),
-    responses(
-        (status = 200, description = "Unsubscribed (also when it had ended before)", content_type = "text/html"),
-        (status = 404, description = "Unknown link", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/api/v1/subscriptions/unsubscribe/{token}")]
-pub async fn unsubscribe(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let id = subscription_of(&state, &path.into_inner())?;
-    end(&state, id).await?;
-    Ok(page(
-        actix_web::http::StatusCode::OK,
-        "Afgemeld / Unsubscribed",
-        "<p>U ontvangt geen buurtberichten meer. / You will receive no more announcements.</p>",
-    ))
 }
 
 /// Answers (or changes the answer to) an announcement's quick question, with the management
@@ -576,7 +462,7 @@ pub async fn unsubscribe(path: web::Path<String>, state: web::Data<AppState>) ->
         (status = 404, description = "Unknown link, announcement or question, or not sent to this subscription", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The question is closed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No such option", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
     )
 )]
 #[post("/api/v1/subscriptions/manage/{token}/answers")]

@@ -71,7 +71,6 @@ pub struct ReportView {
     pub reference: String,
     /// Handling status.
     pub status: ReportStatus,
-    /// Category.
     pub category: CategoryRef,
     /// What is wrong (`null` when withheld).
     pub description: Option<String>,

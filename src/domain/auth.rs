@@ -80,13 +80,11 @@ impl StaffIdentity {
 /// A staff account (never with its password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
-    /// Id.
     pub id: Uuid,
     /// Login email (lowercase).
     pub email: String,
     /// Display name.
     pub name: String,
-    /// Role.
     pub role: Role,
     /// Whether it may log in.
     pub active: bool,

@@ -134,7 +134,6 @@ pub struct ReporterContact {
     pub email: Option<String>,
     /// Phone number, normalised.
     pub phone: Option<String>,
-    /// Name.
     pub name: Option<String>,
     /// Whether staff may contact the resident with questions.
     pub consent_to_contact: bool,
@@ -170,7 +169,6 @@ pub struct ContactInput {
     pub email: Option<String>,
     /// Phone number.
     pub phone: Option<String>,
-    /// Name.
     pub name: Option<String>,
     /// Whether staff may contact the resident.
     pub consent_to_contact: bool,
@@ -346,7 +344,6 @@ pub struct NewReport {
     pub reference: String,
     /// Subcategory id.
     pub category_id: Uuid,
-    /// Description.
     pub description: String,
     /// Where.
     pub location: Location,
@@ -370,7 +367,6 @@ pub struct NewReport {
     pub routing_rule_id: Option<Uuid>,
     /// Why it has its department.
     pub routing_reason: RoutingReason,
-    /// Priority.
     pub priority: String,
     /// Link to a photo.
     pub media_url: Option<String>,
@@ -411,25 +407,21 @@ impl NewReport {
 /// A stored report, as the storage layer hands it out (without the reporter's contact).
 #[derive(Debug, Clone)]
 pub struct Report {
-    /// Id.
     pub id: Uuid,
     /// Short public reference.
     pub reference: String,
     /// Subcategory id.
     pub category_id: Uuid,
-    /// Description.
     pub description: String,
     /// Where.
     pub location: Location,
     /// Address text.
     pub address: Option<String>,
-    /// Status.
     pub status: ReportStatus,
     /// Priority (`low`, `normal`, `high`).
     pub priority: String,
     /// How it arrived.
     pub source: String,
-    /// Answers.
     pub answers: Map<String, Value>,
     /// Handling department.
     pub department_id: Option<Uuid>,

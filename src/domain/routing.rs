@@ -47,7 +47,6 @@ impl Conditions {
 /// A routing rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
-    /// Id.
     pub id: Uuid,
     /// Human name, shown in explanations and history.
     pub name: String,

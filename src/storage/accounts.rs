@@ -43,11 +43,9 @@ pub struct NewAccount {
     pub email: String,
     /// Display name.
     pub name: String,
-    /// Role.
     pub role: Role,
     /// argon2id PHC string, if it may log in with a password.
     pub password_hash: Option<String>,
-    /// Departments.
     pub departments: Vec<Uuid>,
 }
 
@@ -80,7 +78,6 @@ pub struct Credentials {
 /// An issued token's metadata (never the token itself).
 #[derive(Debug, Clone)]
 pub struct TokenInfo {
-    /// Id.
     pub id: Uuid,
     /// The account it acts for.
     pub account_id: Uuid,

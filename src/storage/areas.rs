@@ -184,7 +184,6 @@ pub fn newest_year(conn: &mut DbConnection, level: AreaLevel) -> Result<Option<i
 /// One past import.
 #[derive(Debug, Clone)]
 pub struct ImportRecord {
-    /// Level.
     pub level: String,
     /// Boundary year.
     pub year: i32,

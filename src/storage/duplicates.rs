@@ -22,11 +22,8 @@ const METRES_PER_DEGREE: f64 = 111_320.0;
 /// An open report near a new one.
 #[derive(Debug, Clone)]
 pub struct Nearby {
-    /// Id.
     pub id: Uuid,
-    /// Reference.
     pub reference: String,
-    /// Status.
     pub status: String,
     /// Distance in metres.
     pub distance_m: f64,

@@ -17,9 +17,7 @@ use crate::domain::report::{Report, ReportStatus};
 /// How the queue is ordered (ties broken by id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueOrder {
-    /// Newest first.
     NewestFirst,
-    /// Oldest first.
     OldestFirst,
     /// Earliest deadline first; reports without a deadline last.
     DeadlineFirst,
@@ -32,7 +30,6 @@ pub enum QueueOrder {
 pub struct QueueFilter {
     /// Only these departments (`None`: every department; used for department staff).
     pub departments_allowed: Option<Vec<Uuid>>,
-    /// Statuses.
     pub statuses: Vec<ReportStatus>,
     /// Category ids.
     pub categories: Vec<Uuid>,
@@ -44,7 +41,6 @@ pub struct QueueFilter {
     pub wijken: Vec<String>,
     /// Buurt codes.
     pub buurten: Vec<String>,
-    /// Priorities.
     pub priorities: Vec<String>,
     /// Received at or after.
     pub created_from: Option<DateTime<Utc>>,
@@ -56,7 +52,6 @@ pub struct QueueFilter {
     pub now: DateTime<Utc>,
     /// Words that must all occur in reference, description or address.
     pub words: Vec<String>,
-    /// Order.
     pub order: QueueOrder,
     /// Rows to skip.
     pub offset: i64,

@@ -23,7 +23,6 @@ pub enum Change<T> {
     Refused(TransitionError),
     /// A referenced account does not exist or cannot be assigned.
     BadAssignee,
-    /// Done.
     Done(T),
 }
 
@@ -178,11 +177,8 @@ pub fn assign(
 /// A reporter's contact details as staff may see them.
 #[derive(Debug, Clone)]
 pub struct Contact {
-    /// Email.
     pub email: Option<String>,
-    /// Phone.
     pub phone: Option<String>,
-    /// Name.
     pub name: Option<String>,
     /// Whether staff may contact them with questions.
     pub consent_to_contact: bool,

@@ -22,13 +22,11 @@ const NAME_MAX: usize = 200;
 /// A staff account as admins see it (never with a password or token).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountView {
-    /// Id.
     pub id: Uuid,
     /// Login email.
     pub email: String,
     /// Display name.
     pub name: String,
-    /// Role.
     pub role: Role,
     /// Whether it may log in.
     pub active: bool,
@@ -64,7 +62,6 @@ pub struct CreateAccount {
     pub email: String,
     /// Display name.
     pub name: String,
-    /// Role.
     pub role: Role,
     /// Password (12 to 256 characters); without one the account can only use API tokens.
     #[serde(default)]
@@ -80,7 +77,6 @@ pub struct CreateAccount {
 pub struct UpdateAccount {
     /// Display name.
     pub name: Option<String>,
-    /// Role.
     pub role: Option<Role>,
     /// New password.
     pub password: Option<String>,
@@ -116,7 +112,6 @@ pub struct CreatedToken {
 /// An API token's metadata.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenView {
-    /// Id.
     pub id: Uuid,
     /// The account it acts for.
     pub account_id: Uuid,

@@ -99,7 +99,6 @@ pub async fn import_areas(
 /// One past import.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportLogEntry {
-    /// Level.
     pub level: String,
     /// Boundary year.
     pub year: i32,

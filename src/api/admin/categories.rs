@@ -18,11 +18,9 @@ use crate::storage::categories::{CategoryFields, StoredCategory};
 /// A category as the admin API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CategoryView {
-    /// Id.
     pub id: Uuid,
     /// Slug of its main category (`null` for a main category).
     pub parent: Option<String>,
-    /// Slug.
     pub slug: String,
     /// Dutch name.
     pub name_nl: String,

@@ -26,7 +26,6 @@ impl From<ChangeError> for ApiError {
 /// A department as the admin API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DepartmentView {
-    /// Id.
     pub id: Uuid,
     /// Slug, used in rules and category defaults.
     #[schema(example = "openbare-verlichting")]

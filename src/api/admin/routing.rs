@@ -23,11 +23,9 @@ use crate::storage::rules::StoredRule;
 /// A saved routing rule.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RuleView {
-    /// Id.
     pub id: Uuid,
     /// Place in the list, 1 = first.
     pub position: i32,
-    /// Name.
     pub name: String,
     /// Whether it takes part in routing.
     pub active: bool,
@@ -233,7 +231,6 @@ pub struct ExplainRequest {
 pub struct RuleCheckView {
     /// Rule id (`null` for the candidate).
     pub rule_id: Option<Uuid>,
-    /// Name.
     pub name: String,
     /// Place in the list, 1 = first (the candidate included).
     pub position: usize,

@@ -16,7 +16,6 @@ pub struct CategoryTree {
 /// A main category with its subcategories.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MainCategory {
-    /// Slug.
     #[schema(example = "wegen-verkeer-straatmeubilair")]
     pub slug: String,
     /// Dutch name.

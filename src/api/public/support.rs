@@ -19,9 +19,7 @@ use crate::storage::duplicates::Nearby;
 pub struct NearbyView {
     /// Id (support it with `POST /api/v1/reports/{id}/support`).
     pub id: Uuid,
-    /// Reference.
     pub reference: String,
-    /// Status.
     pub status: String,
     /// Distance from the new report, in metres.
     pub distance_m: f64,

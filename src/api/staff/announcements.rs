@@ -54,11 +54,9 @@ pub struct PublishRequest {
 /// An announcement as staff see it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StaffAnnouncementView {
-    /// Id.
     pub id: Uuid,
     /// `draft`, `scheduled`, `published` or `withdrawn`.
     pub status: String,
-    /// Title.
     pub title: String,
     /// Text.
     pub body: String,
@@ -69,7 +67,6 @@ pub struct StaffAnnouncementView {
     pub polygon: Option<serde_json::Value>,
     /// The finest area codes covered.
     pub covered_areas: Vec<String>,
-    /// Tags.
     pub tags: Vec<String>,
     /// Validity start.
     pub valid_from: Option<DateTime<Utc>>,

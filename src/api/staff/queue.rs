@@ -27,7 +27,6 @@ pub enum QueueSort {
     #[default]
     #[serde(rename = "-created_at")]
     NewestFirst,
-    /// Oldest first.
     #[serde(rename = "created_at")]
     OldestFirst,
     /// Earliest deadline first, reports without one last.
@@ -77,19 +76,14 @@ pub struct QueueQuery {
 /// A report in the queue.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct QueueItemView {
-    /// Id.
     pub id: Uuid,
-    /// Reference.
     pub reference: String,
-    /// Status.
     pub status: ReportStatus,
-    /// Priority.
     pub priority: String,
     /// Category slug.
     pub category: Option<String>,
     /// Department slug.
     pub department: Option<String>,
-    /// Description.
     pub description: String,
     /// Address text.
     pub address: Option<String>,

@@ -47,11 +47,8 @@ impl From<HistoryEntry> for HistoryView {
 /// The reporter's contact details (each view is written to the audit log).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ContactView {
-    /// Email.
     pub email: Option<String>,
-    /// Phone.
     pub phone: Option<String>,
-    /// Name.
     pub name: Option<String>,
     /// Whether staff may contact the reporter with questions.
     pub consent_to_contact: bool,

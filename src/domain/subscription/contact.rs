@@ -54,7 +54,6 @@ pub enum WebhookUrlError {
     /// Has a user name or password.
     #[error("the URL must not contain credentials")]
     Credentials,
-    /// No host.
     #[error("the URL has no host")]
     NoHost,
     /// `localhost` or a name under it.

@@ -38,17 +38,12 @@ impl SubscriberLinks {
 /// What an announcement message says.
 #[derive(Debug, Clone)]
 pub struct AnnouncementMessage {
-    /// Id.
     pub id: uuid::Uuid,
-    /// Title.
     pub title: String,
     /// Body text.
     pub body: String,
-    /// Tags.
     pub tags: Vec<String>,
-    /// Valid from.
     pub valid_from: Option<DateTime<Utc>>,
-    /// Valid until.
     pub valid_until: Option<DateTime<Utc>>,
     /// The quick question and, per option, its text and one-tap answer link.
     pub question: Option<(String, Vec<(String, String)>)>,

@@ -18,11 +18,9 @@ pub struct S3Settings {
     pub bucket: String,
     /// Endpoint URL (empty: AWS for the region).
     pub endpoint: String,
-    /// Region.
     pub region: String,
     /// Access key id (empty: taken from the environment as the AWS SDKs do).
     pub access_key_id: String,
-    /// Secret access key.
     pub secret_access_key: String,
     /// Path-style requests (`endpoint/bucket/key`), as MinIO and most self-hosted servers want.
     pub path_style: bool,

@@ -31,15 +31,12 @@ pub struct QuestionInput {
 /// An announcement as the public sees it (no author).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicAnnouncement {
-    /// Id.
     pub id: Uuid,
-    /// Title.
     pub title: String,
     /// Text.
     pub body: String,
     /// Area codes as given.
     pub areas: Vec<String>,
-    /// Tags.
     pub tags: Vec<String>,
     /// Validity start.
     pub valid_from: Option<DateTime<Utc>>,

@@ -88,11 +88,9 @@ pub struct SubscriptionRequest {
 /// The answer to a new subscription.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SubscriptionCreated {
-    /// Id.
     pub id: Uuid,
     /// `pending` until confirmed (email link, webhook challenge).
     pub status: String,
-    /// Channel.
     pub channel: Channel,
     /// The management token (webhook and push; email subscribers get it by email). Shown once.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,9 +103,7 @@ pub struct SubscriptionCreated {
 /// A subscription as its subscriber sees it (without the address).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SubscriptionView {
-    /// Id.
     pub id: Uuid,
-    /// Channel.
     pub channel: Channel,
     /// `pending`, `active` or `ended`.
     pub status: String,

@@ -292,7 +292,8 @@ impl Settings {
             crate::domain::auth::check_password(&self.bootstrap_admin_password)
                 .map_err(|e| ConfigError(format!("bootstrap_admin_password: {e}")))?;
         }
-        crate::notify::mail::check_settings(&self.smtp_url, &self.smtp_ca_file).map_err(ConfigError)?;
+        crate::notify::mail::check_settings(&self.smtp_url, &self.smtp_ca_file)
+            .map_err(|e| ConfigError(e.to_string()))?;
         if self.session_hours == 0 {
             return Err(ConfigError("session_hours must be at least 1".into()));
         }

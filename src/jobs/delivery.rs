@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::domain::message::Template;
+use crate::notify::mail::MailError;
 use crate::notify::templates::reports::RenderError;
 use crate::notify::webhook::WebhookError;
 use crate::notify::webpush::PushError;
@@ -67,7 +68,7 @@ pub enum DeliveryError {
     Render(#[from] RenderError),
     /// The mail transport refused or failed.
     #[error("{0}")]
-    Mail(String),
+    Mail(MailError),
     /// The webhook was not delivered.
     #[error(transparent)]
     Webhook(#[from] WebhookError),

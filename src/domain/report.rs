@@ -250,14 +250,19 @@ pub fn validate_intake(input: &IntakeInput, catalog: &Catalog) -> Result<ValidIn
     })
 }
 
+/// A media URL that is not http(s), holds white space or is too long.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("send an http(s) URL of at most {} characters, such as https://example.org/photo.jpg", MEDIA_URL_MAX)]
+pub struct MediaUrlError;
+
 /// Checks a media URL: http(s), no white space, at most [`MEDIA_URL_MAX`] characters.
-fn media_url(text: &str) -> Result<String, String> {
+fn media_url(text: &str) -> Result<String, MediaUrlError> {
     let url = text.trim();
     let scheme_ok = url.len() > 8 && (url.starts_with("https://") || url.starts_with("http://"));
     if scheme_ok && url.chars().count() <= MEDIA_URL_MAX && !url.contains(char::is_whitespace) {
         Ok(url.to_owned())
     } else {
-        Err(format!("send an http(s) URL of at most {MEDIA_URL_MAX} characters, such as https://example.org/photo.jpg"))
+        Err(MediaUrlError)
     }
 }
 

@@ -76,11 +76,9 @@ pub fn wijk_of(buurt_code: &str) -> Option<String> {
 /// One area with its polygon.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Area {
-    /// Level.
     pub level: AreaLevel,
     /// CBS code, e.g. `BU09171000`.
     pub code: String,
-    /// Name.
     pub name: String,
     /// Boundary year.
     pub year: i32,

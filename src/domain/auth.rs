@@ -29,7 +29,6 @@ pub enum Role {
 }
 
 impl Role {
-    /// Every role.
     pub const ALL: [Role; 4] = [Role::Admin, Role::Coordinator, Role::DepartmentStaff, Role::Analyst];
 
     /// The stored and wire name.
@@ -51,9 +50,7 @@ impl Role {
 /// An authenticated staff member, as a request sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffIdentity {
-    /// The account.
     pub account_id: Uuid,
-    /// Its role.
     pub role: Role,
     /// The departments it belongs to (meaningful for department staff).
     pub departments: Vec<Uuid>,
@@ -80,19 +77,15 @@ impl StaffIdentity {
 /// A staff account (never with its password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
-    /// Id.
     pub id: Uuid,
     /// Login email (lowercase).
     pub email: String,
     /// Display name.
     pub name: String,
-    /// Role.
     pub role: Role,
     /// Whether it may log in.
     pub active: bool,
-    /// Its departments.
     pub departments: Vec<Uuid>,
-    /// Created.
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 

@@ -16,9 +16,7 @@ pub struct Department {
     pub id: Uuid,
     /// Short unique name used in URLs and rules, e.g. `openbare-verlichting`.
     pub slug: String,
-    /// Dutch name.
     pub name_nl: String,
-    /// English name.
     pub name_en: String,
     /// Whether it takes new reports.
     pub active: bool,
@@ -33,9 +31,7 @@ pub struct Category {
     pub parent_id: Option<Uuid>,
     /// Short name, unique among main categories and among subcategories.
     pub slug: String,
-    /// Dutch name.
     pub name_nl: String,
-    /// English name.
     pub name_en: String,
     /// Whether reports in it may be shown to the public.
     pub is_public: bool,
@@ -253,7 +249,6 @@ pub enum IntakeCategoryError {
     /// A main category: reports go into one of its active subcategories (listed).
     #[error("'{slug}' is a main category; choose one of its subcategories: {subcategories}")]
     MainCategory { slug: String, subcategories: String },
-    /// No such category.
     #[error("unknown category '{0}'; GET /api/v1/categories lists the valid slugs")]
     Unknown(String),
 }

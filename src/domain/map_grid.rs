@@ -57,13 +57,9 @@ pub const MAX_CELLS: usize = 36;
 /// A box's edges, in degrees.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bounds {
-    /// West edge (longitude).
     pub min_lon: f64,
-    /// South edge (latitude).
     pub min_lat: f64,
-    /// East edge (longitude).
     pub max_lon: f64,
-    /// North edge (latitude).
     pub max_lat: f64,
 }
 

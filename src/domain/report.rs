@@ -134,7 +134,6 @@ pub struct ReporterContact {
     pub email: Option<String>,
     /// Phone number, normalised.
     pub phone: Option<String>,
-    /// Name.
     pub name: Option<String>,
     /// Whether staff may contact the resident with questions.
     pub consent_to_contact: bool,
@@ -147,9 +146,7 @@ pub struct IntakeInput {
     pub category: String,
     /// What is wrong.
     pub description: String,
-    /// Latitude.
     pub lat: f64,
-    /// Longitude.
     pub lon: f64,
     /// Optional address text.
     pub address: Option<String>,
@@ -166,11 +163,8 @@ pub struct IntakeInput {
 /// Contact details as the resident sent them, before validation.
 #[derive(Debug, Clone, Default)]
 pub struct ContactInput {
-    /// Email address.
     pub email: Option<String>,
-    /// Phone number.
     pub phone: Option<String>,
-    /// Name.
     pub name: Option<String>,
     /// Whether staff may contact the resident.
     pub consent_to_contact: bool,
@@ -351,9 +345,7 @@ pub struct NewReport {
     pub reference: String,
     /// Subcategory id.
     pub category_id: Uuid,
-    /// Description.
     pub description: String,
-    /// Where.
     pub location: Location,
     /// Address text.
     pub address: Option<String>,
@@ -375,7 +367,6 @@ pub struct NewReport {
     pub routing_rule_id: Option<Uuid>,
     /// Why it has its department.
     pub routing_reason: RoutingReason,
-    /// Priority.
     pub priority: String,
     /// Link to a photo.
     pub media_url: Option<String>,
@@ -416,33 +407,26 @@ impl NewReport {
 /// A stored report, as the storage layer hands it out (without the reporter's contact).
 #[derive(Debug, Clone)]
 pub struct Report {
-    /// Id.
     pub id: Uuid,
     /// Short public reference.
     pub reference: String,
     /// Subcategory id.
     pub category_id: Uuid,
-    /// Description.
     pub description: String,
-    /// Where.
     pub location: Location,
     /// Address text.
     pub address: Option<String>,
-    /// Status.
     pub status: ReportStatus,
     /// Priority (`low`, `normal`, `high`).
     pub priority: String,
     /// How it arrived.
     pub source: String,
-    /// Answers.
     pub answers: Map<String, Value>,
     /// Handling department.
     pub department_id: Option<Uuid>,
-    /// Due time.
     pub deadline_at: Option<DateTime<Utc>>,
     /// Received.
     pub created_at: DateTime<Utc>,
-    /// Last changed.
     pub updated_at: DateTime<Utc>,
     /// Its CBS areas.
     pub area: Option<AreaStamp>,

@@ -92,7 +92,6 @@ pub enum EmailError {
     /// Longer than 254 characters.
     #[error("the email address is longer than 254 characters; {}", EMAIL_HINT)]
     TooLong,
-    /// No `@`.
     #[error("the email address has no @; {}", EMAIL_HINT)]
     NoAt,
     /// A local part or domain that mail systems do not accept.

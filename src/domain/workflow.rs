@@ -105,9 +105,7 @@ pub fn check_transition(
 pub struct HistoryEntry {
     /// Entry id (increasing in the order entries were written).
     pub id: i64,
-    /// The report.
     pub report_id: uuid::Uuid,
-    /// When.
     pub at: DateTime<Utc>,
     /// Who: `reporter`, `system`, `admin`, `open311` or `staff:<account id>`.
     pub actor: String,

@@ -19,7 +19,6 @@ pub struct OutboxSettings {
     pub smtp_ca_file: String,
     /// Folder for `.eml` files.
     pub mail_dir: String,
-    /// Sender.
     pub from: String,
     /// Base URL of follow links.
     pub public_url: String,
@@ -44,7 +43,6 @@ pub struct OutboxSettings {
 /// What became of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// Delivered.
     Sent,
     /// Not to be sent any more.
     Cancelled,

@@ -82,7 +82,6 @@ pub enum MailError {
     /// The server did not greet within the timeout.
     #[error("{0} did not greet in time")]
     GreetingTimeout(String),
-    /// STARTTLS failed.
     #[error("STARTTLS with {host}: {error}")]
     StartTls { host: String, error: lettre::transport::smtp::Error },
     /// The server did not accept the message within the timeout.
@@ -95,7 +94,6 @@ pub enum MailError {
 
 /// Where emails go.
 pub enum Mailer {
-    /// An SMTP server.
     Smtp(SmtpPool),
     /// `.eml` files in a folder.
     Folder(PathBuf),

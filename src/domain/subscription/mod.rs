@@ -82,7 +82,6 @@ pub struct Targets {
     pub areas: Vec<String>,
     /// A point with a radius.
     pub circle: Option<Circle>,
-    /// A polygon.
     pub polygon: Option<MultiPolygon<f64>>,
 }
 

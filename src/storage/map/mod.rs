@@ -44,17 +44,12 @@ use crate::domain::report::Location;
 /// Which reports a map page asks for.
 #[derive(Debug, Clone)]
 pub struct MapQuery {
-    /// West edge (longitude).
     pub min_lon: f64,
-    /// South edge (latitude).
     pub min_lat: f64,
-    /// East edge (longitude).
     pub max_lon: f64,
-    /// North edge (latitude).
     pub max_lat: f64,
     /// Only these statuses (`None`: all).
     pub statuses: Option<Vec<String>>,
-    /// Which categories.
     pub categories: CategoryFilter,
     /// The categories whose reports are shown at their coarse cell's centre: such a report
     /// is in the box when that centre is, wherever it lies itself.
@@ -63,23 +58,19 @@ pub struct MapQuery {
     pub since: Option<DateTime<Utc>>,
     /// Only reports after this one in the order (newest first): `(created_at, id)`.
     pub after: Option<(DateTime<Utc>, Uuid)>,
-    /// Most reports.
     pub limit: i64,
 }
 
 /// Which categories a map query covers.
 #[derive(Debug, Clone)]
 pub enum CategoryFilter {
-    /// Only these.
     Only(Vec<Uuid>),
-    /// All but these.
     AllBut(Vec<Uuid>),
 }
 
 /// What the map shows of a report (nothing personal, no text).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MapPoint {
-    /// Report id.
     pub id: Uuid,
     /// Public reference.
     pub reference: String,
@@ -91,7 +82,6 @@ pub struct MapPoint {
     pub created_at: DateTime<Utc>,
     /// Latitude (exact: the caller coarsens where needed).
     pub lat: f64,
-    /// Longitude.
     pub lon: f64,
     /// Its first photo (lowest position), if it has any.
     pub first_photo_id: Option<Uuid>,

@@ -15,7 +15,6 @@ use crate::storage::connection::DbTime;
 
 /// The SQL of one level of the map's grid ([`Level`]).
 struct LevelSql {
-    /// The index of this level.
     index: &'static str,
     /// The cell expression as the SQLite index has it (CAST truncates: floor, as the values
     /// are not negative).
@@ -45,7 +44,6 @@ static LEVEL_SQL: [LevelSql; 3] = [
     },
 ];
 
-/// The SQL of `level`.
 fn sql_of(level: Level) -> &'static LevelSql {
     let [finest, middle, coarsest] = &LEVEL_SQL;
     match level {

@@ -94,11 +94,9 @@ pub struct Settings {
     pub s3_bucket: String,
     /// S3 endpoint URL; empty: AWS for `s3_region`.
     pub s3_endpoint: String,
-    /// S3 region.
     pub s3_region: String,
     /// S3 access key id; empty: from the usual `AWS_*` environment variables.
     pub s3_access_key_id: String,
-    /// S3 secret access key.
     pub s3_secret_access_key: String,
     /// Path-style S3 requests (`endpoint/bucket/key`), as MinIO and most self-hosted servers want.
     pub s3_path_style: bool,
@@ -292,7 +290,8 @@ impl Settings {
             crate::domain::auth::check_password(&self.bootstrap_admin_password)
                 .map_err(|e| ConfigError(format!("bootstrap_admin_password: {e}")))?;
         }
-        crate::notify::mail::check_settings(&self.smtp_url, &self.smtp_ca_file).map_err(ConfigError)?;
+        crate::notify::mail::check_settings(&self.smtp_url, &self.smtp_ca_file)
+            .map_err(|e| ConfigError(e.to_string()))?;
         if self.session_hours == 0 {
             return Err(ConfigError("session_hours must be at least 1".into()));
         }

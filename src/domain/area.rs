@@ -133,10 +133,29 @@ pub fn parse_area_file(document: &Value, level: AreaLevel, year: i32) -> Result<
     Ok(areas)
 }
 
-fn parse_feature(feature: &Value, level: AreaLevel, year: i32) -> Result<Area, String> {
-    let object = feature.as_object().ok_or("not a GeoJSON Feature object")?;
+/// Why one feature of an area file is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum FeatureError {
+    #[error("not a GeoJSON Feature object")]
+    NotObject,
+    #[error("its \"type\" is not \"Feature\"")]
+    NotFeature,
+    #[error("has no code (property \"code\" such as {example})")]
+    NoCode { example: &'static str },
+    /// A code of another level (or none at all).
+    #[error("code '{code}' is not a {level} code such as {example}")]
+    WrongLevel { code: String, level: &'static str, example: &'static str },
+    /// `context` is the code and name of the area.
+    #[error("{context} has no geometry")]
+    NoGeometry { context: String },
+    #[error("{context}: {why}")]
+    Geometry { context: String, why: String },
+}
+
+fn parse_feature(feature: &Value, level: AreaLevel, year: i32) -> Result<Area, FeatureError> {
+    let object = feature.as_object().ok_or(FeatureError::NotObject)?;
     if object.get("type").and_then(Value::as_str) != Some("Feature") {
-        return Err("its \"type\" is not \"Feature\"".into());
+        return Err(FeatureError::NotFeature);
     }
     let empty = Map::new();
     let properties = object.get("properties").and_then(Value::as_object).unwrap_or(&empty);
@@ -149,19 +168,22 @@ fn parse_feature(feature: &Value, level: AreaLevel, year: i32) -> Result<Area, S
         .iter()
         .find_map(|key| properties.get(*key).and_then(Value::as_str))
         .or_else(|| object.get("id").and_then(Value::as_str))
-        .ok_or_else(|| format!("has no code (property \"code\" such as {})", level.example()))?
+        .ok_or_else(|| FeatureError::NoCode { example: level.example() })?
         .trim()
         .to_owned();
     if AreaLevel::of_code(&code) != Some(level) {
-        return Err(format!("code '{code}' is not a {} code such as {}", level.as_str(), level.example()));
+        return Err(FeatureError::WrongLevel { code, level: level.as_str(), example: level.example() });
     }
     let name = ["name", "statnaam", "buurtnaam", "wijknaam", "gemeentenaam"]
         .iter()
         .find_map(|key| properties.get(*key).and_then(Value::as_str))
         .map_or_else(|| code.clone(), |n| n.trim().to_owned());
     let context = format!("{code} ({name})");
-    let geometry = object.get("geometry").ok_or_else(|| format!("{context} has no geometry"))?;
-    let geometry = parse_geometry(geometry).map_err(|e| format!("{context}: {e}"))?;
+    let Some(geometry) = object.get("geometry") else { return Err(FeatureError::NoGeometry { context }) };
+    let geometry = match parse_geometry(geometry) {
+        Ok(geometry) => geometry,
+        Err(why) => return Err(FeatureError::Geometry { context, why }),
+    };
     let (gemeente_code, wijk_code) = match level {
         AreaLevel::Gemeente => (code.clone(), None),
         AreaLevel::Wijk => (gemeente_of(&code).unwrap_or_default(), None),

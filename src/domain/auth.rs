@@ -29,7 +29,6 @@ pub enum Role {
 }
 
 impl Role {
-    /// Every role.
     pub const ALL: [Role; 4] = [Role::Admin, Role::Coordinator, Role::DepartmentStaff, Role::Analyst];
 
     /// The stored and wire name.
@@ -51,9 +50,7 @@ impl Role {
 /// An authenticated staff member, as a request sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffIdentity {
-    /// The account.
     pub account_id: Uuid,
-    /// Its role.
     pub role: Role,
     /// The departments it belongs to (meaningful for department staff).
     pub departments: Vec<Uuid>,
@@ -88,9 +85,7 @@ pub struct Account {
     pub role: Role,
     /// Whether it may log in.
     pub active: bool,
-    /// Its departments.
     pub departments: Vec<Uuid>,
-    /// Created.
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -127,9 +122,19 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// Argon2 could not hash a password (its message).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PasswordHashError(argon2::password_hash::Error);
+
+/// A new password is too short or too long.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a password must have {} to {} characters", PASSWORD_MIN, PASSWORD_MAX)]
+pub struct PasswordLengthError;
+
 /// Hashes a password with argon2id and a random salt (PHC string). Slow on purpose.
-pub fn hash_password(password: &str) -> Result<String, String> {
-    Argon2::default().hash_password(password.as_bytes()).map(|hash| hash.to_string()).map_err(|e| e.to_string())
+pub fn hash_password(password: &str) -> Result<String, PasswordHashError> {
+    Argon2::default().hash_password(password.as_bytes()).map(|hash| hash.to_string()).map_err(PasswordHashError)
 }
 
 /// Whether `password` matches `stored` (a PHC string). With `None` (unknown account) it
@@ -147,10 +152,10 @@ pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
 }
 
 /// Checks a new password's length.
-pub fn check_password(password: &str) -> Result<(), String> {
+pub fn check_password(password: &str) -> Result<(), PasswordLengthError> {
     let length = password.chars().count();
     if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&length) {
-        return Err(format!("a password must have {PASSWORD_MIN} to {PASSWORD_MAX} characters"));
+        return Err(PasswordLengthError);
     }
     Ok(())
 }

@@ -16,9 +16,7 @@ pub struct Department {
     pub id: Uuid,
     /// Short unique name used in URLs and rules, e.g. `openbare-verlichting`.
     pub slug: String,
-    /// Dutch name.
     pub name_nl: String,
-    /// English name.
     pub name_en: String,
     /// Whether it takes new reports.
     pub active: bool,
@@ -33,9 +31,7 @@ pub struct Category {
     pub parent_id: Option<Uuid>,
     /// Short name, unique among main categories and among subcategories.
     pub slug: String,
-    /// Dutch name.
     pub name_nl: String,
-    /// English name.
     pub name_en: String,
     /// Whether reports in it may be shown to the public.
     pub is_public: bool,
@@ -138,54 +134,83 @@ pub fn validate_answers(
                 Ok(clean_value) => {
                     clean.insert(question.key.clone(), clean_value);
                 }
-                Err(detail) => errors.add(pointer, detail),
+                Err(detail) => errors.add(pointer, detail.to_string()),
             },
         }
     }
     clean
 }
 
-fn answer_value(question: &Question, value: &Value) -> Result<Value, String> {
+/// Why an answer is refused. `keys` lists the question's options, comma-separated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum AnswerError {
+    #[error("send this answer as a JSON string")]
+    NotString,
+    #[error(transparent)]
+    Text(#[from] super::validation::TextError),
+    #[error("send this answer as a JSON number")]
+    NotNumber,
+    #[error("send this answer as an RFC 3339 date-time string")]
+    NotDatetimeString,
+    #[error("'{0}' is not an RFC 3339 date-time such as 2026-11-25T14:30:00+01:00")]
+    NotDatetime(String),
+    #[error("send one of: {keys}")]
+    NotChoice { keys: String },
+    #[error("'{choice}' is not an option; send one of: {keys}")]
+    UnknownChoice { choice: String, keys: String },
+    #[error("send a JSON array with some of: {keys}")]
+    NotArray { keys: String },
+    #[error("send a JSON array of strings from: {keys}")]
+    NotStringArray { keys: String },
+    #[error("'{choice}' is not an option; choose from: {keys}")]
+    UnknownChoices { choice: String, keys: String },
+    #[error("'{0}' is chosen twice; send each option once")]
+    ChosenTwice(String),
+    #[error("choose at least one of: {keys}")]
+    NoneChosen { keys: String },
+}
+
+fn answer_value(question: &Question, value: &Value) -> Result<Value, AnswerError> {
     let keys = || question.values.iter().map(|v| v.key.as_str()).collect::<Vec<_>>().join(", ");
     match question.datatype {
         AnswerType::String | AnswerType::Text => {
             let max = if question.datatype == AnswerType::String { SHORT_ANSWER_MAX } else { LONG_ANSWER_MAX };
-            let text = value.as_str().ok_or("send this answer as a JSON string")?;
-            super::validation::bounded_text(text, "the answer", max).map(Value::String)
+            let text = value.as_str().ok_or(AnswerError::NotString)?;
+            Ok(super::validation::bounded_text(text, "the answer", max).map(Value::String)?)
         }
         AnswerType::Number => match value.as_f64() {
             Some(n) if n.is_finite() => Ok(value.clone()),
-            _ => Err("send this answer as a JSON number".to_owned()),
+            _ => Err(AnswerError::NotNumber),
         },
         AnswerType::Datetime => {
-            let text = value.as_str().ok_or("send this answer as an RFC 3339 date-time string")?;
+            let text = value.as_str().ok_or(AnswerError::NotDatetimeString)?;
             chrono::DateTime::parse_from_rfc3339(text)
                 .map(|at| Value::String(at.to_rfc3339()))
-                .map_err(|_| format!("'{text}' is not an RFC 3339 date-time such as 2026-11-25T14:30:00+01:00"))
+                .map_err(|_| AnswerError::NotDatetime(text.to_owned()))
         }
         AnswerType::Singlevaluelist => {
-            let choice = value.as_str().ok_or_else(|| format!("send one of: {}", keys()))?;
+            let choice = value.as_str().ok_or_else(|| AnswerError::NotChoice { keys: keys() })?;
             if question.values.iter().any(|v| v.key == choice) {
                 Ok(value.clone())
             } else {
-                Err(format!("'{choice}' is not an option; send one of: {}", keys()))
+                Err(AnswerError::UnknownChoice { choice: choice.to_owned(), keys: keys() })
             }
         }
         AnswerType::Multivaluelist => {
-            let choices = value.as_array().ok_or_else(|| format!("send a JSON array with some of: {}", keys()))?;
+            let choices = value.as_array().ok_or_else(|| AnswerError::NotArray { keys: keys() })?;
             let mut seen: Vec<&str> = Vec::with_capacity(choices.len());
             for choice in choices {
-                let choice = choice.as_str().ok_or_else(|| format!("send a JSON array of strings from: {}", keys()))?;
+                let choice = choice.as_str().ok_or_else(|| AnswerError::NotStringArray { keys: keys() })?;
                 if !question.values.iter().any(|v| v.key == choice) {
-                    return Err(format!("'{choice}' is not an option; choose from: {}", keys()));
+                    return Err(AnswerError::UnknownChoices { choice: choice.to_owned(), keys: keys() });
                 }
                 if seen.contains(&choice) {
-                    return Err(format!("'{choice}' is chosen twice; send each option once"));
+                    return Err(AnswerError::ChosenTwice(choice.to_owned()));
                 }
                 seen.push(choice);
             }
             if question.required && seen.is_empty() {
-                return Err(format!("choose at least one of: {}", keys()));
+                return Err(AnswerError::NoneChosen { keys: keys() });
             }
             Ok(value.clone())
         }
@@ -197,22 +222,53 @@ pub fn pointer_escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
+/// What is wrong with a category's questions (by key, or by position when the key is
+/// empty).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuestionsError {
+    /// A question without a key.
+    #[error("question {0} has an empty key")]
+    EmptyKey(usize),
+    /// Two questions with one key.
+    #[error("question key '{0}' is used twice")]
+    DuplicateKey(String),
+    /// A list question without options.
+    #[error("list question '{0}' has no values")]
+    ListWithoutValues(String),
+    /// Options on a question that is not a list.
+    #[error("question '{0}' is not a list but has values")]
+    ValuesWithoutList(String),
+}
+
+/// Why a new report cannot be filed in the category it names (by slug).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IntakeCategoryError {
+    /// The subcategory, or its main category, is deactivated.
+    #[error("category '{0}' no longer takes reports; GET /api/v1/categories lists those that do")]
+    Inactive(String),
+    /// A main category: reports go into one of its active subcategories (listed).
+    #[error("'{slug}' is a main category; choose one of its subcategories: {subcategories}")]
+    MainCategory { slug: String, subcategories: String },
+    #[error("unknown category '{0}'; GET /api/v1/categories lists the valid slugs")]
+    Unknown(String),
+}
+
 /// Checks a category's questions when they are configured: unique keys, list questions
 /// with options, other questions without.
-pub fn validate_questions(questions: &[Question]) -> Result<(), String> {
+pub fn validate_questions(questions: &[Question]) -> Result<(), QuestionsError> {
     for (index, question) in questions.iter().enumerate() {
         if question.key.trim().is_empty() {
-            return Err(format!("question {index} has an empty key"));
+            return Err(QuestionsError::EmptyKey(index));
         }
         if questions.iter().filter(|q| q.key == question.key).count() > 1 {
-            return Err(format!("question key '{}' is used twice", question.key));
+            return Err(QuestionsError::DuplicateKey(question.key.clone()));
         }
         let is_list = matches!(question.datatype, AnswerType::Singlevaluelist | AnswerType::Multivaluelist);
         if is_list && question.values.is_empty() {
-            return Err(format!("list question '{}' has no values", question.key));
+            return Err(QuestionsError::ListWithoutValues(question.key.clone()));
         }
         if !is_list && !question.values.is_empty() {
-            return Err(format!("question '{}' is not a list but has values", question.key));
+            return Err(QuestionsError::ValuesWithoutList(question.key.clone()));
         }
     }
     Ok(())
@@ -292,19 +348,17 @@ impl Catalog {
     }
 
     /// Resolves the category a new report names, or says why it cannot be used.
-    pub fn category_for_intake(&self, slug: &str) -> Result<&Category, String> {
+    pub fn category_for_intake(&self, slug: &str) -> Result<&Category, IntakeCategoryError> {
         match self.subcategory(slug) {
             Some(category) if category.active && self.parent_active(category) => Ok(category),
-            Some(_) => {
-                Err(format!("category '{slug}' no longer takes reports; GET /api/v1/categories lists those that do"))
-            }
+            Some(_) => Err(IntakeCategoryError::Inactive(slug.to_owned())),
             None => match self.main_category(slug) {
                 Some(main) => {
                     let subs: Vec<&str> =
                         self.subcategories_of(main.id).filter(|c| c.active).map(|c| c.slug.as_str()).collect();
-                    Err(format!("'{slug}' is a main category; choose one of its subcategories: {}", subs.join(", ")))
+                    Err(IntakeCategoryError::MainCategory { slug: slug.to_owned(), subcategories: subs.join(", ") })
                 }
-                None => Err(format!("unknown category '{slug}'; GET /api/v1/categories lists the valid slugs")),
+                None => Err(IntakeCategoryError::Unknown(slug.to_owned())),
             },
         }
     }

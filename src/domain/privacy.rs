@@ -5,7 +5,7 @@ use super::category::Category;
 use super::report::Location;
 
 /// The grid to which public locations in sensitive categories are snapped: the map's finest
-/// grid cells (see `storage::map`), 1/400° of latitude (≈ 280 m) by 1/250° of longitude
+/// grid cells (see [`super::map_grid`]), 1/400° of latitude (≈ 280 m) by 1/250° of longitude
 /// (≈ 280 m in the Netherlands). A cell's row is `floor((lat + 90) * 400)` and its column
 /// `floor((lon + 180) * 250)`, computed exactly as the map's cell index computes them, so a
 /// report and the centre it is shown at always lie in the same map cell, at every level of
@@ -139,7 +139,7 @@ mod tests {
         for i in 0..20_000 {
             let exact = Location { lat: 50.0 + f64::from(i) * 0.000_123_7, lon: 5.0 + f64::from(i) * 0.000_171_3 };
             let shown = coarsen(exact);
-            // The rows and columns per degree of the map's three levels (`storage::map`).
+            // The rows and columns per degree of the map's three levels (`map_grid::Level`).
             for (rows, columns) in [(400.0, 250.0), (50.0, 31.25), (6.25, 3.90625)] {
                 let cell = |at: Location| (((at.lat + 90.0) * rows).floor(), ((at.lon + 180.0) * columns).floor());
                 assert_eq!(cell(exact), cell(shown), "{exact:?} -> {shown:?}, level {rows} × {columns}");

@@ -146,9 +146,7 @@ pub struct IntakeInput {
     pub category: String,
     /// What is wrong.
     pub description: String,
-    /// Latitude.
     pub lat: f64,
-    /// Longitude.
     pub lon: f64,
     /// Optional address text.
     pub address: Option<String>,
@@ -165,9 +163,7 @@ pub struct IntakeInput {
 /// Contact details as the resident sent them, before validation.
 #[derive(Debug, Clone, Default)]
 pub struct ContactInput {
-    /// Email address.
     pub email: Option<String>,
-    /// Phone number.
     pub phone: Option<String>,
     pub name: Option<String>,
     /// Whether staff may contact the resident.
@@ -248,14 +244,19 @@ pub fn validate_intake(input: &IntakeInput, catalog: &Catalog) -> Result<ValidIn
     })
 }
 
+/// A media URL that is not http(s), holds white space or is too long.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("send an http(s) URL of at most {} characters, such as https://example.org/photo.jpg", MEDIA_URL_MAX)]
+pub struct MediaUrlError;
+
 /// Checks a media URL: http(s), no white space, at most [`MEDIA_URL_MAX`] characters.
-fn media_url(text: &str) -> Result<String, String> {
+fn media_url(text: &str) -> Result<String, MediaUrlError> {
     let url = text.trim();
     let scheme_ok = url.len() > 8 && (url.starts_with("https://") || url.starts_with("http://"));
     if scheme_ok && url.chars().count() <= MEDIA_URL_MAX && !url.contains(char::is_whitespace) {
         Ok(url.to_owned())
     } else {
-        Err(format!("send an http(s) URL of at most {MEDIA_URL_MAX} characters, such as https://example.org/photo.jpg"))
+        Err(MediaUrlError)
     }
 }
 
@@ -345,7 +346,6 @@ pub struct NewReport {
     /// Subcategory id.
     pub category_id: Uuid,
     pub description: String,
-    /// Where.
     pub location: Location,
     /// Address text.
     pub address: Option<String>,
@@ -413,7 +413,6 @@ pub struct Report {
     /// Subcategory id.
     pub category_id: Uuid,
     pub description: String,
-    /// Where.
     pub location: Location,
     /// Address text.
     pub address: Option<String>,
@@ -425,11 +424,9 @@ pub struct Report {
     pub answers: Map<String, Value>,
     /// Handling department.
     pub department_id: Option<Uuid>,
-    /// Due time.
     pub deadline_at: Option<DateTime<Utc>>,
     /// Received.
     pub created_at: DateTime<Utc>,
-    /// Last changed.
     pub updated_at: DateTime<Utc>,
     /// Its CBS areas.
     pub area: Option<AreaStamp>,

@@ -245,8 +245,22 @@ fn errors_len(errors: &FieldErrors) -> usize {
     errors.len()
 }
 
+/// Why the conditions of a stored rule cannot be rebuilt.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoredConditionsError {
+    /// The polygon is not a usable geometry (why).
+    #[error("{0}")]
+    Polygon(String),
+    /// A weekday that is not one.
+    #[error("bad weekday '{0}'")]
+    Weekday(String),
+    /// A time of day that is not one.
+    #[error("bad time '{0}'")]
+    Time(String),
+}
+
 /// Rebuilds the conditions of a stored rule (validated when it was saved).
-pub fn stored_conditions(spec: &ConditionsSpec) -> Result<Conditions, String> {
+pub fn stored_conditions(spec: &ConditionsSpec) -> Result<Conditions, StoredConditionsError> {
     let mut conditions = Conditions {
         categories: spec.categories.iter().cloned().collect(),
         areas: spec.areas.iter().cloned().collect(),
@@ -254,14 +268,14 @@ pub fn stored_conditions(spec: &ConditionsSpec) -> Result<Conditions, String> {
         ..Conditions::default()
     };
     if let Some(polygon) = &spec.polygon {
-        conditions.polygon = Some(parse_geometry(polygon)?);
+        conditions.polygon = Some(parse_geometry(polygon).map_err(StoredConditionsError::Polygon)?);
     }
     for day in &spec.weekdays {
-        conditions.weekdays.insert(parse_weekday(day).ok_or_else(|| format!("bad weekday '{day}'"))?);
+        conditions.weekdays.insert(parse_weekday(day).ok_or_else(|| StoredConditionsError::Weekday(day.clone()))?);
     }
     if let Some(window) = &spec.time {
-        let from = parse_time(&window.from).ok_or_else(|| format!("bad time '{}'", window.from))?;
-        let to = parse_time(&window.to).ok_or_else(|| format!("bad time '{}'", window.to))?;
+        let from = parse_time(&window.from).ok_or_else(|| StoredConditionsError::Time(window.from.clone()))?;
+        let to = parse_time(&window.to).ok_or_else(|| StoredConditionsError::Time(window.to.clone()))?;
         conditions.time_window = Some((from, to));
     }
     Ok(conditions)

@@ -86,7 +86,9 @@ pub fn check_transition(
         return Err(TransitionError::NotAllowed { from, allowed });
     }
     let text = match text.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(text) => Some(bounded_text(text, "text", STATUS_TEXT_MAX).map_err(TransitionError::Text)?),
+        Some(text) => {
+            Some(bounded_text(text, "text", STATUS_TEXT_MAX).map_err(|e| TransitionError::Text(e.to_string()))?)
+        }
         None if requires_text(to) => {
             return Err(TransitionError::Text(format!(
                 "moving a report to {} needs a text for the resident that says why",
@@ -103,9 +105,7 @@ pub fn check_transition(
 pub struct HistoryEntry {
     /// Entry id (increasing in the order entries were written).
     pub id: i64,
-    /// The report.
     pub report_id: uuid::Uuid,
-    /// When.
     pub at: DateTime<Utc>,
     /// Who: `reporter`, `system`, `admin`, `open311` or `staff:<account id>`.
     pub actor: String,

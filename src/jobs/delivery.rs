@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::domain::message::Template;
+use crate::notify::mail::MailError;
 use crate::notify::templates::reports::RenderError;
 use crate::notify::webhook::WebhookError;
 use crate::notify::webpush::PushError;
@@ -18,7 +19,6 @@ pub struct OutboxSettings {
     pub smtp_ca_file: String,
     /// Folder for `.eml` files.
     pub mail_dir: String,
-    /// Sender.
     pub from: String,
     /// Base URL of follow links.
     pub public_url: String,
@@ -43,7 +43,6 @@ pub struct OutboxSettings {
 /// What became of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// Delivered.
     Sent,
     /// Not to be sent any more.
     Cancelled,
@@ -67,7 +66,7 @@ pub enum DeliveryError {
     Render(#[from] RenderError),
     /// The mail transport refused or failed.
     #[error("{0}")]
-    Mail(String),
+    Mail(MailError),
     /// The webhook was not delivered.
     #[error(transparent)]
     Webhook(#[from] WebhookError),

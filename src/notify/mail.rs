@@ -39,9 +39,61 @@ const CHECK_AFTER: Duration = Duration::from_secs(2);
 /// idle sessions after a few minutes anyway.
 const IDLE_MAX: Duration = Duration::from_secs(60);
 
+/// Why mail cannot be set up or sent. Each says what went wrong as the log and the
+/// outbox show it; the cause's text is part of the message, so none is chained as a source.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The mail folder cannot be created.
+    #[error("cannot create the mail folder {folder}: {error}")]
+    Folder { folder: String, error: io::Error },
+    /// The message cannot be written into the mail folder.
+    #[error("{0}")]
+    FolderWrite(io::Error),
+    /// The recipient is not an email address.
+    #[error("invalid recipient: {0}")]
+    Recipient(lettre::address::AddressError),
+    /// The message cannot be put together.
+    #[error("cannot build the message: {0}")]
+    Message(lettre::error::Error),
+    /// `MELDPUNT_SMTP_CA_FILE` cannot be read.
+    #[error("cannot read MELDPUNT_SMTP_CA_FILE {path}: {error}")]
+    CaFileUnreadable { path: String, error: io::Error },
+    /// `MELDPUNT_SMTP_CA_FILE` holds no PEM certificate.
+    #[error("MELDPUNT_SMTP_CA_FILE {path} holds no PEM certificate")]
+    CaFileNotPem { path: String },
+    /// `MELDPUNT_SMTP_CA_FILE` holds a certificate lettre cannot use.
+    #[error("MELDPUNT_SMTP_CA_FILE {path} cannot be read: {error}")]
+    CaFileInvalid { path: String, error: lettre::transport::smtp::Error },
+    /// `MELDPUNT_SMTP_URL` cannot be used, and why.
+    #[error("MELDPUNT_SMTP_URL is not usable: {0}")]
+    Url(String),
+    /// Connecting to the SMTP server took too long.
+    #[error("connecting to {host}:{port} timed out")]
+    ConnectTimeout { host: String, port: u16 },
+    /// The SMTP server cannot be reached.
+    #[error("cannot connect to {host}:{port}: {error}")]
+    Connect { host: String, port: u16, error: io::Error },
+    /// The socket refused `TCP_NODELAY`.
+    #[error("cannot set TCP_NODELAY: {0}")]
+    NoDelay(io::Error),
+    /// TLS from the start (`smtps://`) failed.
+    #[error("TLS with {host}: {error}")]
+    Tls { host: String, error: lettre::transport::smtp::Error },
+    /// The server did not greet within the timeout.
+    #[error("{0} did not greet in time")]
+    GreetingTimeout(String),
+    #[error("STARTTLS with {host}: {error}")]
+    StartTls { host: String, error: lettre::transport::smtp::Error },
+    /// The server did not accept the message within the timeout.
+    #[error("{0} did not accept the message in time")]
+    SendTimeout(String),
+    /// The SMTP conversation failed (greeting, AUTH or the message).
+    #[error("{0}")]
+    Smtp(lettre::transport::smtp::Error),
+}
+
 /// Where emails go.
 pub enum Mailer {
-    /// An SMTP server.
     Smtp(SmtpPool),
     /// `.eml` files in a folder.
     Folder(PathBuf),
@@ -52,9 +104,9 @@ impl Mailer {
     /// SMTP connections open for reuse (one per message sent at the same time) and trusting
     /// the certificates in the PEM file `ca_file` besides the usual roots (none when empty);
     /// or the folder when `url` is empty.
-    pub fn with_pool(url: &str, folder: &str, connections: u32, ca_file: &str) -> Result<Self, String> {
+    pub fn with_pool(url: &str, folder: &str, connections: u32, ca_file: &str) -> Result<Self, MailError> {
         if url.trim().is_empty() {
-            std::fs::create_dir_all(folder).map_err(|e| format!("cannot create the mail folder {folder}: {e}"))?;
+            std::fs::create_dir_all(folder).map_err(|error| MailError::Folder { folder: folder.to_owned(), error })?;
             return Ok(Mailer::Folder(PathBuf::from(folder)));
         }
         let server = SmtpServer::parse(url, read_ca_file(ca_file)?.as_deref())?;
@@ -62,42 +114,39 @@ impl Mailer {
     }
 
     /// Sends one email.
-    pub async fn send(&self, from: &Mailbox, to: &str, email: &Rendered) -> Result<(), String> {
-        let to: Mailbox = to.parse().map_err(|e| format!("invalid recipient: {e}"))?;
+    pub async fn send(&self, from: &Mailbox, to: &str, email: &Rendered) -> Result<(), MailError> {
+        let to: Mailbox = to.parse().map_err(MailError::Recipient)?;
         let mut builder = Message::builder().from(from.clone()).to(to).subject(email.subject.clone());
         for (name, value) in &email.headers {
             builder = builder.raw_header(HeaderValue::new(HeaderName::new_from_ascii_str(name), value.clone()));
         }
-        let message = builder
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.body.clone())
-            .map_err(|e| format!("cannot build the message: {e}"))?;
+        let message = builder.header(ContentType::TEXT_PLAIN).body(email.body.clone()).map_err(MailError::Message)?;
         match self {
             Mailer::Smtp(pool) => pool.send(&message).await,
             Mailer::Folder(folder) => {
                 let path = folder.join(format!("{}.eml", uuid::Uuid::now_v7()));
-                std::fs::write(&path, message.formatted()).map_err(|e| e.to_string())
+                std::fs::write(&path, message.formatted()).map_err(MailError::FolderWrite)
             }
         }
     }
 }
 
 /// The PEM text of the CA file, checked (empty name: none).
-fn read_ca_file(path: &str) -> Result<Option<Vec<u8>>, String> {
+fn read_ca_file(path: &str) -> Result<Option<Vec<u8>>, MailError> {
     if path.trim().is_empty() {
         return Ok(None);
     }
-    let pem = std::fs::read(path).map_err(|e| format!("cannot read MELDPUNT_SMTP_CA_FILE {path}: {e}"))?;
+    let pem = std::fs::read(path).map_err(|error| MailError::CaFileUnreadable { path: path.to_owned(), error })?;
     if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
-        return Err(format!("MELDPUNT_SMTP_CA_FILE {path} holds no PEM certificate"));
+        return Err(MailError::CaFileNotPem { path: path.to_owned() });
     }
-    Certificate::from_pem(&pem).map_err(|e| format!("MELDPUNT_SMTP_CA_FILE {path} cannot be read: {e}"))?;
+    Certificate::from_pem(&pem).map_err(|error| MailError::CaFileInvalid { path: path.to_owned(), error })?;
     Ok(Some(pem))
 }
 
 /// Checks an SMTP URL (and the CA file) as the mailer would read them, so that a wrong
 /// setting stops the start instead of the mail.
-pub fn check_settings(url: &str, ca_file: &str) -> Result<(), String> {
+pub fn check_settings(url: &str, ca_file: &str) -> Result<(), MailError> {
     if url.trim().is_empty() {
         return Ok(());
     }
@@ -137,8 +186,8 @@ impl SmtpServer {
     /// `smtps://host[:port]` (TLS from the start, port 465); `user:password@` (percent-encoded)
     /// for AUTH PLAIN or LOGIN; a path names this client in EHLO (default: the host name).
     /// The certificates in the PEM text `roots` are trusted besides the usual authorities.
-    pub fn parse(url: &str, roots: Option<&[u8]>) -> Result<Self, String> {
-        let bad = |why: String| format!("MELDPUNT_SMTP_URL is not usable: {why}");
+    pub fn parse(url: &str, roots: Option<&[u8]>) -> Result<Self, MailError> {
+        let bad = MailError::Url;
         let parsed = url::Url::parse(url.trim()).map_err(|e| bad(e.to_string()))?;
         let host = parsed.host_str().filter(|h| !h.is_empty()).ok_or_else(|| bad("it names no host".into()))?;
         let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
@@ -182,17 +231,19 @@ impl SmtpServer {
 
     /// A new connection: the socket with `TCP_NODELAY`, then the greeting and EHLO,
     /// STARTTLS where asked for, and AUTH where credentials are given.
-    async fn connect(&self) -> Result<AsyncSmtpConnection, String> {
+    async fn connect(&self) -> Result<AsyncSmtpConnection, MailError> {
         let tcp = tokio::time::timeout(TIMEOUT, tokio::net::TcpStream::connect((self.host.as_str(), self.port)))
             .await
-            .map_err(|_| format!("connecting to {}:{} timed out", self.host, self.port))?
-            .map_err(|e| format!("cannot connect to {}:{}: {e}", self.host, self.port))?;
-        tcp.set_nodelay(true).map_err(|e| format!("cannot set TCP_NODELAY: {e}"))?;
+            .map_err(|_| MailError::ConnectTimeout { host: self.host.clone(), port: self.port })?
+            .map_err(|error| MailError::Connect { host: self.host.clone(), port: self.port, error })?;
+        tcp.set_nodelay(true).map_err(MailError::NoDelay)?;
         let stream: Box<dyn AsyncTokioStream> = match &self.tls {
             Tls::Wrapper(parameters) => {
                 #[allow(deprecated)]
                 let mut tls = AsyncNetworkStream::use_existing_tokio1(Box::new(tcp));
-                tls.upgrade_tls(parameters.clone()).await.map_err(|e| format!("TLS with {}: {e}", self.host))?;
+                tls.upgrade_tls(parameters.clone())
+                    .await
+                    .map_err(|error| MailError::Tls { host: self.host.clone(), error })?;
                 Box::new(Wrapped(tls))
             }
             _ => Box::new(tcp),
@@ -200,8 +251,8 @@ impl SmtpServer {
         let greeting = AsyncSmtpConnection::connect_with_transport(stream, &self.hello);
         let mut connection = tokio::time::timeout(TIMEOUT, greeting)
             .await
-            .map_err(|_| format!("{} did not greet in time", self.host))?
-            .map_err(|e| e.to_string())?;
+            .map_err(|_| MailError::GreetingTimeout(self.host.clone()))?
+            .map_err(MailError::Smtp)?;
         match &self.tls {
             Tls::Required(parameters) => connection.starttls(parameters.clone(), &self.hello).await,
             Tls::Opportunistic(parameters) if connection.can_starttls() => {
@@ -209,9 +260,9 @@ impl SmtpServer {
             }
             _ => Ok(()),
         }
-        .map_err(|e| format!("STARTTLS with {}: {e}", self.host))?;
+        .map_err(|error| MailError::StartTls { host: self.host.clone(), error })?;
         if let Some(credentials) = &self.credentials {
-            connection.auth(DEFAULT_MECHANISMS, credentials).await.map_err(|e| e.to_string())?;
+            connection.auth(DEFAULT_MECHANISMS, credentials).await.map_err(MailError::Smtp)?;
         }
         Ok(connection)
     }
@@ -227,7 +278,7 @@ pub struct SmtpPool {
 impl SmtpPool {
     /// Sends one message on a pooled connection (or a new one), and keeps the connection
     /// if it is still good.
-    async fn send(&self, message: &Message) -> Result<(), String> {
+    async fn send(&self, message: &Message) -> Result<(), MailError> {
         let mut connection = self.checkout().await?;
         let sent = tokio::time::timeout(TIMEOUT * 3, connection.send(message.envelope(), &message.formatted())).await;
         match sent {
@@ -242,18 +293,18 @@ impl SmtpPool {
                     // Refused before the transaction began (e.g. no SMTPUTF8): still usable.
                     self.checkin(connection);
                 }
-                Err(error.to_string())
+                Err(MailError::Smtp(error))
             }
             Err(_) => {
                 connection.abort().await;
-                Err(format!("{} did not accept the message in time", self.server.host))
+                Err(MailError::SendTimeout(self.server.host.clone()))
             }
         }
     }
 
     /// A connection to send on: the most recently used idle one that is still good, else a
     /// new one.
-    async fn checkout(&self) -> Result<AsyncSmtpConnection, String> {
+    async fn checkout(&self) -> Result<AsyncSmtpConnection, MailError> {
         loop {
             let taken = self.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
             let Some((mut connection, since)) = taken else { return self.server.connect().await };

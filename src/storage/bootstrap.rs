@@ -12,7 +12,7 @@ pub fn admin_if_none(conn: &mut DbConnection, email: &str, password: &str) -> Re
     if email.is_empty() {
         return Ok(false);
     }
-    let hash = hash_password(password).map_err(StorageError::Setup)?;
+    let hash = hash_password(password).map_err(|e| StorageError::Setup(e.to_string()))?;
     let acted = conn.write_transaction(|conn| -> Result<bool, StorageError> {
         if accounts::has_active_admin(conn)? {
             return Ok(false);

@@ -205,7 +205,11 @@ pub async fn create_account(
             let password = password.to_owned();
             let checked = errors.check("/password", check_password(&password));
             match checked {
-                Some(()) => Some(web::block(move || hash_password(&password)).await?.map_err(ApiError::Internal)?),
+                Some(()) => Some(
+                    web::block(move || hash_password(&password))
+                        .await?
+                        .map_err(|e| ApiError::Internal(e.to_string()))?,
+                ),
                 None => None,
             }
         }
@@ -255,7 +259,9 @@ pub async fn update_account(
     let departments = input.departments.as_ref().map(|slugs| department_ids(slugs, &snapshot.catalog, &mut errors));
     let password_hash = match input.password {
         Some(password) => match errors.check("/password", check_password(&password)) {
-            Some(()) => Some(web::block(move || hash_password(&password)).await?.map_err(ApiError::Internal)?),
+            Some(()) => Some(
+                web::block(move || hash_password(&password)).await?.map_err(|e| ApiError::Internal(e.to_string()))?,
+            ),
             None => None,
         },
         None => None,

@@ -168,7 +168,7 @@ impl CategoryInput {
             },
         };
         if let Err(reason) = validate_questions(&self.questions) {
-            errors.add("/questions", reason);
+            errors.add("/questions", reason.to_string());
         }
         if self.parent.is_none() && !self.questions.is_empty() {
             errors.add("/questions", "only subcategories ask questions");

@@ -92,10 +92,9 @@ pub async fn support_report(
         parse(read_json(&request, payload, state.max_body_bytes).await?.value)?
     };
     let email = match input.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-        Some(email) => Some(
-            email_address(email)
-                .map_err(|detail| ApiError::Validation(vec![FieldError { pointer: "/email".into(), detail }]))?,
-        ),
+        Some(email) => Some(email_address(email).map_err(|detail| {
+            ApiError::Validation(vec![FieldError { pointer: "/email".into(), detail: detail.to_string() }])
+        })?),
         None => None,
     };
     let language = input.language.unwrap_or_default();

@@ -80,7 +80,7 @@ pub async fn update_report(
     if let Some(slug) = &input.category {
         match catalog.category_for_intake(slug) {
             Ok(category) => change.category_id = Some(category.id),
-            Err(reason) => errors.add("/category", reason),
+            Err(reason) => errors.add("/category", reason.to_string()),
         }
     }
     let location = input.location.as_ref().and_then(|l| Location::parse(l.lat, l.lon, "/location", &mut errors));

@@ -260,7 +260,10 @@ pub async fn add_note(
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: NoteRequest = parse(body.value)?;
     let text = bounded_text(&input.text, "text", STATUS_TEXT_MAX).map_err(|detail| {
-        ApiError::Validation(vec![crate::domain::validation::FieldError { pointer: "/text".into(), detail }])
+        ApiError::Validation(vec![crate::domain::validation::FieldError {
+            pointer: "/text".into(),
+            detail: detail.to_string(),
+        }])
     })?;
     let who = identity.clone();
     let note = text.clone();

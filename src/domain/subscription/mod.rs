@@ -82,7 +82,6 @@ pub struct Targets {
     pub areas: Vec<String>,
     /// A point with a radius.
     pub circle: Option<Circle>,
-    /// A polygon.
     pub polygon: Option<MultiPolygon<f64>>,
 }
 
@@ -118,13 +117,24 @@ pub fn check_area_codes(index: &AreaIndex, codes: &[String]) -> Result<Vec<Strin
     Ok(out)
 }
 
+/// Why a circle is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CircleError {
+    /// The centre is not a WGS84 position.
+    #[error("lat must be within -90..90 and lon within -180..180 (WGS84)")]
+    Centre,
+    /// The radius is outside [`RADIUS_RANGE`].
+    #[error("radius_m must be between {} and {} metres", RADIUS_RANGE.start(), RADIUS_RANGE.end())]
+    Radius,
+}
+
 /// Checks a point with a radius.
-pub fn check_circle(lat: f64, lon: f64, radius_m: f64) -> Result<Circle, String> {
+pub fn check_circle(lat: f64, lon: f64, radius_m: f64) -> Result<Circle, CircleError> {
     if !((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)) {
-        return Err("lat must be within -90..90 and lon within -180..180 (WGS84)".into());
+        return Err(CircleError::Centre);
     }
     if !RADIUS_RANGE.contains(&radius_m) {
-        return Err(format!("radius_m must be between {} and {} metres", RADIUS_RANGE.start(), RADIUS_RANGE.end()));
+        return Err(CircleError::Radius);
     }
     Ok(Circle { lat, lon, radius_m })
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::domain::photo::PhotoError;
 use crate::domain::validation::FieldError;
 use crate::intake::IntakeError;
+use crate::storage::ChangeError;
 use crate::storage::StorageError;
 use crate::storage::announcements::StateError;
 
@@ -190,6 +191,16 @@ impl From<StorageError> for ApiError {
         match error {
             StorageError::Pool(e) => ApiError::Unavailable(format!("database connection: {e}")),
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<ChangeError> for ApiError {
+    fn from(error: ChangeError) -> Self {
+        match error {
+            ChangeError::NotFound(detail) => ApiError::NotFound(detail),
+            ChangeError::Conflict(detail) => ApiError::Conflict(detail),
+            ChangeError::Storage(e) => e.into(),
         }
     }
 }

@@ -13,16 +13,6 @@ use crate::api::state::AppState;
 use crate::domain::validation::{FieldErrors, bounded_text, email_address};
 use crate::storage::departments::{ChangeError, DepartmentFields, StoredDepartment};
 
-impl From<ChangeError> for ApiError {
-    fn from(error: ChangeError) -> Self {
-        match error {
-            ChangeError::NotFound(detail) => ApiError::NotFound(detail),
-            ChangeError::Conflict(detail) => ApiError::Conflict(detail),
-            ChangeError::Storage(e) => e.into(),
-        }
-    }
-}
-
 /// A department as the admin API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DepartmentView {

@@ -13,6 +13,7 @@ pub mod photo;
 pub mod photo_token;
 pub mod placement;
 pub mod privacy;
+pub mod queue;
 pub mod reference;
 pub mod report;
 pub mod routing;

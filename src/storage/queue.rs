@@ -2,7 +2,6 @@
 //! one dialect-specific part: SQLite's FTS5 table `reports_fts`, PostgreSQL's generated
 //! `search` tsvector.
 
-use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Text};
@@ -12,52 +11,9 @@ use super::connection::{DbTime, DbUuid};
 use super::rows::ReportRow;
 use super::schema::reports;
 use super::{DbConnection, StorageError};
-use crate::domain::report::{Report, ReportStatus};
+use crate::domain::report::Report;
 
-/// How the queue is ordered (ties broken by id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueueOrder {
-    NewestFirst,
-    OldestFirst,
-    /// Earliest deadline first; reports without a deadline last.
-    DeadlineFirst,
-    /// High priority first, then newest.
-    PriorityFirst,
-}
-
-/// What to list. Empty lists mean "any".
-#[derive(Debug, Clone)]
-pub struct QueueFilter {
-    /// Only these departments (`None`: every department; used for department staff).
-    pub departments_allowed: Option<Vec<Uuid>>,
-    pub statuses: Vec<ReportStatus>,
-    /// Category ids.
-    pub categories: Vec<Uuid>,
-    /// Department ids.
-    pub departments: Vec<Uuid>,
-    /// Gemeente codes.
-    pub gemeenten: Vec<String>,
-    /// Wijk codes.
-    pub wijken: Vec<String>,
-    /// Buurt codes.
-    pub buurten: Vec<String>,
-    pub priorities: Vec<String>,
-    /// Received at or after.
-    pub created_from: Option<DateTime<Utc>>,
-    /// Received before.
-    pub created_to: Option<DateTime<Utc>>,
-    /// Only overdue (`Some(true)`) or only not overdue (`Some(false)`) at `now`.
-    pub overdue: Option<bool>,
-    /// The instant `overdue` is judged at.
-    pub now: DateTime<Utc>,
-    /// Words that must all occur in reference, description or address.
-    pub words: Vec<String>,
-    pub order: QueueOrder,
-    /// Rows to skip.
-    pub offset: i64,
-    /// Rows to return.
-    pub limit: i64,
-}
+pub use crate::domain::queue::{QueueFilter, QueueOrder};
 
 /// A report in the queue with its assignee.
 #[derive(Debug, Clone)]

@@ -11,14 +11,11 @@ use crate::api::error::{ApiError, Problem};
 use crate::api::responses::{HandlerErrors, Unavailable};
 use crate::api::staff::auth::Staff;
 use crate::api::state::AppState;
-use crate::domain::auth::Role;
+use crate::domain::queue::{QueueFilter, QueueOrder, QueueRequest};
 use crate::domain::report::ReportStatus;
-use crate::domain::validation::{FieldError, FieldErrors};
+use crate::domain::validation::FieldError;
 use crate::domain::workflow::is_overdue;
-use crate::storage::queue::{self, QueueFilter, QueueOrder};
-
-/// Most items on one page.
-const PAGE_MAX: i64 = 200;
+use crate::storage::queue;
 
 /// How to order the queue.
 #[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
@@ -108,12 +105,6 @@ pub struct QueuePage {
     pub next_cursor: Option<String>,
 }
 
-fn list(text: &Option<String>) -> Vec<String> {
-    text.as_deref()
-        .map(|t| t.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect())
-        .unwrap_or_default()
-}
-
 fn encode_cursor(offset: i64) -> String {
     hex::encode(format!("o:{offset}"))
 }
@@ -144,81 +135,29 @@ pub async fn list_staff_reports(
 ) -> Result<HttpResponse, ApiError> {
     let identity = staff.require(HANDLERS)?.clone();
     let query = query.into_inner();
-    let snapshot = state.config.snapshot();
-    let catalog = &snapshot.catalog;
-    let mut errors = FieldErrors::default();
-    let mut statuses = Vec::new();
-    for name in list(&query.status) {
-        match ReportStatus::parse(&name) {
-            Some(status) => statuses.push(status),
-            None => errors.add("/status", format!("'{name}' is not a status")),
-        }
-    }
-    let mut categories = Vec::new();
-    for slug in list(&query.category) {
-        if let Some(main) = catalog.main_category(&slug) {
-            categories.extend(catalog.subcategories_of(main.id).map(|c| c.id));
-        } else if let Some(sub) = catalog.subcategory(&slug) {
-            categories.push(sub.id);
-        } else {
-            errors.add("/category", format!("there is no category '{slug}'"));
-        }
-    }
-    let mut departments = Vec::new();
-    for slug in list(&query.department) {
-        match catalog.department_by_slug(&slug) {
-            Some(department) => departments.push(department.id),
-            None => errors.add("/department", format!("there is no department '{slug}'")),
-        }
-    }
-    let priorities = list(&query.priority);
-    for priority in &priorities {
-        if !["low", "normal", "high"].contains(&priority.as_str()) {
-            errors.add("/priority", format!("'{priority}' is not a priority; send low, normal or high"));
-        }
-    }
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=PAGE_MAX).contains(&limit) {
-        errors.add("/limit", format!("send a limit from 1 to {PAGE_MAX}"));
-    }
+    let mut cursor_errors = Vec::new();
     let offset = match query.cursor.as_deref() {
         Some(cursor) => decode_cursor(cursor).unwrap_or_else(|| {
-            errors.add("/cursor", "send a next_cursor exactly as a previous page gave it");
+            cursor_errors.push(FieldError {
+                pointer: "/cursor".into(),
+                detail: "send a next_cursor exactly as a previous page gave it".into(),
+            });
             0
         }),
         None => 0,
     };
-    let words: Vec<String> = query
-        .q
-        .as_deref()
-        .unwrap_or_default()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(10)
-        .map(str::to_lowercase)
-        .collect();
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(
-            errors
-                .finish(|| None::<()>)
-                .err()
-                .unwrap_or_else(|| vec![FieldError { pointer: "/".into(), detail: "invalid query".into() }]),
-        ));
-    }
-    let filter = QueueFilter {
-        departments_allowed: (identity.role == Role::DepartmentStaff).then(|| identity.departments.clone()),
-        statuses,
-        categories,
-        departments,
-        gemeenten: list(&query.gemeente).into_iter().map(|c| c.to_ascii_uppercase()).collect(),
-        wijken: list(&query.wijk).into_iter().map(|c| c.to_ascii_uppercase()).collect(),
-        buurten: list(&query.buurt).into_iter().map(|c| c.to_ascii_uppercase()).collect(),
-        priorities,
+    let request = QueueRequest {
+        status: query.status.as_deref(),
+        category: query.category.as_deref(),
+        department: query.department.as_deref(),
+        gemeente: query.gemeente.as_deref(),
+        wijk: query.wijk.as_deref(),
+        buurt: query.buurt.as_deref(),
+        priority: query.priority.as_deref(),
         created_from: query.created_from,
         created_to: query.created_to,
         overdue: query.overdue,
-        now: Utc::now(),
-        words,
+        q: query.q.as_deref(),
         order: match query.sort.unwrap_or_default() {
             QueueSort::NewestFirst => QueueOrder::NewestFirst,
             QueueSort::OldestFirst => QueueOrder::OldestFirst,
@@ -226,9 +165,20 @@ pub async fn list_staff_reports(
             QueueSort::PriorityFirst => QueueOrder::PriorityFirst,
         },
         offset,
-        // One more than asked tells whether there is a next page.
-        limit: limit + 1,
+        limit: query.limit,
     };
+    let snapshot = state.config.snapshot();
+    let catalog = &snapshot.catalog;
+    let parsed = QueueFilter::parse(&request, catalog, &identity, Utc::now());
+    let filter = match (parsed, cursor_errors.is_empty()) {
+        (Ok(filter), true) => filter,
+        (Ok(_), false) => return Err(ApiError::Validation(cursor_errors)),
+        (Err(mut errors), _) => {
+            errors.extend(cursor_errors);
+            return Err(ApiError::Validation(errors));
+        }
+    };
+    let limit = filter.limit - 1;
     let now = filter.now;
     let mut items = state.db.run(move |conn| queue::list(conn, &filter)).await?;
     let more = items.len() as i64 > limit;

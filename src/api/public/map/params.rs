@@ -42,7 +42,7 @@ pub(super) fn parse(
                 match ReportStatus::parse(part) {
                     Some(status) => statuses.push(status.as_str().to_owned()),
                     None => problem(
-                        "status",
+                        "/status",
                         format!(
                             "'{part}' is not a status; use new, accepted, in_progress, on_hold, scheduled, resolved, cancelled or reopened"
                         ),

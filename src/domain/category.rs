@@ -19,6 +19,8 @@ pub struct Department {
     pub name_nl: String,
     pub name_en: String,
     /// Whether it takes new reports.
+    /// The team address that new-report alerts go to.
+    pub email: Option<String>,
     pub active: bool,
 }
 
@@ -33,6 +35,8 @@ pub struct Category {
     pub slug: String,
     pub name_nl: String,
     pub name_en: String,
+    pub description_nl: Option<String>,
+    pub description_en: Option<String>,
     /// Whether reports in it may be shown to the public.
     pub is_public: bool,
     /// Whether its public location must be coarsened and its description withheld.

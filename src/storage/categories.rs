@@ -9,7 +9,7 @@ use super::connection::{DbTime, DbUuid};
 use super::rows::CategoryRow;
 use super::schema::categories;
 use super::{ChangeError, DbConnection, StorageError, generation};
-use crate::domain::category::Question;
+use crate::domain::category::{Category, Question};
 
 /// A category's editable fields, references resolved to ids.
 #[derive(Debug, Clone)]
@@ -42,15 +42,18 @@ pub struct CategoryFields {
     pub position: i32,
 }
 
-/// A category as stored.
-pub type StoredCategory = CategoryRow;
+/// A category as stored (the domain type; its row stays in storage).
+pub type StoredCategory = Category;
 
 /// Every category (main and sub), in display order.
 pub fn list(conn: &mut DbConnection) -> Result<Vec<StoredCategory>, StorageError> {
-    Ok(categories::table
+    categories::table
         .select(CategoryRow::as_select())
         .order((categories::parent_id.is_not_null(), categories::position, categories::slug))
-        .load(conn)?)
+        .load::<CategoryRow>(conn)?
+        .into_iter()
+        .map(Category::try_from)
+        .collect()
 }
 
 fn questions_json(questions: &[Question]) -> Result<String, StorageError> {
@@ -98,7 +101,7 @@ pub fn create(conn: &mut DbConnection, fields: &CategoryFields) -> Result<Stored
         };
         diesel::insert_into(categories::table).values(&row).execute(conn)?;
         generation::bump_settings(conn)?;
-        Ok(row)
+        Ok(Category::try_from(row)?)
     })
 }
 
@@ -143,6 +146,6 @@ pub fn update(conn: &mut DbConnection, id: Uuid, fields: &CategoryFields) -> Res
             ))
             .execute(conn)?;
         generation::bump_settings(conn)?;
-        Ok(row)
+        Ok(Category::try_from(row)?)
     })
 }

@@ -9,6 +9,7 @@ use super::connection::{DbTime, DbUuid};
 use super::rows::DepartmentRow;
 use super::schema::{categories, departments};
 use super::{DbConnection, StorageError, generation, rules};
+use crate::domain::category::Department;
 
 pub use super::ChangeError;
 
@@ -28,11 +29,13 @@ pub struct DepartmentFields {
 }
 
 /// A department as stored.
-pub type StoredDepartment = DepartmentRow;
+pub type StoredDepartment = Department;
 
 /// Every department, by slug.
 pub fn list(conn: &mut DbConnection) -> Result<Vec<StoredDepartment>, StorageError> {
-    Ok(departments::table.select(DepartmentRow::as_select()).order(departments::slug).load(conn)?)
+    let rows: Vec<DepartmentRow> =
+        departments::table.select(DepartmentRow::as_select()).order(departments::slug).load(conn)?;
+    Ok(rows.into_iter().map(Department::from).collect())
 }
 
 /// Creates a department.
@@ -58,7 +61,7 @@ pub fn create(conn: &mut DbConnection, fields: &DepartmentFields) -> Result<Stor
         };
         diesel::insert_into(departments::table).values(&row).execute(conn)?;
         generation::bump_settings(conn)?;
-        Ok(row)
+        Ok(Department::from(row))
     })
 }
 
@@ -105,13 +108,13 @@ pub fn update(conn: &mut DbConnection, id: Uuid, fields: &DepartmentFields) -> R
             ))
             .execute(conn)?;
         generation::bump_settings(conn)?;
-        Ok(DepartmentRow {
+        Ok(Department::from(DepartmentRow {
             name_nl: fields.name_nl.clone(),
             name_en: fields.name_en.clone(),
             email: fields.email.clone(),
             active: fields.active,
             updated_at: now,
             ..existing
-        })
+        }))
     })
 }

@@ -29,7 +29,14 @@ pub struct DepartmentRow {
 
 impl From<DepartmentRow> for Department {
     fn from(row: DepartmentRow) -> Self {
-        Department { id: row.id.0, slug: row.slug, name_nl: row.name_nl, name_en: row.name_en, active: row.active }
+        Department {
+            id: row.id.0,
+            slug: row.slug,
+            name_nl: row.name_nl,
+            name_en: row.name_en,
+            email: row.email,
+            active: row.active,
+        }
     }
 }
 
@@ -67,6 +74,8 @@ impl TryFrom<CategoryRow> for Category {
             slug: row.slug,
             name_nl: row.name_nl,
             name_en: row.name_en,
+            description_nl: row.description_nl,
+            description_en: row.description_en,
             is_public: row.is_public,
             is_sensitive: row.is_sensitive,
             handling_hours: row.handling_hours,

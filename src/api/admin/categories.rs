@@ -50,8 +50,8 @@ fn category_view(row: StoredCategory, state: &AppState) -> CategoryView {
     let snapshot = state.config.snapshot();
     let catalog = &snapshot.catalog;
     CategoryView {
-        id: row.id.0,
-        parent: row.parent_id.and_then(|id| catalog.category(id.0)).map(|c| c.slug.clone()),
+        id: row.id,
+        parent: row.parent_id.and_then(|id| catalog.category(id)).map(|c| c.slug.clone()),
         slug: row.slug,
         name_nl: row.name_nl,
         name_en: row.name_en,
@@ -60,8 +60,8 @@ fn category_view(row: StoredCategory, state: &AppState) -> CategoryView {
         is_public: row.is_public,
         is_sensitive: row.is_sensitive,
         handling_hours: row.handling_hours,
-        default_department: row.default_department_id.and_then(|id| catalog.department(id.0)).map(|d| d.slug.clone()),
-        questions: serde_json::from_str(&row.questions).unwrap_or_default(),
+        default_department: row.default_department_id.and_then(|id| catalog.department(id)).map(|d| d.slug.clone()),
+        questions: row.questions,
         active: row.active,
         position: row.position,
     }

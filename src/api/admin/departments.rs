@@ -33,7 +33,7 @@ pub struct DepartmentView {
 impl From<StoredDepartment> for DepartmentView {
     fn from(row: StoredDepartment) -> Self {
         DepartmentView {
-            id: row.id.0,
+            id: row.id,
             slug: row.slug,
             name_nl: row.name_nl,
             name_en: row.name_en,
@@ -199,7 +199,7 @@ pub async fn deactivate_department(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let row = change(&state, move |conn| {
-        let existing = crate::storage::departments::list(conn)?.into_iter().find(|d| d.id.0 == id);
+        let existing = crate::storage::departments::list(conn)?.into_iter().find(|d| d.id == id);
         let Some(existing) = existing else {
             return Err(ChangeError::NotFound(format!("there is no department with id {id}")));
         };

@@ -57,32 +57,25 @@ pub async fn list_requests(
     let gemeente = jurisdiction(&state, &params, format)?;
     let reports = if let Some(ids) = params.list("service_request_id") {
         let ids: Vec<String> = ids.into_iter().take(PAGE_SIZE_MAX as usize).collect();
-        let db = state.db.clone();
-        web::block(move || -> Result<Vec<Report>, ApiError> {
-            let mut conn = db.conn()?;
-            let mut found = Vec::new();
-            for id in ids {
-                if let Some(report) = lookup(&mut conn, &id)? {
-                    found.push(report);
+        state
+            .db
+            .run(move |conn| -> Result<Vec<Report>, ApiError> {
+                let mut found = Vec::new();
+                for id in ids {
+                    if let Some(report) = lookup(conn, &id)? {
+                        found.push(report);
+                    }
                 }
-            }
-            Ok(found)
-        })
-        .await
-        .map_err(ApiError::from)
-        .and_then(|r| r)
-        .or_open311(format)?
-        .into_iter()
-        .filter(|report| in_jurisdiction(report, gemeente.as_deref()))
-        .collect()
+                Ok(found)
+            })
+            .await
+            .or_open311(format)?
+            .into_iter()
+            .filter(|report| in_jurisdiction(report, gemeente.as_deref()))
+            .collect()
     } else {
         let filter = filter(&state, &params, gemeente, format)?;
-        let db = state.db.clone();
-        web::block(move || crate::storage::open311::list(&mut *db.conn()?, &filter))
-            .await
-            .map_err(ApiError::from)
-            .and_then(|r| r.map_err(ApiError::from))
-            .or_open311(format)?
+        state.db.run(move |conn| crate::storage::open311::list(conn, &filter)).await.or_open311(format)?
     };
     let documents = documents(&state, reports).await.or_open311(format)?;
     Ok(format.render(StatusCode::OK, "service_requests", &documents))
@@ -112,12 +105,11 @@ pub async fn get_request(
     let format = Format::parse(&extension)?;
     let params = Params::parse(format, request.query_string().as_bytes())?;
     let gemeente = jurisdiction(&state, &params, format)?;
-    let db = state.db.clone();
     let wanted = id.clone();
-    let report = web::block(move || -> Result<Option<Report>, ApiError> { lookup(&mut *db.conn()?, &wanted) })
+    let report = state
+        .db
+        .run(move |conn| -> Result<Option<Report>, ApiError> { lookup(conn, &wanted) })
         .await
-        .map_err(ApiError::from)
-        .and_then(|r| r)
         .or_open311(format)?
         .filter(|report| in_jurisdiction(report, gemeente.as_deref()))
         .ok_or_else(|| Open311Error::not_found(format, format!("there is no service request '{id}'")))?;

@@ -8,7 +8,6 @@ use chrono::{Duration, Utc};
 
 use super::dto::{UpdateDoc, UpdatesDoc};
 use super::{ErrorEntry, Format, Open311Error, OrOpen311, PAGE_SIZE_MAX, Params, jurisdiction};
-use crate::api::error::ApiError;
 use crate::api::state::AppState;
 use crate::domain::open311::{open311_status, parse_w3c, public_update, w3c};
 
@@ -51,14 +50,11 @@ pub async fn list_updates(
     if from > to {
         return Err(Open311Error::bad_request(format, "start_date is after end_date"));
     }
-    let db = state.db.clone();
-    let rows = web::block(move || {
-        crate::storage::open311::updates_between(&mut *db.conn()?, from, to, gemeente.as_deref(), PAGE_SIZE_MAX)
-    })
-    .await
-    .map_err(ApiError::from)
-    .and_then(|r| r.map_err(ApiError::from))
-    .or_open311(format)?;
+    let rows = state
+        .db
+        .run(move |conn| crate::storage::open311::updates_between(conn, from, to, gemeente.as_deref(), PAGE_SIZE_MAX))
+        .await
+        .or_open311(format)?;
     let updates = rows
         .into_iter()
         .filter_map(|(entry, report)| {

@@ -15,7 +15,7 @@ use crate::api::state::AppState;
 use crate::domain::announcement::{Announcement, TextDraft, check_text};
 use crate::domain::subscription::{self};
 use crate::domain::validation::FieldErrors;
-use crate::storage::announcements::{AnnouncementContent, Published, StateError};
+use crate::storage::announcements::{AnnouncementContent, Published};
 
 use crate::api::public::announcements::{QuestionInput, QuestionResults, load_results, question_of};
 
@@ -290,12 +290,7 @@ pub async fn update_announcement(
         question: patch.question.or(current.question),
     };
     let content = content(&state, &merged)?;
-    let db = state.db.clone();
-    web::block(move || -> Result<(), StateError> {
-        let mut conn = db.conn().map_err(StateError::Storage)?;
-        crate::storage::announcements::update(&mut conn, id, &content)
-    })
-    .await??;
+    state.db.run(move |conn| crate::storage::announcements::update(conn, id, &content)).await?;
     Ok(HttpResponse::Ok().json(load_staff_view(&state, id).await?))
 }
 
@@ -330,12 +325,8 @@ pub async fn publish_announcement(
     } else {
         PublishRequest::default()
     };
-    let db = state.db.clone();
-    let published = web::block(move || -> Result<Published, StateError> {
-        let mut conn = db.conn().map_err(StateError::Storage)?;
-        crate::storage::announcements::publish(&mut conn, id, input.at, Utc::now())
-    })
-    .await??;
+    let published =
+        state.db.run(move |conn| crate::storage::announcements::publish(conn, id, input.at, Utc::now())).await?;
     let change = match published {
         Published::Now(deliveries) => {
             tracing::info!(announcement_id = %id, deliveries, actor = editor.actor(), "announcement published");
@@ -368,12 +359,7 @@ pub async fn withdraw_announcement(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let db = state.db.clone();
-    let cancelled = web::block(move || -> Result<usize, StateError> {
-        let mut conn = db.conn().map_err(StateError::Storage)?;
-        crate::storage::announcements::withdraw(&mut conn, id)
-    })
-    .await??;
+    let cancelled = state.db.run(move |conn| crate::storage::announcements::withdraw(conn, id)).await?;
     Ok(HttpResponse::Ok().json(StateChange { status: "withdrawn".into(), deliveries: cancelled }))
 }
 
@@ -398,12 +384,7 @@ pub async fn close_question(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let db = state.db.clone();
-    web::block(move || -> Result<(), StateError> {
-        let mut conn = db.conn().map_err(StateError::Storage)?;
-        crate::storage::announcements::close_question(&mut conn, id)
-    })
-    .await??;
+    state.db.run(move |conn| crate::storage::announcements::close_question(conn, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -103,13 +103,14 @@ pub async fn update_report(
         let area = state.placer(&snapshot).stamp(location).map_err(ApiError::OutsideServiceArea)?;
         change.location = Some((location, area));
     }
-    let worker_state = state.clone();
-    let worker_snapshot = snapshot.clone();
-    let report = web::block(move || -> Result<_, ApiError> {
-        let placer = worker_state.placer(&worker_snapshot);
-        Ok(crate::storage::rerouting::apply(&mut *worker_state.db.conn()?, id, &handler.actor(), &change, &placer)?)
-    })
-    .await??;
+    let (worker_snapshot, served) = (snapshot.clone(), state.served.clone());
+    let report = state
+        .db
+        .run(move |conn| {
+            let placer = crate::intake::placer(&worker_snapshot, &served);
+            crate::storage::rerouting::apply(conn, id, &handler.actor(), &change, &placer)
+        })
+        .await?;
     tracing::info!(report_id = %id, "report changed by staff");
     // Staff see the report as its submitter does (nothing withheld), plus the routing.
     let view = ReportView::build(report.clone(), &snapshot, Audience::Submitter)

@@ -483,12 +483,10 @@ pub async fn record_answer(
     option: usize,
 ) -> Result<(), ApiError> {
     use crate::storage::announcements::AnswerError;
-    let db = state.db.clone();
-    let result = web::block(move || -> Result<(), AnswerError> {
-        let mut conn = db.conn().map_err(AnswerError::Storage)?;
-        crate::storage::announcements::answer(&mut conn, announcement, subscription, option, Utc::now())
-    })
-    .await?;
+    let result = state
+        .db
+        .run(move |conn| crate::storage::announcements::answer(conn, announcement, subscription, option, Utc::now()))
+        .await;
     match result {
         Ok(()) => Ok(()),
         Err(AnswerError::NotFound(detail)) => Err(ApiError::NotFound(detail)),

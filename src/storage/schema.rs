@@ -1,5 +1,8 @@
 //! The backend-neutral table definitions. Both migration trees create exactly these
 //! columns; UUIDs and instants use the portable types from `connection`.
+//!
+//! One file on purpose (about 500 lines): diesel's `table!`, `joinable!` and
+//! `allow_tables_to_appear_in_same_query!` declarations must see each other.
 
 diesel::table! {
     use diesel::sql_types::*;

@@ -6,6 +6,9 @@
 //! Links in emails that change something (confirm, unsubscribe, one-tap answers) answer a
 //! `GET` with a small page whose button POSTs: mail scanners that fetch every link change
 //! nothing.
+//!
+//! About 500 lines on purpose: subscribing, managing and answering share the request and
+//! view types and the target checks here; the link pages are in [`links`].
 
 pub mod links;
 

@@ -20,6 +20,7 @@ pub mod routing;
 pub mod rule_spec;
 pub mod small_counts;
 pub mod spatial;
+pub mod stats;
 pub mod subscription;
 pub mod validation;
 pub mod workflow;

@@ -83,6 +83,8 @@ pub enum ReportSource {
     Open311,
     /// Entered by staff (phone, counter).
     Staff,
+    /// Imported from an earlier system's history.
+    Import,
 }
 
 impl ReportSource {
@@ -92,6 +94,7 @@ impl ReportSource {
             Self::Api => "api",
             Self::Open311 => "open311",
             Self::Staff => "staff",
+            Self::Import => "import",
         }
     }
 }

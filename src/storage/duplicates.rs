@@ -157,6 +157,7 @@ pub fn support(
             report_supporters::created_at.eq(DbTime::new(Utc::now())),
         ))
         .execute(conn)?;
+    diesel::update(reports::table.find(DbUuid(id))).set(reports::me_too.eq(reports::me_too + 1)).execute(conn)?;
     let count = interest(conn, id)?;
     append(conn, id, "reporter", "supported", serde_json::json!({"count": count}))?;
     Ok(Some(count))
@@ -212,6 +213,12 @@ pub fn merge(
     };
     diesel::update(reports::table.find(DbUuid(duplicate)))
         .set(reports::merged_into_id.eq(Some(DbUuid(original))))
+        .execute(conn)?;
+    // Statistics count the duplicate once, as the original: its reporter and its own
+    // supporters become "me too" of the original.
+    let carried: i32 = reports::table.find(DbUuid(duplicate)).select(reports::me_too).first(conn)?;
+    diesel::update(reports::table.find(DbUuid(original)))
+        .set(reports::me_too.eq(reports::me_too + 1 + carried))
         .execute(conn)?;
     append(
         conn,

@@ -76,6 +76,10 @@ diesel::table! {
         media_url -> Nullable<Text>,
         assignee_id -> Nullable<PortableUuid>,
         merged_into_id -> Nullable<PortableUuid>,
+        lifecycle -> Text,
+        settled_at -> Nullable<PortableTimestamp>,
+        me_too -> Integer,
+        source_id -> Nullable<Text>,
     }
 }
 

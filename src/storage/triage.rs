@@ -2,7 +2,7 @@
 //! history entry in the same transaction. Access (which staff may touch which report) is
 //! decided here from the domain rule, so a hidden report behaves exactly like a missing one.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -80,10 +80,14 @@ pub fn transition(
         Ok(checked) => checked,
         Err(refused) => return Ok(Change::Refused(refused)),
     };
-    let now = DbTime::new(Utc::now());
+    let at = Utc::now();
+    let now = DbTime::new(at);
     let changed = diesel::update(reports::table.find(DbUuid(id)).filter(reports::status.eq(report.status.as_str())))
         .set((reports::status.eq(to.as_str()), reports::updated_at.eq(now)))
         .execute(conn)?;
+    if changed > 0 {
+        record_lifecycle(conn, id, to, at)?;
+    }
     if changed == 0 {
         // Changed by someone else since it was read: answer with the fresh state.
         let current = super::reports::by_id(conn, id)?.map_or(report.status, |r| r.status);
@@ -104,6 +108,27 @@ pub fn transition(
     // The residents' emails are queued in the same transaction as the change.
     super::outbox::on_public_update(conn, id, &report.reference, to.as_str(), checked.text.as_deref())?;
     Ok(Change::Done(report))
+}
+
+/// Keeps the statistics' view of a report's life (its `lifecycle` events and `settled_at`)
+/// in step with a status change, in the same transaction.
+fn record_lifecycle(
+    conn: &mut DbConnection,
+    id: Uuid,
+    to: ReportStatus,
+    at: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let Some(event) = crate::domain::stats::LifeEvent::of_status(to, at) else {
+        return Ok(());
+    };
+    let settled = crate::domain::workflow::is_closed(to).then_some(DbTime::new(at));
+    diesel::update(reports::table.find(DbUuid(id)))
+        .set((
+            reports::lifecycle.eq(reports::lifecycle.concat(format!(" {}", event.encode()))),
+            reports::settled_at.eq(settled),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Adds a note (inside the caller's write transaction).

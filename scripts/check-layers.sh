@@ -3,6 +3,7 @@
 #   src/domain  imports neither actix, diesel, nor another layer of the crate;
 #   src/storage imports none of api, intake, notify, jobs (nor actix);
 #   src/intake  imports neither api nor actix;
+#   src/insight imports none of api, intake, notify, jobs (nor actix);
 #   src/notify  imports none of api, intake, jobs (nor diesel);
 #   src/jobs    imports no api;
 #   src/api     imports neither notify nor jobs (nor diesel).
@@ -33,6 +34,7 @@ check src/domain "$(crate_layer 'api|storage|intake|notify|jobs|startup|config|t
     "actix, diesel or another layer of the crate"
 check src/storage "$(crate_layer 'api|intake|notify|jobs|startup')|\\bactix_web\\b" "api, intake, notify, jobs or actix"
 check src/intake "$(crate_layer 'api|startup')|\\bactix_web\\b" "api or actix"
+check src/insight "$(crate_layer 'api|intake|notify|jobs|startup')|\\bactix_web\\b" "api, intake, notify, jobs or actix"
 check src/notify "$(crate_layer 'api|intake|jobs|startup')|\\bdiesel\\b" "api, intake, jobs or diesel"
 check src/jobs "$(crate_layer 'api|startup')" "api"
 check src/api "$(crate_layer 'notify|jobs')|\\bdiesel\\b" "notify, jobs or diesel"

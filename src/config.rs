@@ -106,6 +106,9 @@ pub struct Settings {
     pub map_max_features: usize,
     /// Most map answers kept in each process's cache.
     pub map_cache_entries: usize,
+    /// In statistics, counts of non-public and sensitive categories below this are shown
+    /// as "fewer than N" (at least 3).
+    pub stats_min_count: i64,
     /// Allow webhook subscriptions to plain `http` URLs and to private, loopback or
     /// link-local addresses. Off by default (SSRF protection); for tests and closed networks.
     pub webhook_allow_insecure: bool,
@@ -177,6 +180,7 @@ impl Default for Settings {
             s3_prefix: String::new(),
             map_max_features: 500,
             map_cache_entries: 1024,
+            stats_min_count: 5,
             webhook_allow_insecure: false,
             announcement_poll_ms: 1000,
             vapid_private_key: String::new(),
@@ -292,6 +296,9 @@ impl Settings {
         }
         crate::notify::mail::check_settings(&self.smtp_url, &self.smtp_ca_file)
             .map_err(|e| ConfigError(e.to_string()))?;
+        if self.stats_min_count < 3 {
+            return Err(ConfigError("stats_min_count must be at least 3 (counts below it are hidden)".into()));
+        }
         if self.session_hours == 0 {
             return Err(ConfigError("session_hours must be at least 1".into()));
         }

@@ -6,6 +6,7 @@
 //! - [`startup`] — builds the server, the database and the background workers;
 //! - [`telemetry`] — logging;
 //! - [`api`] — HTTP only, one folder per audience (public, staff, admin, open311);
+//! - [`insight`] — statistics and projects for analysts;
 //! - [`intake`] — the one pipeline that files a report, whatever the channel;
 //! - [`jobs`] — the outbox worker and scheduled jobs;
 //! - [`notify`] — email, webhooks and web push, and their message templates;
@@ -15,6 +16,7 @@
 pub mod api;
 pub mod config;
 pub mod domain;
+pub mod insight;
 pub mod intake;
 pub mod jobs;
 pub mod notify;

@@ -66,6 +66,8 @@ impl Application {
             links: prepared.links,
             webhook_allow_insecure: settings.webhook_allow_insecure,
             push_public_key: vapid.as_ref().map(|keys| keys.public_key_b64url()),
+            boundary_years: crate::insight::years::Years::default(),
+            stats_min_count: settings.stats_min_count,
         });
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
         if settings.outbox_in_server {

@@ -147,6 +147,39 @@ impl FromRequest for AnnouncementEditor {
     }
 }
 
+/// Who may read statistics and run projects: the configured admin token, or staff with
+/// the `analyst`, `admin` or `coordinator` role (department staff may not).
+#[derive(Debug, Clone)]
+pub struct AnalystAccess {
+    actor: String,
+}
+
+/// The roles that read statistics.
+pub const ANALYSTS: &[Role] = &[Role::Analyst, Role::Admin, Role::Coordinator];
+
+impl AnalystAccess {
+    /// Who acts (`admin` or `staff:<account>`), for the change log of projects.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+}
+
+impl FromRequest for AnalystAccess {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let actor = match caller(request).await? {
+                None => ADMIN_ACTOR.to_owned(),
+                Some(staff) => staff.require(ANALYSTS)?.actor(),
+            };
+            Ok(AnalystAccess { actor })
+        })
+    }
+}
+
 fn same_secret(given: &str, expected: &str) -> bool {
     let a = Sha256::digest(given.as_bytes());
     let b = Sha256::digest(expected.as_bytes());

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod analyst;
 pub mod body;
 pub mod error;
 pub mod open311;
@@ -27,7 +28,12 @@ use crate::api::state::AppState;
 
 /// Registers every route.
 pub fn routes(config: &mut ServiceConfig) {
-    config.configure(public::routes).configure(staff::routes).configure(admin::routes).configure(open311::routes);
+    config
+        .configure(public::routes)
+        .configure(staff::routes)
+        .configure(admin::routes)
+        .configure(analyst::routes)
+        .configure(open311::routes);
 }
 
 /// Answers requests no route took: 405 when the path exists with another method, else 404.

@@ -46,6 +46,12 @@ problem_responses! {
         "403" => "The account does not have the admin role",
     }
 
+    /// 401, 403: statistics and projects (analysts, coordinators and admins).
+    AnalystErrors {
+        "401" => "No valid token",
+        "403" => "The role may not read statistics (department staff)",
+    }
+
     /// 401, 403: operations of staff who handle reports.
     HandlerErrors {
         "401" => "No valid token",

@@ -49,6 +49,10 @@ pub struct AppState {
     pub webhook_allow_insecure: bool,
     /// The VAPID public key (browsers' `applicationServerKey`); `None`: push is off.
     pub push_public_key: Option<String>,
+    /// Areas of every loaded boundary year, for statistics.
+    pub boundary_years: crate::insight::years::Years,
+    /// Statistics hide counts of non-public categories below this.
+    pub stats_min_count: i64,
 }
 
 impl AppState {

@@ -161,6 +161,23 @@ pub fn load_all(conn: &mut DbConnection) -> Result<Vec<Area>, StorageError> {
     areas::table.select(AreaRow::as_select()).order(areas::id).load(conn)?.into_iter().map(to_area).collect()
 }
 
+/// Every area of one boundary year (all levels).
+pub fn of_year(conn: &mut DbConnection, year: i32) -> Result<Vec<Area>, StorageError> {
+    areas::table
+        .filter(areas::year.eq(year))
+        .select(AreaRow::as_select())
+        .order(areas::id)
+        .load(conn)?
+        .into_iter()
+        .map(to_area)
+        .collect()
+}
+
+/// The loaded boundary years, oldest first.
+pub fn years(conn: &mut DbConnection) -> Result<Vec<i32>, StorageError> {
+    Ok(areas::table.select(areas::year).distinct().order(areas::year).load(conn)?)
+}
+
 /// Areas of one level and year, optionally only in one municipality, ordered by code.
 pub fn list(
     conn: &mut DbConnection,

@@ -66,6 +66,7 @@ pub mod rules;
 pub mod schema;
 pub mod seed;
 pub mod snapshot;
+pub mod stats;
 pub mod subscriptions;
 pub mod triage;
 

@@ -10,6 +10,7 @@
 mod support;
 
 mod admin;
+mod analyst;
 mod announcements;
 mod open311;
 mod platform;

@@ -35,11 +35,11 @@ SET me_too = (SELECT COUNT(*) FROM report_supporters s WHERE s.report_id = r.id)
 WHERE EXISTS (SELECT 1 FROM report_supporters s WHERE s.report_id = r.id)
    OR EXISTS (SELECT 1 FROM reports d WHERE d.merged_into_id = r.id);
 
--- Same number of indexes on reports as before (intake writes every one): the statistics'
--- selection by municipality and receipt time, and of reports that were still open during
--- the period asked (open now, or settled since its start), extend the two they replace.
+-- The statistics select reports by municipality and stamped boundary year, then those
+-- received in the period asked (created_at), and those received before it that were still
+-- open at its start (settled_at NULL or after the start). The first index replaces
+-- reports_gemeente (same leading column); the second is new.
 DROP INDEX reports_gemeente;
-CREATE INDEX reports_gemeente_created ON reports (gemeente_code, created_at);
-DROP INDEX reports_status;
-CREATE INDEX reports_status_settled ON reports (status, settled_at);
+CREATE INDEX reports_stats_created ON reports (gemeente_code, area_year, created_at);
+CREATE INDEX reports_stats_settled ON reports (gemeente_code, area_year, settled_at);
 CREATE UNIQUE INDEX reports_source_id ON reports (source, source_id) WHERE source_id IS NOT NULL;

@@ -1,7 +1,6 @@
 DROP INDEX reports_source_id;
-DROP INDEX reports_status_settled;
-CREATE INDEX reports_status ON reports (status);
-DROP INDEX reports_gemeente_created;
+DROP INDEX reports_stats_settled;
+DROP INDEX reports_stats_created;
 CREATE INDEX reports_gemeente ON reports (gemeente_code);
 ALTER TABLE reports DROP COLUMN source_id;
 ALTER TABLE reports DROP COLUMN me_too;

@@ -83,7 +83,7 @@ pub fn percentile(values: &[f64], quantile: f64) -> Option<f64> {
     }
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    if (quantile - 0.5).abs() < f64::EPSILON && sorted.len() % 2 == 0 {
+    if (quantile - 0.5).abs() < f64::EPSILON && sorted.len().is_multiple_of(2) {
         let upper = sorted.len() / 2;
         let (a, b) = (sorted.get(upper - 1)?, sorted.get(upper)?);
         return Some(round2((a + b) / 2.0));

@@ -23,12 +23,14 @@ pub enum Measure {
     /// Share of resolutions after the deadline.
     LateShare,
     /// Share of resolutions later than three times the handling time.
+    #[serde(rename = "late_factor_3_share")]
     LateFactor3Share,
     /// Reopenings in the period.
     Reopened,
     /// "Me too" on the reports received in the period.
     MeToo,
     /// Reports received per 1,000 inhabitants.
+    #[serde(rename = "received_per_1000_inhabitants")]
     ReceivedPer1000Inhabitants,
 }
 
@@ -153,6 +155,7 @@ mod tests {
     fn every_measure_has_a_name_that_parses_back_and_a_definition() {
         for measure in Measure::ALL {
             assert_eq!(Measure::parse(measure.as_str()), Some(measure));
+            assert_eq!(serde_json::to_value(measure).ok(), Some(serde_json::Value::from(measure.as_str())));
             assert!(measure.definition().len() > 20);
         }
         assert_eq!(Measure::parse("everything"), None);

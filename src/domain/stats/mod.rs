@@ -6,8 +6,11 @@ pub mod grid;
 pub mod lifecycle;
 pub mod measures;
 pub mod period;
+pub mod query;
+pub mod table;
 
 pub use grid::{Fact, Grid, Sums};
 pub use lifecycle::{LifeEvent, LifeEventKind};
 pub use measures::Measure;
 pub use period::{Period, TIME_ZONE};
+pub use query::{Dimension, StatsQuery, StatsRequest};

@@ -1,0 +1,6 @@
+//! The analyst's side of meldpunt: statistics per CBS area, category and period in any
+//! loaded boundary year, and baseline-and-monitoring projects. Uses domain and storage;
+//! knows no HTTP.
+
+pub mod statistics;
+pub mod years;

@@ -1,0 +1,4 @@
+//! The analyst's side: statistics per CBS area, category and period, and projects.
+
+mod boundaries;
+mod stats;

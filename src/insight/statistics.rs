@@ -118,8 +118,57 @@ pub fn boundary_year(asked: Option<i32>, loaded: &[i32]) -> Result<i32, StatsErr
     }
 }
 
+/// The sums of a question before they are shown: the grid per area row and group.
+pub struct Collected {
+    /// The boundary year used.
+    pub year: i32,
+    /// Every loaded boundary year.
+    pub loaded: Vec<i32>,
+    /// The area filter used.
+    pub filter: Vec<String>,
+    /// The rows' areas, in grid order.
+    pub rows: Vec<AreaRow>,
+    /// The groups, in grid order.
+    pub groups: Vec<Group>,
+    /// The sums.
+    pub grid: Grid,
+}
+
 /// Answers `query` (blocking: reads the database).
 pub fn answer(conn: &mut DbConnection, ctx: &Context<'_>, query: &StatsQuery) -> Result<StatsAnswer, StatsError> {
+    let Collected { year, loaded, filter, rows, groups, grid } = collect(conn, ctx, query)?;
+    let period = query.period;
+    let no_inhabitants = |_: &str, _: i32| -> Inhabitants { None };
+    let rows = table::rows(query, &grid, &rows, &groups, ctx.min_count, &no_inhabitants);
+    let totals = table::totals(&rows, &query.measures);
+    Ok(StatsAnswer {
+        boundary_year: year,
+        boundary_years_loaded: loaded,
+        time_zone: TIME_ZONE,
+        level: query.level.as_str(),
+        period,
+        from: period.label(query.first),
+        to: period.label(query.last),
+        areas: filter,
+        group_by: query.group_by.clone(),
+        categories: query.categories.clone(),
+        departments: query.departments.clone(),
+        sources: query.sources.clone(),
+        min_count: ctx.min_count,
+        measures: query
+            .measures
+            .iter()
+            .map(|&m| MeasureDefinition { name: m, unit: m.unit(), definition: m.definition() })
+            .collect(),
+        definitions: DEFINITIONS_DOC,
+        attribution: format!("Kadaster / Centraal Bureau voor de Statistiek, {year}"),
+        rows,
+        totals,
+    })
+}
+
+/// Reads and sums the reports of `query` (blocking: reads the database).
+pub fn collect(conn: &mut DbConnection, ctx: &Context<'_>, query: &StatsQuery) -> Result<Collected, StatsError> {
     let loaded = crate::storage::areas::years(conn)?;
     let year = boundary_year(query.boundary_year, &loaded)?;
     let areas = ctx.years.get(conn, year, ctx.areas_generation)?;
@@ -190,33 +239,7 @@ pub fn answer(conn: &mut DbConnection, ctx: &Context<'_>, query: &StatsQuery) ->
     if query.group_by.is_empty() {
         groups.ensure_single(scope.restricted_any);
     }
-    let no_inhabitants = |_: &str, _: i32| -> Inhabitants { None };
-    let rows = table::rows(query, &grid, &rows, &groups.list, ctx.min_count, &no_inhabitants);
-    let totals = table::totals(&rows, &query.measures);
-    Ok(StatsAnswer {
-        boundary_year: year,
-        boundary_years_loaded: loaded,
-        time_zone: TIME_ZONE,
-        level: query.level.as_str(),
-        period,
-        from: period.label(query.first),
-        to: period.label(query.last),
-        areas: filter,
-        group_by: query.group_by.clone(),
-        categories: query.categories.clone(),
-        departments: query.departments.clone(),
-        sources: query.sources.clone(),
-        min_count: ctx.min_count,
-        measures: query
-            .measures
-            .iter()
-            .map(|&m| MeasureDefinition { name: m, unit: m.unit(), definition: m.definition() })
-            .collect(),
-        definitions: DEFINITIONS_DOC,
-        attribution: format!("Kadaster / Centraal Bureau voor de Statistiek, {year}"),
-        rows,
-        totals,
-    })
+    Ok(Collected { year, loaded, filter, rows, groups: groups.list, grid })
 }
 
 /// The report's (gemeente, wijk, buurt) in the answer's year: its stamp when stamped in

@@ -50,6 +50,27 @@ pub struct Sums {
 }
 
 impl Sums {
+    /// Adds the sums of a later period (the backlog is the later one's).
+    pub fn add_later(&mut self, later: &Sums) {
+        self.received += later.received;
+        self.resolved += later.resolved;
+        self.cancelled += later.cancelled;
+        self.open_at_end = later.open_at_end;
+        self.reopened += later.reopened;
+        self.me_too += later.me_too;
+        self.hours_to_resolution.extend_from_slice(&later.hours_to_resolution);
+        self.with_deadline += later.with_deadline;
+        self.on_time += later.on_time;
+        self.late_factor_3 += later.late_factor_3;
+    }
+
+    /// Adds the sums of another area in the same period.
+    pub fn add_beside(&mut self, other: &Sums) {
+        let open = self.open_at_end + other.open_at_end;
+        self.add_later(other);
+        self.open_at_end = open;
+    }
+
     /// Median hours to resolution.
     pub fn median_hours(&self) -> Option<f64> {
         percentile(&self.hours_to_resolution, 0.5)

@@ -6,6 +6,7 @@ pub mod grid;
 pub mod lifecycle;
 pub mod measures;
 pub mod period;
+pub mod project;
 pub mod query;
 pub mod table;
 

@@ -2,5 +2,6 @@
 //! loaded boundary year, and baseline-and-monitoring projects. Uses domain and storage;
 //! knows no HTTP.
 
+pub mod projects;
 pub mod statistics;
 pub mod years;

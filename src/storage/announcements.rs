@@ -187,6 +187,29 @@ pub fn list(conn: &mut DbConnection, limit: i64) -> Result<Vec<Announcement>, St
     )
 }
 
+/// Published announcements sent to any of `codes` with a publication time in `[from, to)`,
+/// oldest first (for projects).
+pub fn published_to(
+    conn: &mut DbConnection,
+    codes: &[String],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Announcement>, StorageError> {
+    use super::schema::announcement_areas;
+    let ids = announcement_areas::table
+        .filter(announcement_areas::area_code.eq_any(codes.to_vec()))
+        .select(announcement_areas::announcement_id);
+    announcements(
+        announcements::table
+            .filter(announcements::id.eq_any(ids))
+            .filter(announcements::published_at.ge(DbTime::new(from)))
+            .filter(announcements::published_at.lt(DbTime::new(to)))
+            .order(announcements::published_at)
+            .select(AnnouncementRow::as_select())
+            .load(conn)?,
+    )
+}
+
 /// What publishing did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Published {

@@ -56,6 +56,7 @@ pub mod migrate;
 pub mod open311;
 pub mod outbox;
 pub mod photos;
+pub mod projects;
 pub mod queue;
 pub mod report_alerts;
 pub mod reports;

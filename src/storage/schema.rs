@@ -513,3 +513,35 @@ diesel::allow_tables_to_appear_in_same_query!(
     answers,
     outbox,
 );
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    projects (id) {
+        id -> PortableUuid,
+        name -> Text,
+        description -> Text,
+        definition -> Text,
+        status -> Text,
+        frozen_at -> Nullable<PortableTimestamp>,
+        closed_at -> Nullable<PortableTimestamp>,
+        created_by -> Text,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    project_changes (id) {
+        id -> BigInt,
+        project_id -> PortableUuid,
+        at -> PortableTimestamp,
+        actor -> Text,
+        action -> Text,
+        details -> Text,
+    }
+}

@@ -10,16 +10,7 @@ use crate::api::state::AppState;
 use crate::domain::stats::Measure;
 use crate::domain::stats::query::{Dimension, StatsRequest};
 use crate::domain::stats::table::StatsRow;
-use crate::insight::statistics::{self, Context, StatsAnswer, StatsError};
-
-impl From<StatsError> for ApiError {
-    fn from(error: StatsError) -> Self {
-        match error {
-            StatsError::Invalid(fields) => ApiError::Validation(fields),
-            StatsError::Storage(storage) => storage.into(),
-        }
-    }
-}
+use crate::insight::statistics::{self, StatsAnswer};
 
 /// Whether the client asked for CSV by its Accept header.
 pub fn wants_csv(request: &HttpRequest) -> bool {
@@ -63,21 +54,7 @@ pub async fn report_statistics(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner().check(statistics::now_epoch()).map_err(ApiError::Validation)?;
     let csv = query.csv || wants_csv(&request);
-    let snapshot = state.config.snapshot();
-    let shared = state.clone();
-    let answer = state
-        .db
-        .run(move |conn| {
-            let ctx = Context {
-                years: &shared.boundary_years,
-                catalog: &snapshot.catalog,
-                areas_generation: snapshot.generation.areas,
-                served: &shared.served,
-                min_count: shared.stats_min_count,
-            };
-            statistics::answer(conn, &ctx, &query)
-        })
-        .await?;
+    let answer = super::with_insight(&state, move |conn, ctx| statistics::answer(conn, ctx, &query)).await?;
     if csv {
         Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(to_csv(&answer)?))
     } else {

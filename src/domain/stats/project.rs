@@ -91,6 +91,37 @@ impl ProjectDefinition {
     }
 }
 
+/// A stored project.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Project {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub description: String,
+    pub definition: ProjectDefinition,
+    /// `active` or `closed`.
+    pub status: String,
+    /// When results were first read; the definition is frozen from then on.
+    pub frozen_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Who created it (`admin` or `staff:<account id>`).
+    pub created_by: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// One entry of a project's change log.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ProjectChange {
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Who (`admin` or `staff:<account id>`).
+    pub actor: String,
+    /// `created`, `updated`, `frozen` or `closed`.
+    pub action: String,
+    /// What changed: per field, the value before and after.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
 /// A count over a number of months, as a monthly rate with its 95% interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Rate {

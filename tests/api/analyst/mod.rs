@@ -1,4 +1,5 @@
 //! The analyst's side: statistics per CBS area, category and period, and projects.
 
 mod boundaries;
+mod projects;
 mod stats;

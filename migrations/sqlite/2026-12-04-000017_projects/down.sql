@@ -1,0 +1,2 @@
+DROP TABLE project_changes;
+DROP TABLE projects;

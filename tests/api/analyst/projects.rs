@@ -1,0 +1,110 @@
+//! Baseline and monitoring projects: defined by analysts, results per buurt, for the
+//! project and for the comparison, frozen once read, every change logged.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::stats::{BU09171000, file};
+use crate::support::app::{TestApp, expect_problem, pointers};
+use crate::support::backends::on_both_backends;
+use crate::support::staff::*;
+
+fn month(offset: i64) -> String {
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Amsterdam).date_naive();
+    let first = today.with_day0(0).unwrap();
+    let shifted = if offset < 0 {
+        first - chrono::Months::new(offset.unsigned_abs() as u32)
+    } else {
+        first + chrono::Months::new(offset as u32)
+    };
+    shifted.format("%Y-%m").to_string()
+}
+
+use chrono::Datelike;
+
+fn definition() -> Value {
+    json!({
+        "areas": ["BU09171000"],
+        "categories": ["wegen-verkeer-straatmeubilair"],
+        "baseline_from": month(-12),
+        "baseline_to": month(-1),
+        "intervention_start": format!("{}-01", month(0)),
+        "follow_up": "month",
+    })
+}
+
+async fn create(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
+    send(app, Method::POST, "/api/v1/projects", Some(token), Some(body)).await
+}
+
+on_both_backends! {
+    setup = spawn_staff_app;
+
+    async fn an_analyst_defines_a_project_and_reads_its_results_per_buurt_project_and_comparison(app) {
+        let admin = admin_token(&app).await;
+        let (_, analyst) = staff_account(&app, &admin, "analist@heerlen.example", "analyst", &[]).await;
+        for _ in 0..3 {
+            file(&app, "straatverlichting-openbare-klok", BU09171000).await;
+        }
+        file(&app, "straatverlichting-openbare-klok", (50.932135, 5.923663)).await;
+        let response = create(&app, &analyst, json!({"name": "Lichtplan Maria Gewanden", "description": "Nieuwe lampen", "definition": definition()})).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+        let project: Value = response.json().await.unwrap();
+        assert_eq!(project["definition"]["boundary_year"], 2025, "fixed at creation");
+        let id = project["id"].as_str().unwrap();
+
+        let response = send(&app, Method::GET, &format!("/api/v1/projects/{id}/results"), Some(&analyst), None).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+        let text = response.text().await.unwrap();
+        assert!(!text.contains("statistiek.melder@example.nl") && !text.contains("Stientje"), "no personal data in results");
+        let results: Value = serde_json::from_str(&text).unwrap();
+        let units = results["units"].as_array().unwrap();
+        let kinds: Vec<&str> = units.iter().map(|u| u["unit"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["buurt", "project", "comparison"]);
+        assert_eq!(units[0]["area_code"], "BU09171000");
+        assert_eq!(units[0]["baseline"]["months"], 12);
+        assert_eq!(units[0]["baseline"]["figures"]["received"], 0);
+        let now = &units[1]["follow_up"][0];
+        assert_eq!(now["label"], month(0));
+        assert_eq!(now["figures"]["received"], 3);
+        assert_eq!(now["rate"]["per_month"], 3.0);
+        assert!(now["rate"]["lower"].as_f64().unwrap() < 3.0 && now["rate"]["upper"].as_f64().unwrap() > 3.0);
+        assert!(now["verdict"].as_str().unwrap().contains("too few"), "{now}");
+        assert_eq!(units[2]["follow_up"][0]["figures"]["received"], 1, "the rest of Heerlen");
+        assert!(units[2]["name"].as_str().unwrap().contains("GM0917"));
+        assert!(results["difference_in_differences"][0]["verdict"].is_string());
+        assert!(results["method"].as_str().unwrap().contains("Poisson"));
+
+        // Results exist: the definition is frozen, the name is not; every change is logged.
+        let mut changed = definition();
+        changed["follow_up"] = json!("quarter");
+        let path = format!("/api/v1/projects/{id}");
+        expect_problem(send(&app, Method::PATCH, &path, Some(&analyst), Some(json!({"definition": changed}))).await, 409).await;
+        let renamed = send(&app, Method::PATCH, &path, Some(&analyst), Some(json!({"name": "Lichtplan MG"}))).await;
+        assert_eq!(renamed.status(), 200);
+        let closed = send(&app, Method::POST, &format!("{path}/close"), Some(&analyst), None).await;
+        assert_eq!(closed.json::<Value>().await.unwrap()["status"], "closed");
+        let log: Value = send(&app, Method::GET, &format!("{path}/changes"), Some(&analyst), None).await.json().await.unwrap();
+        let actions: Vec<&str> = log.as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["created", "frozen", "updated", "closed"]);
+        assert_eq!(log[2]["details"]["name"]["before"], "Lichtplan Maria Gewanden");
+        assert!(log[0]["actor"].as_str().unwrap().starts_with("staff:"));
+        let list: Value = send(&app, Method::GET, "/api/v1/projects", Some(&analyst), None).await.json().await.unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 1);
+    }
+
+    async fn a_project_whose_baseline_ends_after_its_start_is_refused_and_nothing_is_stored(app) {
+        let admin = admin_token(&app).await;
+        let mut late = definition();
+        late["baseline_to"] = json!(month(0));
+        late["areas"] = json!(["BU09999999"]);
+        late["categories"] = json!(["bestaat-niet"]);
+        let problem = expect_problem(create(&app, &admin, json!({"name": "Te laat", "definition": late})).await, 422).await;
+        assert_eq!(pointers(&problem), ["/definition/baseline_to", "/definition/areas/0", "/definition/categories/0"]);
+        let list: Value = send(&app, Method::GET, "/api/v1/projects", Some(&admin), None).await.json().await.unwrap();
+        assert_eq!(list, json!([]));
+        let (_, lamp) = staff_account(&app, &admin, "lamp@heerlen.example", "department_staff", &["openbare-verlichting"]).await;
+        expect_problem(create(&app, &lamp, json!({"name": "x", "definition": definition()})).await, 403).await;
+        expect_problem(send(&app, Method::GET, "/api/v1/projects/0190a000-0000-7000-8000-000000000000/results", Some(&admin), None).await, 404).await;
+    }
+}

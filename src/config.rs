@@ -40,7 +40,7 @@ pub struct Settings {
     pub municipalities: String,
     /// Bearer token for the admin API; empty disables the admin API.
     pub admin_token: String,
-    /// Largest accepted area file (admin import), in bytes.
+    /// Largest accepted area file (admin import) or key-figures file, in bytes.
     pub max_import_bytes: usize,
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `meldpunt=debug`.
     pub log: String,

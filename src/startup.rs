@@ -210,11 +210,15 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     })
     .context("cannot open the database (check DATABASE_URL)")?;
     let seed = settings.seed_demo;
-    let (seeded, seeded_areas) = crate::storage::migrate::run(&mut *db.conn()?, |conn| {
+    let (seeded, seeded_areas, seeded_figures) = crate::storage::migrate::run(&mut *db.conn()?, |conn| {
         if seed {
-            Ok((crate::storage::seed::seed_demo_if_empty(conn)?, crate::storage::seed::seed_areas_if_empty(conn)?))
+            Ok((
+                crate::storage::seed::seed_demo_if_empty(conn)?,
+                crate::storage::seed::seed_areas_if_empty(conn)?,
+                crate::storage::seed::seed_figures_if_empty(conn)?,
+            ))
         } else {
-            Ok((false, false))
+            Ok((false, false, 0))
         }
     })?;
     if seeded {
@@ -222,6 +226,9 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     }
     if seeded_areas {
         tracing::info!("seeded the CBS areas: Heerlen's buurten and wijken and all gemeenten (2025)");
+    }
+    if seeded_figures > 0 {
+        tracing::info!(figures = seeded_figures, "seeded the CBS key figures of Heerlen (2023 and 2024)");
     }
     crate::storage::bootstrap::admin_if_none(
         &mut *db.conn()?,

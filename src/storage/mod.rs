@@ -48,6 +48,7 @@ pub mod connection;
 pub mod deliveries;
 pub mod departments;
 pub mod duplicates;
+pub mod figures;
 pub mod followers;
 pub mod generation;
 pub mod intake;

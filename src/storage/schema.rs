@@ -185,6 +185,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::PortableTimestamp;
+
+    area_figures (code, year, figure) {
+        code -> Text,
+        year -> Integer,
+        figure -> Text,
+        value -> BigInt,
+        source -> Text,
+        loaded_from -> Text,
+        imported_at -> PortableTimestamp,
+    }
+}
+
 diesel::joinable!(routing_rules -> departments (department_id));
 diesel::joinable!(categories -> departments (default_department_id));
 diesel::joinable!(reports -> categories (category_id));
@@ -201,6 +216,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     areas,
     area_imports,
+    area_figures,
     routing_rules,
     config_generation,
 );

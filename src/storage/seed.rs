@@ -1,6 +1,7 @@
 //! The demo configuration a fresh database starts with: Heerlen's departments and the Dutch
 //! category tree of `data/seed/categories-nl.json` (slugs and names from Signalen, see
-//! `data/seed/README.md`), with handling times, privacy flags and a few example questions.
+//! `data/seed/README.md`), with handling times, privacy flags and a few example questions;
+//! the CBS areas and Heerlen's CBS key figures.
 
 use chrono::Utc;
 use diesel::prelude::*;
@@ -17,6 +18,7 @@ const CATEGORY_TREE: &str = include_str!("../../data/seed/categories-nl.json");
 const GEMEENTEN: &str = include_str!("../../data/seed/nl-gemeenten.geojson");
 const WIJKEN: &str = include_str!("../../data/seed/heerlen-wijken.geojson");
 const BUURTEN: &str = include_str!("../../data/seed/heerlen-buurten.geojson");
+const KERNCIJFERS: &str = include_str!("../../data/seed/heerlen-kerncijfers.csv");
 
 /// Boundary year of the seeded areas.
 pub const SEED_AREA_YEAR: i32 = 2025;
@@ -41,6 +43,20 @@ pub fn seed_areas_if_empty(conn: &mut DbConnection) -> Result<bool, StorageError
             .map_err(|e| StorageError::Setup(format!("{name}: {e}")))?;
     }
     Ok(true)
+}
+
+/// Loads the CBS key figures of Heerlen (inhabitants, area, dwellings; 2023 and 2024,
+/// `data/seed/heerlen-kerncijfers.csv`) when no figure is stored. Returns how many it loaded.
+pub fn seed_figures_if_empty(conn: &mut DbConnection) -> Result<usize, StorageError> {
+    const NAME: &str = "data/seed/heerlen-kerncijfers.csv";
+    if !super::figures::is_empty(conn)? {
+        return Ok(0);
+    }
+    let file = crate::domain::figures::parse_figure_file(KERNCIJFERS.as_bytes()).map_err(|problems| {
+        let first = problems.first().map(|p| format!("{}: {}", p.pointer, p.detail)).unwrap_or_default();
+        StorageError::Setup(format!("{NAME}: {first}"))
+    })?;
+    super::figures::load(conn, &file.figures, NAME)
 }
 
 /// Namespace of the seed's name-based (v5) UUIDs, so a seeded department or category has

@@ -1,4 +1,6 @@
-//! The admin API: the area registry and routing (departments, categories, rules, explain).
+//! The admin API: the area registry, CBS key figures and routing (departments, categories,
+//! rules, explain).
 
 mod areas;
+mod figures;
 mod routing;

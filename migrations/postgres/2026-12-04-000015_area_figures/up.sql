@@ -1,0 +1,17 @@
+-- Key figures of CBS areas by year (e.g. the number of inhabitants), so statistics can say
+-- "reports per 1,000 inhabitants" with the year of the figure used. One value per area,
+-- year and figure: loading the same three again replaces the value. `source` is the
+-- attribution shown with the figure (e.g. `CBS 85984NED`); `loaded_from` is where the file
+-- came from (`api`, or the seed file's name).
+CREATE TABLE area_figures (
+    code text NOT NULL,
+    year integer NOT NULL,
+    figure text NOT NULL,
+    value bigint NOT NULL,
+    source text NOT NULL,
+    loaded_from text NOT NULL,
+    imported_at timestamptz NOT NULL,
+    PRIMARY KEY (code, year, figure)
+);
+-- The summary groups by figure and year.
+CREATE INDEX area_figures_figure_year ON area_figures (figure, year);

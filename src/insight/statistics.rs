@@ -138,8 +138,16 @@ pub struct Collected {
 pub fn answer(conn: &mut DbConnection, ctx: &Context<'_>, query: &StatsQuery) -> Result<StatsAnswer, StatsError> {
     let Collected { year, loaded, filter, rows, groups, grid } = collect(conn, ctx, query)?;
     let period = query.period;
-    let no_inhabitants = |_: &str, _: i32| -> Inhabitants { None };
-    let rows = table::rows(query, &grid, &rows, &groups, ctx.min_count, &no_inhabitants);
+    let codes: Vec<String> = rows.iter().map(|r| r.code.clone()).collect();
+    let population = if query.measures.contains(&Measure::ReceivedPer1000Inhabitants) {
+        crate::storage::figures::population(conn, &codes)?
+    } else {
+        HashMap::new()
+    };
+    let inhabitants = |code: &str, year: i32| -> Inhabitants {
+        population.get(code).and_then(|years| crate::domain::figures::figure_for_year(years, year))
+    };
+    let rows = table::rows(query, &grid, &rows, &groups, ctx.min_count, &inhabitants);
     let totals = table::totals(&rows, &query.measures);
     Ok(StatsAnswer {
         boundary_year: year,
@@ -161,7 +169,13 @@ pub fn answer(conn: &mut DbConnection, ctx: &Context<'_>, query: &StatsQuery) ->
             .map(|&m| MeasureDefinition { name: m, unit: m.unit(), definition: m.definition() })
             .collect(),
         definitions: DEFINITIONS_DOC,
-        attribution: format!("Kadaster / Centraal Bureau voor de Statistiek, {year}"),
+        attribution: if population.is_empty() {
+            format!("Kadaster / Centraal Bureau voor de Statistiek, {year}")
+        } else {
+            format!(
+                "Kadaster / Centraal Bureau voor de Statistiek, {year}; inhabitants: Bron: CBS (Kerncijfers wijken en buurten)"
+            )
+        },
         rows,
         totals,
     })

@@ -137,7 +137,7 @@ on_both_backends! {
 
         let in_2026 = stats_json(&app, query).await;
         assert_eq!(in_2026["boundary_year"], 2026, "the newest loaded year by default");
-        assert_eq!(in_2026["attribution"], "Kadaster / Centraal Bureau voor de Statistiek, 2026");
+        assert!(in_2026["attribution"].as_str().unwrap().starts_with("Kadaster / Centraal Bureau voor de Statistiek, 2026"));
         assert_eq!(received(&in_2026, "BU09171090"), 1);
         assert_eq!(received(&in_2026, "BU09171091"), 1);
         assert_eq!(received(&in_2026, "BU09171190"), 3, "two merged buurten count together");

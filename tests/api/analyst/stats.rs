@@ -100,6 +100,14 @@ on_both_backends! {
         let definitions: Vec<&str> = answer["measures"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
         assert!(definitions.contains(&"open_at_end") && definitions.contains(&"late_factor_3_share"));
         assert!(answer["measures"][0]["definition"].as_str().unwrap().len() > 40);
+        // Per 1,000 inhabitants with the CBS figure of the nearest earlier year (the seed has 2023 and 2024).
+        let rate = stats_json(&app, "level=buurt&buurt=BU09171000&period=month&measures=received,received_per_1000_inhabitants&category=wegen-verkeer-straatmeubilair").await;
+        let row = rows_of(&rate, "BU09171000").into_iter().find(|r| r["period"] == this_month().as_str()).unwrap();
+        let people = row["inhabitants"].as_i64().unwrap();
+        assert_eq!(row["inhabitants_year"], 2024);
+        let expected = (3.0 * 1000.0 / people as f64 * 100.0).round() / 100.0;
+        assert_eq!(row["received_per_1000_inhabitants"].as_f64(), Some(expected), "{row}");
+        assert!(rate["attribution"].as_str().unwrap().contains("CBS"));
         // The wijk level sums its buurten.
         let wijk = stats_json(&app, "level=wijk&area=WK091710&measures=received,open_at_end&category=straatverlichting-openbare-klok").await;
         let row = rows_of(&wijk, "WK091710").into_iter().find(|r| r["period"] == this_month().as_str()).unwrap();

@@ -15,6 +15,7 @@
 pub mod api;
 pub mod config;
 pub mod domain;
+pub mod import;
 pub mod intake;
 pub mod jobs;
 pub mod notify;

@@ -6,6 +6,7 @@ pub mod announcement;
 pub mod area;
 pub mod auth;
 pub mod category;
+pub mod imported;
 pub mod map_grid;
 pub mod message;
 pub mod open311;

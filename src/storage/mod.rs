@@ -50,6 +50,7 @@ pub mod departments;
 pub mod duplicates;
 pub mod followers;
 pub mod generation;
+pub mod history_import;
 pub mod intake;
 pub mod map;
 pub mod migrate;

@@ -1,11 +1,13 @@
 //! The admin API: configuration (areas, departments, categories, routing rules and trying
-//! them out), staff accounts and API tokens, and the audit log of views of personal data.
+//! them out), staff accounts and API tokens, the audit log of views of personal data, and
+//! importing the history of an earlier system.
 
 pub mod accounts;
 pub mod areas;
 pub mod audit;
 pub mod categories;
 pub mod departments;
+pub mod imports;
 pub mod routing;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -15,6 +17,7 @@ pub fn routes(config: &mut ServiceConfig) {
     config
         .service(areas::import_areas)
         .service(areas::list_imports)
+        .service(imports::import_reports)
         .service(departments::list_departments)
         .service(departments::create_department)
         .service(departments::update_department)

@@ -86,8 +86,9 @@ pub struct ReportImportUpload {
     pub category_map: Option<Vec<u8>>,
 }
 
-/// Imports historical reports (a baseline that starts in the past). The body is the file
-/// itself (`text/csv` for the documented CSV, `application/json` for an Open311 GeoReport v2
+/// Imports historical reports, so that a baseline can start in the past.
+///
+/// The body is the file itself (`text/csv` for the documented CSV, `application/json` for an Open311 GeoReport v2
 /// `requests.json`), or `multipart/form-data` with a part `file` and an optional part
 /// `category_map` (CSV `old_name,slug`). Each report is stamped with the CBS areas of its
 /// own date's boundary year (else the nearest loaded year), routed as intake routes

@@ -1,4 +1,6 @@
-//! The admin API: the area registry and routing (departments, categories, rules, explain).
+//! The admin API: the area registry, routing (departments, categories, rules, explain) and
+//! the history import.
 
 mod areas;
+mod imports;
 mod routing;

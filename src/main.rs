@@ -173,8 +173,9 @@ fn import_reports(
         }
         Err(ImportError::Refused { rows, refused }) => {
             print_refused(&refused);
+            let rows = if rows > 0 { format!(" in {rows} rows") } else { String::new() };
             anyhow::bail!(
-                "nothing was imported from {}: {} problem(s) in {rows} rows (listed above); correct them, or \
+                "nothing was imported from {}: {} problem(s){rows} (listed above); correct them, or \
                  run with --skip-invalid to import the valid rows",
                 file.display(),
                 refused.len()

@@ -29,7 +29,7 @@ impl Format {
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim().to_ascii_lowercase().as_str() {
             "csv" => Some(Self::Csv),
-            "open311" | "json" => Some(Self::Open311),
+            "open311" => Some(Self::Open311),
             _ => None,
         }
     }

@@ -92,6 +92,7 @@ on_both_backends! {
         let endpoints = [
             (Method::POST, "/api/v1/admin/areas/import?level=buurt&year=2025".to_owned()),
             (Method::GET, "/api/v1/admin/areas/imports".to_owned()),
+            (Method::POST, "/api/v1/admin/imports/reports".to_owned()),
             (Method::GET, "/api/v1/admin/departments".to_owned()),
             (Method::POST, "/api/v1/admin/departments".to_owned()),
             (Method::PUT, format!("/api/v1/admin/departments/{some_id}")),

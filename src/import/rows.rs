@@ -144,13 +144,12 @@ fn coordinate(text: &str, what: &str, limit: f64, example: &str) -> Result<f64, 
 }
 
 /// Collects the refusals of one row.
-struct Problems<'a> {
+struct Problems {
     line: usize,
-    names: &'a FieldNames,
     refused: Vec<Refusal>,
 }
 
-impl Problems<'_> {
+impl Problems {
     fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
         result.map_err(|detail| self.refused.push(Refusal::at(self.line, field, detail))).ok()
     }
@@ -173,8 +172,8 @@ impl Problems<'_> {
 
 /// Checks one row and builds its report, or lists every problem of the row.
 pub fn check_row(context: &Context<'_>, names: &FieldNames, row: &RawRow) -> Result<ImportedReport, Vec<Refusal>> {
-    let mut p = Problems { line: row.line, names, refused: Vec::new() };
-    let n = p.names;
+    let mut p = Problems { line: row.line, refused: Vec::new() };
+    let n = names;
     let source_id = p.required(n.source_id, &row.source_id).and_then(|id| {
         let ok = id.chars().count() <= SOURCE_ID_MAX;
         p.check(
@@ -254,33 +253,39 @@ pub fn check_row(context: &Context<'_>, names: &FieldNames, row: &RawRow) -> Res
             ),
         ));
     }
+    // Where it lies is checked whenever the location and the date are readable, so that a
+    // row's problems are all named at once.
+    let placed = match (lat, lon, created_at) {
+        (Some(lat), Some(lon), Some(created_at)) => {
+            let location = Location { lat, lon };
+            let placer = Placer {
+                catalog: context.catalog,
+                rules: context.rules,
+                areas: context.areas.for_date(created_at),
+                served: context.served,
+            };
+            p.check(n.lat, placer.stamp(location)).map(|area| (placer, location, area))
+        }
+        _ => None,
+    };
     let (
         Some(source_id),
         Some(category),
         Some(description),
         Some(address),
         Some(status_text),
-        Some(lat),
-        Some(lon),
+        Some((placer, location, area)),
         Some(created_at),
         Some(closed_at),
         Some(status),
         Some(department),
-    ) = (source_id, category, description, address, status_text, lat, lon, created_at, closed_at, status, department)
+    ) = (source_id, category, description, address, status_text, placed, created_at, closed_at, status, department)
     else {
         return Err(p.refused);
     };
     if !p.refused.is_empty() {
         return Err(p.refused);
     }
-    let location = Location { lat, lon };
-    let placer = Placer {
-        catalog: context.catalog,
-        rules: context.rules,
-        areas: context.areas.for_date(created_at),
-        served: context.served,
-    };
-    let area = placer.stamp(location).map_err(|detail| vec![Refusal::at(row.line, n.lat, detail)])?;
     let answers = serde_json::Map::new();
     let mut placement = placer.route(category, area.as_ref(), location, &answers, created_at);
     if let Some(id) = department {

@@ -188,12 +188,13 @@ on_both_backends! {
             "B-5,grofvuil,,50.8882,5.9795,2024-03-01 09:30:00,,klaar,",
             "B-1,grofvuil,,50.8882,5.9795,2024-03-01 09:30:00,,new,",
             "B-7,grofvuil,,52.3702,4.8952,2024-03-01 09:30:00,,new,",
+            "B-8,fietswrak-oud,,52.3702,4.8952,2024-03-01 09:30:00,,new,",
         ]
         .join("\n");
         let problem = expect_problem(import(&app, "text/csv", file, "").await, 422).await;
         assert_eq!(
             pointers(&problem),
-            ["/rows/3/category", "/rows/4/lat", "/rows/5/closed_at", "/rows/6/final_status", "/rows/7/source_id", "/rows/8/lat"]
+            ["/rows/3/category", "/rows/4/lat", "/rows/5/closed_at", "/rows/6/final_status", "/rows/7/source_id", "/rows/8/lat", "/rows/9/category", "/rows/9/lat"]
         );
         let detail = |pointer: &str| {
             problem["errors"].as_array().unwrap().iter().find(|e| e["pointer"] == pointer).unwrap()["detail"].as_str().unwrap().to_owned()

@@ -16,6 +16,7 @@
 pub mod api;
 pub mod config;
 pub mod domain;
+pub mod import;
 pub mod insight;
 pub mod intake;
 pub mod jobs;

@@ -1,5 +1,6 @@
 //! The `meldpunt` command: serve the API (the default), run the outbox worker, migrate, print the OpenAPI
-//! document, probe a running server's health, or make a VAPID key pair for Web Push.
+//! document, probe a running server's health, make a VAPID key pair for Web Push, import CBS
+//! areas, or import the history of an earlier system.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -40,6 +41,29 @@ enum Command {
     /// Manage the CBS area registry.
     #[command(subcommand)]
     Areas(AreasCommand),
+    /// Import data from an earlier system.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import historical reports (docs/import.md) from the documented CSV or an Open311
+    /// requests.json: stamped with their areas, routed, with their history; no email is sent.
+    /// All or nothing unless --skip-invalid; rows imported before are skipped.
+    Reports {
+        /// The CSV or Open311 requests.json file.
+        file: PathBuf,
+        /// csv or open311 (default: from the extension, else the content).
+        #[arg(long, value_parser = ["csv", "open311"])]
+        format: Option<String>,
+        /// A CSV of `old_name,slug` lines mapping old category names (or service codes) to slugs.
+        #[arg(long)]
+        category_map: Option<PathBuf>,
+        /// Import the valid rows and list the refused ones (instead of importing nothing).
+        #[arg(long)]
+        skip_invalid: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -106,6 +130,58 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Import(ImportCommand::Reports { file, format, category_map, skip_invalid }) => {
+            let settings = load()?;
+            meldpunt::telemetry::init(&settings.log, settings.log_format);
+            import_reports(&settings, &file, format.as_deref(), category_map.as_deref(), skip_invalid)
+        }
+    }
+}
+
+/// `meldpunt import reports`: the counts on stdout, every refused row on stderr (one line
+/// each: `line N: /rows/N/field: what to change`), a non-zero exit when nothing was imported.
+fn import_reports(
+    settings: &Settings,
+    file: &std::path::Path,
+    format: Option<&str>,
+    category_map: Option<&std::path::Path>,
+    skip_invalid: bool,
+) -> anyhow::Result<()> {
+    use meldpunt::import::{ImportError, ImportOptions, formats::Format};
+    let options = ImportOptions { format: format.and_then(Format::parse), skip_invalid, ..ImportOptions::default() };
+    let started = std::time::Instant::now();
+    let outcome = meldpunt::startup::import_report_file(settings, file, category_map, options)?;
+    let print_refused = |refused: &[meldpunt::import::Refusal]| {
+        for refusal in refused {
+            eprintln!("line {}: {}: {}", refusal.line, refusal.pointer, refusal.detail);
+        }
+    };
+    match outcome {
+        Ok(summary) => {
+            print_refused(&summary.refused);
+            println!(
+                "imported {} reports from {} ({}, {} rows): {} already imported (skipped), {} refused, in {:.1} s",
+                summary.imported,
+                file.display(),
+                summary.format.as_str(),
+                summary.rows,
+                summary.skipped_existing,
+                summary.refused.len(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Err(ImportError::Refused { rows, refused }) => {
+            print_refused(&refused);
+            let rows = if rows > 0 { format!(" in {rows} rows") } else { String::new() };
+            anyhow::bail!(
+                "nothing was imported from {}: {} problem(s){rows} (listed above); correct them, or \
+                 run with --skip-invalid to import the valid rows",
+                file.display(),
+                refused.len()
+            )
+        }
+        Err(error) => Err(anyhow::Error::new(error).context(format!("nothing was imported from {}", file.display()))),
     }
 }
 

@@ -306,6 +306,37 @@ pub fn import_area_file(
     Ok(summary)
 }
 
+/// Imports a history file (`meldpunt import reports`) into the configured database,
+/// migrating and seeding it first as the server would. The outer error is a set-up problem
+/// (file unreadable or too large, database unreachable); the inner one is the import's own
+/// answer (refused rows, nothing stored).
+pub fn import_report_file(
+    settings: &Settings,
+    file: &std::path::Path,
+    category_map: Option<&std::path::Path>,
+    mut options: crate::import::ImportOptions,
+) -> anyhow::Result<Result<crate::import::ImportSummary, crate::import::ImportError>> {
+    let read = |path: &std::path::Path| -> anyhow::Result<Vec<u8>> {
+        let metadata = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if metadata.len() > settings.max_import_bytes as u64 {
+            anyhow::bail!(
+                "{} is {} bytes; max_import_bytes allows {}",
+                path.display(),
+                metadata.len(),
+                settings.max_import_bytes
+            );
+        }
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    let bytes = read(file)?;
+    options.category_map = category_map.map(read).transpose()?;
+    options.file_name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    let prepared = prepare(settings)?;
+    let served = settings.served_municipalities();
+    let mut conn = prepared.db.conn()?;
+    Ok(crate::import::import_reports(&mut conn, &served, &bytes, &options, chrono::Utc::now()))
+}
+
 /// The configured photo store: a local folder (by default `photos` beside the SQLite file)
 /// or an S3 bucket.
 fn open_photo_store(settings: &Settings) -> anyhow::Result<Arc<dyn crate::storage::photos::PhotoStore>> {

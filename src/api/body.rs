@@ -20,8 +20,28 @@ pub struct JsonBody {
 }
 
 /// Reads the body of a JSON request of at most `limit` bytes.
-pub async fn read_json(request: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<JsonBody, ApiError> {
+pub async fn read_json(request: &HttpRequest, payload: web::Payload, limit: usize) -> Result<JsonBody, ApiError> {
     check_media_type(request)?;
+    let bytes = read_limited(request, payload, limit).await?;
+    if bytes.is_empty() {
+        return Err(ApiError::MalformedBody("the request body is empty; send a JSON object".into()));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::MalformedBody(format!("the body is not valid JSON (line {}, column {}): {e}", e.line(), e.column()))
+    })?;
+    if !value.is_object() {
+        return Err(ApiError::MalformedBody("the body must be a JSON object".into()));
+    }
+    let fingerprint = hex::encode(Sha256::digest(value.to_string().as_bytes()));
+    Ok(JsonBody { value, fingerprint })
+}
+
+/// Reads a request body of at most `limit` bytes as it is (a `413` beyond that).
+pub async fn read_limited(
+    request: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<web::BytesMut, ApiError> {
     if let Some(length) = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -39,17 +59,7 @@ pub async fn read_json(request: &HttpRequest, mut payload: web::Payload, limit: 
         }
         bytes.extend_from_slice(&chunk);
     }
-    if bytes.is_empty() {
-        return Err(ApiError::MalformedBody("the request body is empty; send a JSON object".into()));
-    }
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::MalformedBody(format!("the body is not valid JSON (line {}, column {}): {e}", e.line(), e.column()))
-    })?;
-    if !value.is_object() {
-        return Err(ApiError::MalformedBody("the body must be a JSON object".into()));
-    }
-    let fingerprint = hex::encode(Sha256::digest(value.to_string().as_bytes()));
-    Ok(JsonBody { value, fingerprint })
+    Ok(bytes)
 }
 
 fn check_media_type(request: &HttpRequest) -> Result<(), ApiError> {

@@ -26,7 +26,7 @@ use crate::api::state::AppState;
         (name = "meta", description = "The API description itself"),
         (name = "open311", description = "Open311 GeoReport v2 (JSON and XML; errors are GeoReport error documents, not problem+json)"),
         (name = "areas", description = "CBS gemeenten, wijken and buurten"),
-        (name = "admin", description = "Configuration: areas and their CBS key figures, departments, categories, routing rules (admin role)"),
+        (name = "admin", description = "Configuration: areas and their CBS key figures, departments, categories, routing rules; importing the history of an earlier system (admin role)"),
         (name = "routing", description = "Routing rules and trying them out (admin role)"),
         (name = "staff", description = "Changing reports with re-routing, and their history (staff who handle the report)"),
         (name = "auth", description = "Staff login and logout; staff calls send `Authorization: Bearer <token>`"),

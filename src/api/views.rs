@@ -85,7 +85,7 @@ pub struct ReportView {
     /// Why it has this department (staff views only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routing: Option<RoutingView>,
-    /// How it arrived: `api`, `open311` or `staff`.
+    /// How it arrived: `api`, `open311`, `staff` or `import` (history from an earlier system).
     #[schema(example = "api")]
     pub source: String,
     /// When the municipality aims to have handled it (RFC 3339, UTC).

@@ -7,6 +7,7 @@ pub mod area;
 pub mod auth;
 pub mod category;
 pub mod figures;
+pub mod imported;
 pub mod map_grid;
 pub mod message;
 pub mod open311;

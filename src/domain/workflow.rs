@@ -107,7 +107,7 @@ pub struct HistoryEntry {
     pub id: i64,
     pub report_id: uuid::Uuid,
     pub at: DateTime<Utc>,
-    /// Who: `reporter`, `system`, `admin`, `open311` or `staff:<account id>`.
+    /// Who: `reporter`, `system`, `admin`, `open311`, `import` or `staff:<account id>`.
     pub actor: String,
     /// What (`created`, `status_changed`, `note`, …).
     pub action: String,

@@ -51,6 +51,7 @@ pub mod duplicates;
 pub mod figures;
 pub mod followers;
 pub mod generation;
+pub mod history_import;
 pub mod intake;
 pub mod map;
 pub mod migrate;

@@ -3,6 +3,8 @@
 //! per matching subscription in the same transaction that advances the cursor. Intake does
 //! no extra work; each report is alerted once.
 //!
+//! Imported reports (`source = import`, history from an earlier system) are never alerted.
+//!
 //! Reports are read only once they are `lag` old: several intake writers commit batches
 //! whose `created_at` lie slightly apart, and a report committed after the cursor moved past
 //! its time would otherwise be skipped.
@@ -40,8 +42,10 @@ pub fn advance(conn: &mut DbConnection, now: DateTime<Utc>, lag: Duration) -> Re
                 .execute(conn)?;
             return Ok(0);
         };
+        // Imported history is never announced, however recent its dates.
         let rows: Vec<ReportRow> = reports::table
             .filter(reports::created_at.gt(at).or(reports::created_at.eq(at).and(reports::id.gt(last))))
+            .filter(reports::source.ne(crate::domain::report::ReportSource::Import.as_str()))
             .filter(reports::created_at.le(DbTime::new(now - lag)))
             .order((reports::created_at, reports::id))
             .limit(200)

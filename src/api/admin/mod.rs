@@ -1,6 +1,6 @@
 //! The admin API: configuration (areas and their CBS key figures, departments, categories,
-//! routing rules and trying them out), staff accounts and API tokens, and the audit log of
-//! views of personal data.
+//! routing rules and trying them out), staff accounts and API tokens, the audit log of
+//! views of personal data, and importing the history of an earlier system.
 
 pub mod accounts;
 pub mod areas;
@@ -8,6 +8,7 @@ pub mod audit;
 pub mod categories;
 pub mod departments;
 pub mod figures;
+pub mod imports;
 pub mod routing;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -19,6 +20,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(areas::list_imports)
         .service(figures::load_figures)
         .service(figures::list_figures)
+        .service(imports::import_reports)
         .service(departments::list_departments)
         .service(departments::create_department)
         .service(departments::update_department)

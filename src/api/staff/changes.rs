@@ -124,7 +124,7 @@ pub async fn update_report(
 pub struct HistoryEntryView {
     /// When (RFC 3339, UTC).
     pub at: DateTime<Utc>,
-    /// Who: `reporter`, `system`, `admin`, `open311` or `staff:<account id>`.
+    /// Who: `reporter`, `system`, `admin`, `open311`, `import` or `staff:<account id>`.
     pub actor: String,
     /// What: `created`, `category_changed`, `location_changed`, `rerouted`,
     /// `department_overridden`, `priority_changed`, …

@@ -29,7 +29,7 @@ use crate::storage::triage::{self, Change, Contact};
 pub struct HistoryView {
     /// When.
     pub at: DateTime<Utc>,
-    /// Who: `reporter`, `system`, `admin`, `open311` or `staff:<account id>`.
+    /// Who: `reporter`, `system`, `admin`, `open311`, `import` or `staff:<account id>`.
     pub actor: String,
     /// What: `created`, `status_changed`, `note`, `assigned`, `merged_into`, …
     pub action: String,

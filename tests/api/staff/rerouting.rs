@@ -94,6 +94,7 @@ on_both_backends! {
             (Method::GET, "/api/v1/admin/areas/imports".to_owned()),
             (Method::GET, "/api/v1/admin/figures".to_owned()),
             (Method::POST, "/api/v1/admin/figures".to_owned()),
+            (Method::POST, "/api/v1/admin/imports/reports".to_owned()),
             (Method::GET, "/api/v1/admin/departments".to_owned()),
             (Method::POST, "/api/v1/admin/departments".to_owned()),
             (Method::PUT, format!("/api/v1/admin/departments/{some_id}")),

@@ -22,13 +22,17 @@
 #   bash benches/stats.sh
 # A quick check of the script itself:
 #   COUNT=20000 REQUESTS=50 bash benches/stats.sh
-# (CARGO_TARGET_DIR is honoured for the release build; SKIP_BUILD=1 uses the binary there.)
+# (CARGO_TARGET_DIR is honoured for the release build; SKIP_BUILD=1 uses the binary there,
+# MELDPUNT_BENCH_BIN=path another server binary.)
 # Settings (environment):
 #   COUNT=1000000              reports to load
 #   REQUESTS=300               measured requests per question
 #   CONCURRENCY=2              connections of the load driver
 #   WARMUP=20                  requests before each measurement, not counted
 #   BACKENDS="sqlite postgres"
+#   LOADED_SQLITE              a SQLite database already loaded by benches/stats_fixture.py
+#                              (the server migrates it on start): copied and measured instead of
+#                              loading a new one (the load takes minutes)
 #   SAMPLE                     the 311 sample (default ../shared/data/311-sample.csv beside the repository)
 #   MELDPUNT_BENCH_POSTGRES_URL  admin URL (default postgres://postgres@127.0.0.1:5432/postgres)
 #   Other MELDPUNT_* settings reach the server.
@@ -43,7 +47,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly ROOT
-readonly BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/meldpunt"
+readonly BIN="${MELDPUNT_BENCH_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/meldpunt}"
 readonly COUNT=${COUNT:-1000000}
 readonly REQUESTS=${REQUESTS:-300}
 readonly CONCURRENCY=${CONCURRENCY:-2}
@@ -215,12 +219,18 @@ bench_backend() {
   *) die "unknown backend '$backend'" ;;
   esac
   local logfile="$WORKDIR/server-$backend.log"
-  start_server "$url" "$logfile"
-  log "$backend: loading $COUNT reports"
-  local started=$SECONDS fixture
-  fixture=$(python3 "$ROOT/benches/stats_fixture.py" --database "$url" --count "$COUNT" --sample "$SAMPLE")
-  log "$backend: loaded in $((SECONDS - started)) s; $fixture"
-  stop_server
+  if [[ $backend == sqlite && -n ${LOADED_SQLITE:-} ]]; then
+    log "$backend: copying the loaded database $LOADED_SQLITE"
+    sqlite3 "$LOADED_SQLITE" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+    cp "$LOADED_SQLITE" "$WORKDIR/meldpunt.sqlite3"
+  else
+    start_server "$url" "$logfile"
+    log "$backend: loading $COUNT reports"
+    local started=$SECONDS fixture
+    fixture=$(python3 "$ROOT/benches/stats_fixture.py" --database "$url" --count "$COUNT" --sample "$SAMPLE")
+    log "$backend: loaded in $((SECONDS - started)) s; $fixture"
+    stop_server
+  fi
   if [[ $backend == postgres ]]; then
     # As in map.sh: VACUUM again now that no older snapshot holds the visibility map back.
     psql_run "$url" -c "VACUUM (ANALYZE) reports"
@@ -248,7 +258,7 @@ main() {
     command -v psql >/dev/null || die "psql is needed (apt-get install postgresql-client)"
     psql_run "$PG_ADMIN_URL" -c 'SELECT 1' >/dev/null || die "cannot connect to PostgreSQL at $PG_ADMIN_URL"
   fi
-  if [[ -z ${SKIP_BUILD:-} ]]; then
+  if [[ -z ${SKIP_BUILD:-} && -z ${MELDPUNT_BENCH_BIN:-} ]]; then
     log "building the release binary"
     (cd "$ROOT" && cargo build --release --quiet)
   fi

@@ -314,7 +314,8 @@ def load_sqlite(path, rows):
 
 
 def load_postgres(url, rows):
-    copy = f"\\copy reports ({','.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
+    # An empty lifecycle is an empty text, not NULL (CSV reads an unquoted empty field as NULL).
+    copy = f"\\copy reports ({','.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (lifecycle))"
     proc = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", copy],
                             stdin=subprocess.PIPE, text=True)
     writer = csv.writer(proc.stdin)

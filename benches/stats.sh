@@ -33,6 +33,8 @@
 #   LOADED_SQLITE              a SQLite database already loaded by benches/stats_fixture.py
 #                              (the server migrates it on start): copied and measured instead of
 #                              loading a new one (the load takes minutes)
+#   LOADED_POSTGRES            the URL of a PostgreSQL database loaded by the fixture: measured
+#                              instead of a new one, and kept
 #   SAMPLE                     the 311 sample (default ../shared/data/311-sample.csv beside the repository)
 #   MELDPUNT_BENCH_POSTGRES_URL  admin URL (default postgres://postgres@127.0.0.1:5432/postgres)
 #   Other MELDPUNT_* settings reach the server.
@@ -64,7 +66,8 @@ readonly QUESTIONS=(
 WORKDIR=""
 SERVER_PID=""
 BASE_URL=""
-PG_DB=""
+PG_DB=""   # a database this script created (dropped at the end)
+PG_NAME="" # the database measured
 TOKEN="bench-admin-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 readonly TOKEN
 
@@ -163,7 +166,7 @@ cpu_ticks() {
 }
 
 postgres_pids() {
-  psql_run "$PG_ADMIN_URL" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$PG_DB'" 2>/dev/null || true
+  psql_run "$PG_ADMIN_URL" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$PG_NAME'" 2>/dev/null || true
 }
 
 per_request_ms() {
@@ -212,9 +215,16 @@ bench_backend() {
   case $backend in
   sqlite) url="sqlite://$WORKDIR/meldpunt.sqlite3" ;;
   postgres)
-    PG_DB="meldpunt_bench_stats_$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
-    psql_run "$PG_ADMIN_URL" -c "CREATE DATABASE $PG_DB"
-    url=$(pg_url_with_db "$PG_ADMIN_URL" "$PG_DB")
+    if [[ -n ${LOADED_POSTGRES:-} ]]; then
+      url=$LOADED_POSTGRES
+      PG_NAME=${url##*/}
+      PG_NAME=${PG_NAME%%\?*}
+    else
+      PG_DB="meldpunt_bench_stats_$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
+      PG_NAME=$PG_DB
+      psql_run "$PG_ADMIN_URL" -c "CREATE DATABASE $PG_DB"
+      url=$(pg_url_with_db "$PG_ADMIN_URL" "$PG_DB")
+    fi
     ;;
   *) die "unknown backend '$backend'" ;;
   esac
@@ -223,6 +233,8 @@ bench_backend() {
     log "$backend: copying the loaded database $LOADED_SQLITE"
     sqlite3 "$LOADED_SQLITE" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
     cp "$LOADED_SQLITE" "$WORKDIR/meldpunt.sqlite3"
+  elif [[ $backend == postgres && -n ${LOADED_POSTGRES:-} ]]; then
+    log "$backend: measuring the loaded database $PG_NAME (kept)"
   else
     start_server "$url" "$logfile"
     log "$backend: loading $COUNT reports"

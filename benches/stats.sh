@@ -30,6 +30,7 @@
 #   CONCURRENCY=2              connections of the load driver
 #   WARMUP=20                  requests before each measurement, not counted
 #   BACKENDS="sqlite postgres"
+#   ONLY="wijk-10y"            only these questions (default: all three)
 #   LOADED_SQLITE              a SQLite database already loaded by benches/stats_fixture.py
 #                              (the server migrates it on start): copied and measured instead of
 #                              loading a new one (the load takes minutes)
@@ -251,6 +252,7 @@ bench_backend() {
   PEAK_KIB=0
   local question
   for question in "${QUESTIONS[@]}"; do
+    [[ -z ${ONLY:-} || " $ONLY " == *" ${question%% *} "* ]] || continue
     run_question "$backend" "${question%% *}" "${question#* }"
   done
   stop_server

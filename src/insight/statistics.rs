@@ -17,7 +17,7 @@ use crate::domain::stats::query::{Dimension, StatsQuery};
 use crate::domain::stats::table::{self, AreaRow, Group, Inhabitants, StatsRow, StatsTotal};
 use crate::domain::stats::{Measure, Period, TIME_ZONE};
 use crate::domain::validation::FieldError;
-use crate::storage::stats::{ReportFact, Selection};
+use crate::storage::stats::{ReportFact, Selection, Within};
 use crate::storage::{DbConnection, StorageError};
 
 /// Where the measures are explained at length.
@@ -222,6 +222,7 @@ pub fn collect(conn: &mut DbConnection, ctx: &Context<'_>, query: &StatsQuery) -
         categories: scope.category_ids.clone(),
         departments: scope.department_ids.clone(),
         sources: query.sources.clone(),
+        within: within(&areas, &filter),
     };
     let reports = crate::storage::stats::facts(conn, &selection)?;
 
@@ -284,6 +285,21 @@ fn area_filter(query: &StatsQuery, served: &[String], areas: &YearAreas) -> Resu
             format!("no area {codes} in boundary year {}: check the code, or ask another boundary_year", areas.year),
         ))
     }
+}
+
+/// When every asked area is a wijk or a buurt of the year, those codes: the reports
+/// stamped in that year are then read by them rather than by their municipality (a report
+/// counts when its stamp names an asked area, so nothing else can count).
+fn within(areas: &YearAreas, filter: &[String]) -> Option<Within> {
+    let mut within = Within { year: areas.year, ..Within::default() };
+    for code in filter {
+        match areas.index.area(code).map(|a| a.level) {
+            Some(AreaLevel::Wijk) => within.wijken.push(code.clone()),
+            Some(AreaLevel::Buurt) => within.buurten.push(code.clone()),
+            _ => return None,
+        }
+    }
+    Some(within)
 }
 
 /// The areas of the rows: every area of `level` in the filter, and the `level` areas that

@@ -5,8 +5,11 @@
 //! Two selections per stamped boundary year, both on indexes that lead with
 //! (gemeente_code, area_year): reports received in the window (`reports_stats_created`)
 //! and reports received before it that were still open at its start, i.e. open now or
-//! settled since (`reports_stats_settled`). Merged duplicates are left out: they count as
-//! the report they were merged into.
+//! settled since (`reports_stats_settled`, one query each). Merged duplicates are left out: they count as
+//! the report they were merged into. When the question names only wijken and buurten,
+//! the reports stamped in its boundary year are read by those codes instead
+//! (`reports_wijk` and `reports_buurt`, which lead with the code and go on with
+//! area_year and created_at), not all of their municipality's.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -32,6 +35,20 @@ pub struct Selection {
     pub departments: Vec<Uuid>,
     /// Only these sources (empty: all).
     pub sources: Vec<String>,
+    /// Of the reports stamped in this boundary year, only those stamped with one of these
+    /// wijken or buurten (`None`: all of the municipalities').
+    pub within: Option<Within>,
+}
+
+/// Wijken and buurten of one boundary year to read the reports of.
+#[derive(Debug, Clone, Default)]
+pub struct Within {
+    /// The boundary year the codes are of.
+    pub year: i32,
+    /// Wijk codes.
+    pub wijken: Vec<String>,
+    /// Buurt codes.
+    pub buurten: Vec<String>,
 }
 
 /// One report as statistics see it.
@@ -68,6 +85,17 @@ type FactRow = (
     f64,
 );
 
+/// The three disjoint parts of a selection.
+#[derive(Clone, Copy)]
+enum Part {
+    /// Received in the window.
+    Received,
+    /// Received before it and open now.
+    OpenNow,
+    /// Received before it and settled since its start.
+    SettledSince,
+}
+
 /// Reads the reports of `selection`.
 pub fn facts(conn: &mut DbConnection, selection: &Selection) -> Result<Vec<ReportFact>, StorageError> {
     let mut out = Vec::new();
@@ -75,21 +103,39 @@ pub fn facts(conn: &mut DbConnection, selection: &Selection) -> Result<Vec<Repor
         if gemeenten.is_empty() {
             continue;
         }
-        for received_in_window in [true, false] {
+        for part in [Part::Received, Part::OpenNow, Part::SettledSince] {
+            let within = selection.within.as_ref().filter(|w| w.year == *year);
             let mut query = reports::table
-                .filter(reports::gemeente_code.eq_any(gemeenten.clone()))
                 .filter(reports::area_year.eq(*year))
                 .filter(reports::merged_into_id.is_null())
                 .into_boxed();
+            // The wijk and buurt codes name their municipality; with its code as well
+            // SQLite picks reports_stats_created (it takes every municipality to be of
+            // average size) and reads all of the municipality's reports.
+            if within.is_none() {
+                query = query.filter(reports::gemeente_code.eq_any(gemeenten.clone()));
+            }
             let start = DbTime::new(selection.start);
-            if received_in_window {
-                query = query
+            query = match part {
+                Part::Received => query
                     .filter(reports::created_at.ge(start))
-                    .filter(reports::created_at.lt(DbTime::new(selection.end)));
-            } else {
-                query = query
-                    .filter(reports::settled_at.is_null().or(reports::settled_at.ge(start)))
-                    .filter(reports::created_at.lt(start));
+                    .filter(reports::created_at.lt(DbTime::new(selection.end))),
+                // Two queries rather than `settled_at IS NULL OR settled_at >= start`: with
+                // the OR, SQLite reads every earlier report of the municipality through
+                // reports_stats_created (measured: 4 s instead of 0.4 s over 1,000,000).
+                Part::OpenNow => query.filter(reports::settled_at.is_null()).filter(reports::created_at.lt(start)),
+                Part::SettledSince => query.filter(reports::settled_at.ge(start)).filter(reports::created_at.lt(start)),
+            };
+            if let Some(within) = within {
+                query = match (within.wijken.is_empty(), within.buurten.is_empty()) {
+                    (false, true) => query.filter(reports::wijk_code.eq_any(within.wijken.clone())),
+                    (true, false) => query.filter(reports::buurt_code.eq_any(within.buurten.clone())),
+                    _ => query.filter(
+                        reports::wijk_code
+                            .eq_any(within.wijken.clone())
+                            .or(reports::buurt_code.eq_any(within.buurten.clone())),
+                    ),
+                };
             }
             if !selection.categories.is_empty() {
                 query = query.filter(reports::category_id.eq_any(selection.categories.iter().copied().map(DbUuid)));

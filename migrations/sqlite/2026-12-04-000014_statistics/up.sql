@@ -31,8 +31,14 @@ SET me_too = (SELECT COUNT(*) FROM report_supporters s WHERE s.report_id = repor
 -- The statistics select reports by municipality and stamped boundary year, then those
 -- received in the period asked (created_at), and those received before it that were still
 -- open at its start (settled_at NULL or after the start). The first index replaces
--- reports_gemeente (same leading column); the second is new.
+-- reports_gemeente (same leading column); the second is new. A question about wijken or
+-- buurten only reads the reports stamped with them: reports_wijk and reports_buurt gain
+-- area_year and created_at (same leading column, so the queue's filters still use them).
 DROP INDEX reports_gemeente;
 CREATE INDEX reports_stats_created ON reports (gemeente_code, area_year, created_at);
 CREATE INDEX reports_stats_settled ON reports (gemeente_code, area_year, settled_at);
+DROP INDEX reports_wijk;
+CREATE INDEX reports_wijk ON reports (wijk_code, area_year, created_at);
+DROP INDEX reports_buurt;
+CREATE INDEX reports_buurt ON reports (buurt_code, area_year, created_at);
 CREATE UNIQUE INDEX reports_source_id ON reports (source, source_id) WHERE source_id IS NOT NULL;

@@ -14,7 +14,7 @@ use crate::domain::small_counts;
 use crate::domain::stats::grid::Sums;
 use crate::domain::stats::project::{self, Project, Rate, Ratio};
 use crate::domain::stats::query::StatsQuery;
-use crate::domain::stats::table::{StatsRow, measure_row};
+use crate::domain::stats::table::{Inhabitants, StatsRow, measure_row};
 use crate::domain::stats::{Measure, Period, TIME_ZONE};
 use crate::storage::DbConnection;
 
@@ -169,7 +169,7 @@ pub fn results(
         categories: def.categories.clone(),
         departments: Vec::new(),
         sources: Vec::new(),
-        measures: Measure::ALL.iter().copied().filter(|m| *m != Measure::ReceivedPer1000Inhabitants).collect(),
+        measures: Measure::ALL.to_vec(),
         boundary_year: def.boundary_year,
         csv: false,
     };
@@ -215,36 +215,54 @@ pub fn results(
         }
         total
     };
-    let window = |label: &str, from: i64, to: i64, sums: &Sums, baseline: Option<(i64, i64)>| -> Window {
-        let mut figures = StatsRow { period: label.to_owned(), ..StatsRow::default() };
-        measure_row(&mut figures, sums, &query.measures, restricted, ctx.min_count, None);
-        let months = to - from + 1;
-        let shown = figures.received.is_some() || sums.received == 0;
-        let rate = shown.then(|| project::rate(sums.received, months));
-        let change = baseline
-            .filter(|_| shown)
-            .and_then(|(count, base_months)| project::rate_ratio(sums.received, months, count, base_months));
-        let verdict = baseline.and_then(|(count, _)| project::verdict(&[sums.received, count], change));
-        Window {
-            label: label.to_owned(),
-            from: Period::Month.label(from),
-            to: Period::Month.label(to),
-            months,
-            figures,
-            rate,
-            change,
-            verdict,
-        }
+    // Inhabitants of a set of buurten in a year: the sum of each one's CBS figure nearest
+    // that year (the newest year used is named).
+    let codes: Vec<String> = series.iter().map(|(code, _, _)| code.clone()).collect();
+    let population = crate::storage::figures::population(conn, &codes)?;
+    let inhabitants = |rows: &[usize], year: i32| -> Inhabitants {
+        let found: Vec<(i32, i64)> = rows
+            .iter()
+            .filter_map(|&r| series.get(r))
+            .filter_map(|(code, _, _)| {
+                population.get(code).and_then(|y| crate::domain::figures::figure_for_year(y, year))
+            })
+            .collect();
+        (found.len() == rows.len() && !rows.is_empty())
+            .then(|| (found.iter().map(|(y, _)| *y).max().unwrap_or(year), found.iter().map(|(_, v)| v).sum()))
     };
+    let window =
+        |label: &str, from: i64, to: i64, sums: &Sums, baseline: Option<(i64, i64)>, people: Inhabitants| -> Window {
+            let mut figures = StatsRow { period: label.to_owned(), ..StatsRow::default() };
+            measure_row(&mut figures, sums, &query.measures, restricted, ctx.min_count, people);
+            let months = to - from + 1;
+            let shown = figures.received.is_some() || sums.received == 0;
+            let rate = shown.then(|| project::rate(sums.received, months));
+            let change = baseline
+                .filter(|_| shown)
+                .and_then(|(count, base_months)| project::rate_ratio(sums.received, months, count, base_months));
+            let verdict = baseline.and_then(|(count, _)| project::verdict(&[sums.received, count], change));
+            Window {
+                label: label.to_owned(),
+                from: Period::Month.label(from),
+                to: Period::Month.label(to),
+                months,
+                figures,
+                rate,
+                change,
+                verdict,
+            }
+        };
     let base_months = baseline_to - baseline_from + 1;
     let unit = |unit: &'static str, code: Option<String>, name: String, rows: &[usize]| -> UnitResults {
         let base = sum(rows, baseline_from, baseline_to);
-        let baseline = window("baseline", baseline_from, baseline_to, &base, None);
+        let year_of = |month: i64| chrono::Datelike::year(&Period::Month.first_day(month));
+        let baseline =
+            window("baseline", baseline_from, baseline_to, &base, None, inhabitants(rows, year_of(baseline_from)));
         let follow_up = windows
             .iter()
             .map(|(label, from, to)| {
                 let sums = sum(rows, *from, *to);
-                window(label, *from, *to, &sums, Some((base.received, base_months)))
+                window(label, *from, *to, &sums, Some((base.received, base_months)), inhabitants(rows, year_of(*from)))
             })
             .collect();
         let buurten = rows.iter().filter_map(|&r| series.get(r).map(|(c, _, _)| c.clone())).collect();

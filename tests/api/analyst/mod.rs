@@ -1,5 +1,6 @@
 //! The analyst's side: statistics per CBS area, category and period, and projects.
 
 mod boundaries;
+mod history;
 mod projects;
 mod stats;

@@ -70,6 +70,9 @@ on_both_backends! {
         assert_eq!(now["rate"]["per_month"], 3.0);
         assert!(now["rate"]["lower"].as_f64().unwrap() < 3.0 && now["rate"]["upper"].as_f64().unwrap() > 3.0);
         assert!(now["verdict"].as_str().unwrap().contains("too few"), "{now}");
+        assert_eq!(now["figures"]["inhabitants_year"], 2024, "the newest CBS figure before this year");
+        let people = now["figures"]["inhabitants"].as_f64().unwrap();
+        assert_eq!(now["figures"]["received_per_1000_inhabitants"].as_f64(), Some((3.0 * 1000.0 / people * 100.0).round() / 100.0));
         assert_eq!(units[2]["follow_up"][0]["figures"]["received"], 1, "the rest of Heerlen");
         assert!(units[2]["name"].as_str().unwrap().contains("GM0917"));
         assert!(results["difference_in_differences"][0]["verdict"].is_string());

@@ -110,6 +110,14 @@ on_both_backends! {
             (Method::POST, "/api/v1/routing/explain".to_owned()),
             (Method::PATCH, format!("/api/v1/staff/reports/{some_id}")),
             (Method::GET, format!("/api/v1/staff/reports/{some_id}/history")),
+            (Method::GET, "/api/v1/stats/reports".to_owned()),
+            (Method::GET, "/api/v1/projects".to_owned()),
+            (Method::POST, "/api/v1/projects".to_owned()),
+            (Method::GET, format!("/api/v1/projects/{some_id}")),
+            (Method::PATCH, format!("/api/v1/projects/{some_id}")),
+            (Method::POST, format!("/api/v1/projects/{some_id}/close")),
+            (Method::GET, format!("/api/v1/projects/{some_id}/results")),
+            (Method::GET, format!("/api/v1/projects/{some_id}/changes")),
         ];
         for (method, path) in &endpoints {
             let url = app.url(path);

@@ -10,7 +10,8 @@
 #   2. imports all or nothing: the sample has rows the import refuses (points that land
 #      outside the municipality, closed requests without a close time), so this exits
 #      non-zero and stores nothing;
-#   3. imports with --skip-invalid (timed): the valid rows are stored, the refused ones listed;
+#   3. imports with --skip-invalid (timed): the valid rows are stored, the refused ones listed
+#      (each problem of a refused row on its own line);
 #   4. imports again (timed): everything is skipped as imported before;
 #   5. counts what is stored: imported reports by status, and how many have their closing in
 #      the statistics columns (lifecycle, settled_at).
@@ -122,7 +123,7 @@ bench_backend() {
   read -r -a r <<<"$(timed_import --skip-invalid)"
   ((r[1] == 0)) || { cat "$WORKDIR/stdout.txt" "$WORKDIR/refused.txt" >&2; die "$backend: the import failed"; }
   printf '%-8s %-22s %6s s  %s\n' "$backend" "--skip-invalid" "${r[0]}" "$(cat "$WORKDIR/stdout.txt")"
-  log "$backend: refused rows by reason:"
+  log "$backend: the problems of the refused rows, by reason (a row may have two):"
   sed -E 's/^line [0-9]+: \/rows\/[0-9]+\/([a-z_]+): /\1: /; s/ lies in (GM[0-9]+ [^,]+),.*/ lies in \1 (not served)/' \
     "$WORKDIR/refused.txt" | sort | uniq -c | sort -rn >&2
   read -r -a r <<<"$(timed_import --skip-invalid)"

@@ -160,12 +160,14 @@ fn import_reports(
         Ok(summary) => {
             print_refused(&summary.refused);
             println!(
-                "imported {} reports from {} ({}, {} rows): {} already imported (skipped), {} refused, in {:.1} s",
+                "imported {} reports from {} ({}, {} rows): {} already imported (skipped), {} refused ({} problems), \
+                 in {:.1} s",
                 summary.imported,
                 file.display(),
                 summary.format.as_str(),
                 summary.rows,
                 summary.skipped_existing,
+                summary.refused_rows(),
                 summary.refused.len(),
                 started.elapsed().as_secs_f64()
             );

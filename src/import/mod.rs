@@ -74,8 +74,18 @@ pub struct ImportSummary {
     pub imported: usize,
     /// Valid rows whose `source_id` was imported before (nothing stored for them).
     pub skipped_existing: usize,
-    /// Rows refused (only with `skip_invalid`; otherwise the import fails).
+    /// Every problem of the rows refused (only with `skip_invalid`; otherwise the import
+    /// fails), ordered by line; a row may have several.
     pub refused: Vec<Refusal>,
+}
+
+impl ImportSummary {
+    /// How many rows were refused (`rows` = `imported` + `skipped_existing` + this).
+    pub fn refused_rows(&self) -> usize {
+        let mut lines: Vec<usize> = self.refused.iter().map(|r| r.line).collect();
+        lines.dedup();
+        lines.len()
+    }
 }
 
 /// Why nothing was imported.

@@ -42,7 +42,10 @@ pub struct ReportImportResult {
     pub imported: usize,
     /// Rows whose `source_id` was imported before (stored nothing; an import can be repeated).
     pub skipped_existing: usize,
-    /// Rows refused (only with `skip_invalid=true`; otherwise any refusal is a 422).
+    /// Rows refused (only with `skip_invalid=true`; otherwise any refusal is a 422):
+    /// `rows` = `imported` + `skipped_existing` + `refused_rows`.
+    pub refused_rows: usize,
+    /// Every problem of the refused rows, by line (a row may have several).
     pub refused: Vec<RefusedRow>,
 }
 
@@ -53,6 +56,7 @@ impl From<ImportSummary> for ReportImportResult {
             rows: summary.rows,
             imported: summary.imported,
             skipped_existing: summary.skipped_existing,
+            refused_rows: summary.refused_rows(),
             refused: summary.refused.into_iter().map(refused_row).collect(),
         }
     }

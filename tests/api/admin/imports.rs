@@ -119,7 +119,7 @@ on_both_backends! {
 
     async fn a_csv_import_stamps_areas_routes_and_keeps_the_historical_times_without_sending_mail(app) {
         let answer = import_ok(&app, "text/csv", history_csv(), "").await;
-        assert_eq!(answer, json!({"format": "csv", "rows": 3, "imported": 3, "skipped_existing": 0, "refused": []}));
+        assert_eq!(answer, json!({"format": "csv", "rows": 3, "imported": 3, "skipped_existing": 0, "refused_rows": 0, "refused": []}));
         let token = admin_token(&app).await;
         let details = details(&app, &token).await;
         assert_eq!(details.len(), 3);
@@ -217,7 +217,7 @@ on_both_backends! {
     async fn with_skip_invalid_the_valid_rows_are_imported_and_the_refused_ones_listed(app) {
         let file = format!("{}\nS-1,grofvuil,,50.8882,5.9795,2024-03-01 09:30:00,,geen-status,\n", history_csv());
         let answer = import_ok(&app, "text/csv", file, "?skip_invalid=true").await;
-        assert_eq!((answer["rows"].as_u64(), answer["imported"].as_u64()), (Some(4), Some(3)));
+        assert_eq!((answer["rows"].as_u64(), answer["imported"].as_u64(), answer["refused_rows"].as_u64()), (Some(4), Some(3), Some(1)));
         assert_eq!(answer["refused"], json!([{
             "line": 5,
             "pointer": "/rows/5/final_status",
@@ -302,7 +302,7 @@ on_both_backends! {
         let output = run(&bad, &["--skip-invalid"]);
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success());
-        assert!(stdout.contains("imported 0 reports") && stdout.contains("3 already imported") && stdout.contains("1 refused"), "{stdout}");
+        assert!(stdout.contains("imported 0 reports") && stdout.contains("3 already imported") && stdout.contains("1 refused (1 problems)"), "{stdout}");
         let token = admin_token(&app).await;
         assert_eq!(details(&app, &token).await.len(), 3, "the running server reads what the CLI stored");
     }

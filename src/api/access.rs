@@ -79,19 +79,21 @@ async fn caller(request: HttpRequest) -> Result<Option<Staff>, ApiError> {
     }
 }
 
+/// The history actor of a caller who must be the admin token or staff with one of `roles`.
+async fn actor_among(request: HttpRequest, roles: &'static [Role]) -> Result<String, ApiError> {
+    Ok(match caller(request).await? {
+        None => ADMIN_ACTOR.to_owned(),
+        Some(staff) => staff.require(roles)?.actor(),
+    })
+}
+
 impl FromRequest for AdminAccess {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let request = request.clone();
-        Box::pin(async move {
-            let actor = match caller(request).await? {
-                None => ADMIN_ACTOR.to_owned(),
-                Some(staff) => staff.require(&[Role::Admin])?.actor(),
-            };
-            Ok(AdminAccess { actor })
-        })
+        Box::pin(async move { Ok(AdminAccess { actor: actor_among(request, &[Role::Admin]).await? }) })
     }
 }
 
@@ -137,13 +139,7 @@ impl FromRequest for AnnouncementEditor {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let request = request.clone();
-        Box::pin(async move {
-            let actor = match caller(request).await? {
-                None => ADMIN_ACTOR.to_owned(),
-                Some(staff) => staff.require(ANNOUNCERS)?.actor(),
-            };
-            Ok(AnnouncementEditor { actor })
-        })
+        Box::pin(async move { Ok(AnnouncementEditor { actor: actor_among(request, ANNOUNCERS).await? }) })
     }
 }
 
@@ -170,13 +166,7 @@ impl FromRequest for AnalystAccess {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let request = request.clone();
-        Box::pin(async move {
-            let actor = match caller(request).await? {
-                None => ADMIN_ACTOR.to_owned(),
-                Some(staff) => staff.require(ANALYSTS)?.actor(),
-            };
-            Ok(AnalystAccess { actor })
-        })
+        Box::pin(async move { Ok(AnalystAccess { actor: actor_among(request, ANALYSTS).await? }) })
     }
 }
 

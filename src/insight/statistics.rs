@@ -389,35 +389,38 @@ impl GroupIndex {
     fn of(&mut self, report: &ReportFact, query: &StatsQuery, scope: &Scope, catalog: &Catalog) -> u32 {
         let category = catalog.category(report.category_id);
         let main = category.and_then(|c| c.parent_id.and_then(|p| catalog.category(p)).or(Some(c)));
-        let mut values = Vec::with_capacity(query.group_by.len());
-        let mut restricted =
-            query.group_by.iter().all(|d| !matches!(d, Dimension::MainCategory | Dimension::Subcategory))
-                && scope.restricted_any;
-        for dimension in &query.group_by {
-            let value = match dimension {
-                Dimension::MainCategory => {
-                    let main_id = main.map(|m| m.id);
-                    restricted |= catalog.categories().iter().any(|c| {
-                        (Some(c.id) == main_id || (c.parent_id.is_some() && c.parent_id == main_id))
-                            && (!c.is_public || c.is_sensitive)
-                    });
-                    main.map_or_else(|| "unknown".to_owned(), |m| m.slug.clone())
-                }
-                Dimension::Subcategory => {
-                    restricted |= category.is_some_and(|c| !c.is_public || c.is_sensitive);
-                    category.map_or_else(|| "unknown".to_owned(), |c| c.slug.clone())
-                }
+        let slug =
+            |c: Option<&crate::domain::category::Category>| c.map_or_else(|| "unknown".to_owned(), |c| c.slug.clone());
+        let values: Vec<String> = query
+            .group_by
+            .iter()
+            .map(|dimension| match dimension {
+                Dimension::MainCategory => slug(main),
+                Dimension::Subcategory => slug(category),
                 Dimension::Department => report
                     .department_id
                     .and_then(|d| catalog.department(d))
                     .map_or_else(|| "none".to_owned(), |d| d.slug.clone()),
                 Dimension::Source => report.source.clone(),
-            };
-            values.push(value);
-        }
+            })
+            .collect();
         if let Some(&id) = self.by_values.get(&values) {
             return id;
         }
+        // Whether a group follows the small-count rule depends on its values only, so it is
+        // worked out once, when the group is first met.
+        let hidden = |c: &crate::domain::category::Category| !c.is_public || c.is_sensitive;
+        let restricted = if query.group_by.contains(&Dimension::MainCategory) {
+            let main_id = main.map(|m| m.id);
+            catalog
+                .categories()
+                .iter()
+                .any(|c| (Some(c.id) == main_id || (c.parent_id.is_some() && c.parent_id == main_id)) && hidden(c))
+        } else if query.group_by.contains(&Dimension::Subcategory) {
+            category.is_some_and(hidden)
+        } else {
+            scope.restricted_any
+        };
         let id = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
         self.list
             .push(Group { values: query.group_by.iter().copied().zip(values.iter().cloned()).collect(), restricted });

@@ -44,6 +44,17 @@ enum Command {
     /// Import data from an earlier system.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Maintain the statistics.
+    #[command(subcommand)]
+    Stats(StatsCommand),
+}
+
+#[derive(Subcommand)]
+enum StatsCommand {
+    /// Fill the monthly roll-up of the statistics again from the reports (a repair, e.g.
+    /// after reports were written into the database by hand; the server does it by itself
+    /// on its first start after an upgrade). Changes to reports wait while it runs.
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -128,6 +139,13 @@ fn main() -> anyhow::Result<()> {
                 file.display(),
                 summary.replaced
             );
+            Ok(())
+        }
+        Command::Stats(StatsCommand::Rebuild) => {
+            let settings = load()?;
+            meldpunt::telemetry::init(&settings.log, settings.log_format);
+            let read = meldpunt::startup::rebuild_statistics(&settings)?;
+            println!("rebuilt the statistics roll-up from {read} reports");
             Ok(())
         }
         Command::Import(ImportCommand::Reports { file, format, category_map, skip_invalid }) => {

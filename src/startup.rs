@@ -230,6 +230,11 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     if seeded_figures > 0 {
         tracing::info!(figures = seeded_figures, "seeded the CBS key figures of Heerlen (2023 and 2024)");
     }
+    // The statistics roll-up is filled from the reports once (after the migration that
+    // made it, or a `meldpunt stats rebuild` that was stopped).
+    if let Some(read) = crate::storage::rollup::ensure_built(&mut *db.conn()?)? {
+        tracing::info!(reports = read, "filled the statistics roll-up from the reports");
+    }
     crate::storage::bootstrap::admin_if_none(
         &mut *db.conn()?,
         &settings.bootstrap_admin_email,
@@ -279,6 +284,13 @@ fn spawn_config_refresh(config: &ConfigHandle, alive: std::sync::Weak<AppState>,
 /// Imports a CBS boundary file into the configured database (migrating and seeding it
 /// first, as a server start would): the `meldpunt areas import` command. Returns what it
 /// did; a refused file changes nothing and the error says why.
+/// `meldpunt stats rebuild`: fills the statistics roll-up again from the reports (a repair;
+/// changes wait meanwhile); the number of reports read.
+pub fn rebuild_statistics(settings: &Settings) -> anyhow::Result<i64> {
+    let prepared = prepare(settings)?;
+    Ok(crate::storage::rollup::rebuild(&mut *prepared.db.conn()?)?)
+}
+
 pub fn import_area_file(
     settings: &Settings,
     file: &std::path::Path,

@@ -3,5 +3,6 @@
 //! knows no HTTP.
 
 pub mod projects;
+pub mod scope;
 pub mod statistics;
 pub mod years;

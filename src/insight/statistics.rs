@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use serde::Serialize;
-use uuid::Uuid;
 
+use super::scope::{GroupIndex, Scope};
 use super::years::{YearAreas, Years};
 use crate::domain::area::AreaLevel;
 use crate::domain::category::Catalog;
@@ -17,6 +17,7 @@ use crate::domain::stats::query::{Dimension, StatsQuery};
 use crate::domain::stats::table::{self, AreaRow, Group, Inhabitants, StatsRow, StatsTotal};
 use crate::domain::stats::{Measure, Period, TIME_ZONE};
 use crate::domain::validation::FieldError;
+use crate::storage::rollup::CellSelection;
 use crate::storage::stats::{ReportFact, Selection, Within};
 use crate::storage::{DbConnection, StorageError};
 
@@ -215,20 +216,57 @@ pub fn collect(conn: &mut DbConnection, ctx: &Context<'_>, query: &StatsQuery) -
         others.insert(other, other_areas);
     }
     let period = query.period;
+    let row_index: HashMap<&str, u32> = rows.iter().zip(0u32..).map(|(r, i)| (r.code.as_str(), i)).collect();
+    let mut groups = GroupIndex::default();
+    let mut grid = Grid::new(period, query.first, query.last);
+    let (start, end) = (period.start(query.first), period.end(query.last));
+    if matches!(period, Period::Month | Period::Quarter | Period::Year) {
+        // Months, quarters and years are sums of months: the reports stamped in the
+        // answer's boundary year are read from the monthly roll-up.
+        let own = stamped.remove(0);
+        let month = |at: i64| i32::try_from(Period::Month.index_at(at)).unwrap_or(0);
+        let cells = crate::storage::rollup::cells(
+            conn,
+            &CellSelection {
+                year: own.0,
+                gemeenten: own.1,
+                within: within(&areas, &filter),
+                first_month: month(start.timestamp()),
+                last_month: month(end.timestamp() - 1),
+                categories: scope.category_ids.clone(),
+                departments: scope.department_ids.clone(),
+                sources: query.sources.clone(),
+            },
+        )?;
+        for (key, sums) in &cells {
+            fn present(code: &str) -> Option<&str> {
+                (!code.is_empty()).then_some(code)
+            }
+            let codes = [Some(key.gemeente.as_str()), present(&key.wijk), present(&key.buurt)];
+            if !codes.iter().flatten().any(|code| filter.iter().any(|f| f == code)) {
+                continue;
+            }
+            let level_code = match query.level {
+                AreaLevel::Gemeente => codes[0],
+                AreaLevel::Wijk => codes[1],
+                AreaLevel::Buurt => codes[2],
+            };
+            let Some(&area) = level_code.and_then(|code| row_index.get(code)) else { continue };
+            let department = (!key.department.is_nil()).then_some(key.department);
+            let group = groups.of(key.category, department, &key.source, query, &scope, ctx.catalog);
+            grid.add_cell(area, group, key.month, sums);
+        }
+    }
     let selection = Selection {
         stamped,
-        start: period.start(query.first),
-        end: period.end(query.last),
+        start,
+        end,
         categories: scope.category_ids.clone(),
         departments: scope.department_ids.clone(),
         sources: query.sources.clone(),
         within: within(&areas, &filter),
     };
     let reports = crate::storage::stats::facts(conn, &selection)?;
-
-    let row_index: HashMap<&str, u32> = rows.iter().zip(0u32..).map(|(r, i)| (r.code.as_str(), i)).collect();
-    let mut groups = GroupIndex::default();
-    let mut grid = Grid::new(period, query.first, query.last);
     for report in &reports {
         let Some((gemeente, wijk, buurt)) = place(report, &areas) else { continue };
         let codes = [Some(gemeente.as_str()), wijk.as_deref(), buurt.as_deref()];
@@ -241,7 +279,7 @@ pub fn collect(conn: &mut DbConnection, ctx: &Context<'_>, query: &StatsQuery) -
             AreaLevel::Buurt => buurt.as_deref(),
         };
         let Some(&area) = level_code.and_then(|code| row_index.get(code)) else { continue };
-        let group = groups.of(report, query, &scope, ctx.catalog);
+        let group = groups.of(report.category_id, report.department_id, &report.source, query, &scope, ctx.catalog);
         grid.add(&Fact {
             area,
             group,
@@ -251,6 +289,7 @@ pub fn collect(conn: &mut DbConnection, ctx: &Context<'_>, query: &StatsQuery) -
             me_too: report.me_too,
         });
     }
+    grid.prune();
     if query.group_by.is_empty() {
         groups.ensure_single(scope.restricted_any);
     }
@@ -329,104 +368,6 @@ fn bounding_box<'a>(areas: impl Iterator<Item = &'a crate::domain::area::Area>) 
 
 fn overlaps(a: Bbox, b: Option<Bbox>) -> bool {
     b.is_some_and(|b| a.0 <= b.2 && b.0 <= a.2 && a.1 <= b.3 && b.1 <= a.3)
-}
-
-/// The categories and departments a question covers, and which are restricted.
-struct Scope {
-    category_ids: Vec<Uuid>,
-    department_ids: Vec<Uuid>,
-    restricted_any: bool,
-}
-
-impl Scope {
-    fn new(catalog: &Catalog, query: &StatsQuery) -> Result<Self, StatsError> {
-        let mut errors = Vec::new();
-        let mut category_ids = Vec::new();
-        for slug in &query.categories {
-            if let Some(main) = catalog.main_category(slug) {
-                category_ids.push(main.id);
-                category_ids.extend(catalog.subcategories_of(main.id).map(|c| c.id));
-            } else if let Some(sub) = catalog.subcategory(slug) {
-                category_ids.push(sub.id);
-            } else {
-                errors.push(FieldError { pointer: "/category".into(), detail: format!("no category {slug:?}") });
-            }
-        }
-        let mut department_ids = Vec::new();
-        for slug in &query.departments {
-            match catalog.department_by_slug(slug) {
-                Some(d) => department_ids.push(d.id),
-                None => {
-                    errors.push(FieldError { pointer: "/department".into(), detail: format!("no department {slug:?}") })
-                }
-            }
-        }
-        if !errors.is_empty() {
-            return Err(StatsError::Invalid(errors));
-        }
-        let in_scope = |id: Uuid| category_ids.is_empty() || category_ids.contains(&id);
-        let restricted_any = catalog.categories().iter().any(|c| in_scope(c.id) && (!c.is_public || c.is_sensitive));
-        Ok(Scope { category_ids, department_ids, restricted_any })
-    }
-}
-
-/// Groups met so far, by their values.
-#[derive(Default)]
-struct GroupIndex {
-    list: Vec<Group>,
-    by_values: HashMap<Vec<String>, u32>,
-}
-
-impl GroupIndex {
-    fn ensure_single(&mut self, restricted: bool) {
-        if self.list.is_empty() {
-            self.list.push(Group { values: Vec::new(), restricted });
-        } else if let Some(group) = self.list.first_mut() {
-            group.restricted = restricted;
-        }
-    }
-
-    fn of(&mut self, report: &ReportFact, query: &StatsQuery, scope: &Scope, catalog: &Catalog) -> u32 {
-        let category = catalog.category(report.category_id);
-        let main = category.and_then(|c| c.parent_id.and_then(|p| catalog.category(p)).or(Some(c)));
-        let slug =
-            |c: Option<&crate::domain::category::Category>| c.map_or_else(|| "unknown".to_owned(), |c| c.slug.clone());
-        let values: Vec<String> = query
-            .group_by
-            .iter()
-            .map(|dimension| match dimension {
-                Dimension::MainCategory => slug(main),
-                Dimension::Subcategory => slug(category),
-                Dimension::Department => report
-                    .department_id
-                    .and_then(|d| catalog.department(d))
-                    .map_or_else(|| "none".to_owned(), |d| d.slug.clone()),
-                Dimension::Source => report.source.clone(),
-            })
-            .collect();
-        if let Some(&id) = self.by_values.get(&values) {
-            return id;
-        }
-        // Whether a group follows the small-count rule depends on its values only, so it is
-        // worked out once, when the group is first met.
-        let hidden = |c: &crate::domain::category::Category| !c.is_public || c.is_sensitive;
-        let restricted = if query.group_by.contains(&Dimension::MainCategory) {
-            let main_id = main.map(|m| m.id);
-            catalog
-                .categories()
-                .iter()
-                .any(|c| (Some(c.id) == main_id || (c.parent_id.is_some() && c.parent_id == main_id)) && hidden(c))
-        } else if query.group_by.contains(&Dimension::Subcategory) {
-            category.is_some_and(hidden)
-        } else {
-            scope.restricted_any
-        };
-        let id = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
-        self.list
-            .push(Group { values: query.group_by.iter().copied().zip(values.iter().cloned()).collect(), restricted });
-        self.by_values.insert(values, id);
-        id
-    }
 }
 
 /// The current instant in epoch seconds (for default periods).

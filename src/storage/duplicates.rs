@@ -157,7 +157,9 @@ pub fn support(
             report_supporters::created_at.eq(DbTime::new(Utc::now())),
         ))
         .execute(conn)?;
+    let counted = super::rollup::view(conn, id)?;
     diesel::update(reports::table.find(DbUuid(id))).set(reports::me_too.eq(reports::me_too + 1)).execute(conn)?;
+    super::rollup::refresh(conn, id, counted)?;
     let count = interest(conn, id)?;
     append(conn, id, "reporter", "supported", serde_json::json!({"count": count}))?;
     Ok(Some(count))
@@ -211,6 +213,7 @@ pub fn merge(
             allowed: allowed_transitions(dup.status),
         }))));
     };
+    let counted = (super::rollup::view(conn, duplicate)?, super::rollup::view(conn, original)?);
     diesel::update(reports::table.find(DbUuid(duplicate)))
         .set(reports::merged_into_id.eq(Some(DbUuid(original))))
         .execute(conn)?;
@@ -220,6 +223,8 @@ pub fn merge(
     diesel::update(reports::table.find(DbUuid(original)))
         .set(reports::me_too.eq(reports::me_too + 1 + carried))
         .execute(conn)?;
+    super::rollup::refresh(conn, duplicate, counted.0)?;
+    super::rollup::refresh(conn, original, counted.1)?;
     append(
         conn,
         duplicate,

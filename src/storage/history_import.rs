@@ -76,6 +76,8 @@ fn store_new(conn: &mut DbConnection, reports: &mut [ImportedReport]) -> Result<
     redraw_taken_references(conn, &mut new)?;
     let rows: Vec<ImportedRow> = new.iter().map(|r| ImportedRow::new(r)).collect();
     insert_rows!(conn, reports::table, &rows)?;
+    let ids: Vec<uuid::Uuid> = new.iter().map(|r| r.report.id).collect();
+    super::rollup::on_insert(conn, &ids)?;
     let history: Vec<NewHistoryRow> = new
         .iter()
         .flat_map(|imported| {

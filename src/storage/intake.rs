@@ -227,6 +227,7 @@ fn insert_reports(conn: &mut DbConnection, new: &[&NewReport]) -> Result<(), Sto
     }
     let reports: Vec<ReportRow> = new.iter().map(|report| ReportRow::new(report)).collect();
     insert_rows!(conn, reports::table, &reports)?;
+    super::rollup::on_intake(conn, new)?;
     let history: Vec<NewHistoryRow> = new
         .iter()
         .map(|report| NewHistoryRow {

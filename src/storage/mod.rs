@@ -64,6 +64,7 @@ pub mod report_alerts;
 pub mod reports;
 pub mod rerouting;
 pub mod retention;
+pub mod rollup;
 pub mod rows;
 pub mod rules;
 pub mod schema;

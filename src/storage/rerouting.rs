@@ -112,6 +112,7 @@ pub fn apply(
         }
         let now = DbTime::new(Utc::now());
         after.updated_at = now.0;
+        let counted = super::rollup::view(conn, id)?;
         diesel::update(reports::table.find(DbUuid(id)))
             .set((
                 reports::category_id.eq(DbUuid(after.category_id)),
@@ -130,6 +131,7 @@ pub fn apply(
                 reports::updated_at.eq(now),
             ))
             .execute(conn)?;
+        super::rollup::refresh(conn, id, counted)?;
         let rows: Vec<NewHistoryRow> = history
             .into_iter()
             .map(|(action, details)| NewHistoryRow {

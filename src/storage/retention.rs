@@ -19,7 +19,9 @@ pub async fn delete_report(db: &Database, store: &dyn PhotoStore, report_id: Uui
     tokio::task::spawn_blocking(move || {
         let mut conn = db.conn()?;
         conn.write_transaction(|c| {
+            let counted = super::rollup::view(c, report_id)?;
             let deleted = diesel::delete(reports::table.find(DbUuid(report_id))).execute(c)?;
+            super::rollup::refresh(c, report_id, counted)?;
             Ok::<_, StorageError>(deleted > 0)
         })
     })

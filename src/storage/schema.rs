@@ -561,3 +561,40 @@ diesel::table! {
         details -> Text,
     }
 }
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::PortableUuid;
+
+    stats_months (gemeente_code, area_year, month, wijk_code, buurt_code, category_id, department_id, source) {
+        gemeente_code -> Text,
+        area_year -> Integer,
+        month -> Integer,
+        wijk_code -> Text,
+        buurt_code -> Text,
+        category_id -> PortableUuid,
+        department_id -> PortableUuid,
+        source -> Text,
+        received -> Integer,
+        me_too -> Integer,
+        resolved -> Integer,
+        cancelled -> Integer,
+        reopened -> Integer,
+        with_deadline -> Integer,
+        on_time -> Integer,
+        late_factor_3 -> Integer,
+        open_change -> Integer,
+        resolution_seconds -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::PortableTimestamp;
+
+    stats_rollup_state (id) {
+        id -> Integer,
+        built_at -> PortableTimestamp,
+        reports -> BigInt,
+    }
+}

@@ -82,11 +82,13 @@ pub fn transition(
     };
     let at = Utc::now();
     let now = DbTime::new(at);
+    let counted = super::rollup::view(conn, id)?;
     let changed = diesel::update(reports::table.find(DbUuid(id)).filter(reports::status.eq(report.status.as_str())))
         .set((reports::status.eq(to.as_str()), reports::updated_at.eq(now)))
         .execute(conn)?;
     if changed > 0 {
         record_lifecycle(conn, id, to, at)?;
+        super::rollup::refresh(conn, id, counted)?;
     }
     if changed == 0 {
         // Changed by someone else since it was read: answer with the fresh state.

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::lifecycle::{LifeEvent, LifeEventKind, open_intervals};
 use super::period::Period;
+use super::rollup::{CellSums, OPEN_NOW};
 
 /// What the statistics need of one report, with its area and group already resolved to
 /// positions in the answer's lists.
@@ -173,12 +174,74 @@ impl Grid {
         Some(self.starts.partition_point(|&s| s <= at) - 1)
     }
 
-    /// Number of period ends in `[from, to)`, as positions: the periods whose end lies in it.
+    /// The periods whose end lies in `(from, to]`, as positions: a report received at the
+    /// very instant a period ends is not open at that end, one closed at it still was.
     fn ends_within(&self, from: i64, to: Option<i64>) -> (usize, usize) {
         let ends = self.starts.get(1..).unwrap_or(&[]);
-        let lo = ends.partition_point(|&e| e < from);
-        let hi = to.map_or(ends.len(), |to| ends.partition_point(|&e| e < to));
+        let lo = ends.partition_point(|&e| e <= from);
+        let hi = to.map_or(ends.len(), |to| ends.partition_point(|&e| e <= to));
         (lo, hi.max(lo))
+    }
+
+    /// Adds one cell of the monthly roll-up: the sums of `month` (a [`Period::Month`]
+    /// number), or with [`OPEN_NOW`] the reports open now. The grid's periods must be
+    /// months, quarters or years (unions of months). The backlog at the end of a period is
+    /// the open now minus the open changes of the months after it.
+    pub fn add_cell(&mut self, area: u32, group: u32, month: i32, sums: &CellSums) {
+        let len = self.len;
+        let series = self
+            .cells
+            .entry((area, group))
+            .or_insert_with(|| Series { sums: vec![Sums::default(); len], open_diff: vec![0; len + 1] });
+        let add_all = |diff: &mut Vec<i64>, from: usize, value: i64| {
+            if let Some(d) = diff.first_mut() {
+                *d += value;
+            }
+            if let Some(d) = diff.get_mut(from) {
+                *d -= value;
+            }
+        };
+        if month == OPEN_NOW {
+            add_all(&mut series.open_diff, len, sums.open_change);
+            return;
+        }
+        let start = Period::Month.start(i64::from(month)).timestamp();
+        let (grid_start, grid_end) =
+            (self.starts.first().copied().unwrap_or(0), self.starts.last().copied().unwrap_or(0));
+        if start >= grid_end {
+            // After the grid: its changes are after every period's end.
+            add_all(&mut series.open_diff, len, -sums.open_change);
+            return;
+        }
+        if start < grid_start {
+            return;
+        }
+        let slot = self.starts.partition_point(|&s| s <= start) - 1;
+        // Its changes are after the ends of the periods before its own.
+        add_all(&mut series.open_diff, slot, -sums.open_change);
+        let Some(cell) = series.sums.get_mut(slot) else { return };
+        cell.received += sums.received;
+        cell.me_too += sums.me_too;
+        cell.resolved += sums.resolved;
+        cell.cancelled += sums.cancelled;
+        cell.reopened += sums.reopened;
+        cell.with_deadline += sums.with_deadline;
+        cell.on_time += sums.on_time;
+        cell.late_factor_3 += sums.late_factor_3;
+        #[allow(clippy::cast_precision_loss)]
+        cell.hours_to_resolution.extend(sums.resolution_seconds.iter().map(|s| *s as f64 / 3600.0));
+    }
+
+    /// Drops the cells that add nothing to any period (the roll-up reads months after the
+    /// periods, whose changes may cancel out).
+    pub fn prune(&mut self) {
+        self.cells.retain(|_, series| {
+            let mut running = 0;
+            series.sums.iter().zip(&series.open_diff).any(|(sums, diff)| {
+                running += diff;
+                running != 0 || *sums != Sums::default()
+            })
+        });
     }
 
     /// Adds one report.

@@ -8,6 +8,7 @@ pub mod measures;
 pub mod period;
 pub mod project;
 pub mod query;
+pub mod rollup;
 pub mod table;
 
 pub use grid::{Fact, Grid, Sums};

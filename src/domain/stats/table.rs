@@ -192,7 +192,11 @@ pub fn rows(
 ) -> Vec<StatsRow> {
     let period = grid.period();
     let mut out = Vec::new();
-    let group_ids: Vec<u32> = if query.group_by.is_empty() { vec![0] } else { grid.groups() };
+    let mut group_ids: Vec<u32> = if query.group_by.is_empty() { vec![0] } else { grid.groups() };
+    // Groups in the order of their values, whatever order the reports were read in.
+    let values =
+        |id: &u32| groups.get(*id as usize).map(|g| g.values.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>());
+    group_ids.sort_by_cached_key(values);
     for (area_index, area) in (0u32..).zip(areas) {
         for &group_id in &group_ids {
             let Some(group) = groups.get(group_id as usize) else { continue };

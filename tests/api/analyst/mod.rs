@@ -3,4 +3,5 @@
 mod boundaries;
 mod history;
 mod projects;
+mod rollup;
 mod stats;

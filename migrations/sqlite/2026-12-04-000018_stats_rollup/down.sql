@@ -1,0 +1,2 @@
+DROP TABLE stats_rollup_state;
+DROP TABLE stats_months;

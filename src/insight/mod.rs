@@ -2,6 +2,8 @@
 //! loaded boundary year, and baseline-and-monitoring projects. Uses domain and storage;
 //! knows no HTTP.
 
+pub mod drawn;
 pub mod projects;
 pub mod statistics;
+pub mod windows;
 pub mod years;

@@ -23,9 +23,10 @@ use crate::storage::DbConnection;
 pub const METHOD: &str = "Counts per window are summed from the statistics (docs/statistics.md). A rate is reports \
     received per month with an exact 95% Poisson interval. 'change' is the rate ratio of a follow-up window against \
     the baseline; 'difference_in_differences' divides the project area's ratio by the comparison areas' ratio, so a \
-    trend in the whole municipality is not taken for the project's effect (1 = changed as the comparison did). With \
-    fewer than 10 reports in a window, or an interval that includes no change, 'verdict' says so: the data support a \
-    decision, they do not make it. See docs/statistics.md#projects.";
+    trend in the whole municipality is not taken for the project's effect (1 = changed as the comparison did). A \
+    project area drawn as a polygon counts every report whose location lies in it, against the rest of the \
+    municipalities it overlaps. With fewer than 10 reports in a window, or an interval that includes no change, \
+    'verdict' says so: the data support a decision, they do not make it. See docs/statistics.md#projects.";
 
 /// One window (the baseline, or a follow-up period) of one unit.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -54,14 +55,15 @@ pub struct Window {
 /// The results of one unit: a buurt of the project, the project area, or the comparison.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitResults {
-    /// `buurt`, `project` (all its buurten) or `comparison`.
+    /// `buurt`, `project` (all its buurten, or every report inside its drawn polygon) or
+    /// `comparison`.
     pub unit: &'static str,
     /// The buurt's code (for `buurt`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub area_code: Option<String>,
     /// A name for the unit.
     pub name: String,
-    /// The buurten the unit sums.
+    /// The buurten the unit sums (for a drawn project: the buurten its polygon overlaps).
     pub buurten: Vec<String>,
     /// The baseline.
     pub baseline: Window,
@@ -365,10 +367,11 @@ pub fn check_definition(
             }
         }
     }
-    if let Some(shape) = definition.shape().filter(|_| definition.areas.is_empty()) {
-        if let Err(detail) = super::drawn::overlapping_gemeenten(&areas, &shape, ctx.served) {
-            errors.push(crate::domain::validation::FieldError { pointer: format!("{prefix}/polygon"), detail });
-        }
+    // A drawn area must cover some of a served municipality, or it could never count a report.
+    if let Some(shape) = definition.shape().filter(|_| definition.areas.is_empty())
+        && let Err(detail) = super::drawn::overlapping_gemeenten(&areas, &shape, ctx.served)
+    {
+        errors.push(crate::domain::validation::FieldError { pointer: format!("{prefix}/polygon"), detail });
     }
     for (i, slug) in definition.categories.iter().enumerate() {
         if ctx.catalog.main_category(slug).is_none() && ctx.catalog.subcategory(slug).is_none() {

@@ -37,7 +37,8 @@ pub struct ProjectDefinition {
     pub intervention_start: NaiveDate,
     /// Follow-up period: `month`, `quarter` or `year`.
     pub follow_up: Period,
-    /// Comparison areas (CBS codes); empty: the rest of the project's municipality.
+    /// Comparison areas (CBS codes); empty: the rest of the project's municipality (for a
+    /// polygon: the rest of the municipalities it overlaps).
     #[serde(default)]
     pub comparison_areas: Vec<String>,
     /// The boundary year the project counts in; set to the newest loaded at creation.

@@ -8,6 +8,7 @@ use super::stats::{BU09171000, BU09171001, file};
 use crate::support::app::{TestApp, expect_problem, pointers};
 use crate::support::backends::on_both_backends;
 use crate::support::staff::*;
+use crate::support::subscriptions::{announce, publish};
 
 fn month(offset: i64) -> String {
     let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Amsterdam).date_naive();
@@ -141,10 +142,31 @@ on_both_backends! {
         assert_eq!(project["definition"]["polygon"], square(), "stored as given");
         assert_eq!(project["definition"]["areas"], json!([]));
         let id = project["id"].as_str().unwrap();
+        // Announcements: over the square, to its wijk, beside the square in the same buurt,
+        // and to another wijk; only the first two reached the project's area.
+        let beside = json!({"type": "Polygon", "coordinates": [[[5.918, 50.924], [5.92, 50.924], [5.92, 50.925], [5.918, 50.925], [5.918, 50.924]]]});
+        for (title, areas, polygon) in [
+            ("Over het plein", None, Some(square())),
+            ("Wijk 10", Some(json!(["WK091710"])), None),
+            ("Naast het plein", None, Some(beside)),
+            ("Mariarade", Some(json!(["BU09171100"])), None),
+        ] {
+            let mut body = json!({"title": title, "body": "Wij knappen de buurt op.", "tags": ["roadworks"]});
+            if let Some(areas) = areas {
+                body["areas"] = areas;
+            }
+            if let Some(polygon) = polygon {
+                body["polygon"] = polygon;
+            }
+            let announcement = announce(&app, &admin, body).await;
+            publish(&app, &admin, &announcement).await;
+        }
 
         let response = send(&app, Method::GET, &format!("/api/v1/projects/{id}/results"), Some(&analyst), None).await;
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
         let results: Value = response.json().await.unwrap();
+        let titles: Vec<&str> = results["announcements"].as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
+        assert_eq!(titles, ["Over het plein", "Wijk 10"]);
         let units = results["units"].as_array().unwrap();
         let kinds: Vec<&str> = units.iter().map(|u| u["unit"].as_str().unwrap()).collect();
         assert_eq!(kinds, ["project", "comparison"], "no buurt of a polygon: it cuts through them");

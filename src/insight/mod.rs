@@ -2,7 +2,9 @@
 //! loaded boundary year, and baseline-and-monitoring projects. Uses domain and storage;
 //! knows no HTTP.
 
+pub mod drawn;
 pub mod projects;
 pub mod scope;
 pub mod statistics;
+pub mod windows;
 pub mod years;

@@ -9,12 +9,13 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::statistics::{self, Context, MeasureDefinition, StatsError};
+use super::windows::{Counts, UnitSpec};
 use crate::domain::area::AreaLevel;
 use crate::domain::small_counts;
 use crate::domain::stats::grid::Sums;
 use crate::domain::stats::project::{self, Project, Rate, Ratio};
 use crate::domain::stats::query::StatsQuery;
-use crate::domain::stats::table::{Inhabitants, StatsRow, measure_row};
+use crate::domain::stats::table::{Inhabitants, StatsRow};
 use crate::domain::stats::{Measure, Period, TIME_ZONE};
 use crate::storage::DbConnection;
 
@@ -22,9 +23,10 @@ use crate::storage::DbConnection;
 pub const METHOD: &str = "Counts per window are summed from the statistics (docs/statistics.md). A rate is reports \
     received per month with an exact 95% Poisson interval. 'change' is the rate ratio of a follow-up window against \
     the baseline; 'difference_in_differences' divides the project area's ratio by the comparison areas' ratio, so a \
-    trend in the whole municipality is not taken for the project's effect (1 = changed as the comparison did). With \
-    fewer than 10 reports in a window, or an interval that includes no change, 'verdict' says so: the data support a \
-    decision, they do not make it. See docs/statistics.md#projects.";
+    trend in the whole municipality is not taken for the project's effect (1 = changed as the comparison did). A \
+    project area drawn as a polygon counts every report whose location lies in it, against the rest of the \
+    municipalities it overlaps. With fewer than 10 reports in a window, or an interval that includes no change, \
+    'verdict' says so: the data support a decision, they do not make it. See docs/statistics.md#projects.";
 
 /// One window (the baseline, or a follow-up period) of one unit.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -53,19 +55,23 @@ pub struct Window {
 /// The results of one unit: a buurt of the project, the project area, or the comparison.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitResults {
-    /// `buurt`, `project` (all its buurten) or `comparison`.
+    /// `buurt`, `project` (all its buurten, or every report inside its drawn polygon) or
+    /// `comparison`.
     pub unit: &'static str,
     /// The buurt's code (for `buurt`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub area_code: Option<String>,
     /// A name for the unit.
     pub name: String,
-    /// The buurten the unit sums.
+    /// The buurten the unit sums (for a drawn project: the buurten its polygon overlaps).
     pub buurten: Vec<String>,
     /// The baseline.
     pub baseline: Window,
     /// Every follow-up period so far.
     pub follow_up: Vec<Window>,
+    /// Why a figure is missing throughout (a drawn project area has no inhabitants).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The difference in differences of one follow-up period.
@@ -132,7 +138,7 @@ pub struct ProjectResults {
     pub attribution: String,
 }
 
-fn in_codes(buurt: &str, codes: &[String]) -> bool {
+pub(super) fn in_codes(buurt: &str, codes: &[String]) -> bool {
     let wijk = buurt.get(2..8).map(|c| format!("WK{c}"));
     let gemeente = buurt.get(2..6).map(|c| format!("GM{c}"));
     codes.iter().any(|c| c == buurt || Some(c) == wijk.as_ref() || Some(c) == gemeente.as_ref())
@@ -145,6 +151,9 @@ pub fn results(
     project: Project,
     now: DateTime<Utc>,
 ) -> Result<ProjectResults, StatsError> {
+    if project.definition.polygon.is_some() {
+        return super::drawn::results(conn, ctx, project, now);
+    }
     let def = &project.definition;
     let (baseline_from, baseline_to) = def.check("").map_err(StatsError::Invalid)?;
     let start = Period::Month.index_of(def.intervention_start);
@@ -175,152 +184,90 @@ pub fn results(
     };
     let collected = statistics::collect(conn, ctx, &query)?;
     let restricted = collected.groups.first().is_some_and(|g| g.restricted);
-    let series: Vec<(String, String, Vec<Sums>)> = collected
-        .rows
-        .iter()
-        .zip(0u32..)
-        .map(|(row, i)| (row.code.clone(), row.name.clone(), collected.grid.series(i, 0)))
-        .collect();
+    let codes: Vec<String> = collected.rows.iter().map(|row| row.code.clone()).collect();
+    let series: Vec<Vec<Sums>> = (0u32..).take(codes.len()).map(|i| collected.grid.series(i, 0)).collect();
     let project_rows: Vec<usize> =
-        series.iter().enumerate().filter(|(_, (code, _, _))| in_codes(code, &def.areas)).map(|(i, _)| i).collect();
-    let comparison_rows: Vec<usize> = series
+        codes.iter().enumerate().filter(|(_, code)| in_codes(code, &def.areas)).map(|(i, _)| i).collect();
+    let comparison_rows: Vec<usize> = codes
         .iter()
         .enumerate()
-        .filter(|(i, (code, _, _))| !project_rows.contains(i) && in_codes(code, &comparison_codes))
+        .filter(|(i, code)| !project_rows.contains(i) && in_codes(code, &comparison_codes))
         .map(|(i, _)| i)
         .collect();
-
-    // Month positions in the grid: baseline, then each follow-up period's months.
-    let position = |month: i64| usize::try_from(month - baseline_from).unwrap_or(0);
-    let follow_up = def.follow_up;
-    let mut windows: Vec<(String, i64, i64)> = Vec::new();
-    let mut month = start;
-    while month <= last {
-        let period = follow_up.index_of(Period::Month.first_day(month));
-        let period_last = Period::Month.index_of(follow_up.first_day(period + 1)) - 1;
-        let to = period_last.min(last);
-        windows.push((follow_up.label(period), month, to));
-        month = to + 1;
-    }
-    let sum = |rows: &[usize], from: i64, to: i64| -> Sums {
-        let mut total = Sums::default();
-        for m in from..=to {
-            let mut beside = Sums::default();
-            for &row in rows {
-                if let Some(sums) = series.get(row).and_then(|(_, _, s)| s.get(position(m))) {
-                    beside.add_beside(sums);
-                }
-            }
-            total.add_later(&beside);
-        }
-        total
+    let counts = Counts {
+        baseline_from,
+        baseline_to,
+        start,
+        last,
+        follow_up: def.follow_up,
+        series: &series,
+        restricted,
+        min_count: ctx.min_count,
+        measures: &query.measures,
     };
     // Inhabitants of a set of buurten in a year: the sum of each one's CBS figure nearest
     // that year (the newest year used is named).
-    let codes: Vec<String> = series.iter().map(|(code, _, _)| code.clone()).collect();
     let population = crate::storage::figures::population(conn, &codes)?;
     let inhabitants = |rows: &[usize], year: i32| -> Inhabitants {
         let found: Vec<(i32, i64)> = rows
             .iter()
-            .filter_map(|&r| series.get(r))
-            .filter_map(|(code, _, _)| {
-                population.get(code).and_then(|y| crate::domain::figures::figure_for_year(y, year))
-            })
+            .filter_map(|&r| codes.get(r))
+            .filter_map(|code| population.get(code).and_then(|y| crate::domain::figures::figure_for_year(y, year)))
             .collect();
         (found.len() == rows.len() && !rows.is_empty())
             .then(|| (found.iter().map(|(y, _)| *y).max().unwrap_or(year), found.iter().map(|(_, v)| v).sum()))
     };
-    let window =
-        |label: &str, from: i64, to: i64, sums: &Sums, baseline: Option<(i64, i64)>, people: Inhabitants| -> Window {
-            let mut figures = StatsRow { period: label.to_owned(), ..StatsRow::default() };
-            measure_row(&mut figures, sums, &query.measures, restricted, ctx.min_count, people);
-            let months = to - from + 1;
-            let shown = figures.received.is_some() || sums.received == 0;
-            let rate = shown.then(|| project::rate(sums.received, months));
-            let change = baseline
-                .filter(|_| shown)
-                .and_then(|(count, base_months)| project::rate_ratio(sums.received, months, count, base_months));
-            let verdict = baseline.and_then(|(count, _)| project::verdict(&[sums.received, count], change));
-            Window {
-                label: label.to_owned(),
-                from: Period::Month.label(from),
-                to: Period::Month.label(to),
-                months,
-                figures,
-                rate,
-                change,
-                verdict,
-            }
-        };
-    let base_months = baseline_to - baseline_from + 1;
-    let unit = |unit: &'static str, code: Option<String>, name: String, rows: &[usize]| -> UnitResults {
-        let base = sum(rows, baseline_from, baseline_to);
-        let year_of = |month: i64| chrono::Datelike::year(&Period::Month.first_day(month));
-        let baseline =
-            window("baseline", baseline_from, baseline_to, &base, None, inhabitants(rows, year_of(baseline_from)));
-        let follow_up = windows
-            .iter()
-            .map(|(label, from, to)| {
-                let sums = sum(rows, *from, *to);
-                window(label, *from, *to, &sums, Some((base.received, base_months)), inhabitants(rows, year_of(*from)))
-            })
-            .collect();
-        let buurten = rows.iter().filter_map(|&r| series.get(r).map(|(c, _, _)| c.clone())).collect();
-        UnitResults { unit, area_code: code, name, buurten, baseline, follow_up }
-    };
+    let buurten_of = |rows: &[usize]| -> Vec<String> { rows.iter().filter_map(|&r| codes.get(r).cloned()).collect() };
     let mut units: Vec<UnitResults> = project_rows
         .iter()
-        .filter_map(|&r| series.get(r).map(|(code, name, _)| unit("buurt", Some(code.clone()), name.clone(), &[r])))
-        .collect();
-    units.push(unit("project", None, project.name.clone(), &project_rows));
-    units.push(unit(
-        "comparison",
-        None,
-        comparison_name(def.comparison_areas.is_empty(), &comparison_codes),
-        &comparison_rows,
-    ));
-
-    let base_p = sum(&project_rows, baseline_from, baseline_to).received;
-    let base_c = sum(&comparison_rows, baseline_from, baseline_to).received;
-    let hide = |count: i64| restricted && count > 0 && count < ctx.min_count;
-    let difference_in_differences = windows
-        .iter()
-        .map(|(label, from, to)| {
-            let months = to - from + 1;
-            let (after_p, after_c) =
-                (sum(&project_rows, *from, *to).received, sum(&comparison_rows, *from, *to).received);
-            if [after_p, after_c, base_p, base_c].into_iter().any(hide) {
-                return DidWindow {
-                    label: label.clone(),
-                    ratio: None,
-                    verdict: Some("fewer than the shown minimum in a window".into()),
-                };
-            }
-            let ratio = project::difference_in_differences(
-                (after_p, months, base_p, base_months),
-                (after_c, months, base_c, base_months),
-            );
-            DidWindow {
-                label: label.clone(),
-                ratio,
-                verdict: project::verdict(&[after_p, after_c, base_p, base_c], ratio),
-            }
+        .filter_map(|&r| collected.rows.get(r).map(|row| (r, row)))
+        .map(|(r, row)| {
+            let spec = UnitSpec {
+                unit: "buurt",
+                area_code: Some(row.code.clone()),
+                name: row.name.clone(),
+                rows: std::slice::from_ref(&r),
+                buurten: vec![row.code.clone()],
+                note: None,
+            };
+            counts.unit(spec, &inhabitants)
         })
         .collect();
+    let project_spec = UnitSpec {
+        unit: "project",
+        area_code: None,
+        name: project.name.clone(),
+        rows: &project_rows,
+        buurten: buurten_of(&project_rows),
+        note: None,
+    };
+    units.push(counts.unit(project_spec, &inhabitants));
+    let comparison_spec = UnitSpec {
+        unit: "comparison",
+        area_code: None,
+        name: comparison_name(def.comparison_areas.is_empty(), &comparison_codes),
+        rows: &comparison_rows,
+        buurten: buurten_of(&comparison_rows),
+        note: None,
+    };
+    units.push(counts.unit(comparison_spec, &inhabitants));
+    let difference_in_differences = counts.difference_in_differences(&project_rows, &comparison_rows);
 
-    let project_buurten: Vec<String> =
-        project_rows.iter().filter_map(|&r| series.get(r).map(|(c, _, _)| c.clone())).collect();
-    let announcements = announcements(conn, def, &project_buurten, Period::Month.start(baseline_from), end_instant)?;
+    let project_buurten = buurten_of(&project_rows);
+    let mut sent_to: Vec<String> = def.areas.clone();
+    for buurt in &project_buurten {
+        sent_to.push(buurt.clone());
+        sent_to.extend(crate::domain::area::wijk_of(buurt));
+        sent_to.extend(crate::domain::area::gemeente_of(buurt));
+    }
+    let from = Period::Month.start(baseline_from);
+    let announcements = announcements(conn, &sent_to, &project_buurten, from, end_instant, &|_| true)?;
     Ok(ProjectResults {
         boundary_year: collected.year,
         time_zone: TIME_ZONE,
         min_count: ctx.min_count,
         method: METHOD,
-        measures: query
-            .measures
-            .iter()
-            .map(|&m| MeasureDefinition { name: m, unit: m.unit(), definition: m.definition() })
-            .collect(),
+        measures: measure_definitions(&query.measures),
         units,
         difference_in_differences,
         announcements,
@@ -329,31 +276,33 @@ pub fn results(
     })
 }
 
-fn comparison_name(default: bool, codes: &[String]) -> String {
+/// The measures with their definitions.
+pub(super) fn measure_definitions(measures: &[Measure]) -> Vec<MeasureDefinition> {
+    measures.iter().map(|&m| MeasureDefinition { name: m, unit: m.unit(), definition: m.definition() }).collect()
+}
+
+pub(super) fn comparison_name(default: bool, codes: &[String]) -> String {
     if default { format!("rest of {}", codes.join(", ")) } else { codes.join(", ") }
 }
 
-fn announcements(
+/// The announcements published to any of `codes` in `[from, to)` that `keep` keeps, with
+/// their answers in `buurten`.
+pub(super) fn announcements(
     conn: &mut DbConnection,
-    def: &project::ProjectDefinition,
+    codes: &[String],
     buurten: &[String],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    keep: &dyn Fn(&crate::domain::announcement::Announcement) -> bool,
 ) -> Result<Vec<ProjectAnnouncement>, StatsError> {
-    let mut codes: Vec<String> = def.areas.clone();
-    for buurt in buurten {
-        codes.push(buurt.clone());
-        if let Some(c) = buurt.get(2..8) {
-            codes.push(format!("WK{c}"));
-        }
-        if let Some(c) = buurt.get(2..6) {
-            codes.push(format!("GM{c}"));
-        }
-    }
+    let mut codes = codes.to_vec();
     codes.sort();
     codes.dedup();
     let mut out = Vec::new();
     for announcement in crate::storage::announcements::published_to(conn, &codes, from, to)? {
+        if !keep(&announcement) {
+            continue;
+        }
         let options: Vec<String> = announcement.options().to_vec();
         let counts = crate::storage::announcements::answer_counts(conn, announcement.id)?;
         let counts: Vec<(String, i32, i64)> =
@@ -417,6 +366,12 @@ pub fn check_definition(
                 });
             }
         }
+    }
+    // A drawn area must cover some of a served municipality, or it could never count a report.
+    if let Some(shape) = definition.shape().filter(|_| definition.areas.is_empty())
+        && let Err(detail) = super::drawn::overlapping_gemeenten(&areas, &shape, ctx.served)
+    {
+        errors.push(crate::domain::validation::FieldError { pointer: format!("{prefix}/polygon"), detail });
     }
     for (i, slug) in definition.categories.iter().enumerate() {
         if ctx.catalog.main_category(slug).is_none() && ctx.catalog.subcategory(slug).is_none() {

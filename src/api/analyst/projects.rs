@@ -71,7 +71,7 @@ fn refused(refusal: Refused) -> ApiError {
     request_body(content = ProjectInput, content_type = "application/json"),
     responses(
         (status = 201, description = "Created; the boundary year is fixed to the newest loaded unless given", body = Project),
-        (status = 422, description = "Invalid fields (unknown area or category, a baseline that ends after the start, ...), each by JSON Pointer", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (unknown area or category, both or neither of areas and polygon, an invalid polygon or one outside the served municipalities, a baseline that ends after the start, ...), each by JSON Pointer", body = Problem, content_type = "application/problem+json"),
         JsonBodyErrors,
         AnalystErrors,
         Unavailable,

@@ -3,10 +3,11 @@
 //! against the baseline, and the difference in differences against comparison areas).
 
 use chrono::NaiveDate;
+use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
 use super::period::Period;
-use crate::domain::area::AreaLevel;
+use crate::domain::area::{AreaLevel, parse_geometry};
 use crate::domain::validation::{FieldError, FieldErrors};
 
 /// Fewer reports than this in a window and a rate says too little to conclude anything.
@@ -16,8 +17,15 @@ pub const FEW_REPORTS: i64 = 10;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectDefinition {
-    /// CBS codes of the project area (buurten, wijken or a gemeente; a wijk means its buurten).
+    /// CBS codes of the project area (buurten, wijken or a gemeente; a wijk means its
+    /// buurten). Give these or `polygon`, not both.
+    #[serde(default)]
     pub areas: Vec<String>,
+    /// A drawn project area instead of `areas`: a GeoJSON Polygon or MultiPolygon (WGS84
+    /// lon/lat), stored as given. It counts every report whose location lies in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub polygon: Option<serde_json::Value>,
     /// Category slugs the project is about (main or sub); empty: every category.
     #[serde(default)]
     pub categories: Vec<String>,
@@ -29,7 +37,8 @@ pub struct ProjectDefinition {
     pub intervention_start: NaiveDate,
     /// Follow-up period: `month`, `quarter` or `year`.
     pub follow_up: Period,
-    /// Comparison areas (CBS codes); empty: the rest of the project's municipality.
+    /// Comparison areas (CBS codes); empty: the rest of the project's municipality (for a
+    /// polygon: the rest of the municipalities it overlaps).
     #[serde(default)]
     pub comparison_areas: Vec<String>,
     /// The boundary year the project counts in; set to the newest loaded at creation.
@@ -42,8 +51,23 @@ impl ProjectDefinition {
     /// the caller); `prefix` is the JSON Pointer of the definition in the request body.
     pub fn check(&self, prefix: &str) -> Result<(i64, i64), Vec<FieldError>> {
         let mut errors = FieldErrors::default();
-        if self.areas.is_empty() {
-            errors.add(format!("{prefix}/areas"), "name at least one area (buurt, wijk or gemeente code)");
+        match (self.areas.is_empty(), &self.polygon) {
+            (true, None) => {
+                let detail = "name the project area: areas (buurt, wijk or gemeente codes) or a polygon";
+                errors.add(format!("{prefix}/areas"), detail);
+                errors.add(format!("{prefix}/polygon"), detail);
+            }
+            (false, Some(_)) => {
+                let detail = "give the project area as areas or as a polygon, not both";
+                errors.add(format!("{prefix}/areas"), detail);
+                errors.add(format!("{prefix}/polygon"), detail);
+            }
+            (true, Some(polygon)) => {
+                if let Err(why) = parse_geometry(polygon) {
+                    errors.add(format!("{prefix}/polygon"), format!("invalid polygon: {why}"));
+                }
+            }
+            (false, None) => {}
         }
         for (field, codes) in [("areas", &self.areas), ("comparison_areas", &self.comparison_areas)] {
             for (i, code) in codes.iter().enumerate() {
@@ -88,6 +112,11 @@ impl ProjectDefinition {
             errors.add(format!("{prefix}/comparison_areas"), "a comparison area cannot be a project area as well");
         }
         errors.finish(|| Some((from?, to?)))
+    }
+
+    /// The drawn project area, when the definition has a valid polygon.
+    pub fn shape(&self) -> Option<MultiPolygon<f64>> {
+        self.polygon.as_ref().and_then(|p| parse_geometry(p).ok())
     }
 }
 
@@ -252,6 +281,7 @@ mod tests {
     fn definition() -> ProjectDefinition {
         ProjectDefinition {
             areas: vec!["BU09171000".into()],
+            polygon: None,
             categories: vec![],
             baseline_from: "2024-01".into(),
             baseline_to: "2024-12".into(),
@@ -272,6 +302,24 @@ mod tests {
         let pointers: Vec<String> =
             bad.check("/definition").err().unwrap_or_default().into_iter().map(|e| e.pointer).collect();
         assert_eq!(pointers, ["/definition/areas/0", "/definition/follow_up"]);
+    }
+
+    #[test]
+    fn a_project_area_is_given_as_codes_or_as_a_polygon_never_both_nor_neither() {
+        let square = serde_json::json!({"type": "Polygon", "coordinates": [[[5.91, 50.92], [5.92, 50.92], [5.92, 50.93], [5.91, 50.93], [5.91, 50.92]]]});
+        let drawn = ProjectDefinition { areas: vec![], polygon: Some(square.clone()), ..definition() };
+        assert!(drawn.check("").is_ok());
+        assert!(drawn.shape().is_some());
+        let pointers = |d: ProjectDefinition| -> Vec<String> {
+            d.check("/definition").err().unwrap_or_default().into_iter().map(|e| e.pointer).collect()
+        };
+        let both = ProjectDefinition { polygon: Some(square), ..definition() };
+        assert_eq!(pointers(both), ["/definition/areas", "/definition/polygon"]);
+        let neither = ProjectDefinition { areas: vec![], ..definition() };
+        assert_eq!(pointers(neither), ["/definition/areas", "/definition/polygon"]);
+        let open = serde_json::json!({"type": "Polygon", "coordinates": [[[5.91, 50.92], [5.92, 50.92], [5.92, 50.93], [5.91, 50.93]]]});
+        let open = ProjectDefinition { areas: vec![], polygon: Some(open), ..definition() };
+        assert_eq!(pointers(open), ["/definition/polygon"]);
     }
 
     #[test]

@@ -4,10 +4,11 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::stats::{BU09171000, file};
+use super::stats::{BU09171000, BU09171001, file};
 use crate::support::app::{TestApp, expect_problem, pointers};
 use crate::support::backends::on_both_backends;
 use crate::support::staff::*;
+use crate::support::subscriptions::{announce, publish};
 
 fn month(offset: i64) -> String {
     let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Amsterdam).date_naive();
@@ -31,6 +32,23 @@ fn definition() -> Value {
         "intervention_start": format!("{}-01", month(0)),
         "follow_up": "month",
     })
+}
+
+/// Test point of BU09171100 (Mariarade-Noord), another wijk of Heerlen.
+const BU09171100: (f64, f64) = (50.932135, 5.923663);
+/// In Maria Gewanden (BU09171000) as well, but east of the drawn square.
+const BESIDE_THE_SQUARE: (f64, f64) = (50.9245, 5.9185);
+
+/// A small square drawn around the test point of BU09171000, within that buurt.
+fn square() -> Value {
+    json!({"type": "Polygon", "coordinates": [[[5.911, 50.922], [5.916, 50.922], [5.916, 50.926], [5.911, 50.926], [5.911, 50.922]]]})
+}
+
+fn drawn_definition() -> Value {
+    let mut definition = definition();
+    definition.as_object_mut().unwrap().remove("areas");
+    definition["polygon"] = square();
+    definition
 }
 
 async fn create(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
@@ -109,5 +127,107 @@ on_both_backends! {
         let (_, lamp) = staff_account(&app, &admin, "lamp@heerlen.example", "department_staff", &["openbare-verlichting"]).await;
         expect_problem(create(&app, &lamp, json!({"name": "x", "definition": definition()})).await, 403).await;
         expect_problem(send(&app, Method::GET, "/api/v1/projects/0190a000-0000-7000-8000-000000000000/results", Some(&admin), None).await, 404).await;
+    }
+
+    async fn a_drawn_project_counts_the_reports_inside_its_polygon_and_compares_them_with_the_rest_of_heerlen(app) {
+        let admin = admin_token(&app).await;
+        let (_, analyst) = staff_account(&app, &admin, "analist@heerlen.example", "analyst", &[]).await;
+        file(&app, "straatverlichting-openbare-klok", BU09171000).await;
+        file(&app, "straatverlichting-openbare-klok", BESIDE_THE_SQUARE).await;
+        file(&app, "straatverlichting-openbare-klok", BU09171001).await;
+        file(&app, "straatverlichting-openbare-klok", BU09171100).await;
+        let response = create(&app, &analyst, json!({"name": "Pleintje", "definition": drawn_definition()})).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+        let project: Value = response.json().await.unwrap();
+        assert_eq!(project["definition"]["polygon"], square(), "stored as given");
+        assert_eq!(project["definition"]["areas"], json!([]));
+        let id = project["id"].as_str().unwrap();
+        // Announcements: over the square, to its wijk, beside the square in the same buurt,
+        // and to another wijk; only the first two reached the project's area.
+        let beside = json!({"type": "Polygon", "coordinates": [[[5.918, 50.924], [5.92, 50.924], [5.92, 50.925], [5.918, 50.925], [5.918, 50.924]]]});
+        for (title, areas, polygon) in [
+            ("Over het plein", None, Some(square())),
+            ("Wijk 10", Some(json!(["WK091710"])), None),
+            ("Naast het plein", None, Some(beside)),
+            ("Mariarade", Some(json!(["BU09171100"])), None),
+        ] {
+            let mut body = json!({"title": title, "body": "Wij knappen de buurt op.", "tags": ["roadworks"]});
+            if let Some(areas) = areas {
+                body["areas"] = areas;
+            }
+            if let Some(polygon) = polygon {
+                body["polygon"] = polygon;
+            }
+            let announcement = announce(&app, &admin, body).await;
+            publish(&app, &admin, &announcement).await;
+        }
+
+        let response = send(&app, Method::GET, &format!("/api/v1/projects/{id}/results"), Some(&analyst), None).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+        let results: Value = response.json().await.unwrap();
+        let titles: Vec<&str> = results["announcements"].as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
+        assert_eq!(titles, ["Over het plein", "Wijk 10"]);
+        let units = results["units"].as_array().unwrap();
+        let kinds: Vec<&str> = units.iter().map(|u| u["unit"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["project", "comparison"], "no buurt of a polygon: it cuts through them");
+        assert_eq!(units[0]["buurten"], json!(["BU09171000"]), "the buurten the polygon overlaps");
+        let inside = &units[0]["follow_up"][0]["figures"];
+        assert_eq!(inside["received"], 1, "the report inside the square, not the one beside it: {inside}");
+        assert!(inside.get("received_per_1000_inhabitants").is_none() && inside.get("inhabitants").is_none(), "{inside}");
+        assert!(units[0]["note"].as_str().unwrap().contains("no CBS figure covers a drawn polygon"));
+        assert_eq!(units[0]["baseline"]["figures"]["received"], 0);
+        let rest = &units[1];
+        assert_eq!(rest["follow_up"][0]["figures"]["received"], 3, "beside the square, Terschuren and Mariarade-Noord: {rest}");
+        assert_eq!(rest["name"], "rest of GM0917");
+        assert!(rest["buurten"].as_array().unwrap().iter().any(|b| b == "BU09171000"), "the buurt outside the square");
+        assert!(results["difference_in_differences"][0]["verdict"].is_string());
+
+        // Named comparison areas still work; the polygon's reports never count in them.
+        let mut named = drawn_definition();
+        named["comparison_areas"] = json!(["WK091710"]);
+        let response = create(&app, &analyst, json!({"name": "Pleintje tegen wijk 10", "definition": named})).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+        let id = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let results: Value = send(&app, Method::GET, &format!("/api/v1/projects/{id}/results"), Some(&analyst), None).await.json().await.unwrap();
+        assert_eq!(results["units"][0]["follow_up"][0]["figures"]["received"], 1);
+        assert_eq!(results["units"][1]["follow_up"][0]["figures"]["received"], 2, "wijk 10 without the square: {}", results["units"][1]);
+        assert_eq!(results["units"][1]["name"], "WK091710");
+    }
+
+    async fn a_project_area_given_both_as_codes_and_as_a_polygon_or_as_neither_is_refused_by_pointer(app) {
+        let admin = admin_token(&app).await;
+        let mut both = drawn_definition();
+        both["areas"] = json!(["BU09171000"]);
+        let problem = expect_problem(create(&app, &admin, json!({"name": "Beide", "definition": both})).await, 422).await;
+        assert_eq!(pointers(&problem), ["/definition/areas", "/definition/polygon"]);
+        let mut neither = definition();
+        neither.as_object_mut().unwrap().remove("areas");
+        let problem = expect_problem(create(&app, &admin, json!({"name": "Geen", "definition": neither})).await, 422).await;
+        assert_eq!(pointers(&problem), ["/definition/areas", "/definition/polygon"]);
+        let list: Value = send(&app, Method::GET, "/api/v1/projects", Some(&admin), None).await.json().await.unwrap();
+        assert_eq!(list, json!([]));
+    }
+
+    async fn an_open_ring_an_invalid_shape_or_a_polygon_outside_heerlen_is_refused_with_the_reason(app) {
+        let admin = admin_token(&app).await;
+        let refused = |polygon: Value| {
+            let mut definition = drawn_definition();
+            definition["polygon"] = polygon;
+            json!({"name": "Getekend", "definition": definition})
+        };
+        let open = json!({"type": "Polygon", "coordinates": [[[5.911, 50.922], [5.916, 50.922], [5.916, 50.926], [5.911, 50.926]]]});
+        let problem = expect_problem(create(&app, &admin, refused(open)).await, 422).await;
+        assert_eq!(pointers(&problem), ["/definition/polygon"]);
+        assert!(problem["errors"][0]["detail"].as_str().unwrap().contains("open"), "{problem}");
+        let bowtie = json!({"type": "Polygon", "coordinates": [[[5.911, 50.922], [5.916, 50.926], [5.916, 50.922], [5.911, 50.926], [5.911, 50.922]]]});
+        let problem = expect_problem(create(&app, &admin, refused(bowtie)).await, 422).await;
+        assert_eq!(pointers(&problem), ["/definition/polygon"]);
+        assert!(problem["errors"][0]["detail"].as_str().unwrap().contains("invalid"), "{problem}");
+        // The Dam in Amsterdam.
+        let amsterdam = json!({"type": "Polygon", "coordinates": [[[4.891, 52.372], [4.894, 52.372], [4.894, 52.374], [4.891, 52.374], [4.891, 52.372]]]});
+        let problem = expect_problem(create(&app, &admin, refused(amsterdam)).await, 422).await;
+        assert_eq!(pointers(&problem), ["/definition/polygon"]);
+        let detail = problem["errors"][0]["detail"].as_str().unwrap();
+        assert!(detail.contains("outside every") && detail.contains("GM0917"), "{detail}");
     }
 }

@@ -262,18 +262,11 @@ fn stamped(
 /// The category ids a project's slugs cover (a main category with its subcategories), and
 /// whether any category in scope follows the small-count rule (as the statistics decide).
 fn category_scope(catalog: &Catalog, slugs: &[String]) -> Result<(Vec<Uuid>, bool), StatsError> {
-    let mut ids = Vec::new();
-    for (i, slug) in slugs.iter().enumerate() {
-        if let Some(main) = catalog.main_category(slug) {
-            ids.push(main.id);
-            ids.extend(catalog.subcategories_of(main.id).map(|c| c.id));
-        } else if let Some(sub) = catalog.subcategory(slug) {
-            ids.push(sub.id);
-        } else {
-            return Err(invalid(&format!("/definition/categories/{i}"), format!("no category {slug:?}")));
-        }
+    let (ids, unknown) = super::scope::expand_categories(catalog, slugs);
+    if let Some(&i) = unknown.first() {
+        let slug = slugs.get(i).map(String::as_str).unwrap_or_default();
+        return Err(invalid(&format!("/definition/categories/{i}"), format!("no category {slug:?}")));
     }
-    let in_scope = |id: Uuid| ids.is_empty() || ids.contains(&id);
-    let restricted = catalog.categories().iter().any(|c| in_scope(c.id) && (!c.is_public || c.is_sensitive));
+    let restricted = super::scope::any_restricted(catalog, &ids);
     Ok((ids, restricted))
 }

@@ -20,18 +20,12 @@ pub(crate) struct Scope {
 
 impl Scope {
     pub(crate) fn new(catalog: &Catalog, query: &StatsQuery) -> Result<Self, StatsError> {
-        let mut errors = Vec::new();
-        let mut category_ids = Vec::new();
-        for slug in &query.categories {
-            if let Some(main) = catalog.main_category(slug) {
-                category_ids.push(main.id);
-                category_ids.extend(catalog.subcategories_of(main.id).map(|c| c.id));
-            } else if let Some(sub) = catalog.subcategory(slug) {
-                category_ids.push(sub.id);
-            } else {
-                errors.push(FieldError { pointer: "/category".into(), detail: format!("no category {slug:?}") });
-            }
-        }
+        let (category_ids, unknown) = expand_categories(catalog, &query.categories);
+        let mut errors: Vec<FieldError> = unknown
+            .into_iter()
+            .filter_map(|i| query.categories.get(i))
+            .map(|slug| FieldError { pointer: "/category".into(), detail: format!("no category {slug:?}") })
+            .collect();
         let mut department_ids = Vec::new();
         for slug in &query.departments {
             match catalog.department_by_slug(slug) {
@@ -44,10 +38,34 @@ impl Scope {
         if !errors.is_empty() {
             return Err(StatsError::Invalid(errors));
         }
-        let in_scope = |id: Uuid| category_ids.is_empty() || category_ids.contains(&id);
-        let restricted_any = catalog.categories().iter().any(|c| in_scope(c.id) && (!c.is_public || c.is_sensitive));
+        let restricted_any = any_restricted(catalog, &category_ids);
         Ok(Scope { category_ids, department_ids, restricted_any })
     }
+}
+
+/// The category ids `slugs` cover (a main category with its subcategories), and the
+/// positions of the slugs that name no category.
+pub(crate) fn expand_categories(catalog: &Catalog, slugs: &[String]) -> (Vec<Uuid>, Vec<usize>) {
+    let mut ids = Vec::new();
+    let mut unknown = Vec::new();
+    for (i, slug) in slugs.iter().enumerate() {
+        if let Some(main) = catalog.main_category(slug) {
+            ids.push(main.id);
+            ids.extend(catalog.subcategories_of(main.id).map(|c| c.id));
+        } else if let Some(sub) = catalog.subcategory(slug) {
+            ids.push(sub.id);
+        } else {
+            unknown.push(i);
+        }
+    }
+    (ids, unknown)
+}
+
+/// Whether any category among `ids` (empty: all) is non-public or sensitive, so that its
+/// small counts are hidden.
+pub(crate) fn any_restricted(catalog: &Catalog, ids: &[Uuid]) -> bool {
+    let in_scope = |id: Uuid| ids.is_empty() || ids.contains(&id);
+    catalog.categories().iter().any(|c| in_scope(c.id) && (!c.is_public || c.is_sensitive))
 }
 
 /// Per source, its group.

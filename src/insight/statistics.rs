@@ -236,6 +236,12 @@ pub fn collect(conn: &mut DbConnection, ctx: &Context<'_>, query: &StatsQuery) -
                 categories: scope.category_ids.clone(),
                 departments: scope.department_ids.clone(),
                 sources: query.sources.clone(),
+                by_category: query
+                    .group_by
+                    .iter()
+                    .any(|d| matches!(d, Dimension::Subcategory | Dimension::MainCategory)),
+                by_department: query.group_by.contains(&Dimension::Department),
+                by_source: query.group_by.contains(&Dimension::Source),
             },
         )?;
         for (key, sums) in &cells {

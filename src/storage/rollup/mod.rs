@@ -17,13 +17,15 @@ use uuid::Uuid;
 
 use super::connection::{DbTime, DbUuid};
 use super::schema::{reports, stats_months, stats_rollup_state};
-use super::stats::Within;
 use super::{DbConnection, ROWS_PER_STATEMENT, StorageError};
 use crate::domain::report::NewReport;
 use crate::domain::stats::lifecycle;
 use crate::domain::stats::rollup::{self, CellDelta, CellKey, CellSums, StatsView};
 
-#[derive(Debug, Clone, Insertable, Queryable)]
+mod cells;
+pub use cells::{CellSelection, cells};
+
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = stats_months)]
 #[diesel(treat_none_as_default_value = false)]
 struct CellRow {
@@ -73,39 +75,6 @@ impl CellRow {
             open_change: narrow(sums.open_change),
             resolution_seconds: rollup::encode_seconds(&sums.resolution_seconds),
         }
-    }
-
-    fn into_cell(self, with_seconds: bool) -> Result<(CellKey, CellSums), StorageError> {
-        let resolution_seconds = if with_seconds {
-            rollup::parse_seconds(&self.resolution_seconds)
-                .map_err(|detail| StorageError::corrupt("stats_months", "resolution_seconds", detail))?
-        } else {
-            Vec::new()
-        };
-        Ok((
-            CellKey {
-                gemeente: self.gemeente_code,
-                area_year: self.area_year,
-                month: self.month,
-                wijk: self.wijk_code,
-                buurt: self.buurt_code,
-                category: self.category_id.0,
-                department: self.department_id.0,
-                source: self.source,
-            },
-            CellSums {
-                received: i64::from(self.received),
-                me_too: i64::from(self.me_too),
-                resolved: i64::from(self.resolved),
-                cancelled: i64::from(self.cancelled),
-                reopened: i64::from(self.reopened),
-                with_deadline: i64::from(self.with_deadline),
-                on_time: i64::from(self.on_time),
-                late_factor_3: i64::from(self.late_factor_3),
-                open_change: i64::from(self.open_change),
-                resolution_seconds,
-            },
-        ))
     }
 }
 
@@ -323,71 +292,6 @@ fn add_counts(conn: &mut DbConnection, rows: &[CellRow]) -> Result<(), StorageEr
         };
     }
     Ok(())
-}
-
-/// Which cells to read: one boundary year's stamps, from `first_month` on (the months
-/// after the question's are needed for the backlog) and the "open now" rows.
-#[derive(Debug, Clone, Default)]
-pub struct CellSelection {
-    /// The stamps' boundary year.
-    pub year: i32,
-    /// Municipalities to read (when `within` is `None`).
-    pub gemeenten: Vec<String>,
-    /// Or only these wijken and buurten.
-    pub within: Option<Within>,
-    /// The first month of the question.
-    pub first_month: i32,
-    /// The last month of the question (resolution times are read up to it).
-    pub last_month: i32,
-    /// Only these categories (empty: all).
-    pub categories: Vec<Uuid>,
-    /// Only these departments (empty: all; the nil UUID: none).
-    pub departments: Vec<Uuid>,
-    /// Only these sources (empty: all).
-    pub sources: Vec<String>,
-}
-
-/// The wijk a buurt code lies in (CBS codes: BU + gemeente + wijk + buurt digits).
-fn wijk_of_buurt(buurt: &str) -> Option<String> {
-    buurt.get(2..8).map(|digits| format!("WK{digits}"))
-}
-
-/// Reads the cells of `selection`.
-pub fn cells(conn: &mut DbConnection, selection: &CellSelection) -> Result<Vec<(CellKey, CellSums)>, StorageError> {
-    use stats_months::dsl as m;
-    let mut query =
-        m::stats_months.filter(m::area_year.eq(selection.year)).filter(m::month.ge(selection.first_month)).into_boxed();
-    match &selection.within {
-        None => query = query.filter(m::gemeente_code.eq_any(selection.gemeenten.clone())),
-        Some(within) => {
-            let mut wijken: Vec<String> = within.wijken.clone();
-            wijken.extend(within.buurten.iter().filter_map(|b| wijk_of_buurt(b)));
-            wijken.sort();
-            wijken.dedup();
-            query = query.filter(m::wijk_code.eq_any(wijken));
-            if !within.buurten.is_empty() {
-                query = query.filter(
-                    m::wijk_code.eq_any(within.wijken.clone()).or(m::buurt_code.eq_any(within.buurten.clone())),
-                );
-            }
-        }
-    }
-    if !selection.categories.is_empty() {
-        query = query.filter(m::category_id.eq_any(selection.categories.iter().copied().map(DbUuid)));
-    }
-    if !selection.departments.is_empty() {
-        query = query.filter(m::department_id.eq_any(selection.departments.iter().copied().map(DbUuid)));
-    }
-    if !selection.sources.is_empty() {
-        query = query.filter(m::source.eq_any(selection.sources.clone()));
-    }
-    let rows: Vec<CellRow> = query.select(stats_months::all_columns).load(conn)?;
-    rows.into_iter()
-        .map(|row| {
-            let with_seconds = row.month <= selection.last_month && !row.resolution_seconds.is_empty();
-            row.into_cell(with_seconds)
-        })
-        .collect()
 }
 
 /// Whether the roll-up has been filled from the reports.

@@ -182,7 +182,7 @@ per_request_ms() {
 }
 
 row() {
-  printf '%-8s %-12s %6s %7s %8s %8s %8s %8s %6s %9s %8s %8s %9s %9s\n' "$@"
+  printf '%-8s %-15s %6s %7s %8s %8s %8s %8s %6s %9s %8s %8s %9s %9s\n' "$@"
 }
 
 # The peak RSS since the server started (VmHWM is reset before each run, so kept here).

@@ -210,16 +210,20 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     })
     .context("cannot open the database (check DATABASE_URL)")?;
     let seed = settings.seed_demo;
-    let (seeded, seeded_areas, seeded_figures) = crate::storage::migrate::run(&mut *db.conn()?, |conn| {
-        if seed {
-            Ok((
+    let ((seeded, seeded_areas, seeded_figures), rolled_up) = crate::storage::migrate::run(&mut *db.conn()?, |conn| {
+        let seeded = if seed {
+            (
                 crate::storage::seed::seed_demo_if_empty(conn)?,
                 crate::storage::seed::seed_areas_if_empty(conn)?,
                 crate::storage::seed::seed_figures_if_empty(conn)?,
-            ))
+            )
         } else {
-            Ok((false, false, 0))
-        }
+            (false, false, 0)
+        };
+        // The statistics roll-up is filled from the reports once: after the migration that
+        // made it (or a `meldpunt stats rebuild` that was stopped), under the same lock, so
+        // processes starting together fill it once.
+        Ok((seeded, crate::storage::rollup::ensure_built(conn)?))
     })?;
     if seeded {
         tracing::info!("seeded the Heerlen demo configuration (departments and categories)");
@@ -230,9 +234,7 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     if seeded_figures > 0 {
         tracing::info!(figures = seeded_figures, "seeded the CBS key figures of Heerlen (2023 and 2024)");
     }
-    // The statistics roll-up is filled from the reports once (after the migration that
-    // made it, or a `meldpunt stats rebuild` that was stopped).
-    if let Some(read) = crate::storage::rollup::ensure_built(&mut *db.conn()?)? {
+    if let Some(read) = rolled_up {
         tracing::info!(reports = read, "filled the statistics roll-up from the reports");
     }
     crate::storage::bootstrap::admin_if_none(

@@ -105,6 +105,7 @@ on_both_backends! {
         let second = post_ok(&app, &bulky_waste()).await;
         transition(&app, &admin, &first, "accepted", None).await;
         note(&app, &admin, &first, "Intern: ploeg B.", "internal").await;
+        note(&app, &admin, &first, "Melding ontvangen.", "public").await;
         note(&app, &admin, &second, "We kijken ernaar.", "public").await;
         transition(&app, &admin, &second, "cancelled", Some("Dubbele melding.")).await;
         // Six public updates so far; the first page takes four of them.

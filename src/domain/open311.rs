@@ -176,6 +176,34 @@ pub fn public_update(entry: &HistoryEntry) -> Option<PublicUpdate> {
     }
 }
 
+/// A page of at most `size` public updates, in the order their history entries were
+/// recorded, starting after the entry `after`. `fetch(after, limit)` gives up to `limit`
+/// history entries (with whatever belongs to them) whose ids are above `after`, ascending.
+/// Entries that are not public (internal notes) are skipped and more are fetched in their
+/// place, so a page shorter than `size` means there is nothing more to page.
+pub fn page_of_updates<R, E>(
+    size: usize,
+    mut after: Option<i64>,
+    mut fetch: impl FnMut(Option<i64>, usize) -> Result<Vec<(HistoryEntry, R)>, E>,
+) -> Result<Vec<(HistoryEntry, PublicUpdate, R)>, E> {
+    let mut page = Vec::new();
+    while page.len() < size {
+        let wanted = size - page.len();
+        let batch = fetch(after, wanted)?;
+        let last_batch = batch.len() < wanted;
+        for (entry, related) in batch {
+            after = Some(entry.id);
+            if let Some(update) = public_update(&entry) {
+                page.push((entry, update, related));
+            }
+        }
+        if last_batch {
+            break;
+        }
+    }
+    Ok(page)
+}
+
 /// The latest public status note of a report among its history entries (in any order).
 pub fn status_notes(entries: &[HistoryEntry]) -> Option<String> {
     entries
@@ -281,6 +309,25 @@ mod tests {
         );
         assert_eq!(status_notes(&[changed, internal]).as_deref(), Some("Gerepareerd"));
         assert_eq!(status_notes(&[created]), None);
+    }
+
+    #[test]
+    fn a_page_of_updates_skips_internal_notes_and_fills_up_from_later_entries() {
+        let history: Vec<HistoryEntry> = (1..=7)
+            .map(|id| {
+                let visibility = if id % 2 == 0 { "internal" } else { "public" };
+                entry(id, "note", serde_json::json!({"visibility": visibility, "text": format!("noot {id}")}))
+            })
+            .collect();
+        let fetch = |after: Option<i64>, limit: usize| -> Result<Vec<(HistoryEntry, ())>, ()> {
+            Ok(history.iter().filter(|e| after.is_none_or(|a| e.id > a)).take(limit).map(|e| (e.clone(), ())).collect())
+        };
+        let ids =
+            |page: Vec<(HistoryEntry, PublicUpdate, ())>| page.into_iter().map(|(e, _, _)| e.id).collect::<Vec<_>>();
+        assert_eq!(page_of_updates(2, None, fetch).map(ids), Ok(vec![1, 3]));
+        assert_eq!(page_of_updates(2, Some(3), fetch).map(ids), Ok(vec![5, 7]));
+        assert_eq!(page_of_updates(2, Some(7), fetch).map(ids), Ok(vec![]));
+        assert_eq!(page_of_updates(10, Some(4), fetch).map(ids), Ok(vec![5, 7]));
     }
 
     #[test]

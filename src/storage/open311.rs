@@ -1,6 +1,6 @@
 //! Queries behind the Open311 endpoints: filtered report lists, the public history of
-//! reports (for status notes) and history entries in a time window (service request
-//! updates).
+//! reports (for status notes) and history entries in a time window, a page at a time
+//! (service request updates).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -81,26 +81,45 @@ pub fn public_history(conn: &mut DbConnection, report_ids: &[Uuid]) -> Result<Ve
         .collect()
 }
 
-/// History entries that may be public updates, recorded between `from` and `to`, oldest
-/// first, with their reports; at most `limit`, only reports in `gemeente` when given.
-pub fn updates_between(
+/// Which history entries a page of `servicerequestupdates` scans.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateFilter {
+    /// Recorded at or after (`None`: no lower bound).
+    pub from: Option<DateTime<Utc>>,
+    /// Recorded at or before.
+    pub to: Option<DateTime<Utc>>,
+    /// Only reports in this gemeente.
+    pub gemeente: Option<String>,
+}
+
+/// History entries that may be public updates (created, status changes, notes) matching
+/// `filter` with ids above `after` (the paging cursor), with their reports, in the order they were recorded (id
+/// ascending); at most `limit`. New entries get greater ids, so a cursor on the id neither
+/// skips nor repeats entries while others are added.
+pub fn updates_after(
     conn: &mut DbConnection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    gemeente: Option<&str>,
+    filter: &UpdateFilter,
+    after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<(HistoryEntry, Report)>, StorageError> {
     let mut query = report_history::table
         .inner_join(reports::table)
         .filter(report_history::action.eq_any(UPDATE_ACTIONS))
-        .filter(report_history::at.ge(DbTime::new(from)))
-        .filter(report_history::at.le(DbTime::new(to)))
         .into_boxed();
-    if let Some(code) = gemeente {
-        query = query.filter(reports::gemeente_code.eq(code.to_owned()));
+    if let Some(from) = filter.from {
+        query = query.filter(report_history::at.ge(DbTime::new(from)));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(report_history::at.le(DbTime::new(to)));
+    }
+    if let Some(after) = after {
+        query = query.filter(report_history::id.gt(after));
+    }
+    if let Some(code) = &filter.gemeente {
+        query = query.filter(reports::gemeente_code.eq(code.clone()));
     }
     query
-        .order((report_history::at.asc(), report_history::id.asc()))
+        .order(report_history::id.asc())
         .limit(limit)
         .select((HistoryRow::as_select(), ReportRow::as_select()))
         .load::<(HistoryRow, ReportRow)>(conn)?

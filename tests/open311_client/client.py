@@ -3,14 +3,22 @@
 - georeport (GeoReport v2 wrapper, Python 3; read-only): services, service definitions,
   request lists and single requests, in JSON and in XML.
 - three (Code for America's Open311 wrapper; the PyPI client that can POST): posts a
-  request with attributes and resolves its token. three 0.8.0 was written for Python 2;
+  request with attributes (the answer has its service_request_id and no token: the
+  services are realtime), resolves a token answered before POST stopped answering them,
+  gets a 404 for an unknown service code, and pages servicerequestupdates with its
+  generic GET while a new update arrives between two pages. three 0.8.0 was written for Python 2;
   its only incompatibility on Python 3 is `from itertools import ifilter`, which is
   provided below. Nothing else is patched.
 
-Usage: python3 client.py BASE_URL   (e.g. http://127.0.0.1:8080/open311/v2)
+Usage: python3 client.py BASE_URL OLD_TOKEN OLD_ID
+  BASE_URL   e.g. http://127.0.0.1:8080/open311/v2
+  OLD_TOKEN  a token of the kind POST answered earlier (a report's UUID) and OLD_ID the
+             service_request_id it stands for; that report has a status change and a
+             public note (the Rust test makes them through the staff API).
 Exits non-zero with a message when anything differs.
 """
 
+import datetime
 import itertools
 import sys
 
@@ -26,8 +34,20 @@ def check(condition, message):
         sys.exit(1)
 
 
+def updates_page(client, since, after=None):
+    """One page of two service request updates, with three's generic GET."""
+    params = {"start_date": since, "page_size": "2"}
+    if after is not None:
+        params["after"] = after
+    data = client.get("servicerequestupdates", **params)
+    check(client._request.status_code == 200, "servicerequestupdates answers 200: %r" % (data,))
+    return data["service_request_updates"]
+
+
 def main():
     base = sys.argv[1].rstrip("/")
+    old_token, old_id = sys.argv[2], sys.argv[3]
+    since = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
     json_client = GeoReport(base)
     xml_client = GeoReport(base, output_format="xml")
 
@@ -49,6 +69,16 @@ def main():
     check(xml_codes == list(attributes), "the xml definition lists the same attributes: %r" % xml_codes)
 
     poster = Three(base + "/", format="json")
+    resolved = poster.token(old_token)
+    check(resolved[0]["service_request_id"] == old_id, "three resolves an earlier token: %r" % (resolved,))
+    unknown = poster.post("bestaat-niet", description="Geen plaats, geen dienst.", address="Akerstraat 12, Heerlen")
+    check(poster.post_response.status_code == 404, "an unknown service is a 404: %r" % (unknown,))
+    check(unknown[0]["code"] == 404 and unknown[0]["description"].startswith("service_code"), "404 names service_code: %r" % (unknown,))
+
+    # The first page of updates (the earlier report's creation, status change and public
+    # note are three); the POST below adds one before the next page is asked for.
+    first_page = updates_page(poster, since)
+    check(len(first_page) == 2, "the first page has page_size updates: %r" % (first_page,))
     description = "Een matras en een bank naast de container (client test)."
     posted = poster.post(
         "grofvuil",
@@ -65,10 +95,29 @@ def main():
         }
     )
     check(isinstance(posted, list) and posted and "service_request_id" in posted[0], "three posts: %r" % (posted,))
+    check(poster.post_response.status_code == 200, "the post answers 200: %r" % (posted,))
+    check("token" not in posted[0], "a realtime service answers no token: %r" % (posted,))
     request_id = posted[0]["service_request_id"]
-    token = posted[0]["token"]
-    resolved = poster.token(token)
-    check(resolved[0]["service_request_id"] == request_id, "three resolves the token: %r" % (resolved,))
+
+    paged = list(first_page)
+    while True:
+        page = updates_page(poster, since, after=paged[-1]["update_id"])
+        paged.extend(page)
+        if len(page) < 2:
+            break
+    everything = poster.get("servicerequestupdates", start_date=since)["service_request_updates"]
+    paged_ids = [u["update_id"] for u in paged]
+    check(paged_ids == [u["update_id"] for u in everything], "pages neither skip nor repeat: %r vs %r" % (paged, everything))
+    check(len(set(paged_ids)) == len(paged_ids) == 4, "four updates, each once: %r" % (paged,))
+    check([int(i) for i in paged_ids] == sorted(int(i) for i in paged_ids), "in the order recorded: %r" % paged_ids)
+    seen = [(u["service_request_id"], u["status"], u["external_status_code"], u["description"]) for u in paged]
+    expected = [
+        (old_id, "open", "new", ""),
+        (old_id, "open", "accepted", "We gaan ermee aan de slag."),
+        (old_id, "open", "accepted", "De lamp wordt morgen vervangen."),
+        (request_id, "open", "new", ""),
+    ]
+    check(seen == expected, "status change and public note are updates: %r" % (seen,))
 
     for client, name in ((json_client, "json"), (xml_client, "xml")):
         request = client.get_service_request(request_id)

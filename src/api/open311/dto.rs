@@ -195,20 +195,22 @@ impl RequestDoc {
     }
 }
 
-/// The answer to a POST: the new request's id and token.
+/// The answer to a POST: the new request's id. The services are realtime (a request is
+/// stored before the answer), so, as GeoReport v2 says for realtime services, the answer
+/// carries `service_request_id` and no `token`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PostedDoc {
     /// The request's id (its public reference).
+    #[schema(example = "K7QM-3XRD")]
     pub service_request_id: String,
-    /// A token that `tokens/{token}` resolves to the id.
-    pub token: String,
     /// Information about the handling.
     pub service_notice: Option<String>,
     /// Not used.
     pub account_id: Option<String>,
 }
 
-/// A token and the request it stands for.
+/// A token and the request it stands for. Only tokens answered before POST stopped
+/// answering them (they are the report's UUID) exist; they keep resolving.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenDoc {
     /// The request's id.
@@ -220,7 +222,9 @@ pub struct TokenDoc {
 /// One public update of a request (FixMyStreet extension).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UpdateDoc {
-    /// The update's id.
+    /// The update's id: a whole number that grows in the order updates are recorded; send
+    /// the last one of a page as `after` to get the next page.
+    #[schema(example = "4711")]
     pub update_id: String,
     /// The request's id.
     pub service_request_id: String,
@@ -239,7 +243,7 @@ pub struct UpdateDoc {
 /// The list of updates.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UpdatesDoc {
-    /// The updates, oldest first.
+    /// The updates, in the order they were recorded (`update_id` ascending).
     pub service_request_updates: Vec<UpdateDoc>,
 }
 

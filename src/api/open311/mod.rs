@@ -7,6 +7,7 @@
 
 pub mod discovery;
 pub mod dto;
+pub mod filing;
 pub mod requests;
 pub mod services;
 pub mod tokens;
@@ -19,7 +20,7 @@ use serde::Serialize;
 
 use crate::api::error::ApiError;
 use crate::api::state::AppState;
-use crate::domain::open311::field_name;
+use crate::domain::open311::{field_name, parse_w3c};
 
 /// Registers the Open311 routes.
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -28,13 +29,14 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(services::list_services)
         .service(services::service_definition)
         .service(requests::list_requests)
-        .service(requests::create_request)
+        .service(filing::create_request)
         .service(requests::get_request)
         .service(tokens::token)
         .service(updates::list_updates);
 }
 
-/// Most requests one `GET requests` returns (the spec's default and maximum).
+/// Most requests one `GET requests` (or updates one `GET servicerequestupdates`) returns:
+/// the spec's default and maximum.
 pub const PAGE_SIZE_MAX: i64 = 1000;
 
 /// The response format a path asks for with its extension.
@@ -213,6 +215,31 @@ impl Params {
     /// The first non-empty value of `name`, trimmed.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim()).find(|v| !v.is_empty())
+    }
+
+    /// The W3C datetime in `name`, if sent; a 400 saying what to send when it is not one.
+    pub fn date(&self, format: Format, name: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, Open311Error> {
+        self.get(name)
+            .map(|text| {
+                parse_w3c(text).ok_or_else(|| {
+                    Open311Error::bad_request(
+                        format,
+                        format!("{name} '{text}' is not a W3C datetime such as 2026-11-25T00:00:00+01:00"),
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    /// The whole number in `name` from 1 to `max`, or `default` when not sent; a 400 saying
+    /// the range otherwise.
+    pub fn number(&self, format: Format, name: &str, default: i64, max: i64) -> Result<i64, Open311Error> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(text) => text.parse::<i64>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+                Open311Error::bad_request(format, format!("{name} '{text}' must be a whole number from 1 to {max}"))
+            }),
+        }
     }
 
     /// The comma-separated values of `name`.

@@ -1,5 +1,6 @@
-//! `GET /open311/v2/tokens/{token}.{format}`: the request id a POST's token stands for.
-//! meldpunt stores a request before it answers, so every token it issued resolves at once.
+//! `GET /open311/v2/tokens/{token}.{format}`: the request id a token stands for. POST no
+//! longer answers tokens (the services are realtime: it answers the id itself); the tokens
+//! it answered before (each the report's UUID) keep resolving, as any report's UUID does.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -8,11 +9,11 @@ use super::dto::TokenDoc;
 use super::{ErrorEntry, Format, Open311Error, OrOpen311, Params, jurisdiction};
 use crate::api::state::AppState;
 
-/// Resolves a token to its service request id.
+/// Resolves a token an earlier POST answered (the report's UUID) to its service request id.
 #[utoipa::path(
     tag = "open311",
     params(
-        ("token" = String, Path, description = "The token a POST answered"),
+        ("token" = String, Path, description = "A token an earlier POST answered (the report's UUID); POST now answers the service_request_id and no token"),
         ("format" = String, Path, description = "`json` or `xml`"),
         ("jurisdiction_id" = Option<String>, Query, description = "CBS gemeente code; required when the server serves several municipalities"),
     ),

@@ -244,7 +244,7 @@ on_both_backends! {
 
     async fn an_open311_dump_of_meldpunt_imports_into_a_fresh_meldpunt(app) {
         let token = admin_token(&app).await;
-        let (open_id, _) = crate::support::open311::post_ok(&app, &crate::support::open311::bulky_waste()).await;
+        let open_id = crate::support::open311::post_ok(&app, &crate::support::open311::bulky_waste()).await;
         let created: Value = app.post_report(&street_light_report(), None).await.json().await.unwrap();
         let resolve = json!({"to": "resolved", "text": "De lamp is vervangen."});
         let path = format!("/api/v1/staff/reports/{}/transitions", created["id"].as_str().unwrap());

@@ -1,6 +1,8 @@
 //! Off-the-shelf Open311 clients from PyPI work against meldpunt unchanged: `georeport`
 //! lists services and definitions and reads requests (JSON and XML); `three` posts a
-//! request with attributes and resolves its token (see `tests/open311_client/client.py`).
+//! request with attributes (answered with its id and no token), resolves a token answered
+//! before that change, gets a 404 for an unknown service and pages service request
+//! updates while a new one arrives (see `tests/open311_client/client.py`).
 //! The test installs the clients into a virtualenv under the target folder when missing
 //! and fails, saying why, when it cannot.
 
@@ -8,7 +10,12 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::app::street_light_report;
 use crate::support::backends::on_both_backends;
+use crate::support::staff::{admin_token, send, spawn_staff_app};
 
 const PACKAGES: [&str; 2] = ["georeport==0.3.1", "three==0.8.0"];
 
@@ -44,12 +51,25 @@ fn client_python() -> &'static PathBuf {
 }
 
 on_both_backends! {
-    async fn off_the_shelf_open311_clients_list_post_and_read_back_unchanged(app) {
+    setup = spawn_staff_app;
+
+    async fn off_the_shelf_open311_clients_list_post_read_back_and_page_updates_unchanged(app) {
+        // A report with a status change and a public note; its UUID is a token as POST
+        // answered them before it stopped (the script resolves it).
+        let admin = admin_token(&app).await;
+        let filed: Value = app.post_report(&street_light_report(), None).await.json().await.unwrap();
+        let (id, reference) = (filed["id"].as_str().unwrap(), filed["reference"].as_str().unwrap());
+        let staff = |path: &str| format!("/api/v1/staff/reports/{id}/{path}");
+        let moved = json!({"to": "accepted", "text": "We gaan ermee aan de slag."});
+        assert_eq!(send(&app, Method::POST, &staff("transitions"), Some(&admin), Some(moved)).await.status(), 200);
+        let noted = json!({"text": "De lamp wordt morgen vervangen.", "visibility": "public"});
+        assert_eq!(send(&app, Method::POST, &staff("notes"), Some(&admin), Some(noted)).await.status(), 201);
         let python = tokio::task::spawn_blocking(client_python).await.unwrap();
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/open311_client/client.py");
         let output = tokio::process::Command::new(python)
             .arg(script)
             .arg(app.url("/open311/v2"))
+            .args([id, reference])
             .output()
             .await
             .unwrap();
@@ -57,6 +77,6 @@ on_both_backends! {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "the client script failed:\n{stdout}\n{stderr}");
         assert!(stdout.starts_with("OK "), "{stdout}");
-        assert_eq!(app.stored_reports().await, 1);
+        assert_eq!(app.stored_reports().await, 2);
     }
 }

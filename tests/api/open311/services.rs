@@ -126,7 +126,7 @@ on_both_backends! {
         assert!(errors.iter().any(|e| e.contains("GM0935")), "{errors:?}");
         let mut heerlen = bulky_waste();
         heerlen.push(("jurisdiction_id", "gm0917"));
-        let (id, _) = post_ok(&several, &heerlen).await;
+        let id = post_ok(&several, &heerlen).await;
         let (_, listed) = get_json(&several, "/requests.json?jurisdiction_id=GM0917").await;
         assert_eq!(listed[0]["service_request_id"], id.as_str());
         let (_, elsewhere) = get_json(&several, "/requests.json?jurisdiction_id=GM0935").await;

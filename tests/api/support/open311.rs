@@ -76,13 +76,22 @@ pub fn bulky_waste() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-/// Posts a valid request as JSON and returns (service_request_id, token).
-pub async fn post_ok(app: &TestApp, fields: &[(&str, &str)]) -> (String, String) {
+/// Posts a valid request as JSON and returns its service_request_id, after checking that
+/// the answer carries no token (the services are realtime).
+pub async fn post_ok(app: &TestApp, fields: &[(&str, &str)]) -> String {
     let response = post_form(app, "json", fields, None).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     let posted = &body[0];
-    (posted["service_request_id"].as_str().unwrap().to_owned(), posted["token"].as_str().unwrap().to_owned())
+    assert!(posted.get("token").is_none(), "a realtime POST answers no token: {body}");
+    posted["service_request_id"].as_str().unwrap().to_owned()
+}
+
+/// The report's UUID: what POST answered as `token` before it stopped answering one, and
+/// what `tokens/{token}` still resolves. Read through the JSON API by reference.
+pub async fn earlier_token(app: &TestApp, service_request_id: &str) -> String {
+    let report: Value = app.get_json(&format!("/api/v1/reports/{service_request_id}")).await;
+    report["id"].as_str().unwrap_or_else(|| panic!("no id: {report}")).to_owned()
 }
 
 /// Checks an Open311 JSON error: status and an array of {code, description}.

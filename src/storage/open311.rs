@@ -92,6 +92,12 @@ pub struct UpdateFilter {
     pub gemeente: Option<String>,
 }
 
+/// PostgreSQL: the entry was inserted before the oldest other open transaction began.
+const HORIZON: &str = "COALESCE(report_history.recorded_at, '-infinity'::timestamptz) < COALESCE(\
+    (SELECT min(a.xact_start) FROM pg_stat_activity a \
+     WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.xact_start IS NOT NULL), \
+    'infinity'::timestamptz)";
+
 /// History entries that may be public updates (created, status changes, notes) matching
 /// `filter` with ids above `after` (the paging cursor), with their reports, in the order they were recorded (id
 /// ascending); at most `limit`. New entries get greater ids, so a cursor on the id neither
@@ -117,6 +123,13 @@ pub fn updates_after(
     }
     if let Some(code) = &filter.gemeente {
         query = query.filter(reports::gemeente_code.eq(code.clone()));
+    }
+    if !conn.is_sqlite() {
+        // Ids are drawn at insert, but transactions commit in any order: an entry inserted
+        // after the oldest transaction still open began could be followed by one with a
+        // lower id committing later, which a client's cursor would skip. Such entries wait
+        // for the next page (migration 000019; sessions of the same database user are seen).
+        query = query.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(HORIZON));
     }
     query
         .order(report_history::id.asc())

@@ -161,3 +161,50 @@ on_both_backends! {
         }
     }
 }
+
+/// PostgreSQL only: SQLite serialises its writers, so its entries commit in id order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_an_update_that_commits_after_a_later_one_is_not_skipped_by_the_cursor() {
+    use diesel::{Connection, RunQueryDsl};
+
+    let app = spawn_staff_app(crate::support::app::Backend::Postgres).await;
+    let admin = admin_token(&app).await;
+    let request = post_ok(&app, &bulky_waste()).await;
+    let (_, json) = get_json(&app, "/servicerequestupdates.json?after=0").await;
+    let cursor = *update_ids(&updates(&json)).last().unwrap();
+    // Another transaction records a public note (drawing the next id) and stays open.
+    let report = uuid::Uuid::parse_str(&earlier_token(&app, &request).await).unwrap();
+    let (opened, wait_opened) = std::sync::mpsc::channel();
+    let (commit, wait_commit) = std::sync::mpsc::channel::<()>();
+    let url = app.database_url.clone();
+    let writer = std::thread::spawn(move || {
+        let mut conn = diesel::PgConnection::establish(&url).unwrap();
+        conn.transaction::<_, diesel::result::Error, _>(|c| {
+            diesel::sql_query(
+                "INSERT INTO report_history (report_id, at, actor, action, details) \
+                 VALUES ($1, now(), 'staff:test', 'note', '{\"visibility\": \"public\", \"text\": \"Eerder begonnen.\"}')",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(report)
+            .execute(c)?;
+            opened.send(()).unwrap();
+            wait_commit.recv().unwrap();
+            Ok(())
+        })
+        .unwrap();
+    });
+    wait_opened.recv().unwrap();
+    // A later change commits first: it waits until the older transaction is done.
+    transition(&app, &admin, &request, "accepted", None).await;
+    let (status, json) = get_json(&app, &format!("/servicerequestupdates.json?after={cursor}")).await;
+    assert_eq!(status, 200);
+    assert!(updates(&json).is_empty(), "held back while an older transaction is open: {json}");
+    commit.send(()).unwrap();
+    writer.join().unwrap();
+    let (_, json) = get_json(&app, &format!("/servicerequestupdates.json?after={cursor}")).await;
+    let page = updates(&json);
+    let ids = update_ids(&page);
+    assert_eq!(ids.len(), 2, "{json}");
+    assert!(ids[0] < ids[1]);
+    assert_eq!(page[0]["description"], "Eerder begonnen.");
+    assert_eq!(page[1]["external_status_code"], "accepted");
+}

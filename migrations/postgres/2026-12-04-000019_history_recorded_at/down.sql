@@ -1,0 +1,1 @@
+ALTER TABLE report_history DROP COLUMN recorded_at;

@@ -24,7 +24,10 @@ CREATE TABLE stats_months (
     open_change INTEGER NOT NULL DEFAULT 0,
     resolution_seconds TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (gemeente_code, area_year, month, wijk_code, buurt_code, category_id, department_id, source)
-);
+) WITH (fillfactor = 70);
+-- Room on every page: intake and changes update the same cells over and over, and with room
+-- PostgreSQL updates a row on its page without new index entries (HOT), as no indexed
+-- column changes.
 -- Questions about wijken and buurten read by wijk (a buurt's code names its wijk).
 CREATE INDEX stats_months_wijk ON stats_months (wijk_code, area_year, month);
 

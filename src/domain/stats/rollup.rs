@@ -136,7 +136,8 @@ impl CellDelta {
     }
 }
 
-fn month_of(epoch_seconds: i64) -> i32 {
+/// The local month number of an instant, as the cells have it.
+pub fn month_of(epoch_seconds: i64) -> i32 {
     i32::try_from(Period::Month.index_at(epoch_seconds)).unwrap_or(0)
 }
 

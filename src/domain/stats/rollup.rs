@@ -136,8 +136,7 @@ impl CellDelta {
     }
 }
 
-/// The local month number of an instant, as the cells have it.
-pub fn month_of(epoch_seconds: i64) -> i32 {
+fn month_of(epoch_seconds: i64) -> i32 {
     i32::try_from(Period::Month.index_at(epoch_seconds)).unwrap_or(0)
 }
 

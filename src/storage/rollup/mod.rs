@@ -145,84 +145,26 @@ pub fn refresh(conn: &mut DbConnection, id: Uuid, before: Option<StatsView>) -> 
 
 /// Adds new reports (inside the intake's transaction).
 pub fn on_intake(conn: &mut DbConnection, new: &[&NewReport]) -> Result<(), StorageError> {
-    // A new report adds one "received" and one open interval: +1 in its month's cell and +1
-    // open now. Written as a narrow upsert of those two counts (the intake path is hot).
-    let mut cells: BTreeMap<CellKey, (i32, i32)> = BTreeMap::new();
+    // A new report adds one "received" and an open interval: counts only, one upsert.
+    let mut total = BTreeMap::new();
     for report in new {
-        let Some(area) = report.area.as_ref() else { continue };
-        let mut key = CellKey {
-            gemeente: area.gemeente_code.clone(),
-            area_year: area.year,
-            month: rollup::month_of(DbTime::new(report.created_at).0.timestamp()),
-            wijk: area.wijk_code.clone().unwrap_or_default(),
-            buurt: area.buurt_code.clone().unwrap_or_default(),
+        let view = StatsView {
+            area_year: report.area.as_ref().map(|a| a.year),
+            gemeente: report.area.as_ref().map(|a| a.gemeente_code.clone()),
+            wijk: report.area.as_ref().and_then(|a| a.wijk_code.clone()),
+            buurt: report.area.as_ref().and_then(|a| a.buurt_code.clone()),
             category: report.category_id,
-            department: report.department_id.unwrap_or(Uuid::nil()),
+            department: report.department_id,
             source: report.source.as_str().to_owned(),
+            created: DbTime::new(report.created_at).0.timestamp(),
+            deadline: report.deadline_at.map(|d| DbTime::new(d).0.timestamp()),
+            events: Vec::new(),
+            me_too: 0,
+            merged: false,
         };
-        let month = cells.entry(key.clone()).or_default();
-        month.0 += 1;
-        month.1 += 1;
-        key.month = rollup::OPEN_NOW;
-        cells.entry(key).or_default().1 += 1;
+        rollup::merge_into(&mut total, rollup::difference(None, Some(&view)));
     }
-    let rows: Vec<NewCounts> = cells
-        .into_iter()
-        .map(|(key, (received, open_change))| NewCounts {
-            gemeente_code: key.gemeente,
-            area_year: key.area_year,
-            month: key.month,
-            wijk_code: key.wijk,
-            buurt_code: key.buurt,
-            category_id: DbUuid(key.category),
-            department_id: DbUuid(key.department),
-            source: key.source,
-            received,
-            open_change,
-        })
-        .collect();
-    use stats_months::dsl as m;
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let upsert = diesel::insert_into(m::stats_months)
-            .values(chunk)
-            .on_conflict((
-                m::gemeente_code,
-                m::area_year,
-                m::month,
-                m::wijk_code,
-                m::buurt_code,
-                m::category_id,
-                m::department_id,
-                m::source,
-            ))
-            .do_update()
-            .set((
-                m::received.eq(m::received + excluded(m::received)),
-                m::open_change.eq(m::open_change + excluded(m::open_change)),
-            ));
-        match conn {
-            DbConnection::Sqlite(c) => upsert.execute(c)?,
-            DbConnection::Postgresql(c) => upsert.execute(c)?,
-        };
-    }
-    Ok(())
-}
-
-/// The counts a new report adds (the other columns start at their defaults).
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = stats_months)]
-#[diesel(treat_none_as_default_value = false)]
-struct NewCounts {
-    gemeente_code: String,
-    area_year: i32,
-    month: i32,
-    wijk_code: String,
-    buurt_code: String,
-    category_id: DbUuid,
-    department_id: DbUuid,
-    source: String,
-    received: i32,
-    open_change: i32,
+    apply(conn, &total)
 }
 
 /// Adds reports written with their whole history (the import), by their ids.
@@ -314,15 +256,13 @@ fn has_negative(c: &CellSums) -> bool {
     .any(|n| *n < 0)
 }
 
-/// `INSERT … ON CONFLICT DO UPDATE` adding the counts (a new cell starts with them and no
-/// resolution seconds).
+/// `INSERT … ON CONFLICT DO UPDATE` adding the counts (a new cell starts with them; the
+/// rows carry no resolution seconds: `apply` writes those after).
 fn add_counts(conn: &mut DbConnection, rows: &[CellRow]) -> Result<(), StorageError> {
     use stats_months::dsl as m;
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let chunk: Vec<CellRow> =
-            chunk.iter().map(|r| CellRow { resolution_seconds: String::new(), ..r.clone() }).collect();
         let upsert = diesel::insert_into(m::stats_months)
-            .values(chunk.as_slice())
+            .values(chunk)
             .on_conflict((
                 m::gemeente_code,
                 m::area_year,

@@ -23,6 +23,7 @@ use crate::domain::stats::lifecycle;
 use crate::domain::stats::rollup::{self, CellDelta, CellKey, CellSums, StatsView};
 
 mod cells;
+mod pg;
 pub use cells::{CellSelection, cells};
 
 #[derive(Debug, Clone, Insertable)]
@@ -75,6 +76,21 @@ impl CellRow {
             open_change: narrow(sums.open_change),
             resolution_seconds: rollup::encode_seconds(&sums.resolution_seconds),
         }
+    }
+
+    /// The counts, in the order of `pg::COUNTS`.
+    fn counts(&self) -> [i32; 9] {
+        [
+            self.received,
+            self.me_too,
+            self.resolved,
+            self.cancelled,
+            self.reopened,
+            self.with_deadline,
+            self.on_time,
+            self.late_factor_3,
+            self.open_change,
+        ]
     }
 }
 
@@ -261,34 +277,38 @@ fn has_negative(c: &CellSums) -> bool {
 fn add_counts(conn: &mut DbConnection, rows: &[CellRow]) -> Result<(), StorageError> {
     use stats_months::dsl as m;
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let upsert = diesel::insert_into(m::stats_months)
-            .values(chunk)
-            .on_conflict((
-                m::gemeente_code,
-                m::area_year,
-                m::month,
-                m::wijk_code,
-                m::buurt_code,
-                m::category_id,
-                m::department_id,
-                m::source,
-            ))
-            .do_update()
-            .set((
-                m::received.eq(m::received + excluded(m::received)),
-                m::me_too.eq(m::me_too + excluded(m::me_too)),
-                m::resolved.eq(m::resolved + excluded(m::resolved)),
-                m::cancelled.eq(m::cancelled + excluded(m::cancelled)),
-                m::reopened.eq(m::reopened + excluded(m::reopened)),
-                m::with_deadline.eq(m::with_deadline + excluded(m::with_deadline)),
-                m::on_time.eq(m::on_time + excluded(m::on_time)),
-                m::late_factor_3.eq(m::late_factor_3 + excluded(m::late_factor_3)),
-                m::open_change.eq(m::open_change + excluded(m::open_change)),
-            ));
         match conn {
-            DbConnection::Sqlite(c) => upsert.execute(c)?,
-            DbConnection::Postgresql(c) => upsert.execute(c)?,
-        };
+            DbConnection::Postgresql(c) => {
+                pg::AddCounts::new(chunk).execute(c)?;
+            }
+            DbConnection::Sqlite(c) => {
+                diesel::insert_into(m::stats_months)
+                    .values(chunk)
+                    .on_conflict((
+                        m::gemeente_code,
+                        m::area_year,
+                        m::month,
+                        m::wijk_code,
+                        m::buurt_code,
+                        m::category_id,
+                        m::department_id,
+                        m::source,
+                    ))
+                    .do_update()
+                    .set((
+                        m::received.eq(m::received + excluded(m::received)),
+                        m::me_too.eq(m::me_too + excluded(m::me_too)),
+                        m::resolved.eq(m::resolved + excluded(m::resolved)),
+                        m::cancelled.eq(m::cancelled + excluded(m::cancelled)),
+                        m::reopened.eq(m::reopened + excluded(m::reopened)),
+                        m::with_deadline.eq(m::with_deadline + excluded(m::with_deadline)),
+                        m::on_time.eq(m::on_time + excluded(m::on_time)),
+                        m::late_factor_3.eq(m::late_factor_3 + excluded(m::late_factor_3)),
+                        m::open_change.eq(m::open_change + excluded(m::open_change)),
+                    ))
+                    .execute(c)?;
+            }
+        }
     }
     Ok(())
 }

@@ -109,6 +109,17 @@ pub struct Settings {
     /// In statistics, counts of non-public and sensitive categories below this are shown
     /// as "fewer than N" (at least 3).
     pub stats_min_count: i64,
+    /// In the public statistics and open data, counts below this are published as "fewer
+    /// than N" (at least 3).
+    pub open_min_count: i64,
+    /// Whether the public statistics also split main categories into their subcategories.
+    pub open_subcategories: bool,
+    /// Licence of the open data (an SPDX identifier, e.g. `CC0-1.0` or `CC-BY-4.0`); the CBS
+    /// boundaries the data carries are always CC BY 4.0.
+    pub open_data_licence: String,
+    /// Publisher named in the open-data catalogue; empty: "Gemeente <name>" of the served
+    /// municipalities.
+    pub open_publisher: String,
     /// Allow webhook subscriptions to plain `http` URLs and to private, loopback or
     /// link-local addresses. Off by default (SSRF protection); for tests and closed networks.
     pub webhook_allow_insecure: bool,
@@ -181,6 +192,10 @@ impl Default for Settings {
             map_max_features: 500,
             map_cache_entries: 1024,
             stats_min_count: 5,
+            open_min_count: 5,
+            open_subcategories: false,
+            open_data_licence: "CC0-1.0".into(),
+            open_publisher: String::new(),
             webhook_allow_insecure: false,
             announcement_poll_ms: 1000,
             vapid_private_key: String::new(),
@@ -298,6 +313,16 @@ impl Settings {
             .map_err(|e| ConfigError(e.to_string()))?;
         if self.stats_min_count < 3 {
             return Err(ConfigError("stats_min_count must be at least 3 (counts below it are hidden)".into()));
+        }
+        if self.open_min_count < 3 {
+            return Err(ConfigError("open_min_count must be at least 3 (public counts below it are hidden)".into()));
+        }
+        if !crate::domain::open_data::LICENCES.iter().any(|l| l.id == self.open_data_licence) {
+            return Err(ConfigError(format!(
+                "open_data_licence {:?} is not one meldpunt knows; use one of {}",
+                self.open_data_licence,
+                crate::domain::open_data::LICENCES.iter().map(|l| l.id).collect::<Vec<_>>().join(", ")
+            )));
         }
         if self.session_hours == 0 {
             return Err(ConfigError("session_hours must be at least 1".into()));

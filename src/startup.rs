@@ -68,6 +68,12 @@ impl Application {
             push_public_key: vapid.as_ref().map(|keys| keys.public_key_b64url()),
             boundary_years: crate::insight::years::Years::default(),
             stats_min_count: settings.stats_min_count,
+            open: crate::domain::open_data::OpenSettings {
+                min_count: settings.open_min_count,
+                subcategories: settings.open_subcategories,
+                licence: settings.open_data_licence.clone(),
+                publisher: settings.open_publisher.clone(),
+            },
         });
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
         if settings.outbox_in_server {

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod analyst;
 pub mod body;
 pub mod error;
+pub mod open;
 pub mod open311;
 pub mod openapi;
 pub mod pages;
@@ -33,6 +34,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .configure(staff::routes)
         .configure(admin::routes)
         .configure(analyst::routes)
+        .configure(open::routes)
         .configure(open311::routes);
 }
 

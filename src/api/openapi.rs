@@ -34,6 +34,7 @@ use crate::api::state::AppState;
         (name = "triage", description = "Handling reports (staff): queue, detail, workflow, notes, assignment"),
         (name = "subscriptions", description = "Residents subscribe to announcements for their area, without an account"),
         (name = "announcements", description = "Announcements to neighbourhoods with quick questions: staff write and publish; residents read, answer and follow feeds"),
+        (name = "open data", description = "Public statistics and open-data downloads that identify nobody, their data dictionaries and the DCAT catalogue (no login)"),
         (name = "analyst", description = "Statistics per CBS area, category and period, and baseline (nulmeting) and monitoring projects (analysts, coordinators, admins)"),
     )
 )]

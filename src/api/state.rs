@@ -53,6 +53,8 @@ pub struct AppState {
     pub boundary_years: crate::insight::years::Years,
     /// Statistics hide counts of non-public categories below this.
     pub stats_min_count: i64,
+    /// The open-data settings.
+    pub open: crate::domain::open_data::OpenSettings,
 }
 
 impl AppState {

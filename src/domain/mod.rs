@@ -11,6 +11,7 @@ pub mod imported;
 pub mod map_grid;
 pub mod message;
 pub mod open311;
+pub mod open_data;
 pub mod photo;
 pub mod photo_token;
 pub mod placement;

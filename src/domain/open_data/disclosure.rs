@@ -1,0 +1,484 @@
+//! Disclosure control of the public statistics: primary suppression of small counts, then
+//! secondary suppression over the three hierarchies of the grid (area, category, period),
+//! checked by an attacker who works out bounds for every hidden cell from everything
+//! published, until no small count can be pinned down.
+//!
+//! The grid is the product of three hierarchies. In each, a node's children add up to it,
+//! up to a remainder (reports filed on a main category itself, or in a wijk but no buurt)
+//! that the attacker is assumed to know: this is the cautious assumption, as it gives the
+//! attacker every equation there is. Each published cell is a number or hidden: a count
+//! below the threshold is hidden as "fewer than N" (primary); a count of N or more may be
+//! hidden to protect one (secondary). Zero is never hidden and never chosen to protect,
+//! so what the attacker knows of a hidden cell is exact: a primary one lies in
+//! `1..=N-1`, a secondary one in `N..`.
+//!
+//! The attacker takes every equation "parent = children + remainder" in which a hidden
+//! cell occurs and narrows the bounds of each hidden cell from the others', over and over
+//! until nothing changes (interval constraint propagation). A primary cell whose bounds
+//! close to one value is disclosed; another cell is then hidden in an equation it occurs
+//! in (the smallest count of N or more there, or in an equation of a neighbouring hidden
+//! cell when its own have none) and the attacker tries again. Equations with exactly one
+//! hidden cell are closed first, as that is the common case and needs no propagation.
+
+use std::collections::VecDeque;
+
+/// One dimension's hierarchy: every node's parent (`None`: a root); a node may have any
+/// number of children, in any order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hierarchy {
+    parents: Vec<Option<usize>>,
+}
+
+impl Hierarchy {
+    /// A hierarchy of `parents.len()` nodes. A parent index out of range makes that node a
+    /// root, and a cycle is cut where it is found.
+    pub fn new(parents: Vec<Option<usize>>) -> Self {
+        let n = parents.len();
+        let mut checked: Vec<Option<usize>> = parents.iter().map(|p| p.filter(|&p| p < n)).collect();
+        for node in 0..n {
+            let mut seen = 0;
+            let mut at = checked[node];
+            while let Some(p) = at {
+                if p == node || seen > n {
+                    checked[node] = None;
+                    break;
+                }
+                seen += 1;
+                at = checked[p];
+            }
+        }
+        Hierarchy { parents: checked }
+    }
+
+    /// How many nodes it has.
+    pub fn len(&self) -> usize {
+        self.parents.len()
+    }
+
+    /// Whether it has no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.parents.is_empty()
+    }
+
+    /// The children of every node.
+    fn children(&self) -> Vec<Vec<usize>> {
+        let mut children = vec![Vec::new(); self.parents.len()];
+        for (node, parent) in self.parents.iter().enumerate() {
+            if let Some(p) = parent {
+                children[*p].push(node);
+            }
+        }
+        children
+    }
+}
+
+/// What is published of a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// The count itself.
+    Count(i64),
+    /// Hidden because it is below the threshold: "fewer than N".
+    Small,
+    /// Hidden because it would reveal a small count elsewhere.
+    Protecting,
+}
+
+/// A grid of counts over three hierarchies, cell `(a, c, t)` at `(a * C + c) * T + t`.
+#[derive(Debug, Clone)]
+pub struct Grid {
+    dims: [Hierarchy; 3],
+    values: Vec<i64>,
+}
+
+impl Grid {
+    /// A grid of zeros.
+    pub fn new(area: Hierarchy, category: Hierarchy, period: Hierarchy) -> Self {
+        let size = area.len() * category.len() * period.len();
+        Grid { dims: [area, category, period], values: vec![0; size] }
+    }
+
+    /// The cell index of `(area, category, period)`.
+    pub fn index(&self, area: usize, category: usize, period: usize) -> usize {
+        (area * self.dims[1].len() + category) * self.dims[2].len() + period
+    }
+
+    /// Adds `count` to a cell (only to that cell: parents are filled by the caller, who
+    /// knows the remainders).
+    pub fn add(&mut self, area: usize, category: usize, period: usize, count: i64) {
+        let at = self.index(area, category, period);
+        if let Some(value) = self.values.get_mut(at) {
+            *value += count;
+        }
+    }
+
+    /// A cell's count.
+    pub fn get(&self, area: usize, category: usize, period: usize) -> i64 {
+        self.values.get(self.index(area, category, period)).copied().unwrap_or(0)
+    }
+
+    /// Every additive equation of the grid: (parent cell, child cells).
+    pub fn equations(&self) -> Vec<(usize, Vec<usize>)> {
+        let sizes = [self.dims[0].len(), self.dims[1].len(), self.dims[2].len()];
+        let mut equations = Vec::new();
+        for dim in 0..3 {
+            let children = self.dims[dim].children();
+            let (o1, o2) = match dim {
+                0 => (1, 2),
+                1 => (0, 2),
+                _ => (0, 1),
+            };
+            for (node, kids) in children.iter().enumerate() {
+                if kids.is_empty() {
+                    continue;
+                }
+                for i in 0..sizes[o1] {
+                    for j in 0..sizes[o2] {
+                        let at = |n: usize| {
+                            let mut coords = [0usize; 3];
+                            coords[dim] = n;
+                            coords[o1] = i;
+                            coords[o2] = j;
+                            self.index(coords[0], coords[1], coords[2])
+                        };
+                        equations.push((at(node), kids.iter().map(|&k| at(k)).collect()));
+                    }
+                }
+            }
+        }
+        equations
+    }
+}
+
+/// The grid as published, with the threshold it was protected for.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// Per cell, what is shown.
+    pub cells: Vec<Shown>,
+    /// The threshold.
+    pub min_count: i64,
+    /// How many cells were hidden to protect others.
+    pub protecting: usize,
+}
+
+/// Bounds the attacker has on a value; `None`: unbounded that way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// Lowest possible value.
+    pub low: Option<i64>,
+    /// Highest possible value.
+    pub high: Option<i64>,
+}
+
+impl Bounds {
+    /// Whether only one value is possible.
+    pub fn pinned(self) -> bool {
+        matches!((self.low, self.high), (Some(l), Some(h)) if l == h)
+    }
+}
+
+/// Protects `grid` for `min_count`: hides small counts, then as few others as this
+/// heuristic finds so that no small count can be worked out from the rest.
+pub fn protect(grid: &Grid, min_count: i64) -> Published {
+    let equations = grid.equations();
+    let mut cells: Vec<Shown> =
+        grid.values.iter().map(|&v| if v > 0 && v < min_count { Shown::Small } else { Shown::Count(v) }).collect();
+    let mut protecting = 0usize;
+    loop {
+        protecting += close_single(&grid.values, &equations, &mut cells, min_count);
+        let bounds = attack(&grid.values, &equations, &cells, min_count);
+        let disclosed: Vec<usize> =
+            (0..cells.len()).filter(|&cell| matches!(cells[cell], Shown::Small) && bounds[cell].pinned()).collect();
+        if disclosed.is_empty() {
+            break;
+        }
+        let mut added = 0;
+        for cell in disclosed {
+            if let Some(cover) = nearest_cover(&grid.values, &equations, &cells, cell, min_count) {
+                cells[cover] = Shown::Protecting;
+                added += 1;
+            }
+        }
+        if added == 0 {
+            // Nothing left to hide (every count near it is hidden or zero): what remains
+            // pinned is pinned by zeros and small counts alone, which hiding cannot change.
+            break;
+        }
+        protecting += added;
+    }
+    Published { cells, min_count, protecting }
+}
+
+fn hidden(shown: Shown) -> bool {
+    !matches!(shown, Shown::Count(_))
+}
+
+/// Hides, in every equation with exactly one hidden cell, the smallest shown count of at
+/// least `min_count`, until no such equation is left; the number hidden.
+fn close_single(values: &[i64], equations: &[(usize, Vec<usize>)], cells: &mut [Shown], min_count: i64) -> usize {
+    let mut added = 0;
+    loop {
+        let mut changed = false;
+        for (parent, children) in equations {
+            let members = std::iter::once(parent).chain(children.iter());
+            let count = members.clone().filter(|&&c| hidden(cells[c])).count();
+            if count != 1 {
+                continue;
+            }
+            if let Some(cover) = smallest_cover(values, cells, members.copied(), min_count) {
+                cells[cover] = Shown::Protecting;
+                added += 1;
+                changed = true;
+            }
+        }
+        if !changed {
+            return added;
+        }
+    }
+}
+
+fn smallest_cover(
+    values: &[i64],
+    cells: &[Shown],
+    members: impl Iterator<Item = usize>,
+    min_count: i64,
+) -> Option<usize> {
+    members.filter(|&c| matches!(cells[c], Shown::Count(v) if v >= min_count)).min_by_key(|&c| (values[c], c))
+}
+
+/// A cell to hide for disclosed `cell`: the smallest count in one of its equations, or
+/// failing that in an equation of the hidden cells it shares equations with (breadth first).
+fn nearest_cover(
+    values: &[i64],
+    equations: &[(usize, Vec<usize>)],
+    cells: &[Shown],
+    cell: usize,
+    min_count: i64,
+) -> Option<usize> {
+    let mut seen = std::collections::HashSet::from([cell]);
+    let mut queue = VecDeque::from([cell]);
+    while let Some(at) = queue.pop_front() {
+        let mut best: Option<usize> = None;
+        for (parent, children) in equations {
+            if *parent != at && !children.contains(&at) {
+                continue;
+            }
+            let members = std::iter::once(*parent).chain(children.iter().copied());
+            if let Some(cover) = smallest_cover(values, cells, members.clone(), min_count)
+                && best.is_none_or(|b| (values[cover], cover) < (values[b], b))
+            {
+                best = Some(cover);
+            }
+            for member in members {
+                if hidden(cells[member]) && seen.insert(member) {
+                    queue.push_back(member);
+                }
+            }
+        }
+        if best.is_some() {
+            return best;
+        }
+    }
+    None
+}
+
+/// How many bound updates the attacker makes at most in one run. Each narrows a bound,
+/// so a run ends long before this on any real grid; the cap only bounds the time.
+const MAX_UPDATES: usize = 5_000_000;
+
+/// What an attacker who knows every published cell, the threshold and every remainder can
+/// work out about each cell (shown cells: their count).
+pub fn attack(values: &[i64], equations: &[(usize, Vec<usize>)], cells: &[Shown], min_count: i64) -> Vec<Bounds> {
+    let mut bounds: Vec<Bounds> = cells
+        .iter()
+        .map(|shown| match *shown {
+            Shown::Count(v) => Bounds { low: Some(v), high: Some(v) },
+            Shown::Small => Bounds { low: Some(1), high: Some(min_count - 1) },
+            Shown::Protecting => Bounds { low: Some(min_count), high: None },
+        })
+        .collect();
+    // The equations with a hidden cell, and per hidden cell the equations it is in.
+    let relevant: Vec<usize> = (0..equations.len())
+        .filter(|&e| {
+            let (parent, children) = &equations[e];
+            hidden(cells[*parent]) || children.iter().any(|&c| hidden(cells[c]))
+        })
+        .collect();
+    let mut of_cell: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
+    for &e in &relevant {
+        let (parent, children) = &equations[e];
+        for member in std::iter::once(parent).chain(children.iter()) {
+            if hidden(cells[*member]) {
+                of_cell.entry(*member).or_default().push(e);
+            }
+        }
+    }
+    let mut queued = vec![false; equations.len()];
+    let mut queue: VecDeque<usize> = relevant.iter().copied().collect();
+    for &e in &relevant {
+        queued[e] = true;
+    }
+    let mut updates = 0usize;
+    while let Some(e) = queue.pop_front() {
+        queued[e] = false;
+        let (parent, children) = &equations[e];
+        // Σ children − parent = remainder-free sum; over the hidden members only:
+        // Σ sign·x = K, with K from the true values (the attacker knows it).
+        let members: Vec<(usize, i64)> = std::iter::once((*parent, -1))
+            .chain(children.iter().map(|&c| (c, 1)))
+            .filter(|(c, _)| hidden(cells[*c]))
+            .collect();
+        let k: i64 = members.iter().map(|(c, sign)| sign * values[*c]).sum();
+        for &(cell, sign) in &members {
+            // sign·x_cell = K − Σ_{others} sign·x
+            let (mut low, mut high) = (Some(k), Some(k));
+            for &(other, other_sign) in &members {
+                if other == cell {
+                    continue;
+                }
+                let b = bounds[other];
+                let (term_low, term_high) = if other_sign > 0 { (b.low, b.high) } else { (neg(b.high), neg(b.low)) };
+                low = sub(low, term_high);
+                high = sub(high, term_low);
+            }
+            let (low, high) = if sign > 0 { (low, high) } else { (neg(high), neg(low)) };
+            let current = bounds[cell];
+            let narrowed = Bounds { low: max_low(current.low, low), high: min_high(current.high, high) };
+            if narrowed != current {
+                bounds[cell] = narrowed;
+                updates += 1;
+                for &next in of_cell.get(&cell).map(Vec::as_slice).unwrap_or(&[]) {
+                    if next != e && !queued[next] {
+                        queued[next] = true;
+                        queue.push_back(next);
+                    }
+                }
+            }
+        }
+        if updates > MAX_UPDATES {
+            break;
+        }
+    }
+    bounds
+}
+
+fn neg(value: Option<i64>) -> Option<i64> {
+    value.map(|v| -v)
+}
+
+fn sub(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    Some(a?.saturating_sub(b?))
+}
+
+fn max_low(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+fn min_high(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A gemeente (0) with two wijken (1, 2); wijk 1 has buurten 3 and 4, wijk 2 has 5, 6.
+    fn areas() -> Hierarchy {
+        Hierarchy::new(vec![None, Some(0), Some(0), Some(1), Some(1), Some(2), Some(2)])
+    }
+
+    fn flat(n: usize) -> Hierarchy {
+        Hierarchy::new(vec![None; n])
+    }
+
+    fn buurt_grid(buurten: [i64; 4]) -> Grid {
+        let mut grid = Grid::new(areas(), flat(1), flat(1));
+        for (i, v) in buurten.iter().enumerate() {
+            grid.add(3 + i, 0, 0, *v);
+            grid.add(1 + i / 2, 0, 0, *v);
+            grid.add(0, 0, 0, *v);
+        }
+        grid
+    }
+
+    fn no_small_count_is_pinned(grid: &Grid, published: &Published) -> bool {
+        let bounds = attack(&grid.values, &grid.equations(), &published.cells, published.min_count);
+        published.cells.iter().zip(&bounds).all(|(shown, b)| !matches!(shown, Shown::Small) || !b.pinned())
+    }
+
+    #[test]
+    fn a_lone_small_buurt_is_protected_by_hiding_its_smallest_sibling() {
+        let grid = buurt_grid([3, 20, 30, 40]);
+        let published = protect(&grid, 5);
+        assert_eq!(published.cells[grid.index(3, 0, 0)], Shown::Small);
+        assert_eq!(published.cells[grid.index(4, 0, 0)], Shown::Protecting);
+        assert_eq!(published.cells[grid.index(5, 0, 0)], Shown::Count(30));
+        assert!(no_small_count_is_pinned(&grid, &published));
+    }
+
+    #[test]
+    fn two_small_buurten_at_the_threshold_edge_are_not_left_pinned() {
+        // Wijk 1 = 4 + 4 = 8 is shown, and two hidden counts of at most 4 adding to 8 are
+        // both 4: the attacker pins them unless more is hidden.
+        let grid = buurt_grid([4, 4, 30, 40]);
+        let plain: Vec<Shown> =
+            grid.values.iter().map(|&v| if v > 0 && v < 5 { Shown::Small } else { Shown::Count(v) }).collect();
+        let bounds = attack(&grid.values, &grid.equations(), &plain, 5);
+        assert!(bounds[grid.index(3, 0, 0)].pinned(), "primary suppression alone discloses them");
+        let published = protect(&grid, 5);
+        assert!(no_small_count_is_pinned(&grid, &published));
+        assert!(published.protecting > 0);
+    }
+
+    #[test]
+    fn zeros_stay_shown_and_counts_of_the_threshold_are_shown() {
+        let grid = buurt_grid([0, 5, 0, 7]);
+        let published = protect(&grid, 5);
+        assert_eq!(published.protecting, 0);
+        assert!(published.cells.iter().all(|c| matches!(c, Shown::Count(_))));
+    }
+
+    #[test]
+    fn a_small_month_is_protected_across_areas_categories_and_time_at_once() {
+        // Areas as above, categories: all (0) with mains 1, 2; periods: a year (0) with
+        // quarters 1, 2 and months 3..=5 in quarter 1, 6..=8 in quarter 2.
+        let categories = Hierarchy::new(vec![None, Some(0), Some(0)]);
+        let periods =
+            Hierarchy::new(vec![None, Some(0), Some(0), Some(1), Some(1), Some(1), Some(2), Some(2), Some(2)]);
+        let mut grid = Grid::new(areas(), categories, periods);
+        let area_chain = |buurt: usize| [buurt, 1 + (buurt - 3) / 2, 0];
+        let period_chain = |month: usize| [month, 1 + (month - 3) / 3, 0];
+        let mut seed = 7u64;
+        for buurt in 3..7 {
+            for main in 1..3 {
+                for month in 3..9 {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    let value = i64::try_from((seed >> 33) % 12).unwrap_or(0);
+                    for a in area_chain(buurt) {
+                        for c in [main, 0] {
+                            for t in period_chain(month) {
+                                grid.add(a, c, t, value);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let published = protect(&grid, 5);
+        assert!(published.cells.iter().any(|c| matches!(c, Shown::Small)));
+        assert!(no_small_count_is_pinned(&grid, &published));
+    }
+
+    #[test]
+    fn a_cyclic_or_dangling_parent_list_is_cut_into_a_tree() {
+        let h = Hierarchy::new(vec![Some(1), Some(0), Some(9)]);
+        assert_eq!(h.children(), vec![vec![1], Vec::new(), Vec::new()]);
+    }
+}

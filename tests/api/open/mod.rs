@@ -1,0 +1,1 @@
+//! The open-data API: public statistics with disclosure control, downloads, catalogue.

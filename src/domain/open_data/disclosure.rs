@@ -37,14 +37,16 @@ impl Hierarchy {
         let mut checked: Vec<Option<usize>> = parents.iter().map(|p| p.filter(|&p| p < n)).collect();
         for node in 0..n {
             let mut seen = 0;
-            let mut at = checked[node];
+            let mut at = checked.get(node).copied().flatten();
             while let Some(p) = at {
                 if p == node || seen > n {
-                    checked[node] = None;
+                    if let Some(slot) = checked.get_mut(node) {
+                        *slot = None;
+                    }
                     break;
                 }
                 seen += 1;
-                at = checked[p];
+                at = checked.get(p).copied().flatten();
             }
         }
         Hierarchy { parents: checked }
@@ -64,8 +66,8 @@ impl Hierarchy {
     fn children(&self) -> Vec<Vec<usize>> {
         let mut children = vec![Vec::new(); self.parents.len()];
         for (node, parent) in self.parents.iter().enumerate() {
-            if let Some(p) = parent {
-                children[*p].push(node);
+            if let Some(list) = parent.and_then(|p| children.get_mut(p)) {
+                list.push(node);
             }
         }
         children
@@ -99,7 +101,8 @@ impl Grid {
 
     /// The cell index of `(area, category, period)`.
     pub fn index(&self, area: usize, category: usize, period: usize) -> usize {
-        (area * self.dims[1].len() + category) * self.dims[2].len() + period
+        let [_, categories, periods] = &self.dims;
+        (area * categories.len() + category) * periods.len() + period
     }
 
     /// Adds `count` to a cell (only to that cell: parents are filled by the caller, who
@@ -118,30 +121,30 @@ impl Grid {
 
     /// Every additive equation of the grid: (parent cell, child cells).
     pub fn equations(&self) -> Vec<(usize, Vec<usize>)> {
-        let sizes = [self.dims[0].len(), self.dims[1].len(), self.dims[2].len()];
+        let [area, category, period] = &self.dims;
+        let (na, nc, nt) = (area.len(), category.len(), period.len());
         let mut equations = Vec::new();
-        for dim in 0..3 {
-            let children = self.dims[dim].children();
-            let (o1, o2) = match dim {
-                0 => (1, 2),
-                1 => (0, 2),
-                _ => (0, 1),
-            };
-            for (node, kids) in children.iter().enumerate() {
-                if kids.is_empty() {
-                    continue;
+        for (node, kids) in area.children().iter().enumerate().filter(|(_, k)| !k.is_empty()) {
+            for c in 0..nc {
+                for t in 0..nt {
+                    let at = |a: usize| self.index(a, c, t);
+                    equations.push((at(node), kids.iter().map(|&k| at(k)).collect()));
                 }
-                for i in 0..sizes[o1] {
-                    for j in 0..sizes[o2] {
-                        let at = |n: usize| {
-                            let mut coords = [0usize; 3];
-                            coords[dim] = n;
-                            coords[o1] = i;
-                            coords[o2] = j;
-                            self.index(coords[0], coords[1], coords[2])
-                        };
-                        equations.push((at(node), kids.iter().map(|&k| at(k)).collect()));
-                    }
+            }
+        }
+        for (node, kids) in category.children().iter().enumerate().filter(|(_, k)| !k.is_empty()) {
+            for a in 0..na {
+                for t in 0..nt {
+                    let at = |c: usize| self.index(a, c, t);
+                    equations.push((at(node), kids.iter().map(|&k| at(k)).collect()));
+                }
+            }
+        }
+        for (node, kids) in period.children().iter().enumerate().filter(|(_, k)| !k.is_empty()) {
+            for a in 0..na {
+                for c in 0..nc {
+                    let at = |t: usize| self.index(a, c, t);
+                    equations.push((at(node), kids.iter().map(|&k| at(k)).collect()));
                 }
             }
         }
@@ -186,15 +189,18 @@ pub fn protect(grid: &Grid, min_count: i64) -> Published {
     loop {
         protecting += close_single(&grid.values, &equations, &mut cells, min_count);
         let bounds = attack(&grid.values, &equations, &cells, min_count);
-        let disclosed: Vec<usize> =
-            (0..cells.len()).filter(|&cell| matches!(cells[cell], Shown::Small) && bounds[cell].pinned()).collect();
+        let disclosed: Vec<usize> = (0..cells.len())
+            .filter(|&cell| {
+                matches!(shown_at(&cells, cell), Shown::Small) && bounds.get(cell).is_some_and(|b| b.pinned())
+            })
+            .collect();
         if disclosed.is_empty() {
             break;
         }
         let mut added = 0;
         for cell in disclosed {
             if let Some(cover) = nearest_cover(&grid.values, &equations, &cells, cell, min_count) {
-                cells[cover] = Shown::Protecting;
+                hide(&mut cells, cover);
                 added += 1;
             }
         }
@@ -212,6 +218,21 @@ fn hidden(shown: Shown) -> bool {
     !matches!(shown, Shown::Count(_))
 }
 
+/// What is shown of `cell` (cells are indexes the grid made, so always present).
+fn shown_at(cells: &[Shown], cell: usize) -> Shown {
+    cells.get(cell).copied().unwrap_or(Shown::Count(0))
+}
+
+fn value(values: &[i64], cell: usize) -> i64 {
+    values.get(cell).copied().unwrap_or(0)
+}
+
+fn hide(cells: &mut [Shown], cell: usize) {
+    if let Some(slot) = cells.get_mut(cell) {
+        *slot = Shown::Protecting;
+    }
+}
+
 /// Hides, in every equation with exactly one hidden cell, the smallest shown count of at
 /// least `min_count`, until no such equation is left; the number hidden.
 fn close_single(values: &[i64], equations: &[(usize, Vec<usize>)], cells: &mut [Shown], min_count: i64) -> usize {
@@ -220,12 +241,12 @@ fn close_single(values: &[i64], equations: &[(usize, Vec<usize>)], cells: &mut [
         let mut changed = false;
         for (parent, children) in equations {
             let members = std::iter::once(parent).chain(children.iter());
-            let count = members.clone().filter(|&&c| hidden(cells[c])).count();
+            let count = members.clone().filter(|&&c| hidden(shown_at(cells, c))).count();
             if count != 1 {
                 continue;
             }
             if let Some(cover) = smallest_cover(values, cells, members.copied(), min_count) {
-                cells[cover] = Shown::Protecting;
+                hide(cells, cover);
                 added += 1;
                 changed = true;
             }
@@ -242,7 +263,9 @@ fn smallest_cover(
     members: impl Iterator<Item = usize>,
     min_count: i64,
 ) -> Option<usize> {
-    members.filter(|&c| matches!(cells[c], Shown::Count(v) if v >= min_count)).min_by_key(|&c| (values[c], c))
+    members
+        .filter(|&c| matches!(shown_at(cells, c), Shown::Count(v) if v >= min_count))
+        .min_by_key(|&c| (value(values, c), c))
 }
 
 /// A cell to hide for disclosed `cell`: the smallest count in one of its equations, or
@@ -264,12 +287,12 @@ fn nearest_cover(
             }
             let members = std::iter::once(*parent).chain(children.iter().copied());
             if let Some(cover) = smallest_cover(values, cells, members.clone(), min_count)
-                && best.is_none_or(|b| (values[cover], cover) < (values[b], b))
+                && best.is_none_or(|b| (value(values, cover), cover) < (value(values, b), b))
             {
                 best = Some(cover);
             }
             for member in members {
-                if hidden(cells[member]) && seen.insert(member) {
+                if hidden(shown_at(cells, member)) && seen.insert(member) {
                     queue.push_back(member);
                 }
             }
@@ -299,15 +322,16 @@ pub fn attack(values: &[i64], equations: &[(usize, Vec<usize>)], cells: &[Shown]
     // The equations with a hidden cell, and per hidden cell the equations it is in.
     let relevant: Vec<usize> = (0..equations.len())
         .filter(|&e| {
-            let (parent, children) = &equations[e];
-            hidden(cells[*parent]) || children.iter().any(|&c| hidden(cells[c]))
+            equations.get(e).is_some_and(|(parent, children)| {
+                hidden(shown_at(cells, *parent)) || children.iter().any(|&c| hidden(shown_at(cells, c)))
+            })
         })
         .collect();
     let mut of_cell: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
     for &e in &relevant {
-        let (parent, children) = &equations[e];
+        let Some((parent, children)) = equations.get(e) else { continue };
         for member in std::iter::once(parent).chain(children.iter()) {
-            if hidden(cells[*member]) {
+            if hidden(shown_at(cells, *member)) {
                 of_cell.entry(*member).or_default().push(e);
             }
         }
@@ -315,19 +339,19 @@ pub fn attack(values: &[i64], equations: &[(usize, Vec<usize>)], cells: &[Shown]
     let mut queued = vec![false; equations.len()];
     let mut queue: VecDeque<usize> = relevant.iter().copied().collect();
     for &e in &relevant {
-        queued[e] = true;
+        set(&mut queued, e, true);
     }
     let mut updates = 0usize;
     while let Some(e) = queue.pop_front() {
-        queued[e] = false;
-        let (parent, children) = &equations[e];
+        set(&mut queued, e, false);
+        let Some((parent, children)) = equations.get(e) else { continue };
         // Σ children − parent = remainder-free sum; over the hidden members only:
         // Σ sign·x = K, with K from the true values (the attacker knows it).
         let members: Vec<(usize, i64)> = std::iter::once((*parent, -1))
             .chain(children.iter().map(|&c| (c, 1)))
-            .filter(|(c, _)| hidden(cells[*c]))
+            .filter(|(c, _)| hidden(shown_at(cells, *c)))
             .collect();
-        let k: i64 = members.iter().map(|(c, sign)| sign * values[*c]).sum();
+        let k: i64 = members.iter().map(|(c, sign)| sign * value(values, *c)).sum();
         for &(cell, sign) in &members {
             // sign·x_cell = K − Σ_{others} sign·x
             let (mut low, mut high) = (Some(k), Some(k));
@@ -335,20 +359,20 @@ pub fn attack(values: &[i64], equations: &[(usize, Vec<usize>)], cells: &[Shown]
                 if other == cell {
                     continue;
                 }
-                let b = bounds[other];
+                let Some(&b) = bounds.get(other) else { continue };
                 let (term_low, term_high) = if other_sign > 0 { (b.low, b.high) } else { (neg(b.high), neg(b.low)) };
                 low = sub(low, term_high);
                 high = sub(high, term_low);
             }
             let (low, high) = if sign > 0 { (low, high) } else { (neg(high), neg(low)) };
-            let current = bounds[cell];
+            let Some(current) = bounds.get_mut(cell) else { continue };
             let narrowed = Bounds { low: max_low(current.low, low), high: min_high(current.high, high) };
-            if narrowed != current {
-                bounds[cell] = narrowed;
+            if narrowed != *current {
+                *current = narrowed;
                 updates += 1;
                 for &next in of_cell.get(&cell).map(Vec::as_slice).unwrap_or(&[]) {
-                    if next != e && !queued[next] {
-                        queued[next] = true;
+                    if next != e && !queued.get(next).copied().unwrap_or(true) {
+                        set(&mut queued, next, true);
                         queue.push_back(next);
                     }
                 }
@@ -359,6 +383,12 @@ pub fn attack(values: &[i64], equations: &[(usize, Vec<usize>)], cells: &[Shown]
         }
     }
     bounds
+}
+
+fn set(flags: &mut [bool], index: usize, to: bool) {
+    if let Some(flag) = flags.get_mut(index) {
+        *flag = to;
+    }
 }
 
 fn neg(value: Option<i64>) -> Option<i64> {

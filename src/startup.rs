@@ -74,6 +74,7 @@ impl Application {
                 licence: settings.open_data_licence.clone(),
                 publisher: settings.open_publisher.clone(),
             },
+            open_grids: crate::insight::open::OpenGrids::default(),
         });
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
         if settings.outbox_in_server {

@@ -2,7 +2,16 @@
 //! nobody, downloads of aggregates and report-level records, their data dictionaries, and
 //! the DCAT catalogue. Unauthenticated.
 
+pub mod conditional;
+pub mod stats;
+
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the open-data routes.
-pub fn routes(_config: &mut ServiceConfig) {}
+pub fn routes(config: &mut ServiceConfig) {
+    config
+        .service(stats::open_statistics)
+        .service(stats::aggregates_csv)
+        .service(stats::aggregates_geojson)
+        .service(stats::aggregates_schema);
+}

@@ -1,7 +1,10 @@
 //! Open data: what meldpunt publishes to anyone, and the rules that keep it from
 //! identifying anybody (the disclosure control in [`disclosure`]).
 
+pub mod aggregates;
 pub mod disclosure;
+pub mod grid;
+pub mod query;
 
 /// The open-data settings of a deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,1 +1,2 @@
 //! The open-data API: public statistics with disclosure control, downloads, catalogue.
+mod stats;

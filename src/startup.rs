@@ -73,6 +73,7 @@ impl Application {
                 subcategories: settings.open_subcategories,
                 licence: settings.open_data_licence.clone(),
                 publisher: settings.open_publisher.clone(),
+                keep_for: std::time::Duration::from_secs(settings.open_cache_seconds),
             },
             open_grids: crate::insight::open::OpenGrids::default(),
         });

@@ -20,12 +20,9 @@ use crate::domain::stats::{Dimension, Measure, Period, StatsQuery};
 use crate::domain::validation::FieldError;
 use crate::storage::DbConnection;
 
-/// How long a protected grid is kept before it is read again.
-pub const KEEP_FOR: Duration = Duration::from_secs(60);
-
 type GridKey = (String, i32, i32, u32, i64, bool, i64);
 
-/// Protected grids of this process, each kept for [`KEEP_FOR`].
+/// Protected grids of this process, each kept for `OpenContext::keep_for`.
 #[derive(Default)]
 pub struct OpenGrids {
     kept: Mutex<HashMap<GridKey, (Instant, Arc<OpenGrid>)>>,
@@ -41,6 +38,8 @@ pub struct OpenContext<'a> {
     pub subcategories: bool,
     /// The kept grids.
     pub grids: &'a OpenGrids,
+    /// How long a grid is kept (zero: not at all).
+    pub keep_for: Duration,
 }
 
 fn invalid(pointer: &str, detail: String) -> StatsError {
@@ -69,14 +68,16 @@ pub fn grid(conn: &mut DbConnection, ctx: &OpenContext<'_>, query: &OpenQuery) -
     );
     if let Ok(kept) = ctx.grids.kept.lock()
         && let Some((at, grid)) = kept.get(&key)
-        && at.elapsed() < KEEP_FOR
+        && at.elapsed() < ctx.keep_for
     {
         return Ok(Arc::clone(grid));
     }
     let built = Arc::new(build(conn, ctx, &areas, &gemeente, query)?);
     if let Ok(mut kept) = ctx.grids.kept.lock() {
-        kept.retain(|_, (at, _)| at.elapsed() < KEEP_FOR);
-        kept.insert(key, (Instant::now(), Arc::clone(&built)));
+        kept.retain(|_, (at, _)| at.elapsed() < ctx.keep_for);
+        if !ctx.keep_for.is_zero() {
+            kept.insert(key, (Instant::now(), Arc::clone(&built)));
+        }
     }
     Ok(built)
 }

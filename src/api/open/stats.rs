@@ -73,6 +73,7 @@ async fn grid_of(state: &web::Data<AppState>, query: OpenQuery) -> Result<Arc<Op
             min_count: shared.open.min_count,
             subcategories: shared.open.subcategories,
             grids: &shared.open_grids,
+            keep_for: shared.open.keep_for,
         };
         open_insight::grid(conn, &open, &query)
     })

@@ -17,6 +17,8 @@ pub struct OpenSettings {
     pub licence: String,
     /// Publisher named in the catalogue; empty: derived from the served municipalities.
     pub publisher: String,
+    /// How long a protected grid is kept before it is read again.
+    pub keep_for: std::time::Duration,
 }
 
 /// A licence open data can carry.

@@ -1,2 +1,3 @@
 //! The open-data API: public statistics with disclosure control, downloads, catalogue.
+mod logs;
 mod stats;

@@ -16,14 +16,14 @@ const A: (f64, f64) = (50.923975, 5.91321); // BU09171000, wijk WK091710
 const B: (f64, f64) = (50.920036, 5.906117); // BU09171001, wijk WK091710
 const C: (f64, f64) = (50.932135, 5.923663); // BU09171100, wijk WK091711
 
-const NAME: &str = "Opendata Olaf";
-const EMAIL: &str = "olaf.opendata@example.nl";
-const PHONE: &str = "0455551234";
+pub(super) const NAME: &str = "Opendata Olaf";
+pub(super) const EMAIL: &str = "olaf.opendata@example.nl";
+pub(super) const PHONE: &str = "0455551234";
 
 /// 2025 in three buurten: street lights (wegen-verkeer-straatmeubilair) in March, some
 /// resolved in April; bulky waste (afval) in June; reports of a non-public category that
 /// must never count. Some cells are small.
-fn history() -> String {
+pub(super) fn history() -> String {
     let mut lines =
         vec!["source_id,category,description,lat,lon,created_at,closed_at,final_status,department".to_owned()];
     let text = format!("Melding van {NAME}, {EMAIL}, bel {PHONE}");

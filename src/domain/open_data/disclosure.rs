@@ -183,9 +183,18 @@ impl Bounds {
 /// heuristic finds so that no small count can be worked out from the rest.
 pub fn protect(grid: &Grid, min_count: i64) -> Published {
     let equations = grid.equations();
+    let mut of_cell: Vec<Vec<usize>> = vec![Vec::new(); grid.values.len()];
+    for (e, (parent, children)) in equations.iter().enumerate() {
+        for member in std::iter::once(parent).chain(children.iter()) {
+            if let Some(list) = of_cell.get_mut(*member) {
+                list.push(e);
+            }
+        }
+    }
     let mut cells: Vec<Shown> =
         grid.values.iter().map(|&v| if v > 0 && v < min_count { Shown::Small } else { Shown::Count(v) }).collect();
     let mut protecting = 0usize;
+    let mut seen = Visited::new(cells.len());
     loop {
         protecting += close_single(&grid.values, &equations, &mut cells, min_count);
         let bounds = attack(&grid.values, &equations, &cells, min_count);
@@ -197,11 +206,24 @@ pub fn protect(grid: &Grid, min_count: i64) -> Published {
         if disclosed.is_empty() {
             break;
         }
+        // One cover often protects several disclosed cells (small counts pinned together in
+        // one equation): a cell in an equation that just got a cover waits for the next round,
+        // whose attack tells whether it still needs one of its own.
         let mut added = 0;
+        let mut waiting = Visited::new(cells.len());
+        waiting.start();
         for cell in disclosed {
-            if let Some(cover) = nearest_cover(&grid.values, &equations, &cells, cell, min_count) {
+            if !waiting.insert(cell) {
+                continue;
+            }
+            if let Some(cover) = nearest_cover(&grid.values, &equations, &of_cell, &cells, &mut seen, cell, min_count) {
                 hide(&mut cells, cover);
                 added += 1;
+                for (parent, children) in of_cell.get(cover).into_iter().flatten().filter_map(|&e| equations.get(e)) {
+                    for member in std::iter::once(parent).chain(children.iter()) {
+                        waiting.insert(*member);
+                    }
+                }
             }
         }
         if added == 0 {
@@ -268,30 +290,34 @@ fn smallest_cover(
         .min_by_key(|&c| (value(values, c), c))
 }
 
-/// A cell to hide for disclosed `cell`: the smallest count in one of its equations, or
-/// failing that in an equation of the hidden cells it shares equations with (breadth first).
+/// A cell to hide for disclosed `cell`: the smallest count of at least the threshold in
+/// one of its equations, or failing that in an equation of a hidden cell it shares one with,
+/// nearest first and parents (larger sums, with larger siblings) before children.
 fn nearest_cover(
     values: &[i64],
     equations: &[(usize, Vec<usize>)],
+    of_cell: &[Vec<usize>],
     cells: &[Shown],
+    seen: &mut Visited,
     cell: usize,
     min_count: i64,
 ) -> Option<usize> {
-    let mut seen = std::collections::HashSet::from([cell]);
+    seen.start();
+    seen.insert(cell);
     let mut queue = VecDeque::from([cell]);
     while let Some(at) = queue.pop_front() {
         let mut best: Option<usize> = None;
-        for (parent, children) in equations {
-            if *parent != at && !children.contains(&at) {
-                continue;
-            }
+        for (parent, children) in of_cell.get(at).into_iter().flatten().filter_map(|&e| equations.get(e)) {
             let members = std::iter::once(*parent).chain(children.iter().copied());
             if let Some(cover) = smallest_cover(values, cells, members.clone(), min_count)
                 && best.is_none_or(|b| (value(values, cover), cover) < (value(values, b), b))
             {
                 best = Some(cover);
             }
-            for member in members {
+            if *parent != at && hidden(shown_at(cells, *parent)) && seen.insert(*parent) {
+                queue.push_front(*parent);
+            }
+            for &member in children {
                 if hidden(shown_at(cells, member)) && seen.insert(member) {
                     queue.push_back(member);
                 }
@@ -302,6 +328,37 @@ fn nearest_cover(
         }
     }
     None
+}
+
+/// Which cells one search has visited, cleared in constant time between searches.
+struct Visited {
+    stamp: Vec<u32>,
+    now: u32,
+}
+
+impl Visited {
+    fn new(cells: usize) -> Self {
+        Visited { stamp: vec![0; cells], now: 0 }
+    }
+
+    fn start(&mut self) {
+        self.now = self.now.wrapping_add(1);
+        if self.now == 0 {
+            self.stamp.fill(0);
+            self.now = 1;
+        }
+    }
+
+    /// Marks `cell`; whether it was not marked yet.
+    fn insert(&mut self, cell: usize) -> bool {
+        match self.stamp.get_mut(cell) {
+            Some(mark) if *mark != self.now => {
+                *mark = self.now;
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 /// How many bound updates the attacker makes at most in one run. Each narrows a bound,
@@ -341,29 +398,33 @@ pub fn attack(values: &[i64], equations: &[(usize, Vec<usize>)], cells: &[Shown]
     for &e in &relevant {
         set(&mut queued, e, true);
     }
+    // Bounds move in steps; where hidden cells form cycles a step can be small, so the
+    // attacker stops after a number of steps in proportion to the hidden cells.
+    let limit = MAX_UPDATES.min(64 * of_cell.len() + 10_000);
     let mut updates = 0usize;
+    let mut members: Vec<(usize, i64)> = Vec::new();
     while let Some(e) = queue.pop_front() {
         set(&mut queued, e, false);
         let Some((parent, children)) = equations.get(e) else { continue };
         // Σ children − parent = remainder-free sum; over the hidden members only:
         // Σ sign·x = K, with K from the true values (the attacker knows it).
-        let members: Vec<(usize, i64)> = std::iter::once((*parent, -1))
-            .chain(children.iter().map(|&c| (c, 1)))
-            .filter(|(c, _)| hidden(shown_at(cells, *c)))
-            .collect();
+        members.clear();
+        members.extend(
+            std::iter::once((*parent, -1))
+                .chain(children.iter().map(|&c| (c, 1)))
+                .filter(|(c, _)| hidden(shown_at(cells, *c))),
+        );
         let k: i64 = members.iter().map(|(c, sign)| sign * value(values, *c)).sum();
+        // The sums of every member's lowest and highest signed term, with how many are
+        // unbounded, so each member's own term is taken out in constant time.
+        let mut sum = Sum::default();
         for &(cell, sign) in &members {
+            sum.add(term(bounds.get(cell).copied(), sign));
+        }
+        for &(cell, sign) in &members {
+            let others = sum.without(term(bounds.get(cell).copied(), sign));
             // sign·x_cell = K − Σ_{others} sign·x
-            let (mut low, mut high) = (Some(k), Some(k));
-            for &(other, other_sign) in &members {
-                if other == cell {
-                    continue;
-                }
-                let Some(&b) = bounds.get(other) else { continue };
-                let (term_low, term_high) = if other_sign > 0 { (b.low, b.high) } else { (neg(b.high), neg(b.low)) };
-                low = sub(low, term_high);
-                high = sub(high, term_low);
-            }
+            let (low, high) = (sub(Some(k), others.1), sub(Some(k), others.0));
             let (low, high) = if sign > 0 { (low, high) } else { (neg(high), neg(low)) };
             let Some(current) = bounds.get_mut(cell) else { continue };
             let narrowed = Bounds { low: max_low(current.low, low), high: min_high(current.high, high) };
@@ -378,11 +439,52 @@ pub fn attack(values: &[i64], equations: &[(usize, Vec<usize>)], cells: &[Shown]
                 }
             }
         }
-        if updates > MAX_UPDATES {
+        if updates > limit {
             break;
         }
     }
     bounds
+}
+
+/// The lowest and highest value of `sign·x` for bounds of `x` (`None`: unbounded).
+fn term(bounds: Option<Bounds>, sign: i64) -> (Option<i64>, Option<i64>) {
+    let b = bounds.unwrap_or(Bounds { low: None, high: None });
+    if sign > 0 { (b.low, b.high) } else { (neg(b.high), neg(b.low)) }
+}
+
+/// A sum of terms' lowest and highest values: the finite parts, and how many are unbounded.
+#[derive(Default)]
+struct Sum {
+    low: i64,
+    low_unbounded: usize,
+    high: i64,
+    high_unbounded: usize,
+}
+
+impl Sum {
+    fn add(&mut self, (low, high): (Option<i64>, Option<i64>)) {
+        match low {
+            Some(v) => self.low = self.low.saturating_add(v),
+            None => self.low_unbounded += 1,
+        }
+        match high {
+            Some(v) => self.high = self.high.saturating_add(v),
+            None => self.high_unbounded += 1,
+        }
+    }
+
+    /// The (lowest, highest) of the sum without one of its terms.
+    fn without(&self, (low, high): (Option<i64>, Option<i64>)) -> (Option<i64>, Option<i64>) {
+        let low = match low {
+            Some(v) => (self.low_unbounded == 0).then(|| self.low.saturating_sub(v)),
+            None => (self.low_unbounded == 1).then_some(self.low),
+        };
+        let high = match high {
+            Some(v) => (self.high_unbounded == 0).then(|| self.high.saturating_sub(v)),
+            None => (self.high_unbounded == 1).then_some(self.high),
+        };
+        (low, high)
+    }
 }
 
 fn set(flags: &mut [bool], index: usize, to: bool) {
@@ -510,5 +612,53 @@ mod tests {
     fn a_cyclic_or_dangling_parent_list_is_cut_into_a_tree() {
         let h = Hierarchy::new(vec![Some(1), Some(0), Some(9)]);
         assert_eq!(h.children(), vec![vec![1], Vec::new(), Vec::new()]);
+    }
+}
+
+#[cfg(test)]
+mod realistic {
+    use super::*;
+
+    /// A year of a municipality like Heerlen: 12 wijken, 57 buurten, 10 main categories,
+    /// monthly counts from none to dozens, many of them small.
+    fn year() -> Grid {
+        let mut parents = vec![None];
+        parents.extend((0..12).map(|_| Some(0)));
+        parents.extend((0..57).map(|b| Some(1 + b % 12)));
+        let categories = Hierarchy::new(std::iter::once(None).chain((0..10).map(|_| Some(0))).collect());
+        let mut periods: Vec<Option<usize>> = (0..12).map(|m| Some(12 + m / 3)).collect();
+        periods.extend([Some(16), Some(16), Some(16), Some(16), None]);
+        let mut grid = Grid::new(Hierarchy::new(parents.clone()), categories, Hierarchy::new(periods));
+        let mut seed = 11u64;
+        for (buurt, wijk) in parents.iter().enumerate().skip(13) {
+            for category in 1..11 {
+                let spread = 3 + 2 * ((buurt * 7 + category * 13) % 23) as u64;
+                for month in 0..12 {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    let value = i64::try_from((seed >> 33) % spread).unwrap_or(0);
+                    for a in [buurt, wijk.unwrap_or(0), 0] {
+                        for c in [category, 0] {
+                            for t in [month, 12 + month / 3, 16] {
+                                grid.add(a, c, t, value);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        grid
+    }
+
+    #[test]
+    fn in_a_realistic_year_no_small_count_is_left_pinned_and_most_counts_stay_shown() {
+        let grid = year();
+        let published = protect(&grid, 5);
+        let bounds = attack(&grid.values, &grid.equations(), &published.cells, 5);
+        let pinned =
+            published.cells.iter().zip(&bounds).filter(|(c, b)| matches!(c, Shown::Small) && b.pinned()).count();
+        assert_eq!(pinned, 0);
+        let nonzero = grid.values.iter().filter(|v| **v > 0).count();
+        let hidden = published.cells.iter().filter(|c| !matches!(c, Shown::Count(_))).count();
+        assert!(hidden < nonzero, "{hidden} of {nonzero} non-zero cells hidden");
     }
 }

@@ -1,2 +1,4 @@
-//! The open-data API: public statistics with disclosure control, downloads, catalogue.
+//! The open-data API: public statistics with disclosure control, downloads, catalogue; the
+//! public dashboard.
+mod dashboard;
 mod stats;

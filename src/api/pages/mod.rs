@@ -42,5 +42,8 @@ pub mod dashboard;
 /// Registers the pages meldpunt serves outside the JSON API: the public dashboard and its
 /// assets.
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    config.service(dashboard::dashboard).service(dashboard::assets::dashboard_css).service(dashboard::assets::dashboard_js);
+    config
+        .service(dashboard::dashboard)
+        .service(dashboard::assets::dashboard_css)
+        .service(dashboard::assets::dashboard_js);
 }

@@ -77,10 +77,7 @@ fn browser_dir() -> PathBuf {
 /// Fails (never skips) when a tool the browser test needs is missing.
 async fn require(program: &str, install: &str) {
     let found = tokio::process::Command::new(program).arg("--version").output().await;
-    assert!(
-        found.is_ok_and(|o| o.status.success()),
-        "the browser test needs {program}: install {install}"
-    );
+    assert!(found.is_ok_and(|o| o.status.success()), "the browser test needs {program}: install {install}");
 }
 
 /// `npm ci` once, when `node_modules` is missing (the tests of both backends share it).
@@ -92,7 +89,8 @@ fn npm_ci() {
     if dir.join("node_modules").join("playwright-core").exists() && dir.join("node_modules").join("axe-core").exists() {
         return;
     }
-    let output = std::process::Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir).output().unwrap();
+    let output =
+        std::process::Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir).output().unwrap();
     assert!(
         output.status.success(),
         "npm ci in {} failed:\n{}\n{}",

@@ -102,10 +102,11 @@ pub async fn dashboard(
 ) -> Result<HttpResponse, ApiError> {
     let request = query.into_inner();
     let Some(lang) = Lang::parse(request.lang.as_deref()) else {
-        return Ok(error_page(Lang::Nl, StatusCode::UNPROCESSABLE_ENTITY, &[format!(
-            "lang: there is no language {:?}: use nl or en",
-            request.lang.as_deref().unwrap_or_default()
-        )]));
+        return Ok(error_page(
+            Lang::Nl,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &[format!("lang: there is no language {:?}: use nl or en", request.lang.as_deref().unwrap_or_default())],
+        ));
     };
     let stats_request = OpenStatsRequest {
         year: request.year.clone(),
@@ -141,10 +142,14 @@ pub async fn dashboard(
         Some(code) => {
             let found = grid.areas.iter().position(|a| a.code == code);
             if found.is_none() {
-                return Ok(error_page(lang, StatusCode::UNPROCESSABLE_ENTITY, &[format!(
-                    "area: {code:?} is not an area of {} in boundary year {}: choose an area on the map, or leave area out for the whole municipality",
-                    grid.gemeente, grid.boundary_year
-                )]));
+                return Ok(error_page(
+                    lang,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &[format!(
+                        "area: {code:?} is not an area of {} in boundary year {}: choose an area on the map, or leave area out for the whole municipality",
+                        grid.gemeente, grid.boundary_year
+                    )],
+                ));
             }
             found
         }
@@ -154,14 +159,13 @@ pub async fn dashboard(
         let shared = state.clone();
         state
             .db
-            .run(move |conn| {
-                shared.boundary_years.get(conn, boundary_year, shared.config.snapshot().generation.areas)
-            })
+            .run(move |conn| shared.boundary_years.get(conn, boundary_year, shared.config.snapshot().generation.areas))
             .await?
     };
     let shapes: HashMap<(AreaLevel, &str), &Area> =
         areas.index.areas().iter().map(|a| ((a.level, a.code.as_str()), a)).collect();
-    let dashboard = gather(&request, lang, &grid, category, kind, level, selected, &shapes, state.open.min_count, today);
+    let dashboard =
+        gather(&request, lang, &grid, category, kind, level, selected, &shapes, state.open.min_count, today);
     Ok(page(StatusCode::OK, view::render(&dashboard)))
 }
 

@@ -187,9 +187,8 @@ pub fn bars(title_id: &str, bars: &[Bar], min_count: i64) -> String {
         .max(min_count);
     let plot = height - bottom - top;
     let y = |v: i64| top + plot - plot * (v as f64) / (max as f64);
-    let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"{title_id}\">"
-    );
+    let mut svg =
+        format!("<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"{title_id}\">");
     for tick in [0, max / 2, max] {
         let _ = write!(
             svg,
@@ -241,7 +240,8 @@ mod tests {
 
     #[test]
     fn a_square_at_sixty_degrees_north_is_drawn_twice_as_high_as_wide() {
-        let square = geo::polygon![(x: 0.0, y: 59.5), (x: 1.0, y: 59.5), (x: 1.0, y: 60.5), (x: 0.0, y: 60.5)];
+        let ring = vec![(0.0, 59.5), (1.0, 59.5), (1.0, 60.5), (0.0, 60.5), (0.0, 59.5)];
+        let square = geo::Polygon::new(LineString::from(ring), vec![]);
         let shape = MultiPolygon::new(vec![square]);
         let projection = Projection::fit(std::iter::once(&shape)).unwrap_or_else(|| panic!("no projection"));
         assert!((projection.height / WIDTH - 2.0).abs() < 0.01, "{}", projection.height);

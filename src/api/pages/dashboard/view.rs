@@ -97,7 +97,11 @@ pub fn shown_text(shown: Shown, min_count: i64, t: &Texts) -> String {
 }
 
 fn select(out: &mut String, id: &str, label: &str, choices: &[Choice]) {
-    let _ = write!(out, "<div class=\"field\"><label for=\"{id}\">{}</label><select id=\"{id}\" name=\"{id}\">", html(label));
+    let _ = write!(
+        out,
+        "<div class=\"field\"><label for=\"{id}\">{}</label><select id=\"{id}\" name=\"{id}\">",
+        html(label)
+    );
     for choice in choices {
         let _ = write!(
             out,
@@ -149,7 +153,8 @@ pub fn render(d: &Dashboard<'_>) -> String {
     select(&mut out, "period", t.period, &d.period_kinds);
     select(&mut out, "at", t.shown_period, &d.periods);
     select(&mut out, "level", t.level, &d.levels);
-    let _ = write!(out, "<div class=\"field\"><button type=\"submit\">{}</button></div></form></section>", html(t.show));
+    let _ =
+        write!(out, "<div class=\"field\"><button type=\"submit\">{}</button></div></form></section>", html(t.show));
 
     // The map, its legend and its table.
     let received = |s: Shown| shown_text(s, d.min_count, t);
@@ -282,7 +287,8 @@ fn state(shown: Shown) -> &'static str {
 }
 
 fn legend(out: &mut String, t: &Texts, bounds: &[i64; 5], min_count: i64) {
-    let _ = write!(out, "<h3 id=\"legend-h\">{}</h3><ul class=\"legend\" aria-labelledby=\"legend-h\">", html(t.legend));
+    let _ =
+        write!(out, "<h3 id=\"legend-h\">{}</h3><ul class=\"legend\" aria-labelledby=\"legend-h\">", html(t.legend));
     let mut low = 0;
     for (colour, high) in svg::CLASS_COLOURS.iter().zip(bounds) {
         let _ = write!(out, "<li>{}{low}–{high} {}</li>", swatch(colour), html(t.reports));

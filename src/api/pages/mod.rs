@@ -1,6 +1,7 @@
 //! The few HTML pages meldpunt answers itself (confirming a subscription, unsubscribing,
 //! answering a quick question): a minimal page kit, so every page looks and escapes alike;
-//! and the public dashboard ([`dashboard`]), rendered on the server with its own assets.
+//! the public dashboard ([`dashboard`]), rendered on the server with its own assets; and the
+//! analyst's project page ([`analyst`]).
 //! Everything else the API answers is JSON.
 
 use actix_web::HttpResponse;
@@ -37,13 +38,16 @@ pub fn confirm_page(title: &str, text: &str, button: &str) -> HttpResponse {
     )
 }
 
+pub mod analyst;
 pub mod dashboard;
 
-/// Registers the pages meldpunt serves outside the JSON API: the public dashboard and its
-/// assets.
+/// Registers the pages meldpunt serves outside the JSON API: the public dashboard, the
+/// analyst's project page, and their assets.
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config
         .service(dashboard::dashboard)
         .service(dashboard::assets::dashboard_css)
-        .service(dashboard::assets::dashboard_js);
+        .service(dashboard::assets::dashboard_js)
+        .service(analyst::project_page)
+        .service(analyst::project_js);
 }

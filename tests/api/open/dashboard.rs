@@ -100,6 +100,76 @@ fn npm_ci() {
     );
 }
 
+/// Checks node, npm and Chromium (failing, never skipping, when one is missing) and answers
+/// Chromium's path.
+async fn browser_tools() -> String {
+    require("node", "Node.js (apt-get install nodejs npm)").await;
+    require("npm", "npm (apt-get install npm)").await;
+    let chromium = std::env::var("MELDPUNT_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "the browser test needs Chromium at {chromium}: apt-get install chromium chromium-driver (or set MELDPUNT_CHROMIUM)"
+    );
+    chromium
+}
+
+/// Where a backend's screenshots go: `target/browser/<backend>/`.
+fn browser_output(app: &TestApp) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("browser")
+        .join(format!("{:?}", app.backend).to_lowercase())
+}
+
+/// Runs a script of `tests/browser` (after `npm ci` when needed), printing its output and
+/// failing when it fails.
+async fn run_node(script: &str, args: &[&str], out: &Path) {
+    tokio::task::spawn_blocking(npm_ci).await.unwrap();
+    let output = tokio::process::Command::new("node")
+        .arg(browser_dir().join(script))
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}\n{stderr}");
+    assert!(output.status.success(), "{script} failed:\n{stdout}\n{stderr}");
+}
+
+fn month(offset: i64) -> String {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Amsterdam).date_naive();
+    let first = today.with_day0(0).unwrap();
+    let shifted = if offset < 0 { first - chrono::Months::new(offset.unsigned_abs() as u32) } else { first };
+    shifted.format("%Y-%m").to_string()
+}
+
+/// An analyst (email, token) and a project on Maria Gewanden with a few reports.
+async fn project(app: &TestApp) -> (String, String) {
+    let admin = admin_token(app).await;
+    let email = "analist.dashboard@heerlen.example";
+    let (_, analyst) = staff_account(app, &admin, email, "analyst", &[]).await;
+    for _ in 0..3 {
+        crate::analyst::stats::file(app, "straatverlichting-openbare-klok", A).await;
+    }
+    let definition = serde_json::json!({
+        "areas": ["BU09171000"],
+        "categories": ["wegen-verkeer-straatmeubilair"],
+        "baseline_from": month(-12),
+        "baseline_to": month(-1),
+        "intervention_start": format!("{}-01", month(0)),
+        "follow_up": "month",
+    });
+    let body = serde_json::json!({"name": "Lichtplan Maria Gewanden", "description": "Nieuwe lampen", "definition": definition});
+    let response = send(app, Method::POST, "/api/v1/projects", Some(&analyst), Some(body)).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+    let created: serde_json::Value = response.json().await.unwrap();
+    (email.to_owned(), created["id"].as_str().unwrap().to_owned())
+}
+
 on_both_backends! {
     setup = spawn_staff_app;
 
@@ -158,29 +228,30 @@ on_both_backends! {
 
     async fn the_dashboard_passes_the_browser_test_in_headless_chromium_with_axe_core(app) {
         seed(&app).await;
-        require("node", "Node.js (apt-get install nodejs npm)").await;
-        require("npm", "npm (apt-get install npm)").await;
-        let chromium = std::env::var("MELDPUNT_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        assert!(
-            Path::new(&chromium).exists(),
-            "the browser test needs Chromium at {chromium}: apt-get install chromium chromium-driver (or set MELDPUNT_CHROMIUM)"
-        );
-        tokio::task::spawn_blocking(npm_ci).await.unwrap();
-        let out = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("target")
-            .join("browser")
-            .join(format!("{:?}", app.backend).to_lowercase());
-        let output = tokio::process::Command::new("node")
-            .arg(browser_dir().join("dashboard.mjs"))
-            .args(["--url", &app.address, "--small", SMALL, "--areas", "57", "--year", "2025", "--chromium", &chromium])
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .await
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        println!("{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-        assert!(output.status.success(), "the browser test failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+        let chromium = browser_tools().await;
+        let out = browser_output(&app);
+        run_node(
+            "dashboard.mjs",
+            &["--url", &app.address, "--small", SMALL, "--areas", "57", "--year", "2025", "--chromium", &chromium],
+            &out,
+        )
+        .await;
         assert!(out.join("dashboard-nl.png").exists() && out.join("dashboard-en.png").exists(), "screenshots in {}", out.display());
+    }
+
+    async fn the_analyst_page_signs_in_and_shows_a_project_s_results_in_headless_chromium(app) {
+        let (email, id) = project(&app).await;
+        let body = page(&app, &format!("/analyst/projects/{id}"), 200).await;
+        assert!(body.contains("<html lang=\"nl\">") && body.contains("<label for=\"email\">"), "{body}");
+        assert!(!body.contains("Lichtplan"), "nothing of the project without signing in");
+        let chromium = browser_tools().await;
+        let out = browser_output(&app);
+        run_node(
+            "analyst.mjs",
+            &["--url", &app.address, "--project", &id, "--email", &email, "--password", STAFF_PASSWORD, "--chromium", &chromium],
+            &out,
+        )
+        .await;
+        assert!(out.join("analyst-nl.png").exists(), "a screenshot in {}", out.display());
     }
 }

@@ -16,7 +16,7 @@
     from: "van", to: "tot en met", received: "ontvangen", rate: "per maand (95%-interval)", change: "verandering t.o.v. nulmeting (95%-interval)",
     verdict: "oordeel", did: "Verschil in verschillen (project t.o.v. vergelijkingsgebied)", ratio: "verhouding (95%-interval)",
     chart: "Meldingen per maand met 95%-interval: project en vergelijkingsgebied", unit: { buurt: "buurt", project: "projectgebied", comparison: "vergelijkingsgebied" },
-    hidden: "verborgen", method: "Methode", boundary: "Grensjaar",
+    hidden: "verborgen", method: "Methode", boundary: "Grensjaar", colours: [" (blauw)", " (oranje)"],
   } : {
     signIn: "Sign in as an analyst to see the results.", loading: "Reading the results…",
     denied: "Signing in failed, or the account is not an analyst's.", failed: "The results could not be read: ",
@@ -24,7 +24,7 @@
     from: "from", to: "to", received: "received", rate: "per month (95% interval)", change: "change against baseline (95% interval)",
     verdict: "verdict", did: "Difference in differences (project against comparison)", ratio: "ratio (95% interval)",
     chart: "Reports per month with 95% interval: project and comparison", unit: { buurt: "buurt", project: "project area", comparison: "comparison areas" },
-    hidden: "hidden", method: "Method", boundary: "Boundary year",
+    hidden: "hidden", method: "Method", boundary: "Boundary year", colours: [" (blue)", " (orange)"],
   };
 
   function el(name, text, attributes) {
@@ -102,6 +102,12 @@
     });
     results.appendChild(el("h2", t.chart));
     results.appendChild(chart(data.units));
+    // The chart's legend and axis in words: windows left to right, project blue, comparison orange.
+    var legend = el("ul", null, { "class": "legend" });
+    data.units.filter(function (u) { return u.unit !== "buurt"; }).forEach(function (u, s) {
+      legend.appendChild(el("li", "● " + (t.unit[u.unit] || u.unit) + t.colours[s % 2] + ": " + windows(u).map(function (w) { return w.label; }).join(", ")));
+    });
+    results.appendChild(legend);
     results.appendChild(el("h2", t.did));
     results.appendChild(table(t.did, [t.window, t.ratio, t.verdict], data.difference_in_differences.map(function (d) {
       return [d.label, interval(d.ratio, function (r) { return r.ratio; }), d.verdict || ""];

@@ -35,6 +35,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .configure(admin::routes)
         .configure(analyst::routes)
         .configure(open::routes)
+        .configure(pages::routes)
         .configure(open311::routes);
 }
 

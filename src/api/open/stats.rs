@@ -65,7 +65,7 @@ pub struct OpenStatsAnswer {
 }
 
 /// Runs the grid of `query` off the executor.
-async fn grid_of(state: &web::Data<AppState>, query: OpenQuery) -> Result<Arc<OpenGrid>, ApiError> {
+pub(crate) async fn grid_of(state: &web::Data<AppState>, query: OpenQuery) -> Result<Arc<OpenGrid>, ApiError> {
     let shared = state.clone();
     crate::api::analyst::with_insight(state, move |conn, ctx| {
         let open = OpenContext {

@@ -4,4 +4,4 @@ mod boundaries;
 mod history;
 mod projects;
 mod rollup;
-mod stats;
+pub(crate) mod stats;

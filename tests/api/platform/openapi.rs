@@ -49,6 +49,13 @@ fn every_operation_documents_its_responses_and_every_error_is_a_problem_document
                         "{method} {path} {status} is not documented as an Open311 error document in JSON and XML"
                     );
                     assert!(content.get("application/problem+json").is_none(), "{method} {path} {status}");
+                } else if path.starts_with("/open/") && status.starts_with('4') {
+                    // The dashboard is a page for people: bad input gets a page that says
+                    // what to change (docs/dashboards.md).
+                    assert!(
+                        response["content"].get("text/html").is_some(),
+                        "{method} {path} {status} is not documented as an HTML page"
+                    );
                 } else if status.starts_with('4') || status.starts_with('5') {
                     assert!(
                         response["content"].get("application/problem+json").is_some(),

@@ -1,5 +1,7 @@
 //! The few HTML pages meldpunt answers itself (confirming a subscription, unsubscribing,
-//! answering a quick question): a minimal page kit, so every page looks and escapes alike.
+//! answering a quick question): a minimal page kit, so every page looks and escapes alike;
+//! the public dashboard ([`dashboard`]), rendered on the server with its own assets; and the
+//! analyst's project page ([`analyst`]).
 //! Everything else the API answers is JSON.
 
 use actix_web::HttpResponse;
@@ -34,4 +36,18 @@ pub fn confirm_page(title: &str, text: &str, button: &str) -> HttpResponse {
             html_escape(button)
         ),
     )
+}
+
+pub mod analyst;
+pub mod dashboard;
+
+/// Registers the pages meldpunt serves outside the JSON API: the public dashboard, the
+/// analyst's project page, and their assets.
+pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .service(dashboard::dashboard)
+        .service(dashboard::assets::dashboard_css)
+        .service(dashboard::assets::dashboard_js)
+        .service(analyst::project_page)
+        .service(analyst::project_js);
 }

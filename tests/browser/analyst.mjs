@@ -1,0 +1,75 @@
+// The analyst's project page in a real headless Chromium with axe-core. Run by
+// tests/api/open/dashboard.rs against a server with a project:
+//
+//   node tests/browser/analyst.mjs --url http://127.0.0.1:PORT --project ID \
+//        --email analist@… --password … --out target/browser
+//
+// Loads the page, checks the sign-in form, signs in, waits for the results, checks the
+// tables (per buurt, project, comparison, and the difference in differences), the chart and
+// a "too few to conclude" verdict, runs axe-core (fails on serious or critical), saves a
+// screenshot, and fails on console errors or requests to another host.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+const axePath = require.resolve("axe-core/axe.min.js");
+const argument = (name, fallback) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 && at + 1 < process.argv.length ? process.argv[at + 1] : fallback;
+};
+const base = argument("url", "http://127.0.0.1:8080");
+const project = argument("project", "");
+const out = argument("out", "target/browser");
+const executablePath = argument("chromium", process.env.CHROMIUM || "/usr/bin/chromium");
+mkdirSync(out, { recursive: true });
+
+const failures = [];
+const check = (ok, message) => { if (ok) { console.log(`ok   ${message}`); } else { failures.push(message); console.log(`FAIL ${message}`); } };
+
+const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
+try {
+  for (const lang of ["nl", "en"]) {
+    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors = [];
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    page.on("pageerror", (e) => errors.push(String(e)));
+    const foreign = [];
+    page.on("request", (r) => { if (!r.url().startsWith(base) && !r.url().startsWith("data:")) foreign.push(r.url()); });
+
+    const response = await page.goto(`${base}/analyst/projects/${project}?lang=${lang}`);
+    check(response?.status() === 200, `${lang}: the page answers ${response?.status()}`);
+    check((await page.getAttribute("html", "lang")) === lang, `${lang}: <html lang="${lang}">`);
+    await page.locator("#login").waitFor({ state: "visible" });
+    check(true, `${lang}: the sign-in form shows`);
+    await page.getByLabel(lang === "nl" ? "E-mailadres" : "Email address").fill(argument("email", ""));
+    await page.getByLabel(lang === "nl" ? "Wachtwoord" : "Password").fill(argument("password", ""));
+    await page.locator("#login button").click();
+    await page.locator("#results table").first().waitFor({ timeout: 15000 });
+    const tables = await page.locator("#results table caption").count();
+    check(tables >= 4, `${lang}: ${tables} tables with captions (per buurt, project, comparison, difference in differences)`);
+    const text = (await page.locator("#results").textContent()) ?? "";
+    check(/too few|te weinig/i.test(text), `${lang}: a "too few to conclude" verdict is shown`);
+    check((await page.locator("#results svg.chart circle").count()) > 0, `${lang}: the chart shows rates with intervals`);
+
+    await page.addScriptTag({ path: axePath });
+    const result = await page.evaluate(async () =>
+      // eslint-disable-next-line no-undef
+      await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } }));
+    for (const v of result.violations) console.log(`axe  ${lang}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.length} nodes)`);
+    const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    check(serious.length === 0, `${lang}: axe-core: ${serious.length} serious or critical violations (${result.violations.length} in all)`);
+    const file = path.join(out, `analyst-${lang}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    console.log(`ok   ${lang}: screenshot ${file}`);
+    check(errors.length === 0, `${lang}: console errors: ${errors.join(" | ") || "none"}`);
+    check(foreign.length === 0, `${lang}: requests to other hosts: ${foreign.join(", ") || "none"}`);
+    await context.close();
+  }
+} finally {
+  await browser.close();
+}
+console.log(failures.length === 0 ? "browser: every check passed" : `browser: ${failures.length} checks failed`);
+process.exit(failures.length === 0 ? 0 : 1);

@@ -2,7 +2,16 @@
 //! nobody, downloads of aggregates and report-level records, their data dictionaries, and
 //! the DCAT catalogue. Unauthenticated.
 
+pub mod catalog;
+pub mod records;
+
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the open-data routes.
-pub fn routes(_config: &mut ServiceConfig) {}
+pub fn routes(config: &mut ServiceConfig) {
+    config
+        .service(records::records_csv)
+        .service(records::records_geojson)
+        .service(records::records_schema)
+        .service(catalog::open_data_catalog);
+}

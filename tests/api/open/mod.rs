@@ -1,1 +1,4 @@
 //! The open-data API: public statistics with disclosure control, downloads, catalogue.
+
+mod catalog;
+mod records;

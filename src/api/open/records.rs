@@ -39,7 +39,7 @@ const CACHE_CONTROL: &str = "public, max-age=300, must-revalidate";
 #[into_params(parameter_in = Query)]
 pub struct RecordsParams {
     /// The year of receipt (Europe/Amsterdam), from 2000 to the current year. Required.
-    #[param(example = "2025")]
+    #[param(required = true, value_type = i32, minimum = 2000, example = 2025)]
     pub year: Option<String>,
 }
 

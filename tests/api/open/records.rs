@@ -206,3 +206,64 @@ on_both_backends! {
         assert_eq!(collection["features"], json!([]));
     }
 }
+
+/// Imports `csv` (the history import's format) as the admin; asserts every row was taken.
+async fn import_history(app: &TestApp, rows: &[String]) {
+    let header = "source_id,category,description,lat,lon,created_at,closed_at,final_status,department";
+    let body = format!("{header}\n{}", rows.join("\n"));
+    let response = app
+        .admin(reqwest::Method::POST, "/api/v1/admin/imports/reports")
+        .header("Content-Type", "text/csv")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!((status.as_u16(), &answer["imported"]), (200, &json!(rows.len())), "{answer}");
+}
+
+on_both_backends! {
+    setup = spawn_staff_app;
+
+    async fn a_year_of_many_pages_is_streamed_whole_in_receipt_order_within_its_local_year(app) {
+        // 4,500 reports in groups of seven received at the same instant, so that page
+        // boundaries (every 2,000) fall inside a group; and three near New Year.
+        let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap().and_hms_opt(8, 0, 0).unwrap();
+        let mut rows: Vec<String> = (0..4_500)
+            .map(|n| {
+                let at = start + chrono::Duration::hours(n / 7);
+                format!("P-{n},veeg-zwerfvuil,,50.8882,5.9795,{},,new,", at.format("%Y-%m-%d %H:%M:%S"))
+            })
+            .collect();
+        rows.push("Y-1,veeg-zwerfvuil,,50.8882,5.9795,2023-12-31 23:59:59,,new,".into());
+        rows.push("Y-2,veeg-zwerfvuil,,50.8882,5.9795,2024-12-31 23:30:00,2025-01-02 10:00:00,resolved,".into());
+        rows.push("Y-3,veeg-zwerfvuil,,50.8882,5.9795,2025-01-01 00:30:00,,new,".into());
+        import_history(&app, &rows).await;
+
+        let (_, csv) = download(&app, "csv", 2024).await;
+        let (header, lines) = parse_csv(&csv);
+        assert_eq!(lines.len(), 4_501, "every report of 2024 once, New Year's Eve late at night included");
+        let references: std::collections::HashSet<&str> = lines.iter().map(|l| cell(&header, l, "reference")).collect();
+        assert_eq!(references.len(), 4_501, "no report twice");
+        let days: Vec<&str> = lines.iter().map(|l| cell(&header, l, "received_on")).collect();
+        assert!(days.windows(2).all(|w| w[0] <= w[1]), "in order of receipt");
+        assert_eq!(days.first().copied(), Some("2024-01-01"));
+        let last = lines.last().unwrap();
+        assert_eq!(
+            (cell(&header, last, "received_on"), cell(&header, last, "status"), cell(&header, last, "resolved_on")),
+            ("2024-12-31", "resolved", "2025-01-02")
+        );
+
+        let (_, geojson) = download(&app, "geojson", 2024).await;
+        let collection: Value = serde_json::from_str(&geojson).unwrap();
+        assert_eq!(collection["features"].as_array().unwrap().len(), 4_501);
+        for (year, expected) in [(2023, 1), (2025, 1)] {
+            let (_, csv) = download(&app, "csv", year).await;
+            assert_eq!(parse_csv(&csv).1.len(), expected, "{year}");
+        }
+        let catalogue = app.get_json("/api/v1/open/catalog.jsonld").await;
+        let urls = catalogue["dcat:dataset"][0]["dcat:distribution"].as_array().unwrap().len();
+        assert_eq!(urls, 6, "CSV and GeoJSON for 2023, 2024 and 2025");
+    }
+}

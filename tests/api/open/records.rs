@@ -267,3 +267,25 @@ on_both_backends! {
         assert_eq!(urls, 6, "CSV and GeoJSON for 2023, 2024 and 2025");
     }
 }
+
+on_both_backends! {
+    setup = spawn_staff_app;
+
+    async fn a_report_merged_into_another_as_a_duplicate_is_left_out(app) {
+        let mut filed = Vec::new();
+        for _ in 0..2 {
+            let body = json!({"category": "veeg-zwerfvuil", "description": "Zwerfvuil.", "location": {"lat": PLACE.0, "lon": PLACE.1}});
+            let created: Value = app.post_report(&body, None).await.json().await.unwrap();
+            filed.push((created["id"].as_str().unwrap().to_owned(), created["reference"].as_str().unwrap().to_owned()));
+        }
+        let [(kept, kept_reference), (duplicate, duplicate_reference)] = <[(String, String); 2]>::try_from(filed).unwrap();
+        let admin = admin_token(&app).await;
+        let path = format!("/api/v1/staff/reports/{duplicate}/merge");
+        let merged = send(&app, reqwest::Method::POST, &path, Some(&admin), Some(json!({"into": kept}))).await;
+        assert_eq!(merged.status(), 200);
+        for format in ["csv", "geojson"] {
+            let (_, text) = download(&app, format, this_year()).await;
+            assert!(text.contains(&kept_reference) && !text.contains(&duplicate_reference), "{format}: {text}");
+        }
+    }
+}

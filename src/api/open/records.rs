@@ -157,8 +157,7 @@ async fn download(
             .finish());
     }
     let (start, end) = year_span(year);
-    let categories: Vec<Uuid> = snapshot.catalog.categories().iter().filter(|c| c.is_public).map(|c| c.id).collect();
-    let query = RecordsQuery { start, end, categories, after: None, limit: PAGE };
+    let query = RecordsQuery { start, end, after: None, limit: PAGE };
     let pages = Pages { db: state.db.clone(), snapshot, query, format, written: 0 };
     let body = futures_util::stream::unfold((pages, Stage::Head), |(mut pages, stage)| async move {
         let (chunk, next) = pages.step(stage).await?;

@@ -63,14 +63,17 @@ type RecordRow = (
 /// Reads one page of a year's reports, in every category (see the module's documentation),
 /// oldest first.
 pub fn page(conn: &mut DbConnection, query: &RecordsQuery) -> Result<RecordsPage, StorageError> {
+    // One lower bound only: given the year's start and the cursor both, SQLite bounded the
+    // index range by the start and skipped every earlier page's reports again on each page
+    // (measured: 28 s for 1,000,000 reports).
+    let from = query.after.map_or(query.start, |(at, _)| at.max(query.start));
     let mut select = reports::table
-        .filter(reports::created_at.ge(DbTime::new(query.start)))
+        .filter(reports::created_at.ge(DbTime::new(from)))
         .filter(reports::created_at.lt(DbTime::new(query.end)))
         .filter(reports::merged_into_id.is_null())
         .into_boxed();
     if let Some((at, last)) = query.after {
-        // `created_at >= at` first, so both backends bound the index range by it.
-        select = select.filter(reports::created_at.ge(DbTime::new(at))).filter(
+        select = select.filter(
             reports::created_at
                 .gt(DbTime::new(at))
                 .or(reports::created_at.eq(DbTime::new(at)).and(reports::id.gt(DbUuid(last)))),

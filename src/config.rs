@@ -120,6 +120,9 @@ pub struct Settings {
     /// Publisher named in the open-data catalogue; empty: "Gemeente <name>" of the served
     /// municipalities.
     pub open_publisher: String,
+    /// How long (seconds) each process keeps a protected grid of the public statistics
+    /// before reading it again; 0 reads it for every request.
+    pub open_cache_seconds: u64,
     /// Allow webhook subscriptions to plain `http` URLs and to private, loopback or
     /// link-local addresses. Off by default (SSRF protection); for tests and closed networks.
     pub webhook_allow_insecure: bool,
@@ -196,6 +199,7 @@ impl Default for Settings {
             open_subcategories: false,
             open_data_licence: "CC0-1.0".into(),
             open_publisher: String::new(),
+            open_cache_seconds: 60,
             webhook_allow_insecure: false,
             announcement_poll_ms: 1000,
             vapid_private_key: String::new(),

@@ -73,7 +73,9 @@ impl Application {
                 subcategories: settings.open_subcategories,
                 licence: settings.open_data_licence.clone(),
                 publisher: settings.open_publisher.clone(),
+                keep_for: std::time::Duration::from_secs(settings.open_cache_seconds),
             },
+            open_grids: crate::insight::open::OpenGrids::default(),
         });
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
         if settings.outbox_in_server {

@@ -55,6 +55,8 @@ pub struct AppState {
     pub stats_min_count: i64,
     /// The open-data settings.
     pub open: crate::domain::open_data::OpenSettings,
+    /// The protected grids of the public statistics, kept for a minute.
+    pub open_grids: crate::insight::open::OpenGrids,
 }
 
 impl AppState {

@@ -3,6 +3,7 @@
 //! knows no HTTP.
 
 pub mod drawn;
+pub mod open;
 pub mod projects;
 pub mod scope;
 pub mod statistics;

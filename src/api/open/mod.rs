@@ -3,13 +3,19 @@
 //! the DCAT catalogue. Unauthenticated.
 
 pub mod catalog;
+pub mod conditional;
 pub mod records;
+pub mod stats;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the open-data routes.
 pub fn routes(config: &mut ServiceConfig) {
     config
+        .service(stats::open_statistics)
+        .service(stats::aggregates_csv)
+        .service(stats::aggregates_geojson)
+        .service(stats::aggregates_schema)
         .service(records::records_csv)
         .service(records::records_geojson)
         .service(records::records_schema)

@@ -3,8 +3,11 @@
 //! records ([`records`], written as files by [`record_files`]) and the DCAT catalogue
 //! ([`catalog`]).
 
+pub mod aggregates;
 pub mod catalog;
 pub mod disclosure;
+pub mod grid;
+pub mod query;
 pub mod record_files;
 pub mod records;
 
@@ -19,6 +22,8 @@ pub struct OpenSettings {
     pub licence: String,
     /// Publisher named in the catalogue; empty: derived from the served municipalities.
     pub publisher: String,
+    /// How long a protected grid is kept before it is read again.
+    pub keep_for: std::time::Duration,
 }
 
 /// A licence open data can carry.

@@ -1,0 +1,288 @@
+//! The public statistics and aggregate downloads: small counts are hidden, no hidden count
+//! can be worked out from the rest (by the attacks the issue names, run here by an attacker
+//! written independently of the server), every answer is a part of the same grid, and
+//! nothing personal is ever in them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::support::app::{TestApp, expect_problem, pointers};
+use crate::support::backends::on_both_backends;
+use crate::support::staff::*;
+
+const A: (f64, f64) = (50.923975, 5.91321); // BU09171000, wijk WK091710
+const B: (f64, f64) = (50.920036, 5.906117); // BU09171001, wijk WK091710
+const C: (f64, f64) = (50.932135, 5.923663); // BU09171100, wijk WK091711
+
+pub(super) const NAME: &str = "Opendata Olaf";
+pub(super) const EMAIL: &str = "olaf.opendata@example.nl";
+pub(super) const PHONE: &str = "0455551234";
+
+/// 2025 in three buurten: street lights (wegen-verkeer-straatmeubilair) in March, some
+/// resolved in April; bulky waste (afval) in June; reports of a non-public category that
+/// must never count. Some cells are small.
+pub(super) fn history() -> String {
+    let mut lines =
+        vec!["source_id,category,description,lat,lon,created_at,closed_at,final_status,department".to_owned()];
+    let text = format!("Melding van {NAME}, {EMAIL}, bel {PHONE}");
+    let mut add = |n: usize, category: &str, (lat, lon): (f64, f64), day: &str, closed: &str, status: &str| {
+        for _ in 0..n {
+            let id = lines.len();
+            lines.push(format!("O-{id},{category},\"{text}\",{lat},{lon},{day} 10:00:00,{closed},{status},"));
+        }
+    };
+    add(10, "straatverlichting-openbare-klok", A, "2025-03-05", "2025-04-10 12:00:00", "resolved");
+    add(2, "straatverlichting-openbare-klok", A, "2025-03-06", "", "in_progress");
+    add(3, "straatverlichting-openbare-klok", B, "2025-03-07", "", "in_progress");
+    add(7, "straatverlichting-openbare-klok", C, "2025-03-08", "2025-03-20 12:00:00", "resolved");
+    add(2, "grofvuil", B, "2025-06-02", "", "in_progress");
+    add(6, "grofvuil", C, "2025-06-03", "2025-06-04 12:00:00", "resolved");
+    add(6, "jongerenoverlast", A, "2025-03-09", "", "in_progress");
+    lines.join("\n")
+}
+
+async fn seed(app: &TestApp) {
+    let response = app
+        .admin(Method::POST, "/api/v1/admin/imports/reports")
+        .header("Content-Type", "text/csv")
+        .body(history())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+}
+
+async fn get_text(app: &TestApp, path: &str) -> String {
+    let response = app.get(path).await;
+    assert_eq!(response.status(), 200, "{path}");
+    response.text().await.unwrap()
+}
+
+/// What an attacker sees of a cell: a number, or hidden (small: "fewer than N").
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Seen {
+    Count(i64),
+    Small,
+    Hidden,
+}
+
+/// A cell: (area code, category, period).
+type Key = (String, String, String);
+
+type Cells = HashMap<Key, Seen>;
+
+type Equations = BTreeMap<Key, Vec<Key>>;
+
+/// Every row of the aggregates of 2025 at all three levels, for one measure.
+async fn published(app: &TestApp, measure: &str) -> Cells {
+    let mut cells = Cells::new();
+    for level in ["gemeente", "wijk", "buurt"] {
+        let csv = get_text(app, &format!("/api/v1/open/aggregates.csv?year=2025&level={level}")).await;
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let header = reader.headers().unwrap().clone();
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        for record in reader.records() {
+            let record = record.unwrap();
+            let seen = match (&record[col(measure)], &record[col(&format!("{measure}_suppressed"))]) {
+                (n, "") => Seen::Count(n.parse().unwrap()),
+                ("", "fewer than 5") => Seen::Small,
+                ("", _) => Seen::Hidden,
+                other => panic!("a hidden count with a number: {other:?}"),
+            };
+            let key = (
+                record[col("area_code")].to_owned(),
+                record[col("category")].to_owned(),
+                record[col("period")].to_owned(),
+            );
+            cells.insert(key, seen);
+        }
+    }
+    cells
+}
+
+/// Every equation "parent = sum of children" among the published cells.
+fn equations(cells: &Cells) -> Vec<(Key, Vec<Key>)> {
+    let parent_area = |code: &str| match &code[..2] {
+        "BU" => Some(format!("WK{}", &code[2..8])),
+        "WK" => Some(format!("GM{}", &code[2..6])),
+        _ => None,
+    };
+    let is_month = |p: &str| p.len() == 7 && !p.contains('Q');
+    let parent_period = |p: &str| {
+        if is_month(p) {
+            let month: usize = p[5..].parse().unwrap();
+            Some(format!("{}-Q{}", &p[..4], (month - 1) / 3 + 1))
+        } else if p.contains('Q') {
+            Some(p[..4].to_owned())
+        } else {
+            None
+        }
+    };
+    let mut areas = Equations::new();
+    let mut categories = Equations::new();
+    let mut periods = Equations::new();
+    let mut months = Equations::new();
+    for key in cells.keys() {
+        let (area, category, period) = key;
+        if let Some(parent) = parent_area(area) {
+            areas.entry((parent, category.clone(), period.clone())).or_default().push(key.clone());
+        }
+        if category != "all" {
+            categories.entry((area.clone(), "all".to_owned(), period.clone())).or_default().push(key.clone());
+        }
+        if let Some(parent) = parent_period(period) {
+            periods.entry((area.clone(), category.clone(), parent)).or_default().push(key.clone());
+        }
+        if is_month(period) {
+            months.entry((area.clone(), category.clone(), period[..4].to_owned())).or_default().push(key.clone());
+        }
+    }
+    [areas, categories, periods, months]
+        .into_iter()
+        .flatten()
+        .filter(|(parent, _)| cells.contains_key(parent))
+        .collect()
+}
+
+/// The attacks: in each equation a single hidden cell is the difference of the shown ones;
+/// several small ones are pinned when their sum is as low (1 each) or as high (4 each) as
+/// "fewer than 5" allows.
+fn disclosed(cells: &Cells) -> Vec<String> {
+    let mut found = Vec::new();
+    for (parent, children) in equations(cells) {
+        let members: Vec<&(String, String, String)> = std::iter::once(&parent).chain(children.iter()).collect();
+        let hidden: Vec<&&(String, String, String)> =
+            members.iter().filter(|k| !matches!(cells[**k], Seen::Count(_))).collect();
+        if hidden.len() == 1 && matches!(cells[*hidden[0]], Seen::Small) {
+            found.push(format!("{:?} is the difference in {parent:?} = {children:?}", hidden[0]));
+        }
+        if let Seen::Count(total) = cells[&parent]
+            && hidden.len() >= 2
+            && hidden.iter().all(|k| cells[**k] == Seen::Small)
+        {
+            let shown: i64 =
+                children.iter().filter_map(|k| if let Seen::Count(n) = cells[k] { Some(n) } else { None }).sum();
+            let k = i64::try_from(hidden.len()).unwrap();
+            let rest = total - shown;
+            if rest == k || rest == 4 * k {
+                found.push(format!("{hidden:?} add up to {rest} in {parent:?}: each is pinned"));
+            }
+        }
+    }
+    found
+}
+
+on_both_backends! {
+    setup = spawn_staff_app;
+
+    async fn small_counts_read_fewer_than_five_and_none_can_be_worked_out_from_wijk_gemeente_category_or_period(app) {
+        seed(&app).await;
+        for measure in ["received", "resolved"] {
+            let cells = published(&app, measure).await;
+            let key = |a: &str, c: &str, p: &str| (a.to_owned(), c.to_owned(), p.to_owned());
+            if measure == "received" {
+                assert_eq!(cells[&key("BU09171001", "wegen-verkeer-straatmeubilair", "2025-03")], Seen::Small, "three reports");
+                assert_eq!(cells[&key("GM0917", "all", "2025")], Seen::Count(30), "22 street lights and 8 bulky waste");
+                assert_eq!(cells[&key("GM0917", "afval", "2025-05")], Seen::Count(0), "zeros are published");
+                // Primary suppression alone would let the wijk give the small buurt away
+                // (WK091710 has just these two buurten): something more is hidden.
+                let wijk = cells[&key("WK091710", "wegen-verkeer-straatmeubilair", "2025-03")];
+                let sibling = cells[&key("BU09171000", "wegen-verkeer-straatmeubilair", "2025-03")];
+                assert!(wijk == Seen::Hidden || sibling == Seen::Hidden, "{wijk:?} {sibling:?}");
+            }
+            let found = disclosed(&cells);
+            assert!(found.is_empty(), "{measure}: {found:#?}");
+        }
+    }
+
+    async fn the_non_public_category_counts_nowhere_and_every_answer_is_part_of_one_grid(app) {
+        seed(&app).await;
+        let answer = app.get_json("/api/v1/open/stats?year=2025&level=buurt&period=month").await;
+        let a_march = answer["rows"].as_array().unwrap().iter().find(|r| r["area_code"] == "BU09171000" && r["period"] == "2025-03").unwrap();
+        // 12 street lights; the 6 reports of the non-public category are not counted.
+        assert!(a_march["received"] == 12 || a_march["received_suppressed"].is_string(), "{a_march}");
+        assert_ne!(a_march["received"], 18);
+        assert_eq!(answer["min_count"], 5);
+        assert_eq!(answer["boundary_year"], 2025);
+        assert!(answer["attribution"].as_str().unwrap().starts_with("Kadaster / Centraal Bureau voor de Statistiek, 2025"));
+        assert!(answer["method"].as_str().unwrap().contains("secondary suppression"));
+        let cells = published(&app, "received").await;
+        for period in ["month", "quarter", "year"] {
+            for level in ["buurt", "wijk", "gemeente"] {
+                let answer = app.get_json(&format!("/api/v1/open/stats?year=2025&level={level}&period={period}&category=wegen-verkeer-straatmeubilair")).await;
+                for row in answer["rows"].as_array().unwrap() {
+                    let key = (row["area_code"].as_str().unwrap().to_owned(), "wegen-verkeer-straatmeubilair".to_owned(), row["period"].as_str().unwrap().to_owned());
+                    let seen = match (&row["received"], row["received_suppressed"].as_str()) {
+                        (Value::Number(n), None) => Seen::Count(n.as_i64().unwrap()),
+                        (Value::Null, Some("fewer than 5")) => Seen::Small,
+                        (Value::Null, Some(_)) => Seen::Hidden,
+                        other => panic!("{other:?}"),
+                    };
+                    assert_eq!(cells[&key], seen, "{key:?} differs between the answer and the download");
+                }
+            }
+        }
+        let again = get_text(&app, "/api/v1/open/aggregates.csv?year=2025&level=buurt").await;
+        assert_eq!(again, get_text(&app, "/api/v1/open/aggregates.csv?year=2025&level=buurt").await, "the same question, the same answer");
+    }
+
+    async fn downloads_carry_an_etag_answer_304_and_the_geojson_draws_every_buurt(app) {
+        seed(&app).await;
+        let first = app.get("/api/v1/open/aggregates.csv?year=2025&level=wijk").await;
+        assert_eq!(first.status(), 200);
+        let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+        assert!(first.headers()["content-disposition"].to_str().unwrap().contains("meldpunt-aggregates-GM0917-wijk-2025.csv"));
+        let again = app.client.get(app.url("/api/v1/open/aggregates.csv?year=2025&level=wijk")).header("If-None-Match", &etag).send().await.unwrap();
+        assert_eq!(again.status(), 304);
+        let geo: Value = app.get_json("/api/v1/open/aggregates.geojson?year=2025&level=buurt&period=quarter&category=wegen-verkeer-straatmeubilair").await;
+        let features = geo["features"].as_array().unwrap();
+        assert_eq!(features.len(), 57, "Heerlen has 57 buurten in 2025");
+        assert!(features.iter().all(|f| f["geometry"]["type"] == "MultiPolygon"));
+        let b = features.iter().find(|f| f["id"] == "BU09171001").unwrap();
+        assert_eq!(b["properties"]["received_2025_Q1"], Value::Null, "{b}");
+        assert_eq!(b["properties"]["received_2025_Q1_suppressed"], "fewer than 5");
+        let gemeente: Value = app.get_json("/api/v1/open/aggregates.geojson?year=2025&level=gemeente&period=year").await;
+        assert_eq!(gemeente["features"][0]["properties"]["received_2025"], 30);
+        assert_eq!(geo["attribution"], "Kadaster / Centraal Bureau voor de Statistiek, 2025");
+        let schema = app.get_json("/api/v1/open/schema/aggregates.json").await;
+        let names: Vec<&str> = schema["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+        let csv = get_text(&app, "/api/v1/open/aggregates.csv?year=2025&level=wijk").await;
+        assert_eq!(csv.lines().next().unwrap(), names.join(","), "the CSV has the schema's columns in its order");
+    }
+
+    async fn questions_outside_the_published_grid_are_refused_saying_what_is_available(app) {
+        for (query, pointer, says) in [
+            ("period=week", "/period", "month, quarter or year"),
+            ("level=provincie", "/level", "buurt, wijk or gemeente"),
+            ("category=jongerenoverlast", "/category", "wegen-verkeer-straatmeubilair"),
+            ("category=grofvuil", "/category", "afval"),
+            ("year=2999", "/year", "ended"),
+            ("boundary_year=1990", "/boundary_year", "2025"),
+            ("gemeente=GM0363", "/gemeente", "GM0917"),
+        ] {
+            let response = app.get(&format!("/api/v1/open/stats?{query}")).await;
+            let problem = expect_problem(response, 422).await;
+            assert_eq!(pointers(&problem), [pointer], "{query}: {problem}");
+            assert!(problem.to_string().contains(says), "{query}: {problem}");
+        }
+    }
+
+    async fn no_open_answer_or_download_holds_names_emails_phones_or_report_text(app) {
+        seed(&app).await;
+        let mut everything = String::new();
+        for path in [
+            "/api/v1/open/stats?year=2025",
+            "/api/v1/open/stats?year=2025&level=gemeente&period=year&format=csv",
+            "/api/v1/open/aggregates.csv?year=2025&level=buurt",
+            "/api/v1/open/aggregates.geojson?year=2025&level=wijk",
+            "/api/v1/open/schema/aggregates.json",
+        ] {
+            everything.push_str(&get_text(&app, path).await);
+        }
+        for secret in [NAME, EMAIL, PHONE, "Melding van"] {
+            assert!(!everything.contains(secret), "{secret} is published");
+        }
+    }
+}

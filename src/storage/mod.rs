@@ -56,6 +56,7 @@ pub mod intake;
 pub mod map;
 pub mod migrate;
 pub mod open311;
+pub mod open_records;
 pub mod outbox;
 pub mod photos;
 pub mod projects;

@@ -1,10 +1,15 @@
 //! Open data: what meldpunt publishes to anyone, and the rules that keep it from
-//! identifying anybody (the disclosure control in [`disclosure`]).
+//! identifying anybody (the disclosure control in [`disclosure`]), the report-level
+//! records ([`records`], written as files by [`record_files`]) and the DCAT catalogue
+//! ([`catalog`]).
 
 pub mod aggregates;
+pub mod catalog;
 pub mod disclosure;
 pub mod grid;
 pub mod query;
+pub mod record_files;
+pub mod records;
 
 /// The open-data settings of a deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]

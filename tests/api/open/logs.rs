@@ -8,13 +8,19 @@ use crate::support::app::{ADMIN_TOKEN, Backend, fresh_database};
 use crate::support::process::{start, stop};
 
 /// Every open-data address a client may ask.
-pub const OPEN_PATHS: [&str; 6] = [
+pub const OPEN_PATHS: [&str; 12] = [
     "/api/v1/open/stats?year=2025",
     "/api/v1/open/stats?year=2025&level=wijk&period=quarter&format=csv",
     "/api/v1/open/aggregates.csv?year=2025&level=buurt",
     "/api/v1/open/aggregates.geojson?year=2025&level=wijk",
     "/api/v1/open/schema/aggregates.json",
     "/api/v1/open/stats?category=jongerenoverlast",
+    "/api/v1/open/records.csv?year=2025",
+    "/api/v1/open/records.geojson?year=2025",
+    "/api/v1/open/schema/records.json",
+    "/api/v1/open/catalog.jsonld",
+    "/open/dashboard?year=2025",
+    "/open/dashboard?year=2025&lang=en&category=afval&level=wijk",
 ];
 
 async fn ask_everything(address: &str) {

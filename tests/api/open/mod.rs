@@ -1,5 +1,7 @@
-//! The open-data API: public statistics with disclosure control, downloads, catalogue; the
-//! public dashboard.
+//! The open-data API: public statistics with disclosure control, report-level records, the
+//! catalogue, and the public dashboard.
+mod catalog;
 mod dashboard;
 mod logs;
+mod records;
 mod stats;

@@ -116,7 +116,8 @@ pub async fn map_reports(
         .body(body))
 }
 
-fn if_none_match(request: &HttpRequest, etag: &str) -> bool {
+/// Whether the request's `If-None-Match` names `etag` (weak or strong).
+pub(crate) fn if_none_match(request: &HttpRequest, etag: &str) -> bool {
     request
         .headers()
         .get(header::IF_NONE_MATCH)

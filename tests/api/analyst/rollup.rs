@@ -42,14 +42,7 @@ fn history() -> String {
 }
 
 async fn import(app: &TestApp) {
-    let response = app
-        .admin(Method::POST, "/api/v1/admin/imports/reports")
-        .header("Content-Type", "text/csv")
-        .body(history())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    crate::support::history::import(app, history()).await;
 }
 
 /// The key of a row: area and group.

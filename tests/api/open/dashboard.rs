@@ -9,6 +9,7 @@ use reqwest::Method;
 
 use crate::support::app::TestApp;
 use crate::support::backends::on_both_backends;
+use crate::support::history::{History, import};
 use crate::support::staff::*;
 
 const A: (f64, f64) = (50.923975, 5.91321); // BU09171000, wijk WK091710
@@ -25,33 +26,18 @@ const PHONE: &str = "0455559876";
 /// 2025 in three buurten: many street-light reports in A and C, three in B (fewer than 5),
 /// and a non-public category that must never count. Descriptions carry personal data.
 fn history() -> String {
-    let mut lines =
-        vec!["source_id,category,description,lat,lon,created_at,closed_at,final_status,department".to_owned()];
-    let text = format!("Melding van {NAME}, {EMAIL}, bel {PHONE}");
-    let mut add = |n: usize, category: &str, (lat, lon): (f64, f64), day: &str, closed: &str, status: &str| {
-        for _ in 0..n {
-            let id = lines.len();
-            lines.push(format!("D-{id},{category},\"{text}\",{lat},{lon},{day} 10:00:00,{closed},{status},"));
-        }
-    };
-    add(10, "straatverlichting-openbare-klok", A, "2025-03-05", "2025-04-10 12:00:00", "resolved");
-    add(6, "grofvuil", A, "2025-06-03", "2025-06-04 12:00:00", "resolved");
-    add(3, "straatverlichting-openbare-klok", B, "2025-03-07", "", "in_progress");
-    add(7, "straatverlichting-openbare-klok", C, "2025-03-08", "2025-03-20 12:00:00", "resolved");
-    add(8, "grofvuil", C, "2025-09-03", "2025-09-04 12:00:00", "resolved");
-    add(6, "jongerenoverlast", B, "2025-03-09", "", "in_progress");
-    lines.join("\n")
+    let mut history = History::new("D", &format!("Melding van {NAME}, {EMAIL}, bel {PHONE}"));
+    history.add(10, "straatverlichting-openbare-klok", A, "2025-03-05", "2025-04-10 12:00:00", "resolved");
+    history.add(6, "grofvuil", A, "2025-06-03", "2025-06-04 12:00:00", "resolved");
+    history.add(3, "straatverlichting-openbare-klok", B, "2025-03-07", "", "in_progress");
+    history.add(7, "straatverlichting-openbare-klok", C, "2025-03-08", "2025-03-20 12:00:00", "resolved");
+    history.add(8, "grofvuil", C, "2025-09-03", "2025-09-04 12:00:00", "resolved");
+    history.add(6, "jongerenoverlast", B, "2025-03-09", "", "in_progress");
+    history.csv()
 }
 
 async fn seed(app: &TestApp) {
-    let response = app
-        .admin(Method::POST, "/api/v1/admin/imports/reports")
-        .header("Content-Type", "text/csv")
-        .body(history())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    import(app, history()).await;
 }
 
 /// GETs a page, asserting its status and that it is HTML.

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod backends;
+pub mod history;
 pub mod net;
 pub mod open311;
 pub mod photos;

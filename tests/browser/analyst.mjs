@@ -10,15 +10,10 @@
 // screenshot, and fails on console errors or requests to another host.
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 
-const require = createRequire(import.meta.url);
-const axePath = require.resolve("axe-core/axe.min.js");
-const argument = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 && at + 1 < process.argv.length ? process.argv[at + 1] : fallback;
-};
+import { argument, runAxe, watchedPage } from "./harness.mjs";
+
 const base = argument("url", "http://127.0.0.1:8080");
 const project = argument("project", "");
 const out = argument("out", "target/browser");
@@ -31,13 +26,7 @@ const check = (ok, message) => { if (ok) { console.log(`ok   ${message}`); } els
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
 try {
   for (const lang of ["nl", "en"]) {
-    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const errors = [];
-    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-    page.on("pageerror", (e) => errors.push(String(e)));
-    const foreign = [];
-    page.on("request", (r) => { if (!r.url().startsWith(base) && !r.url().startsWith("data:")) foreign.push(r.url()); });
+    const { context, page, errors, foreign } = await watchedPage(browser, base);
 
     const response = await page.goto(`${base}/analyst/projects/${project}?lang=${lang}`);
     check(response?.status() === 200, `${lang}: the page answers ${response?.status()}`);
@@ -54,12 +43,7 @@ try {
     check(/too few|te weinig/i.test(text), `${lang}: a "too few to conclude" verdict is shown`);
     check((await page.locator("#results svg.chart circle").count()) > 0, `${lang}: the chart shows rates with intervals`);
 
-    await page.addScriptTag({ path: axePath });
-    const result = await page.evaluate(async () =>
-      // eslint-disable-next-line no-undef
-      await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } }));
-    for (const v of result.violations) console.log(`axe  ${lang}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.length} nodes)`);
-    const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    const { result, serious } = await runAxe(page, lang);
     check(serious.length === 0, `${lang}: axe-core: ${serious.length} serious or critical violations (${result.violations.length} in all)`);
     const file = path.join(out, `analyst-${lang}.png`);
     await page.screenshot({ path: file, fullPage: true });

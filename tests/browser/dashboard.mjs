@@ -13,16 +13,9 @@
 // --out. Exits 1 with every failure listed.
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 
-const require = createRequire(import.meta.url);
-const axePath = require.resolve("axe-core/axe.min.js");
-
-function argument(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 && at + 1 < process.argv.length ? process.argv[at + 1] : fallback;
-}
+import { argument, runAxe, watchedPage } from "./harness.mjs";
 
 const base = argument("url", "http://127.0.0.1:8080");
 const small = argument("small", "");
@@ -44,14 +37,7 @@ const words = {
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
 try {
   for (const lang of ["nl", "en"]) {
-    // bypassCSP: the page allows only its own scripts; axe is injected by the test.
-    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const errors = [];
-    page.on("console", (message) => { if (message.type() === "error") errors.push(message.text()); });
-    page.on("pageerror", (error) => errors.push(String(error)));
-    const foreign = [];
-    page.on("request", (request) => { if (!request.url().startsWith(base) && !request.url().startsWith("data:")) foreign.push(request.url()); });
+    const { context, page, errors, foreign } = await watchedPage(browser, base);
 
     const address = `${base}/open/dashboard?lang=${lang}&year=${year}&period=year&level=buurt&category=all`;
     const response = await page.goto(address, { waitUntil: "load" });
@@ -88,14 +74,7 @@ try {
     captions >= 2 ? pass(`${lang}: ${captions} tables with captions`) : fail(`${lang}: ${captions} table captions`);
 
     // axe-core: WCAG 2.1 A and AA.
-    await page.addScriptTag({ path: axePath });
-    const result = await page.evaluate(async () =>
-      // eslint-disable-next-line no-undef
-      await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } }));
-    const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    for (const v of result.violations) {
-      console.log(`axe  ${lang}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.length} nodes) ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-    }
+    const { result, serious } = await runAxe(page, lang);
     serious.length === 0
       ? pass(`${lang}: axe-core ${result.testEngine.version}: ${result.passes.length} rules pass, no serious or critical violation (${result.violations.length} minor)`)
       : fail(`${lang}: axe-core found ${serious.length} serious or critical violations`);

@@ -112,6 +112,10 @@ pub struct Settings {
     /// In the public statistics and open data, counts below this are published as "fewer
     /// than N" (at least 3).
     pub open_min_count: i64,
+    /// In the public statistics and open data, counts of `open_min_count` or more are
+    /// rounded to the nearest multiple of this (as CBS publishes person counts); 1
+    /// publishes them exactly (between 1 and 100).
+    pub open_rounding_base: i64,
     /// Whether the public statistics also split main categories into their subcategories.
     pub open_subcategories: bool,
     /// Licence of the open data (an SPDX identifier, e.g. `CC0-1.0` or `CC-BY-4.0`); the CBS
@@ -196,6 +200,7 @@ impl Default for Settings {
             map_cache_entries: 1024,
             stats_min_count: 5,
             open_min_count: 5,
+            open_rounding_base: 5,
             open_subcategories: false,
             open_data_licence: "CC0-1.0".into(),
             open_publisher: String::new(),
@@ -320,6 +325,12 @@ impl Settings {
         }
         if self.open_min_count < 3 {
             return Err(ConfigError("open_min_count must be at least 3 (public counts below it are hidden)".into()));
+        }
+        if !(1..=100).contains(&self.open_rounding_base) {
+            return Err(ConfigError(
+                "open_rounding_base must be between 1 (exact counts) and 100 (public counts are rounded to a multiple of it)"
+                    .into(),
+            ));
         }
         if !crate::domain::open_data::LICENCES.iter().any(|l| l.id == self.open_data_licence) {
             return Err(ConfigError(format!(

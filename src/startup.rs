@@ -70,6 +70,7 @@ impl Application {
             stats_min_count: settings.stats_min_count,
             open: crate::domain::open_data::OpenSettings {
                 min_count: settings.open_min_count,
+                rounding_base: settings.open_rounding_base,
                 subcategories: settings.open_subcategories,
                 licence: settings.open_data_licence.clone(),
                 publisher: settings.open_publisher.clone(),

@@ -14,13 +14,14 @@ use super::statistics::{self, Context, StatsError};
 use super::years::YearAreas;
 use crate::domain::area::AreaLevel;
 use crate::domain::category::{Catalog, Category};
+use crate::domain::open_data::disclosure::Rule;
 use crate::domain::open_data::grid::{self, AreaNode, CategoryNode, OpenGrid, OpenMeasure};
 use crate::domain::open_data::query::OpenQuery;
 use crate::domain::stats::{Dimension, Measure, Period, StatsQuery};
 use crate::domain::validation::FieldError;
 use crate::storage::DbConnection;
 
-type GridKey = (String, i32, i32, u32, i64, bool, i64);
+type GridKey = (String, i32, i32, u32, i64, bool, i64, i64);
 
 /// Protected grids of this process, each kept for `OpenContext::keep_for`.
 #[derive(Default)]
@@ -32,8 +33,8 @@ pub struct OpenGrids {
 pub struct OpenContext<'a> {
     /// The statistics context (areas, catalog, served municipalities).
     pub stats: &'a Context<'a>,
-    /// The threshold.
-    pub min_count: i64,
+    /// The threshold and rounding.
+    pub rule: Rule,
     /// Whether subcategories are published.
     pub subcategories: bool,
     /// The kept grids.
@@ -64,7 +65,8 @@ pub fn grid(conn: &mut DbConnection, ctx: &OpenContext<'_>, query: &OpenQuery) -
         query.ended_months,
         ctx.stats.areas_generation,
         ctx.subcategories,
-        ctx.min_count,
+        ctx.rule.min_count,
+        ctx.rule.base,
     );
     if let Ok(kept) = ctx.grids.kept.lock()
         && let Some((at, grid)) = kept.get(&key)
@@ -250,7 +252,7 @@ fn build(
         category_nodes,
         periods,
         &counts,
-        ctx.min_count,
+        ctx.rule,
     ))
 }
 

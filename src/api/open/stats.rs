@@ -48,6 +48,8 @@ pub struct OpenStatsAnswer {
     pub time_zone: &'static str,
     /// Counts below this are published as "fewer than N".
     pub min_count: i64,
+    /// Other counts are rounded to the nearest multiple of this (1: exact).
+    pub rounding_base: i64,
     /// The disclosure control applied.
     pub method: &'static str,
     /// Where the method is explained.
@@ -70,7 +72,7 @@ pub(crate) async fn grid_of(state: &web::Data<AppState>, query: OpenQuery) -> Re
     crate::api::analyst::with_insight(state, move |conn, ctx| {
         let open = OpenContext {
             stats: ctx,
-            min_count: shared.open.min_count,
+            rule: shared.open.rule(),
             subcategories: shared.open.subcategories,
             grids: &shared.open_grids,
             keep_for: shared.open.keep_for,
@@ -143,6 +145,7 @@ pub async fn open_statistics(
         category: grid.categories.get(category).map(|c| c.label().to_owned()).unwrap_or_default(),
         time_zone: TIME_ZONE,
         min_count: state.open.min_count,
+        rounding_base: state.open.rounding_base,
         method: aggregates::METHOD,
         method_documentation: aggregates::METHOD_DOC,
         measures: OpenMeasure::ALL
@@ -230,7 +233,7 @@ pub async fn aggregates_geojson(
             })
             .await?
     };
-    let body = aggregates::geojson(&grid, level, &rows, &shapes.index, state.open.min_count)
+    let body = aggregates::geojson(&grid, level, &rows, &shapes.index, state.open.rule())
         .map_err(|e| ApiError::Internal(format!("cannot write GeoJSON: {e}")))?;
     let name = format!("meldpunt-aggregates-{}-{}-{}.geojson", grid.gemeente, level.as_str(), grid.year);
     Ok(conditional::answer(&request, "application/geo+json", body, Some(&name)))

@@ -3,12 +3,13 @@
 
 use serde_json::{Value, json};
 
+use super::disclosure::Rule;
 use super::grid::{OpenGrid, OpenRow};
 use crate::domain::area::AreaLevel;
 use crate::domain::spatial::AreaIndex;
 
 /// The disclosure control, in one line.
-pub const METHOD: &str = "primary suppression of counts below min_count (published as \"fewer than N\"), then secondary suppression over the area, category and period hierarchies of the whole grid until no hidden count can be worked out from the published ones; zeros are published";
+pub const METHOD: &str = "counts below min_count are published as \"fewer than N\" (primary suppression); the others are rounded to the nearest multiple of rounding_base (never to 0; 1: exact) and every cell is rounded on its own, so parts need not add up to their total; then secondary suppression over the area, category and period hierarchies of the whole grid until no hidden count can be worked out from the published ones; zeros are published as 0";
 
 /// Where the method is explained with its reasoning.
 pub const METHOD_DOC: &str = "docs/open-data.md#disclosure-control";
@@ -50,13 +51,21 @@ pub const FIELDS: [Field; 12] = [
     },
     field("period", "string", "The period in Europe/Amsterdam: 2025-03, 2025-Q1 or 2025"),
     field("category", "string", "Slug of the public category, or all for every public category together"),
-    field("received", "integer", "Reports received in the period; empty when hidden (see received_suppressed)"),
+    field(
+        "received",
+        "integer",
+        "Reports received in the period, rounded to a multiple of the rounding base (5 unless the publisher chose otherwise; 0 is exact); empty when hidden (see received_suppressed)",
+    ),
     field(
         "received_suppressed",
         "string",
         "Empty when received is published; else why it is hidden: \"fewer than N\" or \"hidden to protect a small count\"",
     ),
-    field("resolved", "integer", "Reports resolved in the period; empty when hidden (see resolved_suppressed)"),
+    field(
+        "resolved",
+        "integer",
+        "Reports resolved in the period, rounded as received; empty when hidden (see resolved_suppressed)",
+    ),
     field(
         "resolved_suppressed",
         "string",
@@ -130,7 +139,7 @@ pub fn geojson(
     level: AreaLevel,
     rows: &[OpenRow],
     areas: &AreaIndex,
-    min_count: i64,
+    rule: Rule,
 ) -> Result<Vec<u8>, serde_json::Error> {
     let mut features = Vec::new();
     for area in grid.areas.iter().filter(|a| a.level == level) {
@@ -161,7 +170,8 @@ pub fn geojson(
         "type": "FeatureCollection",
         "boundary_year": grid.boundary_year,
         "year": grid.year,
-        "min_count": min_count,
+        "min_count": rule.min_count,
+        "rounding_base": rule.base,
         "method": METHOD,
         "attribution": super::boundary_attribution(grid.boundary_year),
         "features": features,

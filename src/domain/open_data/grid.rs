@@ -154,8 +154,7 @@ pub struct OpenGrid {
 }
 
 impl OpenGrid {
-    /// Protects the counts of each measure (`counts[m]`, laid out as `layout`) for
-    /// `min_count`.
+    /// Protects the counts of each measure (`counts[m]`, laid out as `layout`) by `rule`.
     #[allow(clippy::too_many_arguments, reason = "the parts of one grid, named")]
     pub fn protect(
         gemeente: String,
@@ -166,10 +165,10 @@ impl OpenGrid {
         categories: Vec<CategoryNode>,
         periods: Vec<PeriodNode>,
         counts: &[disclosure::Grid],
-        min_count: i64,
+        rule: disclosure::Rule,
     ) -> Self {
         let layout = Self::layout(&areas, &categories, &periods);
-        let published = counts.iter().map(|grid| disclosure::protect(grid, min_count)).collect();
+        let published = counts.iter().map(|grid| disclosure::protect(grid, rule)).collect();
         OpenGrid { gemeente, boundary_year, year, computed_at, areas, categories, periods, published, layout }
     }
 
@@ -224,7 +223,7 @@ impl OpenGrid {
     /// The rows of areas at `level`, periods of kind `period` (all kinds: `None`) and the
     /// categories `categories` (grid nodes), area by area, then category, then period.
     pub fn rows(&self, level: AreaLevel, period: Option<Period>, categories: &[usize]) -> Vec<OpenRow> {
-        let min = self.published.first().map_or(5, |p| p.min_count);
+        let min = self.published.first().map_or(5, |p| p.rule.min_count);
         let mut rows = Vec::new();
         for (a, area) in self.areas.iter().enumerate().filter(|(_, a)| a.level == level) {
             for &c in categories {

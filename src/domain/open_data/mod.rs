@@ -16,6 +16,8 @@ pub mod records;
 pub struct OpenSettings {
     /// Counts below this are published as "fewer than N" (at least 3).
     pub min_count: i64,
+    /// Counts of `min_count` or more are rounded to a multiple of this (1: exact).
+    pub rounding_base: i64,
     /// Whether the public statistics split main categories into subcategories.
     pub subcategories: bool,
     /// The data's licence (an SPDX identifier of [`LICENCES`]).
@@ -24,6 +26,13 @@ pub struct OpenSettings {
     pub publisher: String,
     /// How long a protected grid is kept before it is read again.
     pub keep_for: std::time::Duration,
+}
+
+impl OpenSettings {
+    /// The rule counts are published by.
+    pub fn rule(&self) -> disclosure::Rule {
+        disclosure::Rule::new(self.min_count, self.rounding_base)
+    }
 }
 
 /// A licence open data can carry.

@@ -18,9 +18,10 @@ use crate::api::error::ApiError;
 use crate::api::responses::Unavailable;
 use crate::api::state::AppState;
 use crate::domain::area::{Area, AreaLevel};
+use crate::domain::open_data;
+use crate::domain::open_data::disclosure::Rule;
 use crate::domain::open_data::grid::{OpenGrid, OpenMeasure};
 use crate::domain::open_data::query::{FIRST_YEAR, OpenStatsRequest};
-use crate::domain::open_data::{self, aggregates};
 use crate::domain::stats::Period;
 use crate::domain::validation::FieldError;
 use crate::insight::open as open_insight;
@@ -164,8 +165,7 @@ pub async fn dashboard(
     };
     let shapes: HashMap<(AreaLevel, &str), &Area> =
         areas.index.areas().iter().map(|a| ((a.level, a.code.as_str()), a)).collect();
-    let dashboard =
-        gather(&request, lang, &grid, category, kind, level, selected, &shapes, state.open.min_count, today);
+    let dashboard = gather(&request, lang, &grid, category, kind, level, selected, &shapes, state.open.rule(), today);
     Ok(page(StatusCode::OK, view::render(&dashboard)))
 }
 
@@ -180,7 +180,7 @@ fn gather<'a>(
     level: AreaLevel,
     selected: Option<usize>,
     shapes: &HashMap<(AreaLevel, &str), &'a Area>,
-    min_count: i64,
+    rule: Rule,
     today: chrono::NaiveDate,
 ) -> Dashboard<'a> {
     let t = lang.texts();
@@ -290,9 +290,9 @@ fn gather<'a>(
         areas,
         selected: selected_area.map(|(_, a)| (a.code.clone(), a.name.clone())).unwrap_or_default(),
         series,
-        min_count,
+        min_count: rule.min_count,
+        rounding_base: rule.base,
         attribution: open_data::boundary_attribution(grid.boundary_year),
-        method: aggregates::METHOD,
         data_links: [
             (format!("/api/v1/open/stats?{data_query}"), "JSON"),
             (format!("/api/v1/open/aggregates.csv?{data_query}"), "CSV"),

@@ -81,8 +81,8 @@ pub struct Dashboard<'a> {
     pub min_count: i64,
     /// The boundary attribution.
     pub attribution: String,
-    /// The disclosure method.
-    pub method: &'static str,
+    /// Counts of the threshold or more are rounded to a multiple of this (1: exact).
+    pub rounding_base: i64,
     /// The open-data addresses of the same figures (JSON, CSV, GeoJSON).
     pub data_links: [(String, &'static str); 3],
 }
@@ -260,14 +260,19 @@ pub fn render(d: &Dashboard<'_>) -> String {
     // Method, attribution and the same figures as open data.
     let _ = write!(
         out,
-        "<section aria-labelledby=\"about-h\"><h2 id=\"about-h\">{}</h2><p>{} {} {}; {}.</p><p>{}: {}</p><p>{}</p><h3>{}</h3><ul>",
+        "<section aria-labelledby=\"about-h\"><h2 id=\"about-h\">{}</h2><p>{} {} {}; {}.</p>{}<p>{}: {}</p><p>{}</p><h3>{}</h3><ul>",
         html(t.about),
         html(t.fewer_than),
         d.min_count,
         html(t.reports),
         html(t.protecting),
+        if d.rounding_base > 1 {
+            format!("<p>{} {}{}</p>", html(t.rounded), d.rounding_base, html(t.rounded_after))
+        } else {
+            String::new()
+        },
         html(t.method),
-        html(d.method),
+        html(t.method_text),
         html(&d.attribution),
         html(t.data_links)
     );

@@ -1,10 +1,11 @@
-//! The attacker of the disclosure control: from every published cell, the threshold and
-//! every equation of the grid, the bounds it can work out for each hidden cell (interval
+//! The attacker of the disclosure control: from every published cell, the rule it was
+//! published by and every equation of the grid, the bounds it can work out for each cell
+//! not published exactly (interval
 //! constraint propagation until nothing changes, or its step budget is spent).
 
 use std::collections::VecDeque;
 
-use super::{Shown, hidden, shown_at, value};
+use super::{Rule, Shown, value};
 
 /// Bounds the attacker has on a value; `None`: unbounded that way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,30 +27,24 @@ impl Bounds {
 /// so a run ends long before this on any real grid; the cap only bounds the time.
 const MAX_UPDATES: usize = 5_000_000;
 
-/// What an attacker who knows every published cell, the threshold and every remainder can
-/// work out about each cell (shown cells: their count).
-pub fn attack(values: &[i64], equations: &[(usize, Vec<usize>)], cells: &[Shown], min_count: i64) -> Vec<Bounds> {
-    let mut bounds: Vec<Bounds> = cells
-        .iter()
-        .map(|shown| match *shown {
-            Shown::Count(v) => Bounds { low: Some(v), high: Some(v) },
-            Shown::Small => Bounds { low: Some(1), high: Some(min_count - 1) },
-            Shown::Protecting => Bounds { low: Some(min_count), high: None },
-        })
-        .collect();
-    // The equations with a hidden cell, and per hidden cell the equations it is in.
+/// What an attacker who knows every published cell, the rule and every remainder can
+/// work out about each cell.
+pub fn attack(values: &[i64], equations: &[(usize, Vec<usize>)], cells: &[Shown], rule: Rule) -> Vec<Bounds> {
+    let mut bounds: Vec<Bounds> = cells.iter().map(|shown| rule.bounds(*shown)).collect();
+    // The cells not known exactly, the equations with one, and per such cell the equations
+    // it is in.
+    let unknown: Vec<bool> = bounds.iter().map(|b| !b.pinned()).collect();
+    let open = |c: usize| unknown.get(c).copied().unwrap_or(false);
     let relevant: Vec<usize> = (0..equations.len())
         .filter(|&e| {
-            equations.get(e).is_some_and(|(parent, children)| {
-                hidden(shown_at(cells, *parent)) || children.iter().any(|&c| hidden(shown_at(cells, c)))
-            })
+            equations.get(e).is_some_and(|(parent, children)| open(*parent) || children.iter().any(|&c| open(c)))
         })
         .collect();
     let mut of_cell: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
     for &e in &relevant {
         let Some((parent, children)) = equations.get(e) else { continue };
         for member in std::iter::once(parent).chain(children.iter()) {
-            if hidden(shown_at(cells, *member)) {
+            if open(*member) {
                 of_cell.entry(*member).or_default().push(e);
             }
         }
@@ -59,22 +54,19 @@ pub fn attack(values: &[i64], equations: &[(usize, Vec<usize>)], cells: &[Shown]
     for &e in &relevant {
         set(&mut queued, e, true);
     }
-    // Bounds move in steps; where hidden cells form cycles a step can be small, so the
-    // attacker stops after a number of steps in proportion to the hidden cells.
+    // Bounds move in steps; where unknown cells form cycles a step can be small, so the
+    // attacker stops after a number of steps in proportion to the unknown cells.
     let limit = MAX_UPDATES.min(64 * of_cell.len() + 10_000);
     let mut updates = 0usize;
     let mut members: Vec<(usize, i64)> = Vec::new();
     while let Some(e) = queue.pop_front() {
         set(&mut queued, e, false);
         let Some((parent, children)) = equations.get(e) else { continue };
-        // Σ children − parent = remainder-free sum; over the hidden members only:
+        // Σ children − parent = remainder-free sum; over the unknown members only:
         // Σ sign·x = K, with K from the true values (the attacker knows it).
         members.clear();
-        members.extend(
-            std::iter::once((*parent, -1))
-                .chain(children.iter().map(|&c| (c, 1)))
-                .filter(|(c, _)| hidden(shown_at(cells, *c))),
-        );
+        members
+            .extend(std::iter::once((*parent, -1)).chain(children.iter().map(|&c| (c, 1))).filter(|(c, _)| open(*c)));
         let k: i64 = members.iter().map(|(c, sign)| sign * value(values, *c)).sum();
         // The sums of every member's lowest and highest signed term, with how many are
         // unbounded, so each member's own term is taken out in constant time.

@@ -1,30 +1,40 @@
-//! Disclosure control of the public statistics: primary suppression of small counts, then
-//! secondary suppression over the three hierarchies of the grid (area, category, period),
-//! checked by an attacker who works out bounds for every hidden cell from everything
-//! published, until no small count can be pinned down.
+//! Disclosure control of the public statistics: primary suppression of small counts,
+//! rounding of the others to a base, then secondary suppression over the three hierarchies
+//! of the grid (area, category, period), checked by an attacker who works out bounds for
+//! every hidden cell from everything published, until no small count can be pinned down.
 //!
 //! The grid is the product of three hierarchies. In each, a node's children add up to it,
 //! up to a remainder (reports filed on a main category itself, or in a wijk but no buurt)
 //! that the attacker is assumed to know: this is the cautious assumption, as it gives the
-//! attacker every equation there is. Each published cell is a number or hidden: a count
-//! below the threshold is hidden as "fewer than N" (primary); a count of N or more may be
-//! hidden to protect one (secondary). Zero is never hidden and never chosen to protect,
-//! so what the attacker knows of a hidden cell is exact: a primary one lies in
-//! `1..=N-1`, a secondary one in `N..`.
+//! attacker every equation there is. Each published cell is a number or hidden ([`Rule`]):
+//! a count below the threshold is hidden as "fewer than N" (primary); a count of N or more
+//! is rounded to the nearest multiple of the base (5, as CBS publishes person counts; 1
+//! publishes it exactly), and may be hidden to protect a small one (secondary). Zero is
+//! published as 0 and never chosen to protect, so what the attacker knows of every cell is
+//! exact: a primary one lies in `1..=N-1`, a secondary one in `N..`, a rounded one within
+//! its rounding interval.
 //!
-//! The attacker takes every equation "parent = children + remainder" in which a hidden
-//! cell occurs and narrows the bounds of each hidden cell from the others', over and over
-//! until nothing changes (interval constraint propagation). A primary cell whose bounds
-//! close to one value is disclosed; another cell is then hidden in an equation it occurs
-//! in (the smallest count of N or more there, or in an equation of a neighbouring hidden
-//! cell when its own have none) and the attacker tries again. Equations with exactly one
-//! hidden cell are closed first, as that is the common case and needs no propagation.
+//! The attacker takes every equation "parent = children + remainder" in which a cell it
+//! does not know exactly occurs, and narrows the bounds of each such cell from the
+//! others', over and over until nothing changes (interval constraint propagation). A
+//! primary cell whose bounds close to one value is disclosed; another cell is then hidden
+//! in an equation it occurs in (the smallest count of N or more there, or in an equation of
+//! a neighbouring hidden cell when its own have none) and the attacker tries again. With
+//! exact counts, equations with exactly one hidden cell are closed first, as that is the
+//! common case and needs no propagation; with rounded counts such an equation leaves the
+//! hidden cell a range as wide as the rounding, and only the rare edge cases the attacker
+//! finds are closed. That is why rounding keeps most cells shown where exact counts make
+//! suppression spread over sparse grids (docs/open-data.md).
 
 use std::collections::VecDeque;
 
 mod attack;
+mod rule;
+#[cfg(test)]
+mod tests;
 
 pub use attack::{Bounds, attack};
+pub use rule::Rule;
 
 /// One dimension's hierarchy: every node's parent (`None`: a root); a node may have any
 /// number of children, in any order.
@@ -156,20 +166,21 @@ impl Grid {
     }
 }
 
-/// The grid as published, with the threshold it was protected for.
+/// The grid as published, with the rule it was published by.
 #[derive(Debug, Clone)]
 pub struct Published {
     /// Per cell, what is shown.
     pub cells: Vec<Shown>,
-    /// The threshold.
-    pub min_count: i64,
+    /// The threshold and rounding.
+    pub rule: Rule,
     /// How many cells were hidden to protect others.
     pub protecting: usize,
 }
 
-/// Protects `grid` for `min_count`: hides small counts, then as few others as this
-/// heuristic finds so that no small count can be worked out from the rest.
-pub fn protect(grid: &Grid, min_count: i64) -> Published {
+/// Publishes `grid` by `rule`: hides small counts, rounds the others, then hides as few
+/// others as this heuristic finds so that no small count can be worked out from the rest.
+pub fn protect(grid: &Grid, rule: Rule) -> Published {
+    let min_count = rule.min_count;
     let equations = grid.equations();
     let mut of_cell: Vec<Vec<usize>> = vec![Vec::new(); grid.values.len()];
     for (e, (parent, children)) in equations.iter().enumerate() {
@@ -179,13 +190,14 @@ pub fn protect(grid: &Grid, min_count: i64) -> Published {
             }
         }
     }
-    let mut cells: Vec<Shown> =
-        grid.values.iter().map(|&v| if v > 0 && v < min_count { Shown::Small } else { Shown::Count(v) }).collect();
+    let mut cells: Vec<Shown> = grid.values.iter().map(|&v| rule.publish(v)).collect();
     let mut protecting = 0usize;
     let mut seen = Visited::new(cells.len());
     loop {
-        protecting += close_single(&grid.values, &equations, &mut cells, min_count);
-        let bounds = attack(&grid.values, &equations, &cells, min_count);
+        if rule.base == 1 {
+            protecting += close_single(&grid.values, &equations, &mut cells, min_count);
+        }
+        let bounds = attack(&grid.values, &equations, &cells, rule);
         let disclosed: Vec<usize> = (0..cells.len())
             .filter(|&cell| {
                 matches!(shown_at(&cells, cell), Shown::Small) && bounds.get(cell).is_some_and(|b| b.pinned())
@@ -221,7 +233,7 @@ pub fn protect(grid: &Grid, min_count: i64) -> Published {
         }
         protecting += added;
     }
-    Published { cells, min_count, protecting }
+    Published { cells, rule, protecting }
 }
 
 fn hidden(shown: Shown) -> bool {
@@ -274,7 +286,7 @@ fn smallest_cover(
     min_count: i64,
 ) -> Option<usize> {
     members
-        .filter(|&c| matches!(shown_at(cells, c), Shown::Count(v) if v >= min_count))
+        .filter(|&c| matches!(shown_at(cells, c), Shown::Count(_)) && value(values, c) >= min_count)
         .min_by_key(|&c| (value(values, c), c))
 }
 
@@ -346,151 +358,5 @@ impl Visited {
             }
             _ => false,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A gemeente (0) with two wijken (1, 2); wijk 1 has buurten 3 and 4, wijk 2 has 5, 6.
-    fn areas() -> Hierarchy {
-        Hierarchy::new(vec![None, Some(0), Some(0), Some(1), Some(1), Some(2), Some(2)])
-    }
-
-    fn flat(n: usize) -> Hierarchy {
-        Hierarchy::new(vec![None; n])
-    }
-
-    fn buurt_grid(buurten: [i64; 4]) -> Grid {
-        let mut grid = Grid::new(areas(), flat(1), flat(1));
-        for (i, v) in buurten.iter().enumerate() {
-            grid.add(3 + i, 0, 0, *v);
-            grid.add(1 + i / 2, 0, 0, *v);
-            grid.add(0, 0, 0, *v);
-        }
-        grid
-    }
-
-    fn no_small_count_is_pinned(grid: &Grid, published: &Published) -> bool {
-        let bounds = attack(&grid.values, &grid.equations(), &published.cells, published.min_count);
-        published.cells.iter().zip(&bounds).all(|(shown, b)| !matches!(shown, Shown::Small) || !b.pinned())
-    }
-
-    #[test]
-    fn a_lone_small_buurt_is_protected_by_hiding_its_smallest_sibling() {
-        let grid = buurt_grid([3, 20, 30, 40]);
-        let published = protect(&grid, 5);
-        assert_eq!(published.cells[grid.index(3, 0, 0)], Shown::Small);
-        assert_eq!(published.cells[grid.index(4, 0, 0)], Shown::Protecting);
-        assert_eq!(published.cells[grid.index(5, 0, 0)], Shown::Count(30));
-        assert!(no_small_count_is_pinned(&grid, &published));
-    }
-
-    #[test]
-    fn two_small_buurten_at_the_threshold_edge_are_not_left_pinned() {
-        // Wijk 1 = 4 + 4 = 8 is shown, and two hidden counts of at most 4 adding to 8 are
-        // both 4: the attacker pins them unless more is hidden.
-        let grid = buurt_grid([4, 4, 30, 40]);
-        let plain: Vec<Shown> =
-            grid.values.iter().map(|&v| if v > 0 && v < 5 { Shown::Small } else { Shown::Count(v) }).collect();
-        let bounds = attack(&grid.values, &grid.equations(), &plain, 5);
-        assert!(bounds[grid.index(3, 0, 0)].pinned(), "primary suppression alone discloses them");
-        let published = protect(&grid, 5);
-        assert!(no_small_count_is_pinned(&grid, &published));
-        assert!(published.protecting > 0);
-    }
-
-    #[test]
-    fn zeros_stay_shown_and_counts_of_the_threshold_are_shown() {
-        let grid = buurt_grid([0, 5, 0, 7]);
-        let published = protect(&grid, 5);
-        assert_eq!(published.protecting, 0);
-        assert!(published.cells.iter().all(|c| matches!(c, Shown::Count(_))));
-    }
-
-    #[test]
-    fn a_small_month_is_protected_across_areas_categories_and_time_at_once() {
-        // Areas as above, categories: all (0) with mains 1, 2; periods: a year (0) with
-        // quarters 1, 2 and months 3..=5 in quarter 1, 6..=8 in quarter 2.
-        let categories = Hierarchy::new(vec![None, Some(0), Some(0)]);
-        let periods =
-            Hierarchy::new(vec![None, Some(0), Some(0), Some(1), Some(1), Some(1), Some(2), Some(2), Some(2)]);
-        let mut grid = Grid::new(areas(), categories, periods);
-        let area_chain = |buurt: usize| [buurt, 1 + (buurt - 3) / 2, 0];
-        let period_chain = |month: usize| [month, 1 + (month - 3) / 3, 0];
-        let mut seed = 7u64;
-        for buurt in 3..7 {
-            for main in 1..3 {
-                for month in 3..9 {
-                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    let value = i64::try_from((seed >> 33) % 12).unwrap_or(0);
-                    for a in area_chain(buurt) {
-                        for c in [main, 0] {
-                            for t in period_chain(month) {
-                                grid.add(a, c, t, value);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        let published = protect(&grid, 5);
-        assert!(published.cells.iter().any(|c| matches!(c, Shown::Small)));
-        assert!(no_small_count_is_pinned(&grid, &published));
-    }
-
-    #[test]
-    fn a_cyclic_or_dangling_parent_list_is_cut_into_a_tree() {
-        let h = Hierarchy::new(vec![Some(1), Some(0), Some(9)]);
-        assert_eq!(h.children(), vec![vec![1], Vec::new(), Vec::new()]);
-    }
-}
-
-#[cfg(test)]
-mod realistic {
-    use super::*;
-
-    /// A year of a municipality like Heerlen: 12 wijken, 57 buurten, 10 main categories,
-    /// monthly counts from none to dozens, many of them small.
-    fn year() -> Grid {
-        let mut parents = vec![None];
-        parents.extend((0..12).map(|_| Some(0)));
-        parents.extend((0..57).map(|b| Some(1 + b % 12)));
-        let categories = Hierarchy::new(std::iter::once(None).chain((0..10).map(|_| Some(0))).collect());
-        let mut periods: Vec<Option<usize>> = (0..12).map(|m| Some(12 + m / 3)).collect();
-        periods.extend([Some(16), Some(16), Some(16), Some(16), None]);
-        let mut grid = Grid::new(Hierarchy::new(parents.clone()), categories, Hierarchy::new(periods));
-        let mut seed = 11u64;
-        for (buurt, wijk) in parents.iter().enumerate().skip(13) {
-            for category in 1..11 {
-                let spread = 3 + 2 * ((buurt * 7 + category * 13) % 23) as u64;
-                for month in 0..12 {
-                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    let value = i64::try_from((seed >> 33) % spread).unwrap_or(0);
-                    for a in [buurt, wijk.unwrap_or(0), 0] {
-                        for c in [category, 0] {
-                            for t in [month, 12 + month / 3, 16] {
-                                grid.add(a, c, t, value);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        grid
-    }
-
-    #[test]
-    fn in_a_realistic_year_no_small_count_is_left_pinned_and_most_counts_stay_shown() {
-        let grid = year();
-        let published = protect(&grid, 5);
-        let bounds = attack(&grid.values, &grid.equations(), &published.cells, 5);
-        let pinned =
-            published.cells.iter().zip(&bounds).filter(|(c, b)| matches!(c, Shown::Small) && b.pinned()).count();
-        assert_eq!(pinned, 0);
-        let nonzero = grid.values.iter().filter(|v| **v > 0).count();
-        let hidden = published.cells.iter().filter(|c| !matches!(c, Shown::Count(_))).count();
-        assert!(hidden < nonzero, "{hidden} of {nonzero} non-zero cells hidden");
     }
 }

@@ -9,7 +9,7 @@ use crate::domain::area::AreaLevel;
 use crate::domain::spatial::AreaIndex;
 
 /// The disclosure control, in one line.
-pub const METHOD: &str = "counts below min_count are published as \"fewer than N\" (primary suppression); the others are rounded to the nearest multiple of rounding_base (never to 0; 1: exact) and every cell is rounded on its own, so parts need not add up to their total; then secondary suppression over the area, category and period hierarchies of the whole grid until no hidden count can be worked out from the published ones; zeros are published as 0";
+pub const METHOD: &str = "counts below min_count are published as \"fewer than N\" (primary suppression), zeros too; the others are rounded to the nearest multiple of rounding_base (never to 0; 1: exact) and every cell is rounded on its own, so parts need not add up to their total; then secondary suppression over the area, category and period hierarchies of the whole grid until no hidden count can be worked out from the published ones";
 
 /// Where the method is explained with its reasoning.
 pub const METHOD_DOC: &str = "docs/open-data.md#disclosure-control";
@@ -54,7 +54,7 @@ pub const FIELDS: [Field; 12] = [
     field(
         "received",
         "integer",
-        "Reports received in the period, rounded to a multiple of the rounding base (5 unless the publisher chose otherwise; 0 is exact); empty when hidden (see received_suppressed)",
+        "Reports received in the period, rounded to a multiple of the rounding base (5 unless the publisher chose otherwise); empty when hidden (see received_suppressed)",
     ),
     field(
         "received_suppressed",

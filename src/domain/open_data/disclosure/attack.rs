@@ -99,6 +99,37 @@ pub fn attack(values: &[i64], equations: &[(usize, Vec<usize>)], cells: &[Shown]
     bounds
 }
 
+/// The bounds one equation alone gives `target` (one of its members) from the bounds of
+/// the others, with one member's bounds taken as `instead` where given: what the attacker
+/// would know of `target` from it if that member were published so.
+pub(super) fn implied(
+    values: &[i64],
+    (parent, children): &(usize, Vec<usize>),
+    bounds: &[Bounds],
+    target: usize,
+    instead: Option<(usize, Bounds)>,
+) -> Bounds {
+    let members = std::iter::once((*parent, -1)).chain(children.iter().map(|&c| (c, 1)));
+    let k: i64 = members.clone().map(|(c, sign)| sign * value(values, c)).sum();
+    let mut others = Sum::default();
+    let mut target_sign = 0;
+    for (cell, sign) in members {
+        if cell == target {
+            target_sign = sign;
+            continue;
+        }
+        let b = match instead {
+            Some((swapped, b)) if swapped == cell => Some(b),
+            _ => bounds.get(cell).copied(),
+        };
+        others.add(term(b, sign));
+    }
+    let (low, high) = others.total();
+    // sign·target = K − Σ others
+    let (low, high) = (sub(Some(k), high), sub(Some(k), low));
+    if target_sign > 0 { Bounds { low, high } } else { Bounds { low: neg(high), high: neg(low) } }
+}
+
 /// The lowest and highest value of `sign·x` for bounds of `x` (`None`: unbounded).
 fn term(bounds: Option<Bounds>, sign: i64) -> (Option<i64>, Option<i64>) {
     let b = bounds.unwrap_or(Bounds { low: None, high: None });
@@ -124,6 +155,11 @@ impl Sum {
             Some(v) => self.high = self.high.saturating_add(v),
             None => self.high_unbounded += 1,
         }
+    }
+
+    /// The (lowest, highest) of the whole sum.
+    fn total(&self) -> (Option<i64>, Option<i64>) {
+        ((self.low_unbounded == 0).then_some(self.low), (self.high_unbounded == 0).then_some(self.high))
     }
 
     /// The (lowest, highest) of the sum without one of its terms.

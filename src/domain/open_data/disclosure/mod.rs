@@ -7,19 +7,21 @@
 //! up to a remainder (reports filed on a main category itself, or in a wijk but no buurt)
 //! that the attacker is assumed to know: this is the cautious assumption, as it gives the
 //! attacker every equation there is. Each published cell is a number or hidden ([`Rule`]):
-//! a count below the threshold is hidden as "fewer than N" (primary); a count of N or more
-//! is rounded to the nearest multiple of the base (5, as CBS publishes person counts; 1
-//! publishes it exactly), and may be hidden to protect a small one (secondary). Zero is
-//! published as 0 and never chosen to protect, so what the attacker knows of every cell is
-//! exact: a primary one lies in `1..=N-1`, a secondary one in `N..`, a rounded one within
-//! its rounding interval.
+//! a count below the threshold, zero too, is hidden as "fewer than N" (primary); a count of
+//! N or more is rounded to the nearest multiple of the base (5, as CBS publishes person
+//! counts; 1 publishes it exactly), and may be hidden to protect a small one (secondary).
+//! What the attacker knows of every cell is exact: a primary one lies in `0..=N-1`, a
+//! secondary one in `N..`, a rounded one within its rounding interval. Zeros are hidden
+//! because an exact zero ties a parent to its one non-zero child: a quarter with one month
+//! of reports equals that month, and such chains let small counts give each other away.
 //!
 //! The attacker takes every equation "parent = children + remainder" in which a cell it
 //! does not know exactly occurs, and narrows the bounds of each such cell from the
 //! others', over and over until nothing changes (interval constraint propagation). A
-//! primary cell whose bounds close to one value is disclosed; another cell is then hidden
-//! in an equation it occurs in (the smallest count of N or more there, or in an equation of
-//! a neighbouring hidden cell when its own have none) and the attacker tries again. With
+//! primary cell whose bounds close to one value is disclosed; then, in each equation that
+//! gives it that bound, the cheapest count whose hiding loosens it is hidden ([`cover`];
+//! failing that, the smallest count of N or more in an equation of it or of a neighbouring
+//! hidden cell), and the attacker tries again. With
 //! exact counts, equations with exactly one hidden cell are closed first, as that is the
 //! common case and needs no propagation; with rounded counts such an equation leaves the
 //! hidden cell a range as wide as the rounding, and only the rare edge cases the attacker
@@ -29,6 +31,7 @@
 use std::collections::VecDeque;
 
 mod attack;
+mod cover;
 mod rule;
 #[cfg(test)]
 mod tests;
@@ -216,7 +219,11 @@ pub fn protect(grid: &Grid, rule: Rule) -> Published {
             if !waiting.insert(cell) {
                 continue;
             }
-            if let Some(cover) = nearest_cover(&grid.values, &equations, &of_cell, &cells, &mut seen, cell, min_count) {
+            let mut covers = cover::targeted(&grid.values, &equations, &of_cell, &cells, &bounds, cell, rule);
+            if covers.is_empty() {
+                covers.extend(nearest_cover(&grid.values, &equations, &of_cell, &cells, &mut seen, cell, min_count));
+            }
+            for cover in covers {
                 hide(&mut cells, cover);
                 added += 1;
                 for (parent, children) in of_cell.get(cover).into_iter().flatten().filter_map(|&e| equations.get(e)) {
@@ -227,8 +234,8 @@ pub fn protect(grid: &Grid, rule: Rule) -> Published {
             }
         }
         if added == 0 {
-            // Nothing left to hide (every count near it is hidden or zero): what remains
-            // pinned is pinned by zeros and small counts alone, which hiding cannot change.
+            // Nothing left to hide (every count near it is hidden): what remains pinned is
+            // pinned by small counts alone, which hiding cannot change.
             break;
         }
         protecting += added;

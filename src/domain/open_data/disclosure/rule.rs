@@ -7,10 +7,10 @@ use super::{Bounds, Shown};
 /// How counts are published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
-    /// Counts from 1 up to below this are hidden as "fewer than N".
+    /// Counts below this, zero too, are hidden as "fewer than N".
     pub min_count: i64,
     /// Other counts are rounded to the nearest multiple of this (halves up), and never to
-    /// zero; 1 publishes them exactly. Zero is always published as 0.
+    /// zero; 1 publishes them exactly.
     pub base: i64,
 }
 
@@ -22,13 +22,7 @@ impl Rule {
 
     /// What is published of `count` before any cell is hidden to protect another.
     pub fn publish(self, count: i64) -> Shown {
-        if count <= 0 {
-            Shown::Count(0)
-        } else if count < self.min_count {
-            Shown::Small
-        } else {
-            Shown::Count(self.round(count))
-        }
+        if count < self.min_count { Shown::Small } else { Shown::Count(self.round(count)) }
     }
 
     /// `count` rounded to the nearest multiple of the base (halves up), at least the base.
@@ -47,7 +41,7 @@ impl Rule {
                 let low = if r <= b { n } else { (r - b / 2).max(n) };
                 Bounds { low: Some(low), high: Some(r + (b - 1 - b / 2)) }
             }
-            Shown::Small => Bounds { low: Some(1), high: Some(n - 1) },
+            Shown::Small => Bounds { low: Some(0), high: Some(n - 1) },
             Shown::Protecting => Bounds { low: Some(n), high: None },
         }
     }
@@ -79,7 +73,7 @@ mod tests {
         let rule = Rule::new(5, 5);
         let shown: Vec<Shown> = [0, 1, 4, 5, 7, 8, 12, 13, 102].into_iter().map(|v| rule.publish(v)).collect();
         use Shown::*;
-        assert_eq!(shown, [Count(0), Small, Small, Count(5), Count(5), Count(10), Count(10), Count(15), Count(100)]);
+        assert_eq!(shown, [Small, Small, Small, Count(5), Count(5), Count(10), Count(10), Count(15), Count(100)]);
         assert_eq!(Rule::new(3, 10).publish(3), Count(10), "never rounded to zero");
     }
 }

@@ -1,5 +1,9 @@
 //! What the public may see of a report. Reporter contact details are never part of a
-//! report view at all; this module decides about description and location.
+//! report view at all; this module decides about description and location, [`masking`]
+//! hides personal data in what residents type, and [`moderation`] lets staff hide or
+//! rewrite a description for the public.
+
+pub mod masking;
 
 use super::category::Category;
 use super::report::Location;

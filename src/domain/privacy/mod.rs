@@ -4,6 +4,7 @@
 //! rewrite a description for the public.
 
 pub mod masking;
+pub mod moderation;
 
 use super::category::Category;
 use super::report::Location;

@@ -5,6 +5,7 @@
 mod bad_input;
 mod idempotency;
 mod intake;
+mod logs;
 mod map;
 pub(crate) mod masking;
 mod photo_store;

@@ -155,10 +155,13 @@ fn rules() -> Vec<RuleSource> {
         (Kind::Phone, format!(r"(?:\+|\b00){SEP}?31{SEP}?(?:\(0\){SEP}?)?\(?[1-9]\)?(?:{SEP}?\d){{8}}\b"), always),
         // Other international numbers: +32 2 123 45 67, 0049 30 1234567.
         (Kind::Phone, format!(r"(?:\+|\b00)[1-9](?:{SEP}?\(?\d\)?){{7,16}}\b"), international_length),
-        // Area code in brackets: (045) 555 12 34, (0475) 123456.
+        // Area code in brackets, ten digits in all: (06) 12345678, (045) 555 12 34,
+        // (0475) 123456.
         (
             Kind::Phone,
-            format!(r"\(0\d{{2}}\){SEP}?(?:\d{SEP}?){{6}}\d\b|\(0\d{{3}}\){SEP}?(?:\d{SEP}?){{5}}\d\b"),
+            [(1, 7), (2, 6), (3, 5)]
+                .map(|(area, rest)| format!(r"\(0\d{{{area}}}\){SEP}?(?:\d{SEP}?){{{rest}}}\d\b"))
+                .join("|"),
             always,
         ),
         // Dutch numbers: ten digits from a 0, in any grouping: 0612345678, 06-12345678,

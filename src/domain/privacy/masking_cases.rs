@@ -1,6 +1,6 @@
 //! The table of real-looking texts: what is masked, and what must stay as typed.
 
-use super::mask;
+use super::{SIDECODES, mask};
 
 /// Texts in which something is masked, and the text the public sees.
 const MASKED: &[(&str, &str)] = &[
@@ -19,6 +19,7 @@ const MASKED: &[(&str, &str)] = &[
     ("tel (045) 555 12 34", "tel [telefoonnummer verborgen]"),
     ("tel (045)5551234", "tel [telefoonnummer verborgen]"),
     ("tel (0475) 123456", "tel [telefoonnummer verborgen]"),
+    ("mobiel (06) 12345678", "mobiel [telefoonnummer verborgen]"),
     ("tel 020-1234567 of 010 123 45 67", "tel [telefoonnummer verborgen] of [telefoonnummer verborgen]"),
     ("tel 06/12345678", "tel [telefoonnummer verborgen]"),
     // Dutch numbers written internationally.
@@ -110,5 +111,71 @@ fn house_numbers_dates_times_lamp_posts_postcodes_and_amounts_are_left_alone() {
         let masked = mask(typed);
         assert_eq!(masked.text, *typed);
         assert!(!masked.masked, "{typed}");
+    }
+}
+
+/// A Dutch phone number in one of the groupings residents use.
+fn grouped(digits: &str, grouping: usize) -> String {
+    let (head, tail) = digits.split_at(if digits.starts_with("06") { 2 } else { 3 });
+    match grouping {
+        0 => digits.to_owned(),
+        1 => format!("{head}-{tail}"),
+        2 => format!("{head} {tail}"),
+        3 => format!("({head}) {tail}"),
+        _ => format!("+31 {} {tail}", head.trim_start_matches('0')),
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn a_dutch_phone_number_in_any_grouping_inside_any_sentence_is_masked(
+        area in proptest::sample::select(vec!["06", "045", "020", "010", "043"]),
+        rest in "[0-9]{8}",
+        grouping in 0usize..5,
+        before in "[a-zA-Z ,.]{0,30}",
+        after in "[a-zA-Z ,.]{0,30}",
+    ) {
+        let digits: String = format!("{area}{rest}").chars().take(10).collect();
+        let number = grouped(&digits, grouping);
+        let typed = format!("{before} {number} {after}");
+        let masked = mask(&typed);
+        proptest::prop_assert!(masked.masked, "{typed}");
+        proptest::prop_assert!(!masked.text.contains(&number), "{typed} -> {}", masked.text);
+        proptest::prop_assert!(masked.text.contains("[telefoonnummer verborgen]"));
+    }
+
+    #[test]
+    fn a_licence_plate_of_every_sidecode_is_masked_with_dashes_in_any_case_and_without_in_capitals(
+        code in 0usize..14,
+        letters in "[A-Z]{3}",
+        digits in "[0-9]{3}",
+        lower in proptest::bool::ANY,
+        dashed in proptest::bool::ANY,
+    ) {
+        let groups = SIDECODES.get(code).copied().unwrap_or_default();
+        let parts: Vec<String> = groups
+            .iter()
+            .map(|&(kind, count)| if kind == 'L' { letters[..count].to_owned() } else { digits[..count].to_owned() })
+            .collect();
+        // Sidecode 2 (99-99-XX) without dashes is a postcode's shape: only with dashes.
+        let dashed = dashed || code == 1;
+        let plate = if dashed { parts.join("-") } else { parts.concat() };
+        let plate = if lower && dashed { plate.to_lowercase() } else { plate };
+        let typed = format!("de auto {plate} staat er al weken");
+        proptest::prop_assert_eq!(mask(&typed).text, "de auto [kenteken verborgen] staat er al weken");
+    }
+
+    #[test]
+    fn masking_twice_changes_nothing_more(typed in "[a-zA-Z0-9@ .,:()+/-]{0,80}") {
+        let once = mask(&typed).text.into_owned();
+        let twice = mask(&once);
+        proptest::prop_assert_eq!(&twice.text, &once);
+        proptest::prop_assert!(!twice.masked);
+    }
+
+    #[test]
+    fn text_without_digits_or_at_signs_is_never_touched(typed in "[a-zA-Zéëï ,.!?'-]{0,120}") {
+        let masked = mask(&typed);
+        proptest::prop_assert_eq!(&masked.text, &typed);
     }
 }

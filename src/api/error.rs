@@ -132,6 +132,18 @@ impl ApiError {
         }
     }
 
+    /// What a log line may say about this error: its kind (the problem type's slug) and the
+    /// JSON Pointers of the fields at fault. Never the values: a detail can quote what the
+    /// resident typed (`'bad@@example.nl' is not a valid email address`).
+    pub fn log_summary(&self) -> (&'static str, Vec<&str>) {
+        let fields = match self {
+            Self::Validation(errors) => errors.iter().map(|e| e.pointer.as_str()).collect(),
+            Self::OutsideServiceArea(_) => vec!["/location"],
+            _ => Vec::new(),
+        };
+        (self.kind().0, fields)
+    }
+
     /// The problem body of this error.
     pub fn problem(&self) -> Problem {
         let (slug, title) = self.kind();

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::api::state::Snapshot;
 use crate::domain::category::{Catalog, Category, Department};
+use crate::domain::privacy::moderation::{ModerationKind, public_text};
 use crate::domain::privacy::{Audience, disclose};
 use crate::domain::report::{AreaStamp, Location, Report, ReportStatus, RoutingReason};
 use crate::domain::spatial::AreaIndex;
@@ -61,7 +62,10 @@ impl From<&Department> for DepartmentRef {
 /// A report as residents see it. Never contains the reporter's contact details. For
 /// categories that are not public, description, address and location are `null`; for
 /// sensitive categories description and address are `null` and the location is snapped to
-/// a ~280 m grid.
+/// a ~280 m grid. In the public view, e-mail addresses, phone numbers, licence plates and
+/// IBANs in description and address are replaced by markers such as
+/// `[telefoonnummer verborgen]` (`text_masked`), and the municipality may have hidden or
+/// rewritten the description (`description_moderation`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReportView {
     /// Report id (UUIDv7).
@@ -72,8 +76,19 @@ pub struct ReportView {
     /// Handling status.
     pub status: ReportStatus,
     pub category: CategoryRef,
-    /// What is wrong (`null` when withheld).
+    /// What is wrong (`null` when withheld or hidden by a moderator). Public views show it
+    /// masked, and as rewritten by a moderator if it was.
+    #[schema(example = "Auto [kenteken verborgen] staat al weken op de stoep.")]
     pub description: Option<String>,
+    /// Whether personal data (e-mail addresses, phone numbers, licence plates, IBANs) in the
+    /// description or address was replaced by a marker such as `[e-mailadres verborgen]` in
+    /// this view. Always `false` for the reporter's own intake answer and for staff, who see
+    /// the original.
+    pub text_masked: bool,
+    /// How the municipality changed the public description: `hidden` (the description is
+    /// `null`) or `rewritten` (the description is the municipality's text); `null` when the
+    /// resident's own text is shown. Staff see the original description and this state.
+    pub description_moderation: Option<ModerationKind>,
     /// Where (`null` when withheld; coarsened for sensitive categories).
     pub location: Option<Location>,
     /// Address text (`null` when not given or withheld).
@@ -113,14 +128,25 @@ impl ReportView {
         let disclosure = disclose(category, report.location, audience);
         let area =
             report.area.as_ref().map(|stamp| AreaView::build(stamp, &snapshot.areas, disclosure.location.is_some()));
+        let moderation = report.moderation.as_ref().map(|m| m.kind());
+        let (description, address, text_masked) = match audience {
+            _ if !disclosure.show_text => (None, None, false),
+            Audience::Submitter => (Some(report.description), report.address, false),
+            Audience::Public => {
+                let shown = public_text(&report.description, report.address.as_deref(), report.moderation.as_ref());
+                (shown.description, shown.address, shown.masked)
+            }
+        };
         Some(ReportView {
             id: report.id,
             reference: report.reference,
             status: report.status,
             category: category_ref(category, catalog),
-            description: disclosure.show_text.then_some(report.description),
+            description,
+            text_masked,
+            description_moderation: moderation.filter(|_| disclosure.show_text),
             location: disclosure.location,
-            address: if disclosure.show_text { report.address } else { None },
+            address,
             area,
             department: report.department_id.and_then(|id| catalog.department(id)).map(DepartmentRef::from),
             routing: None,

@@ -441,6 +441,8 @@ pub struct Report {
     pub department_locked: bool,
     /// Link to a photo.
     pub media_url: Option<String>,
+    /// How staff changed its public description, if at all (the original stays above).
+    pub moderation: Option<crate::domain::privacy::moderation::Moderation>,
 }
 
 impl From<NewReport> for Report {
@@ -465,6 +467,7 @@ impl From<NewReport> for Report {
             routing_reason: new.routing_reason,
             department_locked: false,
             media_url: new.media_url,
+            moderation: None,
         }
     }
 }

@@ -55,6 +55,7 @@ pub mod history_import;
 pub mod intake;
 pub mod map;
 pub mod migrate;
+pub mod moderation;
 pub mod open311;
 pub mod open_records;
 pub mod outbox;

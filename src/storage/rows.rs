@@ -10,6 +10,7 @@ use super::schema::{
     routing_rules,
 };
 use crate::domain::category::{Category, Department, Question};
+use crate::domain::privacy::moderation::Moderation;
 use crate::domain::report::{AreaStamp, Location, NewReport, Report, ReportStatus, RoutingReason};
 use crate::domain::workflow::HistoryEntry;
 
@@ -114,6 +115,8 @@ pub struct ReportRow {
     pub routing_reason: String,
     pub department_locked: bool,
     pub media_url: Option<String>,
+    pub public_description: Option<String>,
+    pub description_moderation: Option<String>,
 }
 
 impl ReportRow {
@@ -143,6 +146,8 @@ impl ReportRow {
             routing_reason: report.routing_reason.as_str().to_owned(),
             department_locked: false,
             media_url: report.media_url.clone(),
+            public_description: None,
+            description_moderation: None,
         }
     }
 }
@@ -182,6 +187,7 @@ impl TryFrom<ReportRow> for Report {
             routing_reason: RoutingReason::parse(&row.routing_reason),
             department_locked: row.department_locked,
             media_url: row.media_url,
+            moderation: Moderation::from_stored(row.description_moderation.as_deref(), row.public_description),
         })
     }
 }

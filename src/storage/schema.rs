@@ -80,6 +80,8 @@ diesel::table! {
         settled_at -> Nullable<PortableTimestamp>,
         me_too -> Integer,
         source_id -> Nullable<Text>,
+        public_description -> Nullable<Text>,
+        description_moderation -> Nullable<Text>,
     }
 }
 

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::domain::category::{AnswerType, Catalog, Category, Question};
 use crate::domain::open311::{open311_status, w3c};
+use crate::domain::privacy::moderation::public_text;
 use crate::domain::privacy::{Audience, disclose};
 use crate::domain::report::Report;
 
@@ -141,7 +142,9 @@ pub struct RequestDoc {
     pub service_name: String,
     /// The service code.
     pub service_code: String,
-    /// What is wrong (`null` when withheld).
+    /// What is wrong (`null` when withheld or hidden by a moderator): e-mail addresses,
+    /// phone numbers, licence plates and IBANs replaced by markers such as
+    /// `[telefoonnummer verborgen]`, or the municipality's rewritten text.
     pub description: Option<String>,
     /// The department that handles it.
     pub agency_responsible: Option<String>,
@@ -153,7 +156,7 @@ pub struct RequestDoc {
     pub updated_datetime: String,
     /// When the municipality aims to have handled it (W3C, with offset).
     pub expected_datetime: Option<String>,
-    /// Address text.
+    /// Address text (masked like the description).
     pub address: Option<String>,
     /// Not used.
     pub address_id: Option<String>,
@@ -173,19 +176,24 @@ impl RequestDoc {
     pub fn build(report: &Report, catalog: &Catalog, status_notes: Option<String>) -> Option<Self> {
         let category = catalog.category(report.category_id)?;
         let disclosure = disclose(category, report.location, Audience::Public);
+        // The same public text as the JSON API's: masked, and moderated where staff did.
+        let shown = disclosure
+            .show_text
+            .then(|| public_text(&report.description, report.address.as_deref(), report.moderation.as_ref()));
+        let (description, address) = shown.map_or((None, None), |shown| (shown.description, shown.address));
         Some(RequestDoc {
             service_request_id: report.reference.clone(),
             status: open311_status(report.status).into(),
             status_notes,
             service_name: category.name_nl.clone(),
             service_code: category.slug.clone(),
-            description: disclosure.show_text.then(|| report.description.clone()),
+            description,
             agency_responsible: report.department_id.and_then(|id| catalog.department(id)).map(|d| d.name_nl.clone()),
             service_notice: None,
             requested_datetime: w3c(report.created_at),
             updated_datetime: w3c(report.updated_at),
             expected_datetime: report.deadline_at.map(w3c),
-            address: if disclosure.show_text { report.address.clone() } else { None },
+            address,
             address_id: None,
             zipcode: None,
             lat: disclosure.location.map(|l| l.lat),

@@ -158,6 +158,18 @@ impl Open311Error {
         Open311Error { format, status, descriptions }
     }
 
+    /// The Open311 fields at fault, for the log: what precedes `: ` in each description when
+    /// it is a field name (`email`, `attribute[probleem]`, `lat/long`). Never the values.
+    pub fn fields(&self) -> Vec<&str> {
+        self.descriptions
+            .iter()
+            .filter_map(|d| d.split_once(": ").map(|(field, _)| field))
+            .filter(|field| {
+                !field.is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || "_[]/-".contains(c))
+            })
+            .collect()
+    }
+
     /// The error document.
     pub fn entries(&self) -> Vec<ErrorEntry> {
         self.descriptions

@@ -168,7 +168,11 @@ pub async fn report_history(
 
 /// Answers 404, as if the report did not exist, unless `handler` handles it: department
 /// staff do not learn of other departments' reports.
-async fn ensure_handles(state: &web::Data<AppState>, handler: &ReportHandler, id: Uuid) -> Result<(), ApiError> {
+pub(crate) async fn ensure_handles(
+    state: &web::Data<AppState>,
+    handler: &ReportHandler,
+    id: Uuid,
+) -> Result<(), ApiError> {
     let ReportHandler::Staff(identity) = handler else {
         return Ok(());
     };

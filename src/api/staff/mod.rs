@@ -1,11 +1,12 @@
 //! The staff API: logging in, the queue, handling one report (triage: detail, status
-//! transitions, notes, assignment, merging), changing it with re-routing, and writing
-//! announcements. Callers send a
+//! transitions, notes, assignment, merging), changing it with re-routing, moderating its
+//! public text, and writing announcements. Callers send a
 //! bearer token; what each role may do is in [`crate::api::access`].
 
 pub mod announcements;
 pub mod auth;
 pub mod changes;
+pub mod moderation;
 pub mod queue;
 pub mod triage;
 
@@ -24,6 +25,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(triage::merge_report)
         .service(changes::update_report)
         .service(changes::report_history)
+        .service(moderation::moderate_report)
         .service(announcements::create_announcement)
         .service(announcements::list_announcements)
         .service(announcements::get_announcement)

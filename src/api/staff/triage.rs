@@ -15,6 +15,7 @@ use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
 use crate::api::responses::{HandlerErrors, JsonBodyErrors, Unavailable};
 use crate::api::staff::auth::Staff;
+use crate::api::staff::moderation::PublicTextView;
 use crate::api::state::AppState;
 use crate::api::views::ReportView;
 use crate::domain::auth::StaffIdentity;
@@ -74,6 +75,8 @@ pub struct StaffReportView {
     pub overdue: bool,
     /// Who reported it (`null` when anonymous). Viewing it is audited.
     pub reporter: Option<ContactView>,
+    /// Its text as the public sees it (masked, moderated), next to the original above.
+    pub public_text: PublicTextView,
     /// Every change, oldest first.
     pub history: Vec<HistoryView>,
 }
@@ -136,6 +139,7 @@ async fn staff_view(
     let overdue = is_overdue(report.status, report.deadline_at, Utc::now());
     let snapshot = state.config.snapshot();
     let routed = report.clone();
+    let public_text = PublicTextView::of(&report);
     let view =
         crate::api::public::reports::view(state, report, Audience::Submitter).await?.with_routing(&routed, &snapshot);
     Ok(StaffReportView {
@@ -144,6 +148,7 @@ async fn staff_view(
         assignee_id: assignee,
         overdue,
         reporter: contact.map(ContactView::from),
+        public_text,
         history: history.into_iter().map(HistoryView::from).collect(),
     })
 }

@@ -41,6 +41,7 @@ on_both_backends! {
             (Method::POST, format!("/api/v1/staff/reports/{id}/notes"), Some(json!({"text": "Bekeken."})), [401, 403, 404, 201, 201, 201]),
             (Method::POST, format!("/api/v1/staff/reports/{id}/assign"), Some(json!({"account_id": null})), [401, 403, 404, 200, 200, 200]),
             (Method::POST, format!("/api/v1/staff/reports/{id}/merge"), Some(json!({"into": id})), [401, 403, 404, 422, 422, 422]),
+            (Method::POST, format!("/api/v1/staff/reports/{id}/moderation"), Some(json!({"action": "restore"})), [401, 403, 404, 200, 200, 200]),
             (Method::GET, "/api/v1/admin/accounts".into(), None, [401, 403, 403, 403, 403, 200]),
             (Method::POST, "/api/v1/admin/accounts".into(), Some(json!({"email": "x", "name": "x", "role": "analyst"})), [401, 403, 403, 403, 403, 422]),
             (Method::PATCH, format!("/api/v1/admin/accounts/{nobody}"), Some(json!({"name": "x"})), [401, 403, 403, 403, 403, 404]),

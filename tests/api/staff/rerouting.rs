@@ -110,6 +110,7 @@ on_both_backends! {
             (Method::POST, "/api/v1/routing/explain".to_owned()),
             (Method::PATCH, format!("/api/v1/staff/reports/{some_id}")),
             (Method::GET, format!("/api/v1/staff/reports/{some_id}/history")),
+            (Method::POST, format!("/api/v1/staff/reports/{some_id}/moderation")),
             (Method::GET, "/api/v1/stats/reports".to_owned()),
             (Method::GET, "/api/v1/projects".to_owned()),
             (Method::POST, "/api/v1/projects".to_owned()),

@@ -1,5 +1,10 @@
 //! What the public may see of a report. Reporter contact details are never part of a
-//! report view at all; this module decides about description and location.
+//! report view at all; this module decides about description and location, [`masking`]
+//! hides personal data in what residents type, and [`moderation`] lets staff hide or
+//! rewrite a description for the public.
+
+pub mod masking;
+pub mod moderation;
 
 use super::category::Category;
 use super::report::Location;

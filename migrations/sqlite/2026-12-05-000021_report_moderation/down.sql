@@ -1,0 +1,2 @@
+ALTER TABLE reports DROP COLUMN description_moderation;
+ALTER TABLE reports DROP COLUMN public_description;

@@ -30,7 +30,18 @@ const MAX_UPDATES: usize = 5_000_000;
 /// What an attacker who knows every published cell, the rule and every remainder can
 /// work out about each cell.
 pub fn attack(values: &[i64], equations: &[(usize, Vec<usize>)], cells: &[Shown], rule: Rule) -> Vec<Bounds> {
-    let mut bounds: Vec<Bounds> = cells.iter().map(|shown| rule.bounds(*shown)).collect();
+    // The attacker is also told that no cell exceeds the largest count of the grid (the
+    // municipality's year total, which is published or nearly so): more knowledge makes a
+    // stronger attacker, and it keeps cycles of hidden cells from narrowing their bounds
+    // one step at a time from very far away.
+    let ceiling = values.iter().copied().max().unwrap_or(0);
+    let mut bounds: Vec<Bounds> = cells
+        .iter()
+        .map(|shown| {
+            let b = rule.bounds(*shown);
+            Bounds { low: b.low, high: b.high.or(Some(ceiling)) }
+        })
+        .collect();
     // The cells not known exactly, the equations with one, and per such cell the equations
     // it is in.
     let unknown: Vec<bool> = bounds.iter().map(|b| !b.pinned()).collect();

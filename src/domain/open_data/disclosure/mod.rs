@@ -212,24 +212,42 @@ pub fn protect(grid: &Grid, rule: Rule) -> Published {
         // One cover often protects several disclosed cells (small counts pinned together in
         // one equation): a cell in an equation that just got a cover waits for the next round,
         // whose attack tells whether it still needs one of its own.
+        //
+        // A cell pinned only through other hidden cells has no cover of its own in its
+        // equations; it is usually free once those get theirs. Only when no disclosed cell
+        // got a cover in its own equations is a cover searched further away.
         let mut added = 0;
         let mut waiting = Visited::new(cells.len());
         waiting.start();
+        let mut stuck = Vec::new();
         for cell in disclosed {
             if !waiting.insert(cell) {
                 continue;
             }
-            let mut covers = cover::targeted(&grid.values, &equations, &of_cell, &cells, &bounds, cell, rule);
+            let covers = cover::targeted(&grid.values, &equations, &of_cell, &cells, &bounds, cell, rule);
             if covers.is_empty() {
-                covers.extend(nearest_cover(&grid.values, &equations, &of_cell, &cells, &mut seen, cell, min_count));
+                stuck.push(cell);
             }
             for cover in covers {
                 hide(&mut cells, cover);
                 added += 1;
-                for (parent, children) in of_cell.get(cover).into_iter().flatten().filter_map(|&e| equations.get(e)) {
-                    for member in std::iter::once(parent).chain(children.iter()) {
-                        waiting.insert(*member);
-                    }
+                wait_near(&mut waiting, &equations, &of_cell, cover);
+            }
+        }
+        if added == 0 {
+            // The searches reach far, so one per neighbourhood of the grid and round.
+            waiting.start();
+            for cell in stuck {
+                if !waiting.insert(cell) {
+                    continue;
+                }
+                if let Some(cover) =
+                    nearest_cover(&grid.values, &equations, &of_cell, &cells, &mut seen, cell, min_count)
+                {
+                    hide(&mut cells, cover);
+                    added += 1;
+                    wait_near(&mut waiting, &equations, &of_cell, cover);
+                    wait_near(&mut waiting, &equations, &of_cell, cell);
                 }
             }
         }
@@ -241,6 +259,15 @@ pub fn protect(grid: &Grid, rule: Rule) -> Published {
         protecting += added;
     }
     Published { cells, rule, protecting }
+}
+
+/// Marks every cell that shares an equation with `cell`.
+fn wait_near(waiting: &mut Visited, equations: &[(usize, Vec<usize>)], of_cell: &[Vec<usize>], cell: usize) {
+    for (parent, children) in of_cell.get(cell).into_iter().flatten().filter_map(|&e| equations.get(e)) {
+        for member in std::iter::once(parent).chain(children.iter()) {
+            waiting.insert(*member);
+        }
+    }
 }
 
 fn hidden(shown: Shown) -> bool {

@@ -137,6 +137,29 @@ pub struct Settings {
     pub vapid_private_key: String,
     /// Contact for push services, `mailto:…` or `https://…`; required with a VAPID key.
     pub vapid_subject: String,
+    /// Days after a report is resolved or cancelled that its reporter's contact, follow
+    /// links, supporters' addresses and queued emails are erased (at least 30).
+    pub retention_anonymise_days: i64,
+    /// Days after resolution that a resolved report is deleted, leaving an anonymous
+    /// statistical record (at least 365).
+    pub retention_resolved_days: i64,
+    /// Days after cancellation that a cancelled report is deleted (at least 365).
+    pub retention_cancelled_days: i64,
+    /// Days after closing that a report's photos are deleted; 0: with the report (else at
+    /// least 30).
+    pub retention_photo_days: i64,
+    /// Days after an email was sent or given up that its recipient and body are erased (at
+    /// least 7).
+    pub retention_outbox_days: i64,
+    /// Days an unconfirmed email subscription is kept (at least 1).
+    pub retention_unconfirmed_days: i64,
+    /// Days the audit of views of personal data is kept (at least 365).
+    pub retention_audit_days: i64,
+    /// Time of the daily retention run, `HH:MM` in Europe/Amsterdam; `off`: only
+    /// `meldpunt retention run`.
+    pub retention_at: String,
+    /// Rows per retention transaction (1-5000).
+    pub retention_batch: i64,
 }
 
 /// How log lines are written.
@@ -209,6 +232,15 @@ impl Default for Settings {
             announcement_poll_ms: 1000,
             vapid_private_key: String::new(),
             vapid_subject: String::new(),
+            retention_anonymise_days: 365,
+            retention_resolved_days: 1825,
+            retention_cancelled_days: 365,
+            retention_photo_days: 0,
+            retention_outbox_days: 30,
+            retention_unconfirmed_days: 7,
+            retention_audit_days: 730,
+            retention_at: "03:30".into(),
+            retention_batch: 200,
         }
     }
 }
@@ -294,7 +326,41 @@ impl Settings {
             .map_err(|e| ConfigError(e.to_string()))
     }
 
+    /// The retention policy, refused when a term is not a number of days or below its floor.
+    pub fn retention_policy(&self) -> Result<crate::domain::retention::RetentionPolicy, ConfigError> {
+        let days = |name: &str, value: i64| {
+            u32::try_from(value)
+                .ok()
+                .filter(|d| *d <= 36_500)
+                .ok_or_else(|| ConfigError(format!("{name} must be a number of days between 0 and 36500, not {value}")))
+        };
+        let policy = crate::domain::retention::RetentionPolicy {
+            anonymise_days: days("retention_anonymise_days", self.retention_anonymise_days)?,
+            resolved_days: days("retention_resolved_days", self.retention_resolved_days)?,
+            cancelled_days: days("retention_cancelled_days", self.retention_cancelled_days)?,
+            photo_days: days("retention_photo_days", self.retention_photo_days)?,
+            outbox_days: days("retention_outbox_days", self.retention_outbox_days)?,
+            unconfirmed_days: days("retention_unconfirmed_days", self.retention_unconfirmed_days)?,
+            audit_days: days("retention_audit_days", self.retention_audit_days)?,
+        };
+        policy.check().map_err(ConfigError)?;
+        Ok(policy)
+    }
+
+    /// The time of the daily retention run (`None`: off).
+    pub fn retention_daily_at(&self) -> Result<Option<chrono::NaiveTime>, ConfigError> {
+        crate::domain::retention::parse_daily_time(&self.retention_at).map_err(ConfigError)
+    }
+
     fn check(&self) -> Result<(), ConfigError> {
+        self.retention_policy()?;
+        self.retention_daily_at()?;
+        if !(1..=5000).contains(&self.retention_batch) {
+            return Err(ConfigError(format!(
+                "retention_batch must be between 1 and 5000, not {}",
+                self.retention_batch
+            )));
+        }
         if self.listen.parse::<std::net::SocketAddr>().is_err() && !self.listen.contains(':') {
             return Err(ConfigError(format!("listen must be host:port, not '{}'", self.listen)));
         }
@@ -400,6 +466,24 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(error.contains("sometimes"), "{error}");
+    }
+
+    #[test]
+    fn retention_terms_below_their_floor_or_not_numbers_stop_the_start_naming_the_setting() {
+        let error =
+            |pairs: &[(&str, &str)]| Settings::load(None, env(pairs)).err().map(|e| e.to_string()).unwrap_or_default();
+        let short = error(&[("MELDPUNT_RETENTION_ANONYMISE_DAYS", "10")]);
+        assert!(short.contains("retention_anonymise_days must be at least 30"), "{short}");
+        let short = error(&[("MELDPUNT_RETENTION_RESOLVED_DAYS", "100")]);
+        assert!(short.contains("retention_resolved_days"), "{short}");
+        let negative = error(&[("MELDPUNT_RETENTION_AUDIT_DAYS", "-1")]);
+        assert!(negative.contains("retention_audit_days"), "{negative}");
+        let word = error(&[("MELDPUNT_RETENTION_CANCELLED_DAYS", "a year")]);
+        assert!(word.contains("MELDPUNT_RETENTION_CANCELLED_DAYS must be a whole number"), "{word}");
+        let time = error(&[("MELDPUNT_RETENTION_AT", "25:00")]);
+        assert!(time.contains("retention_at"), "{time}");
+        let settings = Settings::load(None, env(&[])).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(settings.retention_policy().ok(), Some(crate::domain::retention::RetentionPolicy::default()));
     }
 
     #[test]

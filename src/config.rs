@@ -78,7 +78,8 @@ pub struct Settings {
     pub outbox_batch: usize,
     /// Messages one outbox worker sends at once; also the most pooled SMTP connections.
     pub outbox_concurrency: usize,
-    /// Run the outbox worker, scheduled publishing and report alerts inside the server;
+    /// Run the outbox worker, scheduled publishing, report alerts and the daily retention
+    /// run inside the server;
     /// `false` when separate `meldpunt worker` processes do it.
     pub outbox_in_server: bool,
     /// Where photo files go: `local` (the folder `photo_dir`) or `s3` (the `s3_*` settings).

@@ -60,9 +60,18 @@ pub(super) fn count_due(conn: &mut DbConnection, cutoffs: &Cutoffs) -> Result<i6
 
 /// Anonymises the reporters of up to `limit` reports that are due, in one transaction.
 pub fn anonymise_batch(conn: &mut DbConnection, cutoffs: &Cutoffs, limit: i64) -> Result<Batch, StorageError> {
+    // Found before the write transaction (reading never holds intake back), checked again
+    // inside it by id: a report reopened meanwhile is no longer due.
+    let found = candidates(conn, cutoffs, Some(limit))?;
+    let found: Vec<DbUuid> = found.into_iter().take(usize::try_from(limit).unwrap_or(usize::MAX)).map(DbUuid).collect();
+    let read = i64::try_from(found.len()).unwrap_or(i64::MAX);
     conn.write_transaction(|c| {
-        let found = candidates(c, cutoffs, Some(limit))?;
-        let ids: Vec<Uuid> = found.into_iter().take(usize::try_from(limit).unwrap_or(usize::MAX)).collect();
+        let still: Vec<DbUuid> = reports::table
+            .filter(reports::id.eq_any(&found))
+            .filter(reports::settled_at.lt(DbTime::new(cutoffs.anonymise)))
+            .select(reports::id)
+            .load(c)?;
+        let ids: Vec<Uuid> = still.into_iter().map(|id| id.0).collect();
         erase_reporters(c, &ids)?;
         for id in &ids {
             super::super::triage::append(
@@ -74,7 +83,7 @@ pub fn anonymise_batch(conn: &mut DbConnection, cutoffs: &Cutoffs, limit: i64) -
             )?;
         }
         let done = i64::try_from(ids.len()).unwrap_or(i64::MAX);
-        Ok(Batch { done, photos: 0, next: (done >= limit).then_some(None) })
+        Ok(Batch { done, photos: 0, next: (read >= limit).then_some(None) })
     })
 }
 

@@ -2,7 +2,8 @@
 //! sent or given up, unconfirmed subscriptions are purged (with the confirmation email
 //! queued for them), the audit of views of personal data is kept for its term, and
 //! sessions and API tokens past their expiry are removed. Each batch selects up to `limit`
-//! rows that are still due and changes them in one transaction.
+//! rows that are due (a read, which never holds intake back), then changes those of them
+//! that are still due in one short write transaction, by primary key.
 
 use diesel::prelude::*;
 
@@ -12,9 +13,9 @@ use super::super::{DbConnection, StorageError};
 use super::Batch;
 use crate::domain::retention::Cutoffs;
 
-fn batch(done: usize, limit: i64) -> Batch {
-    let done = i64::try_from(done).unwrap_or(i64::MAX);
-    Batch { done, photos: 0, next: (done >= limit).then_some(None) }
+fn batch(read: usize, done: usize, limit: i64) -> Batch {
+    let read = i64::try_from(read).unwrap_or(i64::MAX);
+    Batch { done: i64::try_from(done).unwrap_or(i64::MAX), photos: 0, next: (read >= limit).then_some(None) }
 }
 
 macro_rules! outbox_due {
@@ -35,12 +36,12 @@ pub(super) fn count_outbox_due(conn: &mut DbConnection, cutoffs: &Cutoffs) -> Re
 /// Erases recipient, body and last error of up to `limit` messages sent or given up before
 /// the outbox term.
 pub fn erase_outbox_batch(conn: &mut DbConnection, cutoffs: &Cutoffs, limit: i64) -> Result<Batch, StorageError> {
+    let ids: Vec<DbUuid> = outbox_due!(cutoffs).select(outbox::id).limit(limit).load(conn)?;
     conn.write_transaction(|c| {
-        let ids: Vec<DbUuid> = outbox_due!(cutoffs).select(outbox::id).limit(limit).load(c)?;
-        let done = diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+        let done = diesel::update(outbox_due!(cutoffs).filter(outbox::id.eq_any(&ids)))
             .set((outbox::recipient.eq(""), outbox::params.eq("{}"), outbox::last_error.eq(None::<String>)))
             .execute(c)?;
-        Ok(batch(done, limit))
+        Ok(batch(ids.len(), done, limit))
     })
 }
 
@@ -64,8 +65,10 @@ pub fn purge_subscriptions_batch(
     cutoffs: &Cutoffs,
     limit: i64,
 ) -> Result<Batch, StorageError> {
+    let found: Vec<DbUuid> = subscriptions_due!(cutoffs).select(subscriptions::id).limit(limit).load(conn)?;
     conn.write_transaction(|c| {
-        let ids: Vec<DbUuid> = subscriptions_due!(cutoffs).select(subscriptions::id).limit(limit).load(c)?;
+        let ids: Vec<DbUuid> =
+            subscriptions_due!(cutoffs).filter(subscriptions::id.eq_any(&found)).select(subscriptions::id).load(c)?;
         diesel::update(outbox::table.filter(outbox::subscription_id.eq_any(ids.iter().copied().map(Some))))
             .set((outbox::recipient.eq(""), outbox::params.eq("{}"), outbox::last_error.eq(None::<String>)))
             .execute(c)?;
@@ -77,7 +80,7 @@ pub fn purge_subscriptions_batch(
         .set(outbox::status.eq("cancelled"))
         .execute(c)?;
         let done = diesel::delete(subscriptions::table.filter(subscriptions::id.eq_any(&ids))).execute(c)?;
-        Ok(batch(done, limit))
+        Ok(batch(found.len(), done, limit))
     })
 }
 
@@ -88,15 +91,15 @@ pub(super) fn count_audit_due(conn: &mut DbConnection, cutoffs: &Cutoffs) -> Res
 
 /// Removes up to `limit` audit entries older than the audit term.
 pub fn purge_audit_batch(conn: &mut DbConnection, cutoffs: &Cutoffs, limit: i64) -> Result<Batch, StorageError> {
+    let ids: Vec<i64> = audit_log::table
+        .filter(audit_log::at.lt(DbTime::new(cutoffs.audit)))
+        .order(audit_log::id.asc())
+        .select(audit_log::id)
+        .limit(limit)
+        .load(conn)?;
     conn.write_transaction(|c| {
-        let ids: Vec<i64> = audit_log::table
-            .filter(audit_log::at.lt(DbTime::new(cutoffs.audit)))
-            .order(audit_log::id.asc())
-            .select(audit_log::id)
-            .limit(limit)
-            .load(c)?;
         let done = diesel::delete(audit_log::table.filter(audit_log::id.eq_any(&ids))).execute(c)?;
-        Ok(batch(done, limit))
+        Ok(batch(ids.len(), done, limit))
     })
 }
 
@@ -107,13 +110,13 @@ pub(super) fn count_tokens_due(conn: &mut DbConnection, cutoffs: &Cutoffs) -> Re
 
 /// Removes up to `limit` sessions and API tokens past their expiry.
 pub fn remove_tokens_batch(conn: &mut DbConnection, cutoffs: &Cutoffs, limit: i64) -> Result<Batch, StorageError> {
+    let ids: Vec<DbUuid> = auth_tokens::table
+        .filter(auth_tokens::expires_at.lt(DbTime::new(cutoffs.now)))
+        .select(auth_tokens::id)
+        .limit(limit)
+        .load(conn)?;
     conn.write_transaction(|c| {
-        let ids: Vec<DbUuid> = auth_tokens::table
-            .filter(auth_tokens::expires_at.lt(DbTime::new(cutoffs.now)))
-            .select(auth_tokens::id)
-            .limit(limit)
-            .load(c)?;
         let done = diesel::delete(auth_tokens::table.filter(auth_tokens::id.eq_any(&ids))).execute(c)?;
-        Ok(batch(done, limit))
+        Ok(batch(ids.len(), done, limit))
     })
 }

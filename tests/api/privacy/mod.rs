@@ -2,6 +2,7 @@
 //! anonymises and deletes what is past its term, leaves statistics and project results as
 //! they were, and runs once however many processes try.
 
+mod photos;
 mod retention;
 mod retention_job;
 mod support;

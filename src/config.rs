@@ -161,6 +161,9 @@ pub struct Settings {
     pub retention_at: String,
     /// Rows per retention transaction (1-5000).
     pub retention_batch: i64,
+    /// Seconds the retention lease lasts without renewal: how long a process that died
+    /// while running the job keeps others from running it (1-3600).
+    pub retention_lease_seconds: i64,
 }
 
 /// How log lines are written.
@@ -242,6 +245,7 @@ impl Default for Settings {
             retention_audit_days: 730,
             retention_at: "03:30".into(),
             retention_batch: 200,
+            retention_lease_seconds: 120,
         }
     }
 }
@@ -360,6 +364,12 @@ impl Settings {
             return Err(ConfigError(format!(
                 "retention_batch must be between 1 and 5000, not {}",
                 self.retention_batch
+            )));
+        }
+        if !(1..=3600).contains(&self.retention_lease_seconds) {
+            return Err(ConfigError(format!(
+                "retention_lease_seconds must be between 1 and 3600, not {}",
+                self.retention_lease_seconds
             )));
         }
         if self.listen.parse::<std::net::SocketAddr>().is_err() && !self.listen.contains(':') {

@@ -159,7 +159,7 @@ fn retention_settings(settings: &Settings) -> anyhow::Result<crate::jobs::retent
         policy: settings.retention_policy()?,
         batch: settings.retention_batch.max(1),
         daily_at: settings.retention_daily_at()?,
-        lease: chrono::Duration::minutes(2),
+        lease: chrono::Duration::seconds(settings.retention_lease_seconds.max(1)),
     })
 }
 

@@ -108,3 +108,33 @@ fn a_retention_term_below_its_floor_or_not_a_number_stops_the_start_naming_the_s
         assert!(stderr.contains(expected), "{name}={value}: {stderr}");
     }
 }
+
+on_both_backends! {
+    async fn a_run_killed_half_way_is_finished_by_the_next_once_its_lease_expires(backend: Backend) {
+        let app = spawn_app(backend).await;
+        crate::support::history::import(&app, cancelled_history(60)).await;
+        let days = stats_json(&app, DAYS).await;
+        let env = [("MELDPUNT_RETENTION_BATCH", "1"), ("MELDPUNT_RETENTION_LEASE_SECONDS", "1")];
+        let mut killed = retention_command(&app, &[], &env).spawn().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while app.stored_reports().await > 50 {
+            assert!(std::time::Instant::now() < deadline, "the run did not start deleting");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        killed.kill().unwrap();
+        killed.wait().unwrap();
+        let left = app.stored_reports().await;
+        assert!(left > 0, "killed before the end");
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let (first, rest) = run_retention(&app, &[], &env);
+        assert!(first.contains("finished"), "{first}");
+        assert_eq!(rest["deleted_cancelled_reports"], left);
+        assert_eq!(app.stored_reports().await, 0);
+        assert_eq!(stats_json(&app, DAYS).await, days, "every report counted once, none twice");
+        let logged = runs(&app).await;
+        let outcomes: Vec<&str> = logged.iter().map(|r| r["outcome"].as_str().unwrap()).collect();
+        assert_eq!(outcomes, ["finished", "interrupted"]);
+        let deleted: i64 = logged.iter().map(|r| r["deleted_cancelled_reports"].as_i64().unwrap()).sum();
+        assert!(deleted <= 60 && deleted >= 60 - 1, "the killed run logged its batches as it went: {deleted}");
+    }
+}

@@ -78,7 +78,8 @@ pub struct Settings {
     pub outbox_batch: usize,
     /// Messages one outbox worker sends at once; also the most pooled SMTP connections.
     pub outbox_concurrency: usize,
-    /// Run the outbox worker, scheduled publishing and report alerts inside the server;
+    /// Run the outbox worker, scheduled publishing, report alerts and the daily retention
+    /// run inside the server;
     /// `false` when separate `meldpunt worker` processes do it.
     pub outbox_in_server: bool,
     /// Where photo files go: `local` (the folder `photo_dir`) or `s3` (the `s3_*` settings).
@@ -137,6 +138,32 @@ pub struct Settings {
     pub vapid_private_key: String,
     /// Contact for push services, `mailto:…` or `https://…`; required with a VAPID key.
     pub vapid_subject: String,
+    /// Days after a report is resolved or cancelled that its reporter's contact, follow
+    /// links, supporters' addresses and queued emails are erased (at least 30).
+    pub retention_anonymise_days: i64,
+    /// Days after resolution that a resolved report is deleted, leaving an anonymous
+    /// statistical record (at least 365).
+    pub retention_resolved_days: i64,
+    /// Days after cancellation that a cancelled report is deleted (at least 365).
+    pub retention_cancelled_days: i64,
+    /// Days after closing that a report's photos are deleted; 0: with the report (else at
+    /// least 30).
+    pub retention_photo_days: i64,
+    /// Days after an email was sent or given up that its recipient and body are erased (at
+    /// least 7).
+    pub retention_outbox_days: i64,
+    /// Days an unconfirmed email subscription is kept (at least 1).
+    pub retention_unconfirmed_days: i64,
+    /// Days the audit of views of personal data is kept (at least 365).
+    pub retention_audit_days: i64,
+    /// Time of the daily retention run, `HH:MM` in Europe/Amsterdam; `off`: only
+    /// `meldpunt retention run`.
+    pub retention_at: String,
+    /// Rows per retention transaction (1-5000).
+    pub retention_batch: i64,
+    /// Seconds the retention lease lasts without renewal: how long a process that died
+    /// while running the job keeps others from running it (1-3600).
+    pub retention_lease_seconds: i64,
 }
 
 /// How log lines are written.
@@ -209,6 +236,16 @@ impl Default for Settings {
             announcement_poll_ms: 1000,
             vapid_private_key: String::new(),
             vapid_subject: String::new(),
+            retention_anonymise_days: 365,
+            retention_resolved_days: 1825,
+            retention_cancelled_days: 365,
+            retention_photo_days: 0,
+            retention_outbox_days: 30,
+            retention_unconfirmed_days: 7,
+            retention_audit_days: 730,
+            retention_at: "03:30".into(),
+            retention_batch: 200,
+            retention_lease_seconds: 120,
         }
     }
 }
@@ -294,7 +331,47 @@ impl Settings {
             .map_err(|e| ConfigError(e.to_string()))
     }
 
+    /// The retention policy, refused when a term is not a number of days or below its floor.
+    pub fn retention_policy(&self) -> Result<crate::domain::retention::RetentionPolicy, ConfigError> {
+        let days = |name: &str, value: i64| {
+            u32::try_from(value)
+                .ok()
+                .filter(|d| *d <= 36_500)
+                .ok_or_else(|| ConfigError(format!("{name} must be a number of days between 0 and 36500, not {value}")))
+        };
+        let policy = crate::domain::retention::RetentionPolicy {
+            anonymise_days: days("retention_anonymise_days", self.retention_anonymise_days)?,
+            resolved_days: days("retention_resolved_days", self.retention_resolved_days)?,
+            cancelled_days: days("retention_cancelled_days", self.retention_cancelled_days)?,
+            photo_days: days("retention_photo_days", self.retention_photo_days)?,
+            outbox_days: days("retention_outbox_days", self.retention_outbox_days)?,
+            unconfirmed_days: days("retention_unconfirmed_days", self.retention_unconfirmed_days)?,
+            audit_days: days("retention_audit_days", self.retention_audit_days)?,
+        };
+        policy.check().map_err(ConfigError)?;
+        Ok(policy)
+    }
+
+    /// The time of the daily retention run (`None`: off).
+    pub fn retention_daily_at(&self) -> Result<Option<chrono::NaiveTime>, ConfigError> {
+        crate::domain::retention::parse_daily_time(&self.retention_at).map_err(ConfigError)
+    }
+
     fn check(&self) -> Result<(), ConfigError> {
+        self.retention_policy()?;
+        self.retention_daily_at()?;
+        if !(1..=5000).contains(&self.retention_batch) {
+            return Err(ConfigError(format!(
+                "retention_batch must be between 1 and 5000, not {}",
+                self.retention_batch
+            )));
+        }
+        if !(1..=3600).contains(&self.retention_lease_seconds) {
+            return Err(ConfigError(format!(
+                "retention_lease_seconds must be between 1 and 3600, not {}",
+                self.retention_lease_seconds
+            )));
+        }
         if self.listen.parse::<std::net::SocketAddr>().is_err() && !self.listen.contains(':') {
             return Err(ConfigError(format!("listen must be host:port, not '{}'", self.listen)));
         }

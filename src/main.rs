@@ -1,6 +1,6 @@
 //! The `meldpunt` command: serve the API (the default), run the outbox worker, migrate, print the OpenAPI
 //! document, probe a running server's health, make a VAPID key pair for Web Push, import CBS
-//! areas, or import the history of an earlier system.
+//! areas, import the history of an earlier system, or apply the retention policy.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -25,8 +25,8 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API (the default).
     Serve,
-    /// Deliver outbox messages (email, webhook, Web Push) and publish scheduled announcements,
-    /// without serving HTTP, until SIGTERM or Ctrl-C. Run several against one PostgreSQL
+    /// Deliver outbox messages (email, webhook, Web Push), publish scheduled announcements and
+    /// run the daily retention job, without serving HTTP, until SIGTERM or Ctrl-C. Run several against one PostgreSQL
     /// database; set `outbox_in_server = false` on the servers then.
     Worker,
     /// Create or upgrade the database schema (and seed the demo configuration if enabled), then exit.
@@ -47,6 +47,29 @@ enum Command {
     /// Maintain the statistics.
     #[command(subcommand)]
     Stats(StatsCommand),
+    /// Apply the retention policy (docs/privacy.md).
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Anonymise, delete and purge what is past its term now, in small batches, and print
+    /// the counts. Does nothing when another process is running it.
+    Run {
+        /// Print how much is due, as counts, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Stop after this many batches that changed something; the next run goes on where
+        /// it stopped.
+        #[arg(long)]
+        max_batches: Option<u64>,
+        /// Measure the terms from this moment (RFC 3339) instead of now. Only in debug
+        /// builds, for tests: a release build has no such option.
+        #[cfg(debug_assertions)]
+        #[arg(long, hide = true)]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -148,6 +171,20 @@ fn main() -> anyhow::Result<()> {
             println!("rebuilt the statistics roll-up from {read} reports");
             Ok(())
         }
+        Command::Retention(RetentionCommand::Run {
+            dry_run,
+            max_batches,
+            #[cfg(debug_assertions)]
+            as_of,
+        }) => {
+            let settings = load()?;
+            meldpunt::telemetry::init(&settings.log, settings.log_format);
+            #[cfg(debug_assertions)]
+            let now = as_of.unwrap_or_else(chrono::Utc::now);
+            #[cfg(not(debug_assertions))]
+            let now = chrono::Utc::now();
+            retention_run(&settings, dry_run, now, max_batches)
+        }
         Command::Import(ImportCommand::Reports { file, format, category_map, skip_invalid }) => {
             let settings = load()?;
             meldpunt::telemetry::init(&settings.log, settings.log_format);
@@ -203,6 +240,32 @@ fn import_reports(
         }
         Err(error) => Err(anyhow::Error::new(error).context(format!("nothing was imported from {}", file.display()))),
     }
+}
+
+/// `meldpunt retention run`: one line per count on stdout (`name: n`), after a line that
+/// says what happened.
+fn retention_run(
+    settings: &Settings,
+    dry_run: bool,
+    now: chrono::DateTime<chrono::Utc>,
+    max_batches: Option<u64>,
+) -> anyhow::Result<()> {
+    use meldpunt::domain::retention::Step;
+    use meldpunt::jobs::retention::RunOutcome;
+    match meldpunt::startup::run_retention(settings, dry_run, now, max_batches)? {
+        RunOutcome::Busy => println!("retention: another process is running it; nothing done"),
+        RunOutcome::AlreadyRan => println!("retention: already ran"),
+        RunOutcome::Ended { run, outcome, counts } => {
+            match run {
+                None => println!("retention dry run: due now (nothing changed)"),
+                Some(id) => println!("retention run {id}: {outcome}"),
+            }
+            for step in Step::ALL {
+                println!("{}: {}", step.as_str(), counts.get(step));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn healthcheck(listen: &str) -> anyhow::Result<()> {

@@ -85,6 +85,7 @@ impl Application {
                 &settings,
                 vapid.clone(),
                 state.links.clone(),
+                state.photos.store.clone(),
                 Arc::downgrade(&state.clone().into_inner()),
             )?;
         } else {
@@ -152,18 +153,53 @@ fn outbox_settings(
     }
 }
 
-/// Starts the outbox worker and the publisher of scheduled announcements (and report
-/// alerts); both stop when `alive` is gone. Returns the outbox thread.
+/// The retention job's settings from the service settings.
+fn retention_settings(settings: &Settings) -> anyhow::Result<crate::jobs::retention::RetentionSettings> {
+    Ok(crate::jobs::retention::RetentionSettings {
+        policy: settings.retention_policy()?,
+        batch: settings.retention_batch.max(1),
+        daily_at: settings.retention_daily_at()?,
+        lease: chrono::Duration::seconds(settings.retention_lease_seconds.max(1)),
+    })
+}
+
+/// Starts the outbox worker, the publisher of scheduled announcements (and report alerts)
+/// and the daily retention run; all stop when `alive` is gone. Returns the outbox thread.
 fn start_background_jobs<T: Send + Sync + 'static>(
     db: &Database,
     settings: &Settings,
     vapid: Option<crate::notify::webpush::VapidKeys>,
     links: crate::domain::subscription::LinkSigner,
+    photos: Arc<dyn crate::storage::photos::PhotoStore>,
     alive: std::sync::Weak<T>,
 ) -> anyhow::Result<std::thread::JoinHandle<()>> {
     let outbox = crate::jobs::outbox::start(db.clone(), outbox_settings(settings, vapid, links), alive.clone())?;
-    crate::jobs::scheduler::start(db.clone(), Duration::from_millis(settings.announcement_poll_ms.max(10)), alive)?;
+    crate::jobs::scheduler::start(
+        db.clone(),
+        Duration::from_millis(settings.announcement_poll_ms.max(10)),
+        alive.clone(),
+    )?;
+    crate::jobs::retention::start(db.clone(), photos, retention_settings(settings)?, alive)?;
     Ok(outbox)
+}
+
+/// `meldpunt retention run`: runs the retention job once in this process (migrating the
+/// database first, as a server start would), or with `dry_run` counts what it would do.
+/// `now` is the moment the terms are measured from.
+pub fn run_retention(
+    settings: &Settings,
+    dry_run: bool,
+    now: chrono::DateTime<chrono::Utc>,
+    max_batches: Option<u64>,
+) -> anyhow::Result<crate::jobs::retention::RunOutcome> {
+    use crate::jobs::retention::{RunOptions, Trigger, run_once};
+    let retention = retention_settings(settings)?;
+    let prepared = prepare(settings)?;
+    let options = RunOptions { trigger: Trigger::Command, dry_run, now, max_batches };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let outcome =
+        runtime.block_on(run_once(&prepared.db, prepared.photos.store.as_ref(), &retention, &options, &|| true))?;
+    Ok(outcome)
 }
 
 /// The `meldpunt worker` command: delivers the outbox and publishes scheduled announcements
@@ -181,7 +217,14 @@ pub fn run_worker(settings: &Settings) -> anyhow::Result<()> {
     crate::storage::migrate::run(&mut *db.conn()?, |_| Ok(()))?;
     let vapid = settings.vapid_keys()?;
     let alive = Arc::new(());
-    let outbox = start_background_jobs(&db, settings, vapid, link_signer(&db)?, Arc::downgrade(&alive))?;
+    let outbox = start_background_jobs(
+        &db,
+        settings,
+        vapid,
+        link_signer(&db)?,
+        open_photo_store(settings)?,
+        Arc::downgrade(&alive),
+    )?;
     tracing::info!(backend = ?db.backend(), "meldpunt worker is running");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {

@@ -1,7 +1,8 @@
-//! Background jobs: the outbox worker (reporter emails and subscriber messages) and the
-//! publisher of scheduled announcements.
+//! Background jobs: the outbox worker (reporter emails and subscriber messages), the
+//! publisher of scheduled announcements, and the retention job.
 
 pub mod delivery;
 pub mod outbox;
+pub mod retention;
 pub mod scheduler;
 pub mod subscriber_messages;

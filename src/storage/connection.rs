@@ -247,10 +247,12 @@ impl ConnectionManager {
                     SqliteSynchronous::Full => "FULL",
                     SqliteSynchronous::Normal => "NORMAL",
                 };
+                // secure_delete: what retention erases or deletes is overwritten with zeros in
+                // the file, not left in free pages (docs/privacy.md); intake only inserts.
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
                      PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
-                     PRAGMA temp_store = MEMORY;"
+                     PRAGMA temp_store = MEMORY; PRAGMA secure_delete = ON;"
                 ))
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))

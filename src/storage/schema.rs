@@ -600,3 +600,60 @@ diesel::table! {
         reports -> BigInt,
     }
 }
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    report_records (id) {
+        id -> PortableUuid,
+        category_id -> PortableUuid,
+        department_id -> Nullable<PortableUuid>,
+        source -> Text,
+        status -> Text,
+        created_at -> PortableTimestamp,
+        deadline_at -> Nullable<PortableTimestamp>,
+        settled_at -> Nullable<PortableTimestamp>,
+        lifecycle -> Text,
+        me_too -> Integer,
+        gemeente_code -> Nullable<Text>,
+        wijk_code -> Nullable<Text>,
+        buurt_code -> Nullable<Text>,
+        area_year -> Nullable<Integer>,
+        cell_lat -> Double,
+        cell_lon -> Double,
+        deleted_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::PortableTimestamp;
+
+    retention_runs (id) {
+        id -> BigInt,
+        started_at -> PortableTimestamp,
+        finished_at -> Nullable<PortableTimestamp>,
+        trigger -> Text,
+        outcome -> Text,
+        anonymised_reports -> BigInt,
+        deleted_photos -> BigInt,
+        deleted_resolved_reports -> BigInt,
+        deleted_cancelled_reports -> BigInt,
+        erased_outbox_messages -> BigInt,
+        purged_subscriptions -> BigInt,
+        purged_audit_entries -> BigInt,
+        removed_tokens -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::PortableTimestamp;
+
+    retention_lease (id) {
+        id -> Integer,
+        holder -> Text,
+        expires_at -> PortableTimestamp,
+    }
+}

@@ -1,6 +1,8 @@
 //! What statistics read of reports: one row per report with its category, department,
 //! source, receipt, deadline, life (closings and reopenings), "me too" count, stamped
-//! areas and location. Never text, contact or address.
+//! areas and location. Never text, contact or address. Reports deleted by retention are
+//! read from the anonymous records they left (`retention::records`), with their cell's
+//! centre as location.
 //!
 //! Two selections per stamped boundary year, both on indexes that lead with
 //! (gemeente_code, area_year): reports received in the window (`reports_stats_created`)
@@ -169,6 +171,8 @@ pub fn facts(conn: &mut DbConnection, selection: &Selection) -> Result<Vec<Repor
             }
         }
     }
+    // Deleted reports still count, through the anonymous records they left.
+    out.extend(super::retention::records::facts(conn, selection)?);
     Ok(out)
 }
 

@@ -15,6 +15,7 @@ mod announcements;
 mod open;
 mod open311;
 mod platform;
+mod privacy;
 mod reports;
 mod staff;
 mod subscriptions;

@@ -1,6 +1,7 @@
 //! The admin API: configuration (areas and their CBS key figures, departments, categories,
 //! routing rules and trying them out), staff accounts and API tokens, the audit log of
-//! views of personal data, and importing the history of an earlier system.
+//! views of personal data, importing the history of an earlier system, and the log of
+//! retention runs.
 
 pub mod accounts;
 pub mod areas;
@@ -9,6 +10,7 @@ pub mod categories;
 pub mod departments;
 pub mod figures;
 pub mod imports;
+pub mod retention;
 pub mod routing;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -40,5 +42,6 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(accounts::create_token)
         .service(accounts::list_tokens)
         .service(accounts::revoke_token)
-        .service(audit::audit_log);
+        .service(audit::audit_log)
+        .service(retention::retention_runs);
 }

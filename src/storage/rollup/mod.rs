@@ -1,7 +1,9 @@
 //! The monthly roll-up of the statistics (`stats_months`, see `domain::stats::rollup`):
 //! written in the transaction of every change to a report as the difference between what
 //! the report added before and what it adds after, read by monthly, quarterly and yearly
-//! statistics, and rebuilt from the reports when it is new (`ensure_built`) or on demand.
+//! statistics, and rebuilt from the reports (and the anonymous records of reports deleted
+//! by retention, which leaves the roll-up as it is) when it is new (`ensure_built`) or on
+//! demand.
 //!
 //! Counts are added by `INSERT … ON CONFLICT … DO UPDATE SET n = n + excluded.n`, one
 //! statement per batch of cells, so concurrent writers never lose an update; a change that
@@ -357,6 +359,24 @@ pub fn rebuild(conn: &mut DbConnection) -> Result<i64, StorageError> {
             for (_, row) in page {
                 read += 1;
                 for (key, sums) in rollup::contributions(&to_view(row)?) {
+                    let total = totals.entry(key).or_default();
+                    rollup::merge_sums(total, sums);
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        // Reports deleted by retention count through their anonymous records.
+        let mut after: Option<Uuid> = None;
+        loop {
+            let page = super::retention::records::views_page(conn, after, PAGE)?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some(*last);
+            let full = i64::try_from(page.len()).unwrap_or(PAGE) == PAGE;
+            for (_, view) in page {
+                read += 1;
+                for (key, sums) in rollup::contributions(&view) {
                     let total = totals.entry(key).or_default();
                     rollup::merge_sums(total, sums);
                 }

@@ -119,6 +119,7 @@ on_both_backends! {
             (Method::POST, format!("/api/v1/projects/{some_id}/close")),
             (Method::GET, format!("/api/v1/projects/{some_id}/results")),
             (Method::GET, format!("/api/v1/projects/{some_id}/changes")),
+            (Method::GET, "/api/v1/admin/retention/runs".to_owned()),
         ];
         for (method, path) in &endpoints {
             let url = app.url(path);

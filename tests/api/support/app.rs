@@ -74,6 +74,8 @@ pub fn test_settings(database_url: &str) -> Settings {
         admin_token: ADMIN_TOKEN.into(),
         log: std::env::var("MELDPUNT_TEST_LOG").unwrap_or_else(|_| "error".into()),
         mail_dir: std::env::temp_dir().join("meldpunt-test-mail").display().to_string(),
+        // Tests start retention themselves (`meldpunt retention run`), never by the clock.
+        retention_at: "off".into(),
         ..Settings::default()
     }
 }
@@ -105,6 +107,13 @@ pub fn fresh_database(backend: Backend) -> (String, DatabaseGuard) {
             (super::postgres::with_database(&admin_url, &name), DatabaseGuard::Postgres { admin_url, name })
         }
     }
+}
+
+/// Starts a second server on `app`'s database with settings adjusted by `adjust`.
+pub async fn start_on_same_database_with(app: &TestApp, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = test_settings(&app.database_url);
+    adjust(&mut settings);
+    start(settings, app.backend, DatabaseGuard::Borrowed).await
 }
 
 impl TestApp {

@@ -42,6 +42,7 @@ fn spawn(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)], address: St
         .current_dir(dir)
         .env_remove("DATABASE_URL")
         .env("MELDPUNT_LOG", "debug")
+        .env("MELDPUNT_RETENTION_AT", "off")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (key, value) in env {

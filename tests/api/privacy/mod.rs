@@ -1,0 +1,8 @@
+//! The privacy lifecycle: the retention job (`meldpunt retention run` and the daily run)
+//! anonymises and deletes what is past its term, leaves statistics and project results as
+//! they were, and runs once however many processes try.
+
+mod photos;
+mod retention;
+mod retention_job;
+mod support;

@@ -71,7 +71,8 @@ pub struct ReportFact {
     pub lon: f64,
 }
 
-type FactRow = (
+/// A report as the statistics read it (also a statistical record of a deleted one).
+pub(crate) type FactRow = (
     DbUuid,
     Option<DbUuid>,
     String,

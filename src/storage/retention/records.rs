@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::super::connection::{DbTime, DbUuid};
 use super::super::schema::{report_records, reports};
-use super::super::stats::{ReportFact, Selection};
+use super::super::stats::{FactRow, ReportFact, Selection};
 use super::super::{DbConnection, StorageError};
 use crate::domain::report::Location;
 use crate::domain::stats::lifecycle;
@@ -107,22 +107,6 @@ pub(super) fn keep(conn: &mut DbConnection, ids: &[Uuid], now: DateTime<Utc>) ->
     super::super::insert_rows!(conn, report_records::table, &records)?;
     Ok(records.len())
 }
-
-type FactRow = (
-    DbUuid,
-    Option<DbUuid>,
-    String,
-    DbTime,
-    Option<DbTime>,
-    String,
-    i32,
-    Option<i32>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    f64,
-    f64,
-);
 
 /// The records of `selection`, as statistics see reports: received in the window, or
 /// received before it and settled since its start (records are of closed reports).

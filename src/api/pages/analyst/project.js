@@ -17,6 +17,14 @@
     verdict: "oordeel", did: "Verschil in verschillen (project t.o.v. vergelijkingsgebied)", ratio: "verhouding (95%-interval)",
     chart: "Meldingen per maand met 95%-interval: project en vergelijkingsgebied", unit: { buurt: "buurt", project: "projectgebied", comparison: "vergelijkingsgebied" },
     hidden: "verborgen", method: "Methode", boundary: "Grensjaar", colours: [" (blauw)", " (oranje)"],
+    baseline: "nulmeting", restOf: "rest van ",
+    // The server's verdicts and method are English; known ones read in Dutch here, others as sent.
+    verdicts: [
+      [/^too few reports to conclude anything \(fewer than (\d+) in a window\)$/, "te weinig meldingen om iets te concluderen (minder dan $1 in een periode)"],
+      [/^no rate to compare$/, "geen tempo om mee te vergelijken"],
+      [/^the 95% interval includes no change: the data do not show an effect either way$/, "het 95%-interval omvat geen verandering: de gegevens tonen geen effect, in geen van beide richtingen"],
+    ],
+    methodText: "Per periode worden de meldingen opgeteld uit de statistieken (docs/statistics.md). Het tempo is het aantal ontvangen meldingen per maand, met een exact 95%-Poisson-interval. De verandering is de verhouding tussen het tempo in een vervolgperiode en in de nulmeting; het verschil in verschillen deelt die verhouding van het projectgebied door die van het vergelijkingsgebied, zodat een trend in de hele gemeente niet als effect van het project telt (1 = veranderd zoals het vergelijkingsgebied). Een getekend projectgebied telt elke melding waarvan de plek erin ligt, tegen de rest van de gemeenten die het overlapt. Met minder dan 10 meldingen in een periode, of een interval dat 'geen verandering' omvat, zegt het oordeel dat. De gegevens ondersteunen een besluit; ze nemen het niet. Zie docs/statistics.md#projects.",
   } : {
     signIn: "Sign in as an analyst to see the results.", loading: "Reading the results…",
     denied: "Signing in failed, or the account is not an analyst's.", failed: "The results could not be read: ",
@@ -25,7 +33,14 @@
     verdict: "verdict", did: "Difference in differences (project against comparison)", ratio: "ratio (95% interval)",
     chart: "Reports per month with 95% interval: project and comparison", unit: { buurt: "buurt", project: "project area", comparison: "comparison areas" },
     hidden: "hidden", method: "Method", boundary: "Boundary year", colours: [" (blue)", " (orange)"],
+    baseline: "baseline", restOf: "rest of ", verdicts: [], methodText: null,
   };
+  function verdict(text) {
+    var found = t.verdicts.filter(function (v) { return v[0].test(text || ""); })[0];
+    return found ? String(text).replace(found[0], found[1]) : (text || "");
+  }
+  function label(text) { return text === "baseline" ? t.baseline : text; }
+  function unitName(text) { return String(text || "").indexOf("rest of ") === 0 ? t.restOf + text.slice(8) : text; }
 
   function el(name, text, attributes) {
     var node = document.createElement(name);
@@ -93,11 +108,11 @@
     results.appendChild(el("p", (project ? project.buurten.length + " " + t.buurten + ": " + project.buurten.join(", ") : "") + " — " + t.boundary + " " + data.boundary_year));
     results.appendChild(el("h2", t.units));
     data.units.forEach(function (u) {
-      var name = (t.unit[u.unit] || u.unit) + ": " + u.name + (u.area_code ? " (" + u.area_code + ")" : "");
+      var name = (t.unit[u.unit] || u.unit) + ": " + unitName(u.name) + (u.area_code ? " (" + u.area_code + ")" : "");
       results.appendChild(el("h3", name));
       results.appendChild(table(name, [t.window, t.from, t.to, t.received, t.rate, t.change, t.verdict], windows(u).map(function (w) {
         var received = w.figures && w.figures.received !== undefined && w.figures.received !== null ? w.figures.received : t.hidden;
-        return [w.label, w.from, w.to, received, interval(w.rate, function (r) { return r.per_month; }), interval(w.change, function (r) { return r.ratio; }), w.verdict || ""];
+        return [label(w.label), w.from, w.to, received, interval(w.rate, function (r) { return r.per_month; }), interval(w.change, function (r) { return r.ratio; }), verdict(w.verdict)];
       })));
     });
     results.appendChild(el("h2", t.chart));
@@ -105,15 +120,15 @@
     // The chart's legend and axis in words: windows left to right, project blue, comparison orange.
     var legend = el("ul", null, { "class": "legend" });
     data.units.filter(function (u) { return u.unit !== "buurt"; }).forEach(function (u, s) {
-      legend.appendChild(el("li", "● " + (t.unit[u.unit] || u.unit) + t.colours[s % 2] + ": " + windows(u).map(function (w) { return w.label; }).join(", ")));
+      legend.appendChild(el("li", "● " + (t.unit[u.unit] || u.unit) + t.colours[s % 2] + ": " + windows(u).map(function (w) { return label(w.label); }).join(", ")));
     });
     results.appendChild(legend);
     results.appendChild(el("h2", t.did));
     results.appendChild(table(t.did, [t.window, t.ratio, t.verdict], data.difference_in_differences.map(function (d) {
-      return [d.label, interval(d.ratio, function (r) { return r.ratio; }), d.verdict || ""];
+      return [label(d.label), interval(d.ratio, function (r) { return r.ratio; }), verdict(d.verdict)];
     })));
     results.appendChild(el("h2", t.method));
-    results.appendChild(el("p", data.method));
+    results.appendChild(el("p", t.methodText || data.method));
     results.appendChild(el("p", data.attribution));
   }
   function load() {

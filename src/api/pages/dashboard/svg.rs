@@ -32,8 +32,10 @@ pub fn patterns() -> &'static str {
 }
 
 /// The upper bounds of the colour classes for counts up to `max` (equal steps, at least 1).
-pub fn class_bounds(max: i64) -> [i64; 5] {
+pub fn class_bounds(max: i64, base: i64) -> [i64; 5] {
+    let base = base.max(1);
     let step = (max.max(5) + 4) / 5;
+    let step = (step + base - 1) / base * base;
     [step, step * 2, step * 3, step * 4, step * 5]
 }
 
@@ -230,8 +232,10 @@ mod tests {
 
     #[test]
     fn counts_fall_into_five_classes_and_suppressed_cells_into_patterns() {
-        let bounds = class_bounds(50);
+        let bounds = class_bounds(50, 1);
         assert_eq!(bounds, [10, 20, 30, 40, 50]);
+        assert_eq!(class_bounds(15, 5), [5, 10, 15, 20, 25], "classes of rounded counts are multiples of the base");
+        assert_eq!(class_bounds(120, 5), [25, 50, 75, 100, 125]);
         assert_eq!(fill(Shown::Count(0), &bounds), "#eff3ff");
         assert_eq!(fill(Shown::Count(50), &bounds), "#08519c");
         assert_eq!(fill(Shown::Small, &bounds), SMALL_FILL);

@@ -159,7 +159,7 @@ pub fn render(d: &Dashboard<'_>) -> String {
     // The map, its legend and its table.
     let received = |s: Shown| shown_text(s, d.min_count, t);
     let max = d.areas.iter().filter_map(|a| if let Shown::Count(n) = a.received { Some(n) } else { None }).max();
-    let bounds = svg::class_bounds(max.unwrap_or(0));
+    let bounds = svg::class_bounds(max.unwrap_or(0), d.rounding_base);
     let _ = write!(
         out,
         "<section aria-labelledby=\"map-h\"><h2 id=\"map-h\">{}: {}, {}</h2><p>{}</p>",
@@ -188,7 +188,7 @@ pub fn render(d: &Dashboard<'_>) -> String {
     } else {
         let _ = write!(out, "<div class=\"map-wrap\">{}</div>", svg::map("map-h", &map_areas, &bounds));
     }
-    legend(&mut out, t, &bounds, d.min_count);
+    legend(&mut out, t, &bounds, d);
     let _ = write!(
         out,
         "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-labelledby=\"map-table-c\"><table><caption id=\"map-table-c\">{} {}, {}</caption>\
@@ -291,13 +291,20 @@ fn state(shown: Shown) -> &'static str {
     }
 }
 
-fn legend(out: &mut String, t: &Texts, bounds: &[i64; 5], min_count: i64) {
+fn legend(out: &mut String, t: &Texts, bounds: &[i64; 5], d: &Dashboard<'_>) {
+    let min_count = d.min_count;
     let _ =
         write!(out, "<h3 id=\"legend-h\">{}</h3><ul class=\"legend\" aria-labelledby=\"legend-h\">", html(t.legend));
-    let mut low = 0;
-    for (colour, high) in svg::CLASS_COLOURS.iter().zip(bounds) {
-        let _ = write!(out, "<li>{}{low}–{high} {}</li>", swatch(colour), html(t.reports));
-        low = high + 1;
+    // Published counts are multiples of the base from the smallest shown one up.
+    let base = d.rounding_base.max(1);
+    let mut low = crate::domain::open_data::disclosure::Rule::new(min_count, base).round(min_count);
+    for (colour, &high) in svg::CLASS_COLOURS.iter().zip(bounds) {
+        if high < low {
+            continue;
+        }
+        let range = if low == high { high.to_string() } else { format!("{low}–{high}") };
+        let _ = write!(out, "<li>{}{range} {}</li>", swatch(colour), html(t.reports));
+        low = high + base;
     }
     let _ = write!(out, "<li data-state=\"small\">{}{} {min_count}</li>", swatch(svg::SMALL_FILL), html(t.fewer_than));
     let _ = write!(out, "<li data-state=\"protecting\">{}{}</li>", swatch(svg::PROTECTING_FILL), html(t.protecting));

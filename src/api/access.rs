@@ -18,6 +18,7 @@ use crate::domain::auth::{Role, StaffIdentity};
 #[derive(Debug, Clone)]
 pub struct AdminAccess {
     actor: String,
+    account: Option<uuid::Uuid>,
 }
 
 /// The history actor of changes made with the configured admin token.
@@ -27,6 +28,11 @@ impl AdminAccess {
     /// Who acts, for history entries: `admin` (the configured token) or `staff:<account>`.
     pub fn actor(&self) -> &str {
         &self.actor
+    }
+
+    /// The staff account that acts (`None`: the configured admin token), for the audit log.
+    pub fn account(&self) -> Option<uuid::Uuid> {
+        self.account
     }
 }
 
@@ -93,7 +99,15 @@ impl FromRequest for AdminAccess {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let request = request.clone();
-        Box::pin(async move { Ok(AdminAccess { actor: actor_among(request, &[Role::Admin]).await? }) })
+        Box::pin(async move {
+            Ok(match caller(request).await? {
+                None => AdminAccess { actor: ADMIN_ACTOR.to_owned(), account: None },
+                Some(staff) => {
+                    let identity = staff.require(&[Role::Admin])?;
+                    AdminAccess { actor: identity.actor(), account: Some(identity.account_id) }
+                }
+            })
+        })
     }
 }
 

@@ -21,7 +21,7 @@ pub struct AuditView {
     pub at: DateTime<Utc>,
     /// The staff account.
     pub account_id: Uuid,
-    /// What: `viewed_reporter_contact`.
+    /// What: `viewed_reporter_contact`, or `anonymised_reporter` (on request).
     pub action: String,
     /// The report.
     pub report_id: Option<Uuid>,

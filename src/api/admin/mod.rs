@@ -1,9 +1,10 @@
 //! The admin API: configuration (areas and their CBS key figures, departments, categories,
 //! routing rules and trying them out), staff accounts and API tokens, the audit log of
 //! views of personal data, importing the history of an earlier system, and the log of
-//! retention runs.
+//! retention runs, and anonymising a reporter on request.
 
 pub mod accounts;
+pub mod anonymise;
 pub mod areas;
 pub mod audit;
 pub mod categories;
@@ -43,5 +44,6 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(accounts::list_tokens)
         .service(accounts::revoke_token)
         .service(audit::audit_log)
-        .service(retention::retention_runs);
+        .service(retention::retention_runs)
+        .service(anonymise::anonymise_reporter);
 }

@@ -5,6 +5,7 @@
 pub mod announcements;
 pub mod areas;
 pub mod categories;
+pub mod erasure;
 pub mod follow;
 pub mod health;
 pub mod map;
@@ -30,6 +31,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(photos::get_thumbnail)
         .service(support::support_report)
         .service(follow::follow_report)
+        .service(erasure::erase_contact)
         .service(areas::lookup)
         .service(areas::list_areas)
         .service(subscriptions::create_subscription)

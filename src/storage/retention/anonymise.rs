@@ -99,3 +99,71 @@ pub(super) fn erase_reporters(conn: &mut DbConnection, ids: &[Uuid]) -> Result<(
     cancel_queued_messages(conn, ids)?;
     Ok(())
 }
+
+/// What the history entry of an erasure on request says (never what was erased).
+const ERASED_TEXT: &str =
+    "De contactgegevens van de melder zijn verwijderd / The reporter's contact details were erased";
+
+/// The history actor of an erasure by the reporter through their follow link.
+pub const REPORTER_ACTOR: &str = "reporter";
+
+/// Erases the reporter of the report followed with `token` at once (AVG art. 17), as the
+/// retention job would, and also the address and body of the emails already sent about
+/// it; the follow link stops working. Returns the report, `None` when no report has this
+/// link (any more).
+pub fn erase_by_follow_token(conn: &mut DbConnection, token: &str) -> Result<Option<Uuid>, StorageError> {
+    conn.write_transaction(|c| {
+        let Some(id) = super::super::outbox::followed_report(c, token)? else {
+            return Ok(None);
+        };
+        anonymise_now(c, id, REPORTER_ACTOR, serde_json::json!({"reason": "reporter_request", "text": ERASED_TEXT}))?;
+        Ok(Some(id))
+    })
+}
+
+/// Who asks staff to anonymise a report's reporter now, and why.
+#[derive(Debug, Clone)]
+pub struct StaffRequest {
+    /// The history actor (`admin` or `staff:<account>`).
+    pub actor: String,
+    /// The staff account, recorded in the audit log too (`None`: the admin token).
+    pub account: Option<Uuid>,
+    /// Why (kept in the history for staff; never public).
+    pub reason: String,
+}
+
+/// Anonymises the reporter of report `id` at once on a staff member's request, with a
+/// history entry naming the actor and the reason and, for a staff account, an
+/// `anonymised_reporter` audit entry. Returns whether the report exists.
+pub fn anonymise_on_request(conn: &mut DbConnection, id: Uuid, request: &StaffRequest) -> Result<bool, StorageError> {
+    use super::super::schema::audit_log;
+    conn.write_transaction(|c| {
+        if reports::table.find(DbUuid(id)).count().get_result::<i64>(c)? == 0 {
+            return Ok(false);
+        }
+        let details = serde_json::json!({"reason": "staff_request", "note": request.reason, "text": ERASED_TEXT});
+        anonymise_now(c, id, &request.actor, details)?;
+        if let Some(account) = request.account {
+            diesel::insert_into(audit_log::table)
+                .values((
+                    audit_log::at.eq(DbTime::new(chrono::Utc::now())),
+                    audit_log::account_id.eq(DbUuid(account)),
+                    audit_log::action.eq("anonymised_reporter"),
+                    audit_log::report_id.eq(Some(DbUuid(id))),
+                ))
+                .execute(c)?;
+        }
+        Ok(true)
+    })
+}
+
+/// Anonymises one report's reporter now (inside the caller's transaction): what the
+/// retention job erases, plus the recipient and body of the messages about the report
+/// that were already sent or given up (the job erases those by their own, shorter term).
+fn anonymise_now(c: &mut DbConnection, id: Uuid, actor: &str, details: serde_json::Value) -> Result<(), StorageError> {
+    erase_reporters(c, &[id])?;
+    diesel::update(outbox::table.filter(outbox::report_id.eq(DbUuid(id))))
+        .set((outbox::recipient.eq(""), outbox::params.eq("{}"), outbox::last_error.eq(None::<String>)))
+        .execute(c)?;
+    super::super::triage::append(c, id, actor, "reporter_anonymised", details)
+}

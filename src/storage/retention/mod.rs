@@ -5,7 +5,8 @@
 //! exactly the work that is left.
 //!
 //! - `anonymise`: the reporter's contact, follow links, supporters' addresses and queued
-//!   emails of closed reports, with a history entry that says it happened.
+//!   emails of closed reports, with a history entry that says it happened; and the same
+//!   for one report at once, asked by its reporter (follow link) or by staff.
 //! - `deletion`: reports deleted for good, each leaving an anonymous statistical record
 //!   (`records`), photos first; also photos deleted early by their own term.
 //! - `sweep`: outbox recipients and bodies, unconfirmed subscriptions, the audit of views
@@ -21,7 +22,7 @@ mod sweep;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-pub use anonymise::anonymise_batch;
+pub use anonymise::{REPORTER_ACTOR, StaffRequest, anonymise_batch, anonymise_on_request, erase_by_follow_token};
 pub use deletion::{DeletionKind, delete_batch, delete_photos_batch};
 pub use sweep::{erase_outbox_batch, purge_audit_batch, purge_subscriptions_batch, remove_tokens_batch};
 

@@ -1,7 +1,9 @@
 //! The privacy lifecycle: the retention job (`meldpunt retention run` and the daily run)
 //! anonymises and deletes what is past its term, leaves statistics and project results as
-//! they were, and runs once however many processes try.
+//! they were, and runs once however many processes try; a reporter erases their contact
+//! through the follow link, and admins anonymise one on request.
 
+mod erasure;
 mod photos;
 mod retention;
 mod retention_job;

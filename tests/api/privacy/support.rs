@@ -103,3 +103,25 @@ pub fn whole_database(app: &TestApp) -> String {
         }
     }
 }
+
+/// Every outbox message's recipient, parameters and last error, one message a line.
+pub fn outbox_text(app: &TestApp) -> String {
+    let rows: Vec<Dump> = match app.backend {
+        Backend::Sqlite => {
+            let path = app.database_url.trim_start_matches("sqlite://").to_owned();
+            let mut conn = diesel::sqlite::SqliteConnection::establish(&path).unwrap();
+            diesel::sql_query(
+                "SELECT coalesce(group_concat(recipient || ' ' || params || ' ' || coalesce(last_error, ''), char(10)), '') AS dump FROM outbox",
+            )
+            .load(&mut conn)
+            .unwrap()
+        }
+        Backend::Postgres => {
+            let mut conn = diesel::pg::PgConnection::establish(&app.database_url).unwrap();
+            diesel::sql_query("SELECT coalesce(string_agg(t::text, E'\\n'), '') AS dump FROM outbox t")
+                .load(&mut conn)
+                .unwrap()
+        }
+    };
+    rows.into_iter().map(|row| row.dump).collect()
+}

@@ -120,6 +120,7 @@ on_both_backends! {
             (Method::GET, format!("/api/v1/projects/{some_id}/results")),
             (Method::GET, format!("/api/v1/projects/{some_id}/changes")),
             (Method::GET, "/api/v1/admin/retention/runs".to_owned()),
+            (Method::POST, format!("/api/v1/admin/reports/{some_id}/anonymise")),
         ];
         for (method, path) in &endpoints {
             let url = app.url(path);

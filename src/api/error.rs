@@ -71,6 +71,9 @@ pub enum ApiError {
     /// Nothing is at this address.
     #[error("{0}")]
     NotFound(String),
+    /// Something was at this address, and is no more (an expired or used link).
+    #[error("{0}")]
+    Gone(String),
     /// The method is not allowed at this address.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -103,6 +106,7 @@ impl ApiError {
                 ("idempotency-key-reused", "The idempotency key was used for another request")
             }
             Self::NotFound(_) => ("not-found", "Not found"),
+            Self::Gone(_) => ("gone", "No longer available"),
             Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             Self::Overloaded => ("overloaded", "The server is busy"),
             Self::Unavailable(_) => ("unavailable", "The service is unavailable"),
@@ -176,6 +180,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Gone(_) => StatusCode::GONE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Overloaded | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -23,6 +23,7 @@ use crate::api::state::AppState;
         (name = "health", description = "Probes for load balancers and orchestrators"),
         (name = "categories", description = "What residents can report"),
         (name = "reports", description = "Filing and following reports"),
+        (name = "privacy", description = "The resident's rights: what meldpunt holds about an email address (AVG art. 15), and erasing it everywhere (art. 17)"),
         (name = "meta", description = "The API description itself"),
         (name = "open311", description = "Open311 GeoReport v2 (JSON and XML; errors are GeoReport error documents, not problem+json)"),
         (name = "areas", description = "CBS gemeenten, wijken and buurten"),

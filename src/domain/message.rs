@@ -15,6 +15,10 @@ pub enum Template {
     StatusChanged,
     /// To a new email subscriber: the double opt-in link.
     SubscriptionConfirm,
+    /// To a new supporter ("me too") with an email address: the double opt-in link.
+    SupportConfirm,
+    /// To a resident who asked what meldpunt holds about their address: the access link.
+    AccessLink,
     /// To a new webhook: the challenge it must echo.
     WebhookChallenge,
     /// To a subscriber: a published announcement.
@@ -30,6 +34,8 @@ impl Template {
             Self::Confirmation => "confirmation",
             Self::StatusChanged => "status_changed",
             Self::SubscriptionConfirm => "subscription_confirm",
+            Self::SupportConfirm => "support_confirm",
+            Self::AccessLink => "access_link",
             Self::WebhookChallenge => "webhook_challenge",
             Self::Announcement => "announcement",
             Self::ReportAlert => "report_alert",
@@ -42,6 +48,8 @@ impl Template {
             Self::Confirmation,
             Self::StatusChanged,
             Self::SubscriptionConfirm,
+            Self::SupportConfirm,
+            Self::AccessLink,
             Self::WebhookChallenge,
             Self::Announcement,
             Self::ReportAlert,

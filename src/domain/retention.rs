@@ -162,19 +162,21 @@ pub enum Step {
     DeleteCancelledReports,
     EraseOutbox,
     PurgeSubscriptions,
+    PurgeSupporters,
     PurgeAudit,
     RemoveTokens,
 }
 
 impl Step {
     /// Every step, in order.
-    pub const ALL: [Step; 8] = [
+    pub const ALL: [Step; 9] = [
         Step::AnonymiseReporters,
         Step::DeletePhotos,
         Step::DeleteResolvedReports,
         Step::DeleteCancelledReports,
         Step::EraseOutbox,
         Step::PurgeSubscriptions,
+        Step::PurgeSupporters,
         Step::PurgeAudit,
         Step::RemoveTokens,
     ];
@@ -188,6 +190,7 @@ impl Step {
             Step::DeleteCancelledReports => "deleted_cancelled_reports",
             Step::EraseOutbox => "erased_outbox_messages",
             Step::PurgeSubscriptions => "purged_subscriptions",
+            Step::PurgeSupporters => "purged_supporter_addresses",
             Step::PurgeAudit => "purged_audit_entries",
             Step::RemoveTokens => "removed_tokens",
         }
@@ -203,6 +206,7 @@ pub struct RunCounts {
     pub deleted_cancelled_reports: i64,
     pub erased_outbox_messages: i64,
     pub purged_subscriptions: i64,
+    pub purged_supporter_addresses: i64,
     pub purged_audit_entries: i64,
     pub removed_tokens: i64,
 }
@@ -217,6 +221,7 @@ impl RunCounts {
             Step::DeleteCancelledReports => self.deleted_cancelled_reports,
             Step::EraseOutbox => self.erased_outbox_messages,
             Step::PurgeSubscriptions => self.purged_subscriptions,
+            Step::PurgeSupporters => self.purged_supporter_addresses,
             Step::PurgeAudit => self.purged_audit_entries,
             Step::RemoveTokens => self.removed_tokens,
         }
@@ -231,6 +236,7 @@ impl RunCounts {
             Step::DeleteCancelledReports => &mut self.deleted_cancelled_reports,
             Step::EraseOutbox => &mut self.erased_outbox_messages,
             Step::PurgeSubscriptions => &mut self.purged_subscriptions,
+            Step::PurgeSupporters => &mut self.purged_supporter_addresses,
             Step::PurgeAudit => &mut self.purged_audit_entries,
             Step::RemoveTokens => &mut self.removed_tokens,
         };

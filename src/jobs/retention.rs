@@ -151,6 +151,7 @@ async fn leased_run(
         deleted_cancelled_reports = counts.deleted_cancelled_reports,
         erased_outbox_messages = counts.erased_outbox_messages,
         purged_subscriptions = counts.purged_subscriptions,
+        purged_supporter_addresses = counts.purged_supporter_addresses,
         purged_audit_entries = counts.purged_audit_entries,
         removed_tokens = counts.removed_tokens,
         "retention run ended"
@@ -193,6 +194,7 @@ async fn steps(
                 Step::PurgeSubscriptions => {
                     db.run(move |conn| store::purge_subscriptions_batch(conn, &cutoffs, limit)).await?
                 }
+                Step::PurgeSupporters => db.run(move |conn| store::purge_supporters_batch(conn, &cutoffs, limit)).await?,
                 Step::PurgeAudit => db.run(move |conn| store::purge_audit_batch(conn, &cutoffs, limit)).await?,
                 Step::RemoveTokens => db.run(move |conn| store::remove_tokens_batch(conn, &cutoffs, limit)).await?,
             };

@@ -241,6 +241,8 @@ pub async fn deliver(
                 _ => Ok(Outcome::Cancelled),
             }
         }
-        Template::Confirmation | Template::StatusChanged => Err(DeliveryError::NotForSubscribers(message.template)),
+        Template::Confirmation | Template::StatusChanged | Template::SupportConfirm | Template::AccessLink => {
+            Err(DeliveryError::NotForSubscribers(message.template))
+        }
     }
 }

@@ -6,10 +6,12 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::connection::{DbTime, DbUuid};
+use super::followers::{NewSupporter, add_supporter};
 use super::schema::{categories, report_supporters, reports};
 use super::triage::{Change, append, visible};
 use super::{DbConnection, StorageError};
 use crate::domain::auth::StaffIdentity;
+use crate::domain::message::Template;
 use crate::domain::report::{Language, Location, Report, ReportStatus};
 use crate::domain::workflow::{TransitionError, allowed_transitions, is_closed};
 
@@ -137,31 +139,31 @@ pub fn nearby(
     Ok(found)
 }
 
-/// Adds a supporter (inside the caller's write transaction). `None` when there is no such
-/// report; otherwise the new interest count.
+/// Adds a supporter (inside the caller's write transaction) and, for an address, queues
+/// the email that asks to confirm it (double opt-in: nothing else is sent to it before).
+/// An address that supports the report already changes nothing. `None` when there is no
+/// such report; otherwise the interest count.
 pub fn support(
     conn: &mut DbConnection,
     id: Uuid,
     email: Option<&str>,
     language: Language,
 ) -> Result<Option<i64>, StorageError> {
-    if super::reports::by_id(conn, id)?.is_none() {
+    let Some(report) = super::reports::by_id(conn, id)? else {
         return Ok(None);
-    }
-    diesel::insert_into(report_supporters::table)
-        .values((
-            report_supporters::id.eq(DbUuid(Uuid::now_v7())),
-            report_supporters::report_id.eq(DbUuid(id)),
-            report_supporters::email.eq(email),
-            report_supporters::language.eq(language.as_str()),
-            report_supporters::created_at.eq(DbTime::new(Utc::now())),
-        ))
-        .execute(conn)?;
+    };
+    let NewSupporter::Added { confirm_token, .. } = add_supporter(conn, id, email, language)? else {
+        return Ok(Some(interest(conn, id)?));
+    };
     let counted = super::rollup::view(conn, id)?;
     diesel::update(reports::table.find(DbUuid(id))).set(reports::me_too.eq(reports::me_too + 1)).execute(conn)?;
     super::rollup::refresh(conn, id, counted)?;
     let count = interest(conn, id)?;
     append(conn, id, "reporter", "supported", serde_json::json!({"count": count}))?;
+    if let (Some(email), Some(token)) = (email, confirm_token) {
+        let params = serde_json::json!({"reference": report.reference, "confirm_token": token});
+        super::outbox::enqueue(conn, Some(id), email, language, Template::SupportConfirm, params)?;
+    }
     Ok(Some(count))
 }
 

@@ -38,6 +38,7 @@ macro_rules! insert_rows {
 }
 pub(crate) use insert_rows;
 
+pub mod access_requests;
 pub mod accounts;
 pub mod announcements;
 pub mod areas;

@@ -7,7 +7,7 @@
 //! Announcement deliveries live in a table of their own (`deliveries`); `claim` takes them
 //! after the outbox rows, and the `mark_*` functions record the outcome of either kind.
 //!
-//! Also here: private follow links (only the SHA-256 of the token is stored).
+//! Follow links are made in `super::followers` (only the SHA-256 of a token is stored).
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -79,29 +79,6 @@ pub fn enqueue(
     Ok(())
 }
 
-/// A fresh follow link token for a report (stored hashed; inside the caller's transaction).
-pub fn new_follow_token(conn: &mut DbConnection, report_id: Uuid) -> Result<String, StorageError> {
-    let token = new_token();
-    diesel::insert_into(follow_tokens::table)
-        .values((
-            follow_tokens::token_hash.eq(token_hash(&token)),
-            follow_tokens::report_id.eq(DbUuid(report_id)),
-            follow_tokens::created_at.eq(DbTime::new(Utc::now())),
-        ))
-        .execute(conn)?;
-    Ok(token)
-}
-
-/// The report a follow token belongs to.
-pub fn followed_report(conn: &mut DbConnection, token: &str) -> Result<Option<Uuid>, StorageError> {
-    Ok(follow_tokens::table
-        .find(token_hash(token))
-        .select(follow_tokens::report_id)
-        .first::<DbUuid>(conn)
-        .optional()?
-        .map(|id| id.0))
-}
-
 /// At intake: queues the confirmation with a follow link for each new report whose
 /// reporter left an email address (one statement per table for the lot, inside the
 /// caller's transaction).
@@ -142,7 +119,7 @@ pub fn on_intake(conn: &mut DbConnection, reports: &[&NewReport]) -> Result<(), 
 
 /// Queues a public update (status change or public note) of a report to everyone who
 /// should hear about it (inside the caller's transaction). Each email gets its own
-/// follow link.
+/// follow link, which knows whose it is (`super::followers`).
 pub fn on_public_update(
     conn: &mut DbConnection,
     report_id: Uuid,
@@ -150,13 +127,13 @@ pub fn on_public_update(
     status: &str,
     text: Option<&str>,
 ) -> Result<(), StorageError> {
-    for (email, language) in super::followers::recipients(conn, report_id)? {
-        let token = new_follow_token(conn, report_id)?;
+    for recipient in super::followers::recipients(conn, report_id)? {
+        let token = super::followers::new_follow_token(conn, report_id, recipient.holder)?;
         enqueue(
             conn,
             Some(report_id),
-            &email,
-            language,
+            &recipient.email,
+            recipient.language,
             Template::StatusChanged,
             serde_json::json!({"reference": reference, "status": status, "text": text, "follow_token": token}),
         )?;

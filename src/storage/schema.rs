@@ -295,6 +295,8 @@ diesel::table! {
         token_hash -> Text,
         report_id -> PortableUuid,
         created_at -> PortableTimestamp,
+        supporter_id -> Nullable<PortableUuid>,
+        reporter_of -> Nullable<PortableUuid>,
     }
 }
 
@@ -369,10 +371,27 @@ diesel::table! {
         email -> Nullable<Text>,
         language -> Text,
         created_at -> PortableTimestamp,
+        confirmed_at -> Nullable<PortableTimestamp>,
+        confirm_token_hash -> Nullable<Text>,
     }
 }
 
 diesel::allow_tables_to_appear_in_same_query!(report_supporters, reports);
+diesel::allow_tables_to_appear_in_same_query!(report_supporters, follow_tokens);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::PortableTimestamp;
+
+    access_requests (token_hash) {
+        token_hash -> Text,
+        email -> Text,
+        language -> Text,
+        created_at -> PortableTimestamp,
+        expires_at -> PortableTimestamp,
+        used_at -> Nullable<PortableTimestamp>,
+    }
+}
 
 diesel::table! {
     use diesel::sql_types::*;
@@ -644,6 +663,7 @@ diesel::table! {
         purged_subscriptions -> BigInt,
         purged_audit_entries -> BigInt,
         removed_tokens -> BigInt,
+        purged_supporter_addresses -> BigInt,
     }
 }
 

@@ -370,25 +370,28 @@ pub fn change(conn: &mut DbConnection, id: Uuid, change: &SubscriptionChange) ->
 
 /// Ends a subscription and forgets how to reach the subscriber. `false` when it had already ended or does not exist.
 pub fn end(conn: &mut DbConnection, id: Uuid) -> Result<bool, StorageError> {
-    conn.write_transaction(|conn| -> Result<bool, StorageError> {
-        let ended = diesel::update(subscriptions::table.find(DbUuid(id)).filter(subscriptions::status.ne("ended")))
-            .set((
-                subscriptions::status.eq("ended"),
-                subscriptions::ended_at.eq(Some(DbTime::new(Utc::now()))),
-                subscriptions::email.eq(None::<String>),
-                subscriptions::webhook_url.eq(None::<String>),
-                subscriptions::webhook_secret.eq(None::<String>),
-                subscriptions::push_endpoint.eq(None::<String>),
-                subscriptions::push_p256dh.eq(None::<String>),
-                subscriptions::push_auth.eq(None::<String>),
-                subscriptions::confirm_token_hash.eq(None::<String>),
-                subscriptions::challenge.eq(None::<String>),
-            ))
-            .execute(conn)?;
-        // Pending messages to it are not touched here (that would scan the outbox): the
-        // worker finds the subscription ended and cancels each one instead of sending it.
-        Ok(ended > 0)
-    })
+    conn.write_transaction(|conn| end_in(conn, id))
+}
+
+/// [`end`], inside the caller's transaction.
+pub fn end_in(conn: &mut DbConnection, id: Uuid) -> Result<bool, StorageError> {
+    let ended = diesel::update(subscriptions::table.find(DbUuid(id)).filter(subscriptions::status.ne("ended")))
+        .set((
+            subscriptions::status.eq("ended"),
+            subscriptions::ended_at.eq(Some(DbTime::new(Utc::now()))),
+            subscriptions::email.eq(None::<String>),
+            subscriptions::webhook_url.eq(None::<String>),
+            subscriptions::webhook_secret.eq(None::<String>),
+            subscriptions::push_endpoint.eq(None::<String>),
+            subscriptions::push_p256dh.eq(None::<String>),
+            subscriptions::push_auth.eq(None::<String>),
+            subscriptions::confirm_token_hash.eq(None::<String>),
+            subscriptions::challenge.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    // Pending messages to it are not touched here (that would scan the outbox): the
+    // worker finds the subscription ended and cancels each one instead of sending it.
+    Ok(ended > 0)
 }
 
 /// The cells a subscription covers.

@@ -38,9 +38,11 @@ pub struct RetentionRunView {
     pub erased_outbox_messages: i64,
     /// Unconfirmed subscriptions purged.
     pub purged_subscriptions: i64,
+    /// Unconfirmed "me too" addresses erased (the supports still count).
+    pub purged_supporter_addresses: i64,
     /// Entries of the audit of views of personal data removed.
     pub purged_audit_entries: i64,
-    /// Sessions and API tokens past their expiry removed.
+    /// Sessions, API tokens and access links past their expiry removed.
     pub removed_tokens: i64,
 }
 
@@ -59,6 +61,7 @@ impl From<RunLog> for RetentionRunView {
             deleted_cancelled_reports: c.deleted_cancelled_reports,
             erased_outbox_messages: c.erased_outbox_messages,
             purged_subscriptions: c.purged_subscriptions,
+            purged_supporter_addresses: c.purged_supporter_addresses,
             purged_audit_entries: c.purged_audit_entries,
             removed_tokens: c.removed_tokens,
         }

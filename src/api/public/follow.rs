@@ -47,7 +47,7 @@ pub async fn follow_report(path: web::Path<String>, state: web::Data<AppState>) 
     let found = state
         .db
         .run(move |conn| -> Result<_, crate::storage::StorageError> {
-            let Some(id) = crate::storage::outbox::followed_report(conn, &token)? else {
+            let Some(id) = crate::storage::followers::followed_report(conn, &token)? else {
                 return Ok(None);
             };
             let report = crate::storage::reports::by_id(conn, id)?;

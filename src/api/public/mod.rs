@@ -2,6 +2,7 @@
 //! following reports, photos, the map, "me too", areas, subscriptions, announcements and
 //! their quick questions, and the probes and the OpenAPI document.
 
+pub mod access;
 pub mod announcements;
 pub mod areas;
 pub mod categories;
@@ -30,8 +31,13 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(photos::get_photo)
         .service(photos::get_thumbnail)
         .service(support::support_report)
+        .service(support::confirm_support_page)
+        .service(support::confirm_support)
         .service(follow::follow_report)
         .service(erasure::erase_contact)
+        .service(access::request_access)
+        .service(access::show_access)
+        .service(access::erase_everywhere)
         .service(areas::lookup)
         .service(areas::list_areas)
         .service(subscriptions::create_subscription)

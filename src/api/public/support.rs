@@ -1,13 +1,14 @@
 //! Duplicates for residents: the open reports near a new one (listed in the intake
 //! answer) and "me too" support.
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
+use crate::api::pages::{confirm_page, page};
 use crate::api::responses::{JsonBodyErrors, Unavailable};
 use crate::api::state::AppState;
 use crate::domain::report::Language;
@@ -42,11 +43,15 @@ impl From<Nearby> for NearbyView {
     }
 }
 
-/// "Me too": optionally with an email address to hear about the report's progress.
+/// "Me too": optionally with an email address to hear about the report's progress. The
+/// address gets a link to confirm it first (double opt-in); until it is confirmed it gets
+/// nothing else, and it is erased when it is not confirmed within
+/// `retention_unconfirmed_days`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SupportRequest {
-    /// Email address for updates; stored apart from the report, never shown.
+    /// Email address for updates, after it is confirmed by the emailed link; stored apart
+    /// from the report, never shown.
     #[serde(default)]
     pub email: Option<String>,
     /// Language of those emails: `nl` (default) or `en`.
@@ -59,11 +64,17 @@ pub struct SupportRequest {
 pub struct SupportView {
     /// The report.
     pub report_id: Uuid,
-    /// How many residents support it.
+    /// How many residents support it (an address that supports it already is not counted
+    /// twice).
     pub interest_count: i64,
+    /// With an email address: what happens next, the same whether or not the address was
+    /// known (it says nothing about who supports what).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
-/// Supports a report ("me too"). The body may be empty.
+/// Supports a report ("me too"). The body may be empty. With an email address, a link to
+/// confirm it is emailed; updates follow only after it is confirmed.
 #[utoipa::path(
     tag = "reports",
     params(("id" = Uuid, Path, description = "Report id")),
@@ -98,6 +109,9 @@ pub async fn support_report(
         None => None,
     };
     let language = input.language.unwrap_or_default();
+    let detail = email.as_ref().map(|_| {
+        "Thank you. To hear about this report, confirm your email address with the link we sent to it (unless it confirmed this report before).".to_owned()
+    });
     let count = state
         .db
         .run(move |conn| {
@@ -105,5 +119,46 @@ pub async fn support_report(
         })
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("there is no report {id}")))?;
-    Ok(HttpResponse::Created().json(SupportView { report_id: id, interest_count: count }))
+    Ok(HttpResponse::Created().json(SupportView { report_id: id, interest_count: count, detail }))
+}
+
+/// The page behind a supporter's confirmation link: a button that confirms (a GET changes
+/// nothing: mail filters fetch links to scan them).
+#[utoipa::path(
+    tag = "reports",
+    params(("token" = String, Path, description = "The token from the confirmation email")),
+    responses((status = 200, description = "A page with a button that confirms", content_type = "text/html")),
+)]
+#[get("/api/v1/support/confirm/{token}")]
+pub async fn confirm_support_page(_path: web::Path<String>) -> HttpResponse {
+    confirm_page(
+        "Volgen bevestigen / Confirm following",
+        "Bevestig dat u berichten over deze melding wilt ontvangen. / Confirm that you want messages about this report.",
+        "Bevestigen / Confirm",
+    )
+}
+
+/// Confirms a supporter's email address (double opt-in): from now on it hears about the
+/// report's public changes, each email with a link to erase the address again.
+#[utoipa::path(
+    tag = "reports",
+    params(("token" = String, Path, description = "The token from the confirmation email")),
+    responses(
+        (status = 200, description = "Confirmed", content_type = "text/html"),
+        (status = 404, description = "The link is unknown or already used", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+    )
+)]
+#[post("/api/v1/support/confirm/{token}")]
+pub async fn confirm_support(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let token = path.into_inner();
+    let confirmed = state.db.run(move |conn| crate::storage::followers::confirm_supporter(conn, &token)).await?;
+    let report =
+        confirmed.ok_or_else(|| ApiError::NotFound("this confirmation link is unknown or was already used".into()))?;
+    tracing::info!(report_id = %report, "supporter confirmed their address");
+    Ok(page(
+        actix_web::http::StatusCode::OK,
+        "Bevestigd / Confirmed",
+        "<p>U ontvangt voortaan berichten over deze melding. Elk bericht heeft een link om uw adres weer te laten wissen. / You will now get messages about this report. Each has a link to erase your address again.</p>",
+    ))
 }

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::super::connection::{DbTime, DbUuid};
+use super::super::followers::Holder;
 use super::super::schema::{follow_tokens, outbox, report_supporters, reporter_contacts, reports};
 use super::super::{DbConnection, StorageError};
 use super::{Batch, cancel_queued_messages};
@@ -88,38 +89,130 @@ pub fn anonymise_batch(conn: &mut DbConnection, cutoffs: &Cutoffs, limit: i64) -
 }
 
 /// Erases what the reports hold of their reporters and supporters (inside the caller's
-/// transaction).
+/// transaction): contacts, supporters' addresses, every follow link to the reports or held
+/// by their reporters and supporters, and the messages still queued about them.
 pub(super) fn erase_reporters(conn: &mut DbConnection, ids: &[Uuid]) -> Result<(), StorageError> {
     let keys = || ids.iter().copied().map(DbUuid);
+    let supporters = || report_supporters::table.filter(report_supporters::report_id.eq_any(keys())).select(report_supporters::id);
     diesel::delete(reporter_contacts::table.filter(reporter_contacts::report_id.eq_any(keys()))).execute(conn)?;
     diesel::delete(follow_tokens::table.filter(follow_tokens::report_id.eq_any(keys()))).execute(conn)?;
+    diesel::delete(follow_tokens::table.filter(follow_tokens::reporter_of.eq_any(keys().map(Some)))).execute(conn)?;
+    diesel::delete(follow_tokens::table.filter(follow_tokens::supporter_id.eq_any(supporters().nullable())))
+        .execute(conn)?;
     diesel::update(report_supporters::table.filter(report_supporters::report_id.eq_any(keys())))
-        .set(report_supporters::email.eq(None::<String>))
+        .set((report_supporters::email.eq(None::<String>), report_supporters::confirm_token_hash.eq(None::<String>)))
         .execute(conn)?;
     cancel_queued_messages(conn, ids)?;
     Ok(())
 }
 
+/// The report `id` and the report it was merged into, if any: the reports whose messages
+/// can reach the people of `id`.
+fn with_original(conn: &mut DbConnection, id: Uuid) -> Result<Vec<DbUuid>, StorageError> {
+    let original: Option<Option<DbUuid>> =
+        reports::table.find(DbUuid(id)).select(reports::merged_into_id).first(conn).optional()?;
+    Ok(std::iter::once(DbUuid(id)).chain(original.flatten()).collect())
+}
+
+/// Erases the messages to `email` about `reports`: the queued ones are cancelled, and the
+/// address and body of all of them are erased (inside the caller's transaction).
+fn erase_messages_to(conn: &mut DbConnection, email: &str, reports: &[DbUuid]) -> Result<(), StorageError> {
+    let to = || outbox::table.filter(outbox::recipient.eq(email)).filter(outbox::report_id.eq_any(reports.iter().copied().map(Some)));
+    diesel::update(to().filter(outbox::status.eq("pending"))).set(outbox::status.eq("cancelled")).execute(conn)?;
+    diesel::update(to())
+        .set((outbox::recipient.eq(""), outbox::params.eq("{}"), outbox::last_error.eq(None::<String>)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Erases the reporter of report `id` now (inside the caller's transaction): their contact
+/// row, their follow links, and the messages to them, queued or sent. What the report
+/// holds of others (its supporters) stays.
+fn erase_reporter_now(conn: &mut DbConnection, id: Uuid) -> Result<(), StorageError> {
+    let email: Option<Option<String>> =
+        reporter_contacts::table.find(DbUuid(id)).select(reporter_contacts::email).first(conn).optional()?;
+    diesel::delete(reporter_contacts::table.filter(reporter_contacts::report_id.eq(DbUuid(id)))).execute(conn)?;
+    diesel::delete(
+        follow_tokens::table
+            .filter(follow_tokens::report_id.eq(DbUuid(id)))
+            .filter(follow_tokens::supporter_id.is_null())
+            .filter(follow_tokens::reporter_of.is_null()),
+    )
+    .execute(conn)?;
+    diesel::delete(follow_tokens::table.filter(follow_tokens::reporter_of.eq(Some(DbUuid(id))))).execute(conn)?;
+    if let Some(email) = email.flatten() {
+        let reports = with_original(conn, id)?;
+        erase_messages_to(conn, &email, &reports)?;
+    }
+    Ok(())
+}
+
+/// What the history entry of a supporter's erasure says.
+const SUPPORTER_ERASED_TEXT: &str =
+    "Een steunbetuiger heeft zijn e-mailadres laten verwijderen / A supporter's email address was erased";
+
+/// Erases supporter `id`'s address now (inside the caller's transaction): the address, its
+/// follow links, and the messages to it, queued or sent; the support itself still counts.
+/// Returns the supported report; `None` when the supporter holds no address (any more).
+pub(crate) fn erase_supporter_now(conn: &mut DbConnection, id: Uuid, actor: &str) -> Result<Option<Uuid>, StorageError> {
+    let found: Option<(DbUuid, Option<String>)> = report_supporters::table
+        .find(DbUuid(id))
+        .select((report_supporters::report_id, report_supporters::email))
+        .first(conn)
+        .optional()?;
+    let Some((report, Some(email))) = found else { return Ok(None) };
+    diesel::update(report_supporters::table.find(DbUuid(id)))
+        .set((
+            report_supporters::email.eq(None::<String>),
+            report_supporters::confirm_token_hash.eq(None::<String>),
+            report_supporters::confirmed_at.eq(None::<DbTime>),
+        ))
+        .execute(conn)?;
+    diesel::delete(follow_tokens::table.filter(follow_tokens::supporter_id.eq(Some(DbUuid(id))))).execute(conn)?;
+    let reports = with_original(conn, report.0)?;
+    erase_messages_to(conn, &email, &reports)?;
+    super::super::triage::append(conn, report.0, actor, "supporter_erased", serde_json::json!({"text": SUPPORTER_ERASED_TEXT}))?;
+    Ok(Some(report.0))
+}
+
 /// What the history entry of an erasure on request says (never what was erased).
-const ERASED_TEXT: &str =
+pub(crate) const ERASED_TEXT: &str =
     "De contactgegevens van de melder zijn verwijderd / The reporter's contact details were erased";
 
 /// The history actor of an erasure by the reporter through their follow link.
 pub const REPORTER_ACTOR: &str = "reporter";
 
-/// Erases the reporter of the report followed with `token` at once (AVG art. 17), as the
-/// retention job would, and also the address and body of the emails already sent about
-/// it; the follow link stops working. Returns the report, `None` when no report has this
-/// link (any more).
-pub fn erase_by_follow_token(conn: &mut DbConnection, token: &str) -> Result<Option<Uuid>, StorageError> {
+/// Whose contact an erasure through a follow link erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Erased {
+    /// The reporter of this report.
+    Reporter(Uuid),
+    /// A supporter of this report.
+    Supporter(Uuid),
+}
+
+/// Erases the contact of whoever holds the follow link `token`, at once (AVG art. 17): a
+/// reporter's contact as the retention job would (plus the address and body of the emails
+/// already sent to them), or a supporter's address. That person's follow links stop
+/// working. `None` when no one holds this link (any more).
+pub fn erase_by_follow_token(conn: &mut DbConnection, token: &str) -> Result<Option<Erased>, StorageError> {
     conn.write_transaction(|c| {
-        let Some(id) = super::super::outbox::followed_report(c, token)? else {
+        let Some(link) = super::super::followers::follow_link(c, token)? else {
             return Ok(None);
         };
-        anonymise_now(c, id, REPORTER_ACTOR, serde_json::json!({"reason": "reporter_request", "text": ERASED_TEXT}))?;
-        Ok(Some(id))
+        match link.holder {
+            Holder::Reporter(id) => {
+                let details = serde_json::json!({"reason": "reporter_request", "text": ERASED_TEXT});
+                anonymise_now(c, id, REPORTER_ACTOR, details)?;
+                Ok(Some(Erased::Reporter(id)))
+            }
+            Holder::Supporter(id) => Ok(erase_supporter_now(c, id, SUPPORTER_ACTOR)?.map(Erased::Supporter)),
+        }
     })
 }
+
+/// The history actor of an erasure by a supporter through their follow link.
+pub const SUPPORTER_ACTOR: &str = "supporter";
 
 /// Who asks staff to anonymise a report's reporter now, and why.
 #[derive(Debug, Clone)]
@@ -157,13 +250,14 @@ pub fn anonymise_on_request(conn: &mut DbConnection, id: Uuid, request: &StaffRe
     })
 }
 
-/// Anonymises one report's reporter now (inside the caller's transaction): what the
-/// retention job erases, plus the recipient and body of the messages about the report
-/// that were already sent or given up (the job erases those by their own, shorter term).
-fn anonymise_now(c: &mut DbConnection, id: Uuid, actor: &str, details: serde_json::Value) -> Result<(), StorageError> {
-    erase_reporters(c, &[id])?;
-    diesel::update(outbox::table.filter(outbox::report_id.eq(DbUuid(id))))
-        .set((outbox::recipient.eq(""), outbox::params.eq("{}"), outbox::last_error.eq(None::<String>)))
-        .execute(c)?;
+/// Anonymises one report's reporter now, on request (inside the caller's transaction):
+/// their contact, follow links and messages, with a history entry.
+pub(crate) fn anonymise_now(
+    c: &mut DbConnection,
+    id: Uuid,
+    actor: &str,
+    details: serde_json::Value,
+) -> Result<(), StorageError> {
+    erase_reporter_now(c, id)?;
     super::super::triage::append(c, id, actor, "reporter_anonymised", details)
 }

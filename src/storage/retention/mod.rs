@@ -9,8 +9,9 @@
 //!   for one report at once, asked by its reporter (follow link) or by staff.
 //! - `deletion`: reports deleted for good, each leaving an anonymous statistical record
 //!   (`records`), photos first; also photos deleted early by their own term.
-//! - `sweep`: outbox recipients and bodies, unconfirmed subscriptions, the audit of views
-//!   of personal data, expired sessions and tokens.
+//! - `sweep`: outbox recipients and bodies, unconfirmed subscriptions and "me too"
+//!   addresses, the audit of views of personal data, expired sessions, tokens and access
+//!   links.
 //! - `runs`: the lease that lets one process at a time run the job, and the runs log.
 
 mod anonymise;
@@ -22,9 +23,14 @@ mod sweep;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-pub use anonymise::{REPORTER_ACTOR, StaffRequest, anonymise_batch, anonymise_on_request, erase_by_follow_token};
+pub(crate) use anonymise::{ERASED_TEXT, anonymise_now, erase_supporter_now};
+pub use anonymise::{
+    Erased, REPORTER_ACTOR, SUPPORTER_ACTOR, StaffRequest, anonymise_batch, anonymise_on_request, erase_by_follow_token,
+};
 pub use deletion::{DeletionKind, delete_batch, delete_photos_batch};
-pub use sweep::{erase_outbox_batch, purge_audit_batch, purge_subscriptions_batch, remove_tokens_batch};
+pub use sweep::{
+    erase_outbox_batch, purge_audit_batch, purge_subscriptions_batch, purge_supporters_batch, remove_tokens_batch,
+};
 
 use super::connection::DbUuid;
 use super::photos::{PhotoStore, delete_report_photos};
@@ -56,6 +62,7 @@ pub fn due(conn: &mut DbConnection, step: Step, cutoffs: &Cutoffs) -> Result<i64
         Step::DeleteCancelledReports => deletion::count_due(conn, DeletionKind::Cancelled, cutoffs),
         Step::EraseOutbox => sweep::count_outbox_due(conn, cutoffs),
         Step::PurgeSubscriptions => sweep::count_subscriptions_due(conn, cutoffs),
+        Step::PurgeSupporters => sweep::count_supporters_due(conn, cutoffs),
         Step::PurgeAudit => sweep::count_audit_due(conn, cutoffs),
         Step::RemoveTokens => sweep::count_tokens_due(conn, cutoffs),
     }

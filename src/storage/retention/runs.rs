@@ -78,7 +78,7 @@ pub struct RunLog {
     pub counts: RunCounts,
 }
 
-type RunRow = (i64, DbTime, Option<DbTime>, String, String, (i64, i64, i64, i64, i64, i64, i64, i64));
+type RunRow = (i64, DbTime, Option<DbTime>, String, String, (i64, i64, i64, i64, i64, i64, i64, i64, i64));
 
 macro_rules! run_columns {
     () => {
@@ -97,6 +97,7 @@ macro_rules! run_columns {
                 retention_runs::purged_subscriptions,
                 retention_runs::purged_audit_entries,
                 retention_runs::removed_tokens,
+                retention_runs::purged_supporter_addresses,
             ),
         )
     };
@@ -118,6 +119,7 @@ fn to_log((id, started, finished, trigger, outcome, c): RunRow) -> RunLog {
             purged_subscriptions: c.5,
             purged_audit_entries: c.6,
             removed_tokens: c.7,
+            purged_supporter_addresses: c.8,
         },
     }
 }
@@ -153,6 +155,7 @@ pub fn record_run(
             retention_runs::purged_subscriptions.eq(c.purged_subscriptions),
             retention_runs::purged_audit_entries.eq(c.purged_audit_entries),
             retention_runs::removed_tokens.eq(c.removed_tokens),
+            retention_runs::purged_supporter_addresses.eq(c.purged_supporter_addresses),
         ))
         .execute(conn)?;
     if let Some((outcome, at)) = ended {

@@ -1,14 +1,14 @@
 //! The other terms: outbox messages lose their recipient and body some days after they were
-//! sent or given up, unconfirmed subscriptions are purged (with the confirmation email
-//! queued for them), the audit of views of personal data is kept for its term, and
-//! sessions and API tokens past their expiry are removed. Each batch selects up to `limit`
+//! sent or given up, unconfirmed subscriptions and "me too" addresses are purged (with the
+//! confirmation email queued for them), the audit of views of personal data is kept for
+//! its term, and sessions, API tokens and access links past their expiry are removed. Each batch selects up to `limit`
 //! rows that are due (a read, which never holds intake back), then changes those of them
 //! that are still due in one short write transaction, by primary key.
 
 use diesel::prelude::*;
 
 use super::super::connection::{DbTime, DbUuid};
-use super::super::schema::{audit_log, auth_tokens, outbox, subscriptions};
+use super::super::schema::{access_requests, audit_log, auth_tokens, outbox, report_supporters, subscriptions};
 use super::super::{DbConnection, StorageError};
 use super::Batch;
 use crate::domain::retention::Cutoffs;
@@ -103,20 +103,61 @@ pub fn purge_audit_batch(conn: &mut DbConnection, cutoffs: &Cutoffs, limit: i64)
     })
 }
 
-/// How many sessions and tokens are past their expiry.
-pub(super) fn count_tokens_due(conn: &mut DbConnection, cutoffs: &Cutoffs) -> Result<i64, StorageError> {
-    Ok(auth_tokens::table.filter(auth_tokens::expires_at.lt(DbTime::new(cutoffs.now))).count().get_result(conn)?)
+macro_rules! supporters_due {
+    ($cutoffs:expr) => {
+        report_supporters::table
+            .filter(report_supporters::email.is_not_null())
+            .filter(report_supporters::confirmed_at.is_null())
+            .filter(report_supporters::created_at.lt(DbTime::new($cutoffs.unconfirmed)))
+    };
 }
 
-/// Removes up to `limit` sessions and API tokens past their expiry.
+/// How many unconfirmed "me too" addresses would be erased now.
+pub(super) fn count_supporters_due(conn: &mut DbConnection, cutoffs: &Cutoffs) -> Result<i64, StorageError> {
+    Ok(supporters_due!(cutoffs).count().get_result(conn)?)
+}
+
+/// Erases up to `limit` "me too" addresses still unconfirmed after their term, with the
+/// confirmation emails to them (the supports still count).
+pub fn purge_supporters_batch(conn: &mut DbConnection, cutoffs: &Cutoffs, limit: i64) -> Result<Batch, StorageError> {
+    let found: Vec<DbUuid> = supporters_due!(cutoffs).select(report_supporters::id).limit(limit).load(conn)?;
+    conn.write_transaction(|c| {
+        let ids: Vec<DbUuid> = supporters_due!(cutoffs)
+            .filter(report_supporters::id.eq_any(&found))
+            .select(report_supporters::id)
+            .load(c)?;
+        let mut done = 0;
+        for id in &ids {
+            if super::anonymise::erase_supporter_now(c, id.0, super::anonymise::ACTOR)?.is_some() {
+                done += 1;
+            }
+        }
+        Ok(batch(found.len(), done, limit))
+    })
+}
+
+/// How many sessions, tokens and access links are past their expiry.
+pub(super) fn count_tokens_due(conn: &mut DbConnection, cutoffs: &Cutoffs) -> Result<i64, StorageError> {
+    let now = DbTime::new(cutoffs.now);
+    let tokens: i64 = auth_tokens::table.filter(auth_tokens::expires_at.lt(now)).count().get_result(conn)?;
+    let links: i64 = access_requests::table.filter(access_requests::expires_at.lt(now)).count().get_result(conn)?;
+    Ok(tokens + links)
+}
+
+/// Removes up to `limit` sessions and API tokens past their expiry, and up to `limit`
+/// expired access links (AVG art. 15 requests) with the address they were sent to.
 pub fn remove_tokens_batch(conn: &mut DbConnection, cutoffs: &Cutoffs, limit: i64) -> Result<Batch, StorageError> {
-    let ids: Vec<DbUuid> = auth_tokens::table
-        .filter(auth_tokens::expires_at.lt(DbTime::new(cutoffs.now)))
-        .select(auth_tokens::id)
+    let now = DbTime::new(cutoffs.now);
+    let ids: Vec<DbUuid> =
+        auth_tokens::table.filter(auth_tokens::expires_at.lt(now)).select(auth_tokens::id).limit(limit).load(conn)?;
+    let links: Vec<String> = access_requests::table
+        .filter(access_requests::expires_at.lt(now))
+        .select(access_requests::token_hash)
         .limit(limit)
         .load(conn)?;
     conn.write_transaction(|c| {
-        let done = diesel::delete(auth_tokens::table.filter(auth_tokens::id.eq_any(&ids))).execute(c)?;
-        Ok(batch(ids.len(), done, limit))
+        let done = diesel::delete(auth_tokens::table.filter(auth_tokens::id.eq_any(&ids))).execute(c)?
+            + diesel::delete(access_requests::table.filter(access_requests::token_hash.eq_any(&links))).execute(c)?;
+        Ok(batch(ids.len().max(links.len()), done, limit))
     })
 }

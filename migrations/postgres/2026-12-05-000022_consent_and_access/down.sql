@@ -1,0 +1,13 @@
+DROP INDEX subscriptions_email;
+DROP INDEX report_supporters_email;
+DROP INDEX reporter_contacts_email;
+ALTER TABLE retention_runs DROP COLUMN purged_supporter_addresses;
+DROP TABLE access_requests;
+DROP INDEX follow_tokens_reporter_of;
+DROP INDEX follow_tokens_supporter;
+ALTER TABLE follow_tokens DROP COLUMN reporter_of;
+ALTER TABLE follow_tokens DROP COLUMN supporter_id;
+DROP INDEX report_supporters_unconfirmed;
+DROP INDEX report_supporters_confirm_token;
+ALTER TABLE report_supporters DROP COLUMN confirm_token_hash;
+ALTER TABLE report_supporters DROP COLUMN confirmed_at;

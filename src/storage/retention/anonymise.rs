@@ -196,7 +196,7 @@ pub enum Erased {
 /// already sent to them), or a supporter's address. That person's follow links stop
 /// working. `None` when no one holds this link (any more).
 pub fn erase_by_follow_token(conn: &mut DbConnection, token: &str) -> Result<Option<Erased>, StorageError> {
-    conn.write_transaction(|c| {
+    let erased = conn.write_transaction(|c| {
         let Some(link) = super::super::followers::follow_link(c, token)? else {
             return Ok(None);
         };
@@ -208,7 +208,9 @@ pub fn erase_by_follow_token(conn: &mut DbConnection, token: &str) -> Result<Opt
             }
             Holder::Supporter(id) => Ok(erase_supporter_now(c, id, SUPPORTER_ACTOR)?.map(Erased::Supporter)),
         }
-    })
+    })?;
+    super::runs::forget_old_versions(conn);
+    Ok(erased)
 }
 
 /// The history actor of an erasure by a supporter through their follow link.
@@ -230,7 +232,7 @@ pub struct StaffRequest {
 /// `anonymised_reporter` audit entry. Returns whether the report exists.
 pub fn anonymise_on_request(conn: &mut DbConnection, id: Uuid, request: &StaffRequest) -> Result<bool, StorageError> {
     use super::super::schema::audit_log;
-    conn.write_transaction(|c| {
+    let found = conn.write_transaction(|c| {
         if reports::table.find(DbUuid(id)).count().get_result::<i64>(c)? == 0 {
             return Ok(false);
         }
@@ -247,7 +249,9 @@ pub fn anonymise_on_request(conn: &mut DbConnection, id: Uuid, request: &StaffRe
                 .execute(c)?;
         }
         Ok(true)
-    })
+    })?;
+    super::runs::forget_old_versions(conn);
+    Ok(found)
 }
 
 /// Anonymises one report's reporter now, on request (inside the caller's transaction):

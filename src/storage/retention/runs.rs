@@ -196,3 +196,13 @@ pub fn truncate_log(conn: &mut DbConnection) -> Result<(), StorageError> {
     }
     Ok(())
 }
+
+/// After an erasure on request: [`truncate_log`], so that what was erased is gone from the
+/// files at once (`secure_delete` clears the database file's pages; the log holds old
+/// versions of them until it is truncated). A failure is logged and left to the next
+/// checkpoint.
+pub fn forget_old_versions(conn: &mut DbConnection) {
+    if let Err(error) = truncate_log(conn) {
+        tracing::debug!(%error, "the write-ahead log is truncated at its next checkpoint");
+    }
+}

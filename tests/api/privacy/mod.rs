@@ -3,6 +3,8 @@
 //! they were, and runs once however many processes try; a reporter erases their contact
 //! through the follow link, and admins anonymise one on request.
 
+mod access;
+mod consent;
 mod erasure;
 mod photos;
 mod retention;

@@ -125,3 +125,19 @@ pub fn outbox_text(app: &TestApp) -> String {
     };
     rows.into_iter().map(|row| row.dump).collect()
 }
+
+/// Runs `sql` on `app`'s database (to move a stored time back, as if it had passed).
+pub fn execute(app: &TestApp, sql: &str) {
+    use diesel::connection::SimpleConnection;
+    match app.backend {
+        Backend::Sqlite => {
+            let path = app.database_url.trim_start_matches("sqlite://").to_owned();
+            let mut conn = diesel::sqlite::SqliteConnection::establish(&path).unwrap();
+            conn.batch_execute(&format!("PRAGMA busy_timeout = 5000; {sql}")).unwrap();
+        }
+        Backend::Postgres => {
+            let mut conn = diesel::pg::PgConnection::establish(&app.database_url).unwrap();
+            conn.batch_execute(sql).unwrap();
+        }
+    }
+}

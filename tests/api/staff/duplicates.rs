@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::support::app::{TestApp, expect_problem, pointers, street_light_report};
 use crate::support::backends::on_both_backends;
 use crate::support::net::{free_port, wait_for};
-use crate::support::smtp::{SmtpServer, smtp_app};
+use crate::support::smtp::{SmtpServer, smtp_app, token_after};
 use crate::support::staff::*;
 
 async fn file_at(app: &TestApp, lat: f64, email: Option<&str>) -> Value {
@@ -128,12 +128,17 @@ on_both_backends! {
         )
         .await;
         assert_eq!(supported.status(), 201);
-        wait_for("confirmations", || smtp.messages().len(), 2).await;
+        wait_for("confirmations", || smtp.messages().len(), 3).await;
+        // The supporter's address hears nothing more until it confirms (double opt-in).
+        let ask = smtp.messages().into_iter().find(|m| m.contains("buur@example.nl")).unwrap();
+        let token = token_after(&ask, "/api/v1/support/confirm/");
+        let confirmed = app.client.post(app.url(&format!("/api/v1/support/confirm/{token}"))).send().await.unwrap();
+        assert_eq!(confirmed.status(), 200);
         let merged =
             send(&app, Method::POST, &format!("/api/v1/staff/reports/{d}/merge"), Some(&lamp), Some(json!({"into": o})))
                 .await;
         assert_eq!(merged.status(), 200);
-        wait_for("the merge notice", || smtp.messages().len(), 3).await;
+        wait_for("the merge notice", || smtp.messages().len(), 4).await;
         let notice = smtp.messages().into_iter().find(|m| m.contains("geannuleerd")).unwrap();
         assert!(
             notice.contains("tweede@example.nl") && notice.contains(original["reference"].as_str().unwrap()),
@@ -150,10 +155,10 @@ on_both_backends! {
             .await;
             assert_eq!(moved.status(), 200);
         }
-        wait_for("status emails", || smtp.messages().len(), 9).await;
+        wait_for("status emails", || smtp.messages().len(), 10).await;
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         let messages = smtp.messages();
-        assert_eq!(messages.len(), 9, "2 confirmations, 1 merge notice, 2 changes x 3 people");
+        assert_eq!(messages.len(), 10, "2 confirmations, 1 to confirm support, 1 merge notice, 2 changes x 3 people");
         for person in ["eerste@example.nl", "tweede@example.nl", "buur@example.nl"] {
             let resolved = messages.iter().filter(|m| m.contains(person) && m.contains("is afgehandeld")).count();
             assert_eq!(resolved, 1, "{person} hears once that the original is resolved");

@@ -41,6 +41,7 @@ pub(crate) use insert_rows;
 pub mod accounts;
 pub mod announcements;
 pub mod areas;
+pub mod audit;
 pub mod bootstrap;
 pub mod catalog;
 pub mod categories;

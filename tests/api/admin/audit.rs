@@ -108,7 +108,7 @@ on_both_backends! {
         // By the reference a resident quotes, as they may type it.
         let typed = reference.to_lowercase().replace('-', "");
         assert_eq!(entries(&app, &admin, &format!("?reference={typed}")).await.len(), 4);
-        assert!(entries(&app, &admin, "?reference=K7QM-3XRD").await.is_empty() || reference == "K7QM-3XRD");
+        assert!(entries(&app, &admin, "?reference=2222-2222").await.is_empty(), "another reference, no entries");
     }
 
     async fn paging_through_more_entries_than_a_page_loses_and_repeats_none(app) {

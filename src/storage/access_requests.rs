@@ -195,7 +195,7 @@ pub const RESIDENT_ACTOR: &str = "resident";
 /// Erases everything held under the address of access link `token`, in one transaction,
 /// and ends the link. `Err(link)` when the link is not open.
 pub fn erase_everywhere(conn: &mut DbConnection, token: &str) -> Result<Result<ErasedEverywhere, Link>, StorageError> {
-    let done = conn.write_transaction(|c| {
+    let done = conn.write_transaction(|c| -> Result<Result<ErasedEverywhere, Link>, StorageError> {
         let email = match link(c, token)? {
             Link::Open { email, .. } => email,
             other => return Ok(Err(other)),

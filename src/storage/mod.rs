@@ -42,6 +42,7 @@ pub mod access_requests;
 pub mod accounts;
 pub mod announcements;
 pub mod areas;
+pub mod audit;
 pub mod bootstrap;
 pub mod catalog;
 pub mod categories;

@@ -11,6 +11,7 @@ use super::rows::{HistoryRow, NewHistoryRow};
 use super::schema::{accounts, report_history, reports};
 use super::{DbConnection, StorageError};
 use crate::domain::auth::{Role, StaffIdentity};
+use crate::domain::privacy::audit::AuditAction;
 use crate::domain::report::{Report, ReportStatus};
 use crate::domain::workflow::{HistoryEntry, NoteVisibility, TransitionError, check_transition};
 
@@ -220,58 +221,12 @@ pub fn contact_audited(
     report_id: Uuid,
 ) -> Result<Option<Contact>, StorageError> {
     use super::rows::ContactRow;
-    use super::schema::{audit_log, reporter_contacts};
+    use super::schema::reporter_contacts;
     let Some(row) =
         reporter_contacts::table.find(DbUuid(report_id)).select(ContactRow::as_select()).first(conn).optional()?
     else {
         return Ok(None);
     };
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::at.eq(DbTime::new(Utc::now())),
-            audit_log::account_id.eq(DbUuid(staff.account_id)),
-            audit_log::action.eq("viewed_reporter_contact"),
-            audit_log::report_id.eq(Some(DbUuid(report_id))),
-        ))
-        .execute(conn)?;
+    super::audit::record(conn, staff.account_id, AuditAction::ViewedReporterContact, report_id)?;
     Ok(Some(Contact { email: row.email, phone: row.phone, name: row.name, consent_to_contact: row.consent_to_contact }))
-}
-
-/// One audit log entry.
-#[derive(Debug, Clone)]
-pub struct AuditEntry {
-    /// Sequence number.
-    pub id: i64,
-    /// When.
-    pub at: chrono::DateTime<Utc>,
-    /// Who.
-    pub account_id: Uuid,
-    /// What (`viewed_reporter_contact`).
-    pub action: String,
-    /// Which report.
-    pub report_id: Option<Uuid>,
-}
-
-/// The newest audit entries, newest first, optionally only those about one report.
-pub fn audit(conn: &mut DbConnection, report: Option<Uuid>, limit: i64) -> Result<Vec<AuditEntry>, StorageError> {
-    use super::schema::audit_log;
-    let mut query = audit_log::table
-        .select((audit_log::id, audit_log::at, audit_log::account_id, audit_log::action, audit_log::report_id))
-        .order(audit_log::id.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(report) = report {
-        query = query.filter(audit_log::report_id.eq(DbUuid(report)));
-    }
-    Ok(query
-        .load::<(i64, DbTime, DbUuid, String, Option<DbUuid>)>(conn)?
-        .into_iter()
-        .map(|(id, at, account, action, report)| AuditEntry {
-            id,
-            at: at.0,
-            account_id: account.0,
-            action,
-            report_id: report.map(|r| r.0),
-        })
-        .collect())
 }

@@ -1,8 +1,10 @@
 //! What the public may see of a report. Reporter contact details are never part of a
 //! report view at all; this module decides about description and location, [`masking`]
 //! hides personal data in what residents type, and [`moderation`] lets staff hide or
-//! rewrite a description for the public.
+//! rewrite a description for the public. [`audit`] is the privacy officer's view of the audit
+//! of staff access to reporters' contact details.
 
+pub mod audit;
 pub mod masking;
 pub mod moderation;
 

@@ -13,6 +13,7 @@ use super::super::followers::Holder;
 use super::super::schema::{follow_tokens, outbox, report_supporters, reporter_contacts, reports};
 use super::super::{DbConnection, StorageError};
 use super::{Batch, cancel_queued_messages};
+use crate::domain::privacy::audit::AuditAction;
 use crate::domain::retention::Cutoffs;
 
 /// The actor of the history entries retention writes.
@@ -196,7 +197,7 @@ pub enum Erased {
 /// already sent to them), or a supporter's address. That person's follow links stop
 /// working. `None` when no one holds this link (any more).
 pub fn erase_by_follow_token(conn: &mut DbConnection, token: &str) -> Result<Option<Erased>, StorageError> {
-    let erased = conn.write_transaction(|c| {
+    let erased = conn.write_transaction(|c| -> Result<Option<Erased>, StorageError> {
         let Some(link) = super::super::followers::follow_link(c, token)? else {
             return Ok(None);
         };
@@ -231,22 +232,14 @@ pub struct StaffRequest {
 /// history entry naming the actor and the reason and, for a staff account, an
 /// `anonymised_reporter` audit entry. Returns whether the report exists.
 pub fn anonymise_on_request(conn: &mut DbConnection, id: Uuid, request: &StaffRequest) -> Result<bool, StorageError> {
-    use super::super::schema::audit_log;
-    let found = conn.write_transaction(|c| {
+    let found = conn.write_transaction(|c| -> Result<bool, StorageError> {
         if reports::table.find(DbUuid(id)).count().get_result::<i64>(c)? == 0 {
             return Ok(false);
         }
         let details = serde_json::json!({"reason": "staff_request", "note": request.reason, "text": ERASED_TEXT});
         anonymise_now(c, id, &request.actor, details)?;
         if let Some(account) = request.account {
-            diesel::insert_into(audit_log::table)
-                .values((
-                    audit_log::at.eq(DbTime::new(chrono::Utc::now())),
-                    audit_log::account_id.eq(DbUuid(account)),
-                    audit_log::action.eq("anonymised_reporter"),
-                    audit_log::report_id.eq(Some(DbUuid(id))),
-                ))
-                .execute(c)?;
+            super::super::audit::record(c, account, AuditAction::AnonymisedReporter, id)?;
         }
         Ok(true)
     })?;

@@ -100,7 +100,7 @@ on_both_backends! {
             assert!(!outbox.contains(erased), "{erased} is still in the outbox: {outbox}");
         }
         assert!(outbox.contains(SUPPORTER), "the supporter's confirmation is kept: {outbox}");
-        assert!(!super::support::whole_database(&app).contains(EMAIL), "the address is gone from the files at once");
+        assert!(!crate::privacy::support::whole_database(&app).contains(EMAIL), "the address is gone from the files at once");
         let mails = mails_in(folder.path()).len();
         let resolved = send(&app, Method::POST, &format!("/api/v1/staff/reports/{id}/transitions"), Some(&admin), Some(json!({"to": "resolved", "text": "Gerepareerd."}))).await;
         assert_eq!(resolved.status(), 200);

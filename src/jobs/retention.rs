@@ -194,7 +194,9 @@ async fn steps(
                 Step::PurgeSubscriptions => {
                     db.run(move |conn| store::purge_subscriptions_batch(conn, &cutoffs, limit)).await?
                 }
-                Step::PurgeSupporters => db.run(move |conn| store::purge_supporters_batch(conn, &cutoffs, limit)).await?,
+                Step::PurgeSupporters => {
+                    db.run(move |conn| store::purge_supporters_batch(conn, &cutoffs, limit)).await?
+                }
                 Step::PurgeAudit => db.run(move |conn| store::purge_audit_batch(conn, &cutoffs, limit)).await?,
                 Step::RemoveTokens => db.run(move |conn| store::remove_tokens_batch(conn, &cutoffs, limit)).await?,
             };

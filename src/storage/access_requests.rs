@@ -11,7 +11,9 @@ use diesel::sql_types::{Nullable, Text};
 use uuid::Uuid;
 
 use super::connection::{DbTime, DbUuid};
-use super::schema::{access_requests, categories, outbox, report_supporters, reporter_contacts, reports, subscriptions};
+use super::schema::{
+    access_requests, categories, outbox, report_supporters, reporter_contacts, reports, subscriptions,
+};
 use super::{DbConnection, StorageError};
 use crate::domain::auth::{new_token, token_hash};
 use crate::domain::message::Template;
@@ -58,7 +60,12 @@ pub enum Link {
 pub fn link(conn: &mut DbConnection, token: &str) -> Result<Link, StorageError> {
     let found: Option<(String, String, DbTime, Option<DbTime>)> = access_requests::table
         .find(token_hash(token))
-        .select((access_requests::email, access_requests::language, access_requests::expires_at, access_requests::used_at))
+        .select((
+            access_requests::email,
+            access_requests::language,
+            access_requests::expires_at,
+            access_requests::used_at,
+        ))
         .first(conn)
         .optional()?;
     Ok(match found {
@@ -136,7 +143,13 @@ pub fn holdings(conn: &mut DbConnection, email: &str, language: Language) -> Res
     let supports: Vec<(DbUuid, String, String, DbTime, Option<DbTime>)> = report_supporters::table
         .inner_join(reports::table.on(reports::id.eq(report_supporters::report_id)))
         .filter(lower(report_supporters::email).eq(&address))
-        .select((reports::id, reports::reference, reports::status, report_supporters::created_at, report_supporters::confirmed_at))
+        .select((
+            reports::id,
+            reports::reference,
+            reports::status,
+            report_supporters::created_at,
+            report_supporters::confirmed_at,
+        ))
         .order(report_supporters::created_at)
         .load(conn)?;
     let subscriptions: Vec<(DbUuid, String, DbTime, String)> = subscriptions::table
@@ -144,7 +157,8 @@ pub fn holdings(conn: &mut DbConnection, email: &str, language: Language) -> Res
         .select((subscriptions::id, subscriptions::status, subscriptions::created_at, subscriptions::targets))
         .order(subscriptions::created_at)
         .load(conn)?;
-    let emails: i64 = outbox::table.filter(lower(outbox::recipient.nullable()).eq(&address)).count().get_result(conn)?;
+    let emails: i64 =
+        outbox::table.filter(lower(outbox::recipient.nullable()).eq(&address)).count().get_result(conn)?;
     Ok(Holdings {
         reports: reports
             .into_iter()
@@ -221,10 +235,8 @@ pub fn erase_everywhere(conn: &mut DbConnection, token: &str) -> Result<Result<E
                 done.supports += 1;
             }
         }
-        let subscriptions: Vec<DbUuid> = subscriptions::table
-            .filter(lower(subscriptions::email).eq(&address))
-            .select(subscriptions::id)
-            .load(c)?;
+        let subscriptions: Vec<DbUuid> =
+            subscriptions::table.filter(lower(subscriptions::email).eq(&address)).select(subscriptions::id).load(c)?;
         for id in &subscriptions {
             if super::subscriptions::end_in(c, id.0)? {
                 done.subscriptions += 1;

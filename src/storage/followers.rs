@@ -61,7 +61,11 @@ pub fn recipients(conn: &mut DbConnection, report_id: Uuid) -> Result<Vec<Recipi
         .chain(supporters.into_iter().map(|(id, email, language)| (Holder::Supporter(id.0), email, language)))
         .filter_map(|(holder, email, language)| {
             let email = email?;
-            seen.insert(email.to_ascii_lowercase()).then(|| Recipient { email, language: Language::parse(&language), holder })
+            seen.insert(email.to_ascii_lowercase()).then(|| Recipient {
+                email,
+                language: Language::parse(&language),
+                holder,
+            })
         })
         .collect())
 }

@@ -60,10 +60,7 @@ pub async fn request_access(
         ApiError::Validation(vec![FieldError { pointer: "/email".into(), detail: detail.to_string() }])
     })?;
     let language = input.language.unwrap_or_default();
-    state
-        .db
-        .run(move |conn| conn.write_transaction(|c| access_requests::request(c, &email, language)))
-        .await?;
+    state.db.run(move |conn| conn.write_transaction(|c| access_requests::request(c, &email, language))).await?;
     tracing::info!("access request received");
     Ok(HttpResponse::Accepted().json(AccessRequested {
         detail: "If meldpunt holds anything about this address, the link we emailed to it shows what, and lets you erase it. Check that inbox."

@@ -94,7 +94,8 @@ pub fn anonymise_batch(conn: &mut DbConnection, cutoffs: &Cutoffs, limit: i64) -
 /// by their reporters and supporters, and the messages still queued about them.
 pub(super) fn erase_reporters(conn: &mut DbConnection, ids: &[Uuid]) -> Result<(), StorageError> {
     let keys = || ids.iter().copied().map(DbUuid);
-    let supporters = || report_supporters::table.filter(report_supporters::report_id.eq_any(keys())).select(report_supporters::id);
+    let supporters =
+        || report_supporters::table.filter(report_supporters::report_id.eq_any(keys())).select(report_supporters::id);
     diesel::delete(reporter_contacts::table.filter(reporter_contacts::report_id.eq_any(keys()))).execute(conn)?;
     diesel::delete(follow_tokens::table.filter(follow_tokens::report_id.eq_any(keys()))).execute(conn)?;
     diesel::delete(follow_tokens::table.filter(follow_tokens::reporter_of.eq_any(keys().map(Some)))).execute(conn)?;
@@ -118,7 +119,11 @@ fn with_original(conn: &mut DbConnection, id: Uuid) -> Result<Vec<DbUuid>, Stora
 /// Erases the messages to `email` about `reports`: the queued ones are cancelled, and the
 /// address and body of all of them are erased (inside the caller's transaction).
 fn erase_messages_to(conn: &mut DbConnection, email: &str, reports: &[DbUuid]) -> Result<(), StorageError> {
-    let to = || outbox::table.filter(outbox::recipient.eq(email)).filter(outbox::report_id.eq_any(reports.iter().copied().map(Some)));
+    let to = || {
+        outbox::table
+            .filter(outbox::recipient.eq(email))
+            .filter(outbox::report_id.eq_any(reports.iter().copied().map(Some)))
+    };
     diesel::update(to().filter(outbox::status.eq("pending"))).set(outbox::status.eq("cancelled")).execute(conn)?;
     diesel::update(to())
         .set((outbox::recipient.eq(""), outbox::params.eq("{}"), outbox::last_error.eq(None::<String>)))
@@ -155,7 +160,11 @@ const SUPPORTER_ERASED_TEXT: &str =
 /// Erases supporter `id`'s address now (inside the caller's transaction): the address, its
 /// follow links, and the messages to it, queued or sent; the support itself still counts.
 /// Returns the supported report; `None` when the supporter holds no address (any more).
-pub(crate) fn erase_supporter_now(conn: &mut DbConnection, id: Uuid, actor: &str) -> Result<Option<Uuid>, StorageError> {
+pub(crate) fn erase_supporter_now(
+    conn: &mut DbConnection,
+    id: Uuid,
+    actor: &str,
+) -> Result<Option<Uuid>, StorageError> {
     let found: Option<(DbUuid, Option<String>)> = report_supporters::table
         .find(DbUuid(id))
         .select((report_supporters::report_id, report_supporters::email))
@@ -172,7 +181,13 @@ pub(crate) fn erase_supporter_now(conn: &mut DbConnection, id: Uuid, actor: &str
     diesel::delete(follow_tokens::table.filter(follow_tokens::supporter_id.eq(Some(DbUuid(id))))).execute(conn)?;
     let reports = with_original(conn, report.0)?;
     erase_messages_to(conn, &email, &reports)?;
-    super::super::triage::append(conn, report.0, actor, "supporter_erased", serde_json::json!({"text": SUPPORTER_ERASED_TEXT}))?;
+    super::super::triage::append(
+        conn,
+        report.0,
+        actor,
+        "supporter_erased",
+        serde_json::json!({"text": SUPPORTER_ERASED_TEXT}),
+    )?;
     Ok(Some(report.0))
 }
 

@@ -1,0 +1,59 @@
+//! The settings' loading and checks.
+
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>().into_iter()
+}
+
+#[test]
+fn environment_overrides_the_file_which_overrides_the_defaults() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("meldpunt.toml");
+    std::fs::write(&file, "listen = \"0.0.0.0:9000\"\nintake_batch_max = 10\n").unwrap_or_else(|e| panic!("{e}"));
+    let settings = Settings::load(
+        Some(&file),
+        env(&[("MELDPUNT_INTAKE_BATCH_MAX", "20"), ("DATABASE_URL", "postgres://x/y"), ("HOME", "/")]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(settings.listen, "0.0.0.0:9000");
+    assert_eq!(settings.intake_batch_max, 20);
+    assert_eq!(settings.database_url, "postgres://x/y");
+    assert_eq!(settings.log, "info");
+}
+
+#[test]
+fn bad_settings_are_refused_with_the_setting_named() {
+    let error =
+        Settings::load(None, env(&[("MELDPUNT_SEED_DEMO", "maybe")])).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(error.contains("MELDPUNT_SEED_DEMO"), "{error}");
+    let error = Settings::load(None, env(&[("MELDPUNT_SQLITE_SYNCHRONOUS", "sometimes")]))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.contains("sometimes"), "{error}");
+}
+
+#[test]
+fn web_push_is_off_without_a_vapid_key_and_a_bad_key_or_subject_stops_the_start() {
+    assert!(Settings::load(None, env(&[])).unwrap_or_else(|e| panic!("{e}")).vapid_keys().is_ok_and(|k| k.is_none()));
+    let (private, public) = crate::notify::webpush::generate_key_pair();
+    let settings = Settings::load(
+        None,
+        env(&[("MELDPUNT_VAPID_PRIVATE_KEY", &private), ("MELDPUNT_VAPID_SUBJECT", "mailto:ops@example.org")]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let keys = settings.vapid_keys().unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("keys"));
+    assert_eq!(keys.public_key_b64url(), public);
+    let error =
+        |pairs: &[(&str, &str)]| Settings::load(None, env(pairs)).err().map(|e| e.to_string()).unwrap_or_default();
+    let without_subject = error(&[("MELDPUNT_VAPID_PRIVATE_KEY", &private)]);
+    assert!(without_subject.contains("vapid_subject must be set"), "{without_subject}");
+    let bad_subject = error(&[("MELDPUNT_VAPID_PRIVATE_KEY", &private), ("MELDPUNT_VAPID_SUBJECT", "ops@example.org")]);
+    assert!(bad_subject.contains("mailto:"), "{bad_subject}");
+    let bad_key =
+        error(&[("MELDPUNT_VAPID_PRIVATE_KEY", "c2hvcnQ"), ("MELDPUNT_VAPID_SUBJECT", "mailto:ops@example.org")]);
+    assert!(bad_key.contains("vapid_private_key") && !bad_key.contains("c2hvcnQ"), "{bad_key}");
+    let subject_alone = error(&[("MELDPUNT_VAPID_SUBJECT", "nonsense")]);
+    assert!(subject_alone.is_empty(), "a subject without a key is unused: {subject_alone}");
+}

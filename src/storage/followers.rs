@@ -130,7 +130,14 @@ pub fn follow_link(conn: &mut DbConnection, token: &str) -> Result<Option<Follow
             }
             Holder::Supporter(supporter.0)
         }
-        (None, Some(reporter)) => Holder::Reporter(reporter.0),
+        (None, Some(reporter)) => {
+            // On SQLite this column has no foreign key: a merged report deleted since
+            // leaves its reporter's links, which then lead nowhere.
+            if reports::table.find(reporter).count().get_result::<i64>(conn)? == 0 {
+                return Ok(None);
+            }
+            Holder::Reporter(reporter.0)
+        }
         (None, None) => Holder::Reporter(report.0),
     };
     Ok(Some(FollowLink { report_id: report.0, holder }))

@@ -96,12 +96,12 @@ fn a_retention_term_below_its_floor_or_not_a_number_stops_the_start_naming_the_s
         ("MELDPUNT_RETENTION_CANCELLED_DAYS", "een jaar", "MELDPUNT_RETENTION_CANCELLED_DAYS must be a whole number"),
         ("MELDPUNT_RETENTION_AT", "half vier", "retention_at must be a time of day"),
     ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_meldpunt"))
-            .env(name, value)
-            .env("MELDPUNT_LISTEN", "127.0.0.1:0")
-            .env("DATABASE_URL", "sqlite://never-created/meldpunt.sqlite3")
-            .output()
-            .unwrap();
+        let output = captured(
+            Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+                .env(name, value)
+                .env("MELDPUNT_LISTEN", "127.0.0.1:0")
+                .env("DATABASE_URL", "sqlite://never-created/meldpunt.sqlite3"),
+        );
         assert!(!output.status.success());
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(expected), "{name}={value}: {stderr}");

@@ -11,12 +11,14 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
 use crate::api::error::ApiError;
 use crate::api::open311::Open311Error;
 use crate::config::LogFormat;
 
-/// Installs the global subscriber. Later calls (tests start many apps) do nothing.
+/// Installs the global subscriber, writing to stdout. Later calls (tests start many apps) do
+/// nothing.
 pub fn init(filter: &str, format: LogFormat) {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
@@ -24,6 +26,23 @@ pub fn init(filter: &str, format: LogFormat) {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+/// Installs the global subscriber like [`init`], but writing to `writer` and without
+/// terminal colours: for a harness that reads what the server logs (the API tests scan it
+/// for personal data). Returns whether it was installed (false: a subscriber already was).
+pub fn init_with_writer<W>(filter: &str, format: LogFormat, writer: W) -> bool
+where
+    W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
+{
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(false).with_writer(writer);
+    match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    }
+    .is_ok()
 }
 
 /// The request span: what is needed to follow a request, and nothing personal.

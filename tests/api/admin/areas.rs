@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::support::app::*;
 use crate::support::backends::on_both_backends;
+use crate::support::process::captured;
 
 const HEERLEN_POINTS: &str = include_str!("../../data/heerlen-test-points.csv");
 const NATIONAL_POINTS: &str = include_str!("../../data/nl-gemeenten-test-points.csv");
@@ -152,22 +153,19 @@ on_both_backends! {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("buurten.geojson");
         std::fs::write(&file, renamed_buurten("Via De Opdrachtregel").to_string()).unwrap();
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+        let output = captured(std::process::Command::new(env!("CARGO_BIN_EXE_meldpunt"))
             .args(["areas", "import"]).arg(&file).args(["--level", "buurt", "--year", "2025"])
             .env("DATABASE_URL", &app.database_url)
-            .env("MELDPUNT_LOG", "error")
-            .output()
-            .unwrap();
+            .env("MELDPUNT_LOG", "debug"));
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
         assert!(stdout.contains("imported 57 buurt areas of 2025"), "{stdout}");
         wait_for_name(&app, "Via De Opdrachtregel").await;
         std::fs::write(&file, "{\"type\": \"FeatureCollection\", \"features\": []}").unwrap();
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+        let output = captured(std::process::Command::new(env!("CARGO_BIN_EXE_meldpunt"))
             .args(["areas", "import"]).arg(&file).args(["--level", "buurt", "--year", "2025"])
             .env("DATABASE_URL", &app.database_url)
-            .output()
-            .unwrap();
+            .env("MELDPUNT_LOG", "debug"));
         assert!(!output.status.success());
         assert!(String::from_utf8_lossy(&output.stderr).contains("no features"));
     }

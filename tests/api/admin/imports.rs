@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::support::app::*;
 use crate::support::backends::on_both_backends;
+use crate::support::process::captured;
 use crate::support::staff::*;
 
 const PATH: &str = "/api/v1/admin/imports/reports";
@@ -274,13 +275,11 @@ on_both_backends! {
     async fn the_cli_imports_a_file_and_refuses_a_bad_one_with_a_non_zero_exit(app) {
         let dir = tempfile::tempdir().unwrap();
         let run = |file: &std::path::Path, extra: &[&str]| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+            captured(std::process::Command::new(env!("CARGO_BIN_EXE_meldpunt"))
                 .args(["import", "reports"]).arg(file).args(extra)
                 .env("DATABASE_URL", &app.database_url)
-                .env("MELDPUNT_LOG", "error")
-                .env("RUST_BACKTRACE", "0")
-                .output()
-                .unwrap()
+                .env("MELDPUNT_LOG", "debug")
+                .env("RUST_BACKTRACE", "0"))
         };
         let bad = dir.path().join("bad.csv");
         std::fs::write(&bad, format!("{}\nX-1,grofvuil,,50.8882,5.9795,2099-01-01 00:00:00,,new,\n", history_csv())).unwrap();

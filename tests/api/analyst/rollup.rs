@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::stats::{BU09171000, BU09171001, file, move_to, stats_json};
 use crate::support::app::TestApp;
 use crate::support::backends::on_both_backends;
+use crate::support::process::captured;
 use crate::support::staff::*;
 
 /// A third buurt, in another wijk (WK091711).
@@ -164,13 +165,11 @@ on_both_backends! {
         let (first, last) = months_up_to_now();
         let question = format!("level=buurt&area=GM0917&group_by=sub,department,source&period=month&from={first}&to={last}");
         let kept = stats_json(&app, &question).await;
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+        let output = captured(std::process::Command::new(env!("CARGO_BIN_EXE_meldpunt"))
             .args(["stats", "rebuild"])
             .env("DATABASE_URL", &app.database_url)
-            .env("MELDPUNT_LOG", "error")
-            .env("RUST_BACKTRACE", "0")
-            .output()
-            .unwrap();
+            .env("MELDPUNT_LOG", "debug")
+            .env("RUST_BACKTRACE", "0"));
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
         assert!(stdout.contains("from 9 reports"), "five imported, five filed, one of them merged: {stdout}");

@@ -4,7 +4,7 @@ use std::process::Command;
 
 use crate::support::app::*;
 use crate::support::net::free_port;
-use crate::support::process::{start, stop};
+use crate::support::process::{captured, start, stop};
 
 async fn file_report_with_contact_and_a_bad_one(address: &str) {
     let client = reqwest::Client::new();
@@ -58,7 +58,7 @@ async fn the_server_runs_on_postgresql_when_database_url_says_so_and_logs_no_per
 
 #[test]
 fn a_bad_setting_stops_the_start_with_a_message_naming_it() {
-    let output = Command::new(env!("CARGO_BIN_EXE_meldpunt")).env("MELDPUNT_SEED_DEMO", "perhaps").output().unwrap();
+    let output = captured(Command::new(env!("CARGO_BIN_EXE_meldpunt")).env("MELDPUNT_SEED_DEMO", "perhaps"));
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("MELDPUNT_SEED_DEMO"), "{stderr}");
@@ -67,11 +67,11 @@ fn a_bad_setting_stops_the_start_with_a_message_naming_it() {
 #[test]
 fn an_unreachable_postgresql_stops_the_start_with_a_clear_message() {
     let port = free_port();
-    let output = Command::new(env!("CARGO_BIN_EXE_meldpunt"))
-        .env("DATABASE_URL", format!("postgres://postgres@127.0.0.1:{port}/nowhere"))
-        .env("MELDPUNT_LISTEN", "127.0.0.1:0")
-        .output()
-        .unwrap();
+    let output = captured(
+        Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+            .env("DATABASE_URL", format!("postgres://postgres@127.0.0.1:{port}/nowhere"))
+            .env("MELDPUNT_LISTEN", "127.0.0.1:0"),
+    );
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot open the database") && stderr.contains("Connection refused"), "{stderr}");

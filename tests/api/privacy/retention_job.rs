@@ -8,6 +8,7 @@ use super::support::{counts_of, retention_command, run_retention, runs};
 use crate::analyst::stats::{BU09171000, stats_json};
 use crate::support::app::{spawn_app, spawn_app_with};
 use crate::support::backends::on_both_backends;
+use crate::support::process::captured;
 
 /// `n` reports cancelled in 2023, past their term now.
 fn cancelled_history(n: usize) -> String {
@@ -41,12 +42,10 @@ on_both_backends! {
         assert_eq!(stats_json(&app, YEAR).await, months);
         assert_eq!(stats_json(&app, DAYS).await, days);
         // Rebuilding the roll-up from what is left counts the records too.
-        let output = Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+        let output = captured(Command::new(env!("CARGO_BIN_EXE_meldpunt"))
             .args(["stats", "rebuild"])
             .env("DATABASE_URL", &app.database_url)
-            .env("MELDPUNT_LOG", "error")
-            .output()
-            .unwrap();
+            .env("MELDPUNT_LOG", "debug"));
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         assert_eq!(stats_json(&app, YEAR).await, months, "after meldpunt stats rebuild");
         let outcomes: Vec<String> = runs(&app).await.iter().map(|r| r["outcome"].as_str().unwrap().to_owned()).collect();
@@ -97,12 +96,12 @@ fn a_retention_term_below_its_floor_or_not_a_number_stops_the_start_naming_the_s
         ("MELDPUNT_RETENTION_CANCELLED_DAYS", "een jaar", "MELDPUNT_RETENTION_CANCELLED_DAYS must be a whole number"),
         ("MELDPUNT_RETENTION_AT", "half vier", "retention_at must be a time of day"),
     ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_meldpunt"))
-            .env(name, value)
-            .env("MELDPUNT_LISTEN", "127.0.0.1:0")
-            .env("DATABASE_URL", "sqlite://never-created/meldpunt.sqlite3")
-            .output()
-            .unwrap();
+        let output = captured(
+            Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+                .env(name, value)
+                .env("MELDPUNT_LISTEN", "127.0.0.1:0")
+                .env("DATABASE_URL", "sqlite://never-created/meldpunt.sqlite3"),
+        );
         assert!(!output.status.success());
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(expected), "{name}={value}: {stderr}");

@@ -17,7 +17,7 @@ pub fn retention_command(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> 
         .args(["retention", "run"])
         .args(args)
         .env("DATABASE_URL", &app.database_url)
-        .env("MELDPUNT_LOG", "error")
+        .env("MELDPUNT_LOG", "debug")
         .env("MELDPUNT_RETENTION_AT", "off")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
@@ -27,13 +27,16 @@ pub fn retention_command(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> 
     command
 }
 
-/// The counts a `meldpunt retention run` printed (`name: n` lines), and its first line.
+/// The counts a `meldpunt retention run` printed (`name: n` lines), and its first line,
+/// leaving out the log lines among them (the output goes to the test log sink).
 pub fn counts_of(output: &Output) -> (String, HashMap<String, i64>) {
+    crate::support::logs::record_output("meldpunt retention run", output);
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
-    let first = stdout.lines().next().unwrap_or_default().to_owned();
-    let counts = stdout
-        .lines()
+    let printed: Vec<&str> = stdout.lines().filter(|line| !crate::support::logs::is_log_line(line)).collect();
+    let first = printed.first().copied().unwrap_or_default().to_owned();
+    let counts = printed
+        .iter()
         .filter_map(|line| {
             let (name, n) = line.split_once(": ")?;
             Some((name.to_owned(), n.trim().parse().ok()?))

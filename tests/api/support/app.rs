@@ -72,7 +72,8 @@ pub fn test_settings(database_url: &str) -> Settings {
         http_workers: 1,
         config_poll_ms: 250,
         admin_token: ADMIN_TOKEN.into(),
-        log: std::env::var("MELDPUNT_TEST_LOG").unwrap_or_else(|_| "error".into()),
+        // What the subscriber is installed with (super::logs); a server does not read it.
+        log: super::logs::filter(),
         mail_dir: std::env::temp_dir().join("meldpunt-test-mail").display().to_string(),
         // Tests start retention themselves (`meldpunt retention run`), never by the clock.
         retention_at: "off".into(),
@@ -81,7 +82,7 @@ pub fn test_settings(database_url: &str) -> Settings {
 }
 
 async fn start(settings: Settings, backend: Backend, guard: DatabaseGuard) -> TestApp {
-    meldpunt::telemetry::init(&settings.log, settings.log_format);
+    super::logs::install();
     let database_url = settings.database_url.clone();
     let app = Application::build(settings).await.unwrap_or_else(|e| panic!("the test server did not start: {e:#}"));
     let address = format!("http://127.0.0.1:{}", app.port());

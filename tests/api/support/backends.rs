@@ -1,8 +1,9 @@
 //! [`on_both_backends!`]: the one way to run a test on SQLite and on PostgreSQL.
 
 /// Runs each body twice, as the tests `<sentence>::on_sqlite` and `<sentence>::on_postgres`
-/// (each on a multi-threaded runtime of its own). The module around them sees the items of
-/// the module the macro is used in.
+/// (each on a multi-threaded runtime of its own), and after the body checks that no log
+/// line of the run so far holds personal data ([`super::logs::assert_no_personal_data`]).
+/// The module around them sees the items of the module the macro is used in.
 ///
 /// ```ignore
 /// on_both_backends! {
@@ -35,12 +36,14 @@ macro_rules! on_both_backends {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn on_sqlite() {
-                body($crate::support::app::Backend::Sqlite).await
+                body($crate::support::app::Backend::Sqlite).await;
+                $crate::support::logs::assert_no_personal_data();
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn on_postgres() {
-                body($crate::support::app::Backend::Postgres).await
+                body($crate::support::app::Backend::Postgres).await;
+                $crate::support::logs::assert_no_personal_data();
             }
         }
     };
@@ -53,12 +56,14 @@ macro_rules! on_both_backends {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn on_sqlite() {
-                body(($setup)($crate::support::app::Backend::Sqlite).await).await
+                body(($setup)($crate::support::app::Backend::Sqlite).await).await;
+                $crate::support::logs::assert_no_personal_data();
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn on_postgres() {
-                body(($setup)($crate::support::app::Backend::Postgres).await).await
+                body(($setup)($crate::support::app::Backend::Postgres).await).await;
+                $crate::support::logs::assert_no_personal_data();
             }
         }
     };

@@ -4,9 +4,11 @@
 pub mod app;
 pub mod backends;
 pub mod history;
+pub mod logs;
 pub mod net;
 pub mod open311;
 pub mod photos;
+pub mod pii;
 pub mod postgres;
 pub mod process;
 pub mod push;

@@ -1,4 +1,5 @@
-//! The `meldpunt` binary run as a process, as an operator runs it.
+//! The `meldpunt` binary run as a process, as an operator runs it. What a process writes
+//! goes to the test log sink too ([`super::logs`]), to be scanned for personal data.
 
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
@@ -20,6 +21,12 @@ impl Drop for Server {
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
             let _ = self.child.wait();
+        }
+        // Not stopped with `stop`: what it wrote is still scanned.
+        for reader in std::mem::take(&mut self.output) {
+            if let Ok(text) = reader.join() {
+                super::logs::record_process("meldpunt process", &text);
+            }
         }
     }
 }
@@ -73,6 +80,14 @@ pub async fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
     panic!("the server did not become ready");
 }
 
+/// Runs `command` (a `meldpunt` command line) to its end, adds its output to the test log
+/// sink and returns it.
+pub fn captured(command: &mut Command) -> std::process::Output {
+    let output = command.output().unwrap();
+    super::logs::record_output("meldpunt command", &output);
+    output
+}
+
 /// Starts `meldpunt worker` in `dir` with `env` (no HTTP: nothing to wait for).
 pub fn start_worker(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
     spawn(&["worker"], dir, env, String::new())
@@ -90,6 +105,7 @@ pub fn stop(mut server: Server) -> (bool, String) {
         assert!(Instant::now() < deadline, "the server did not stop on SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     };
-    let logs = std::mem::take(&mut server.output).into_iter().map(|reader| reader.join().unwrap()).collect();
+    let logs: String = std::mem::take(&mut server.output).into_iter().map(|reader| reader.join().unwrap()).collect();
+    super::logs::record_process("meldpunt process", &logs);
     (status.success(), logs)
 }

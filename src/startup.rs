@@ -175,12 +175,12 @@ fn metrics_listener(settings: &Settings) -> anyhow::Result<Option<TcpListener>> 
 /// of its own (the worker has no HTTP server otherwise), until the process ends.
 fn serve_worker_metrics(settings: &Settings, db: &Database) -> anyhow::Result<()> {
     let Some(listener) = metrics_listener(settings)? else { return Ok(()) };
-    let sources = crate::api::metrics::Sources { db: db.clone(), intake: None, handle: crate::api::metrics::recorder()? };
+    let sources =
+        crate::api::metrics::Sources { db: db.clone(), intake: None, handle: crate::api::metrics::recorder()? };
     tracing::info!(address = %settings.metrics_listen, "metrics are served at /metrics");
     std::thread::Builder::new().name("metrics".into()).spawn(move || {
-        let served = actix_web::rt::System::new().block_on(async move {
-            crate::api::metrics::server(listener, sources)?.await
-        });
+        let served =
+            actix_web::rt::System::new().block_on(async move { crate::api::metrics::server(listener, sources)?.await });
         if let Err(error) = served {
             tracing::warn!(%error, "the metrics listener stopped");
         }

@@ -72,8 +72,14 @@ fn describe() {
     describe_gauge!("meldpunt_outbox_messages", "Messages waiting (pending) or given up (dead), by queue and channel");
     describe_gauge!("meldpunt_outbox_oldest_pending_age_seconds", "Age of the oldest pending message, by queue");
     describe_gauge!("meldpunt_retention_last_run_timestamp_seconds", "When the latest retention run started");
-    describe_gauge!("meldpunt_retention_last_success_timestamp_seconds", "When the latest finished retention run ended");
-    describe_gauge!("meldpunt_retention_last_run_outcome", "1 for the outcome of the latest retention run, 0 for the others");
+    describe_gauge!(
+        "meldpunt_retention_last_success_timestamp_seconds",
+        "When the latest finished retention run ended"
+    );
+    describe_gauge!(
+        "meldpunt_retention_last_run_outcome",
+        "1 for the outcome of the latest retention run, 0 for the others"
+    );
     describe_counter!("meldpunt_scheduler_runs_total", "Runs of this process's scheduler tasks, by task and outcome");
     describe_gauge!("meldpunt_scheduler_last_run_timestamp_seconds", "When a scheduler task last ran in this process");
     describe_gauge!(
@@ -83,7 +89,10 @@ fn describe() {
     describe_gauge!("meldpunt_db_pool_connections", "Open connections of a database pool");
     describe_gauge!("meldpunt_db_pool_idle_connections", "Idle connections of a database pool");
     describe_gauge!("meldpunt_db_pool_max_connections", "Most connections a database pool opens");
-    describe_counter!("meldpunt_map_cache_requests_total", "Map answers served from this process's cache (hit) or made (miss)");
+    describe_counter!(
+        "meldpunt_map_cache_requests_total",
+        "Map answers served from this process's cache (hit) or made (miss)"
+    );
     describe_counter!("meldpunt_metrics_refresh_errors_total", "Scrapes whose database gauges could not be read");
 }
 

@@ -380,7 +380,10 @@ impl Settings {
             return Err(ConfigError(format!("listen must be host:port, not '{}'", self.listen)));
         }
         if !self.metrics_listen.is_empty() && !self.metrics_listen.contains(':') {
-            return Err(ConfigError(format!("metrics_listen must be host:port or empty, not '{}'", self.metrics_listen)));
+            return Err(ConfigError(format!(
+                "metrics_listen must be host:port or empty, not '{}'",
+                self.metrics_listen
+            )));
         }
         if self.database_url.trim().is_empty() {
             return Err(ConfigError("database_url must not be empty".into()));

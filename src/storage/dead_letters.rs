@@ -226,7 +226,15 @@ pub fn list_deliveries(
         .filter(d::announcement_seq.gt(a).or(d::announcement_seq.eq(a).and(d::subscription_seq.gt(s))))
         .order((d::announcement_seq.asc(), d::subscription_seq.asc()))
         .limit(limit)
-        .select((d::announcement_seq, d::subscription_seq, d::channel, d::status, d::attempts, d::last_error_class, d::next_attempt_at))
+        .select((
+            d::announcement_seq,
+            d::subscription_seq,
+            d::channel,
+            d::status,
+            d::attempts,
+            d::last_error_class,
+            d::next_attempt_at,
+        ))
         .load(conn)?;
     let mut seqs: Vec<i64> = rows.iter().map(|r| r.0).collect();
     seqs.dedup();

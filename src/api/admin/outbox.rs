@@ -180,9 +180,8 @@ pub async fn list_messages(
     };
     let letters = state.db.run(move |conn| dead_letters::list_messages(conn, which, after, limit)).await?;
     let now = Utc::now();
-    let next_after = (i64::try_from(letters.len()).ok() == Some(limit))
-        .then(|| letters.last().map(|l| l.id.to_string()))
-        .flatten();
+    let next_after =
+        (i64::try_from(letters.len()).ok() == Some(limit)).then(|| letters.last().map(|l| l.id.to_string())).flatten();
     let items = letters.into_iter().map(|l| MessageLetterView::new(l, now)).collect();
     Ok(HttpResponse::Ok().json(MessageLetterPage { items, next_after }))
 }

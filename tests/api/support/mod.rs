@@ -9,6 +9,7 @@ pub mod open311;
 pub mod photos;
 pub mod postgres;
 pub mod process;
+pub mod prometheus;
 pub mod push;
 pub mod routing;
 pub mod smtp;

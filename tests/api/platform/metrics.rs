@@ -79,3 +79,61 @@ on_both_backends! {
             "dead letters are a series even at zero");
     }
 }
+
+/// Scrapes `address` until it answers (a process starting up), and parses the scrape.
+async fn scrape_process(address: &str) -> Scrape {
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Ok(response) = client.get(format!("{address}/metrics")).send().await
+            && response.status() == 200
+        {
+            let text = response.text().await.unwrap();
+            return tokio::task::spawn_blocking(move || parse(&text)).await.unwrap();
+        }
+        assert!(std::time::Instant::now() < deadline, "no metrics at {address}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+on_both_backends! {
+    async fn a_server_and_a_worker_process_each_serve_their_own_metrics_and_still_stop_cleanly(backend: Backend) {
+        use crate::support::net::free_port;
+        use crate::support::process::{start, start_worker, stop};
+        let dir = tempfile::tempdir().unwrap();
+        let (url, _guard) = fresh_database(backend);
+        let (server_metrics, worker_metrics) =
+            (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()));
+        let server = start(dir.path(), &[
+            ("DATABASE_URL", url.as_str()),
+            ("MELDPUNT_OUTBOX_IN_SERVER", "false"),
+            ("MELDPUNT_METRICS_LISTEN", server_metrics.as_str()),
+        ])
+        .await;
+        let worker = start_worker(dir.path(), &[
+            ("DATABASE_URL", url.as_str()),
+            ("MELDPUNT_METRICS_LISTEN", worker_metrics.as_str()),
+        ]);
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v1/reports", server.address))
+            .json(&street_light_report())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+
+        let served = scrape_process(&format!("http://{server_metrics}")).await;
+        assert!(served.value("meldpunt_http_requests_total", &FILED) >= 1.0, "the server counts its requests");
+        assert!(served.families.contains_key("meldpunt_intake_queue_depth"));
+        let worked = scrape_process(&format!("http://{worker_metrics}")).await;
+        assert!(worked.families.contains_key("meldpunt_outbox_messages"), "the worker reads the backlog too");
+        assert!(worked.families.contains_key("meldpunt_scheduler_runs"), "the worker runs the scheduler");
+        assert_eq!(worked.value("meldpunt_http_requests_total", &FILED), 0.0, "each process counts its own");
+
+        let (clean, logs) = stop(worker);
+        assert!(clean, "the worker stops on SIGTERM with its metrics listener: {logs}");
+        let (clean, logs) = stop(server);
+        assert!(clean, "the server stops on SIGTERM with its metrics listener: {logs}");
+        assert!(logs.contains("metrics are served at /metrics"), "{logs}");
+    }
+}

@@ -1,6 +1,7 @@
 //! Dead letters for admins: a message the SMTP server never takes ends dead, is listed
 //! without its address (the class of its failure, not the error text), is put back in the
-//! queue, and is delivered once the server accepts.
+//! queue, and is delivered once the server accepts; so is an announcement delivery to a
+//! webhook that keeps answering 503.
 
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,8 @@ use crate::support::app::*;
 use crate::support::backends::on_both_backends;
 use crate::support::net::{free_port, wait_for};
 use crate::support::smtp::{SmtpServer, smtp_app};
-use crate::support::staff::send;
+use crate::support::staff::{admin_token, send, with_bootstrap_admin};
+use crate::support::subscriptions::{announce, deliveries_once, publish, roadworks, subscribe};
 
 const ADDRESS: &str = "nooit.bezorgd@example.nl";
 
@@ -77,5 +79,83 @@ on_both_backends! {
         assert_eq!(all.json::<Value>().await.unwrap(), json!({"requeued": 0}));
         let none = send(&app, Method::POST, "/api/v1/admin/outbox/deliveries/1-1/requeue", Some(ADMIN_TOKEN), None).await;
         expect_problem(none, 404).await;
+    }
+
+    async fn a_dead_webhook_delivery_is_listed_without_its_subscriber_requeued_and_delivered(backend: Backend) {
+        use actix_web::{App, HttpResponse, HttpServer, web};
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let accept = Arc::new(AtomicBool::new(false));
+        let delivered = Arc::new(AtomicUsize::new(0));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (accepting, counted) = (accept.clone(), delivered.clone());
+        let receiver = HttpServer::new(move || {
+            let (accepting, counted) = (accepting.clone(), counted.clone());
+            App::new().route(
+                "/hook",
+                web::post().to(move |body: web::Bytes| {
+                    let (accepting, counted) = (accepting.clone(), counted.clone());
+                    async move {
+                        let value: Value = serde_json::from_slice(&body).unwrap_or_default();
+                        if value["type"] == "challenge" {
+                            HttpResponse::Ok().json(json!({"challenge": value["challenge"]}))
+                        } else if accepting.load(Ordering::SeqCst) {
+                            counted.fetch_add(1, Ordering::SeqCst);
+                            HttpResponse::NoContent().finish()
+                        } else {
+                            HttpResponse::ServiceUnavailable().finish()
+                        }
+                    }
+                }),
+            )
+        })
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(receiver);
+
+        let app = spawn_app_with(backend, |s| {
+            with_bootstrap_admin(s);
+            s.webhook_allow_insecure = true;
+            s.outbox_poll_ms = 50;
+            s.outbox_retry_ms = 20;
+            s.outbox_max_attempts = 2;
+        })
+        .await;
+        let hook = format!("http://127.0.0.1:{port}/hook");
+        let created = subscribe(&app, json!({"channel": "webhook", "url": hook, "areas": ["BU09171000"], "tags": ["roadworks"]})).await;
+        let manage = created["manage_token"].as_str().unwrap().to_owned();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while app.get_json(&format!("/api/v1/subscriptions/manage/{manage}")).await["status"] != "active" {
+            assert!(Instant::now() < deadline, "the webhook did not become active");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let admin = admin_token(&app).await;
+        let id = announce(&app, &admin, roadworks(json!(["WK091710"]))).await;
+        assert_eq!(publish(&app, &admin, &id).await["deliveries"], 1);
+        deliveries_once(&app, &admin, &id, "webhook", "dead", 1).await;
+
+        let listed = send(&app, Method::GET, "/api/v1/admin/outbox/deliveries", Some(ADMIN_TOKEN), None).await;
+        assert_eq!(listed.status(), 200);
+        let listed: Value = listed.json().await.unwrap();
+        let text = listed.to_string();
+        assert!(!text.contains("127.0.0.1") && !text.contains(created["secret"].as_str().unwrap()), "{text}");
+        let letter = &listed["items"][0];
+        assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+        assert_eq!(letter["channel"], "webhook");
+        assert_eq!(letter["status"], "dead");
+        assert_eq!(letter["attempts"], 2);
+        assert_eq!(letter["last_error_class"], "webhook_status");
+        assert_eq!(letter["announcement_id"], json!(id));
+
+        accept.store(true, Ordering::SeqCst);
+        let requeued = send(&app, Method::POST, "/api/v1/admin/outbox/deliveries/requeue", Some(ADMIN_TOKEN), None).await;
+        assert_eq!(requeued.json::<Value>().await.unwrap(), json!({"requeued": 1}));
+        deliveries_once(&app, &admin, &id, "webhook", "sent", 1).await;
+        assert_eq!(delivered.load(Ordering::SeqCst), 1);
+        let page = send(&app, Method::GET, "/api/v1/admin/outbox/deliveries", Some(ADMIN_TOKEN), None).await;
+        assert_eq!(page.json::<Value>().await.unwrap()["items"], json!([]));
     }
 }

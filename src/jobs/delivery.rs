@@ -128,3 +128,23 @@ impl DeliveryError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_class_is_a_fixed_word_that_never_holds_an_address() {
+        let refused = DeliveryError::Mail(MailError::Connect {
+            host: "smtp.example.org".into(),
+            port: 25,
+            error: std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
+        });
+        assert_eq!(refused.class(), "mail_unreachable");
+        assert_eq!(DeliveryError::Webhook(WebhookError::Status(503)).class(), "webhook_status");
+        assert_eq!(DeliveryError::Push(PushError::Gone).class(), "push_gone");
+        assert_eq!(DeliveryError::ChallengeNotEchoed.class(), "webhook_challenge");
+        let text = DeliveryError::Push(PushError::Failed("jan@example.nl".into()));
+        assert!(text.to_string().contains('@') && !text.class().contains('@'));
+    }
+}

@@ -5,7 +5,8 @@
 //! - [`config`] — settings from defaults, an optional file and the environment;
 //! - [`startup`] — builds the server, the database and the background workers;
 //! - [`telemetry`] — logging;
-//! - [`api`] — HTTP only, one folder per audience (public, staff, admin, open311);
+//! - [`api`] — HTTP only, one folder per audience (public, staff, admin, open311), and the
+//!   Prometheus metrics on their own listener;
 //! - [`insight`] — statistics and projects for analysts;
 //! - [`intake`] — the one pipeline that files a report, whatever the channel;
 //! - [`jobs`] — the outbox worker and scheduled jobs;

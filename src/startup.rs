@@ -21,6 +21,8 @@ pub struct Application {
     server: Server,
     port: u16,
     backend: BackendKind,
+    /// The `GET /metrics` server on `metrics_listen`, and its port.
+    metrics: Option<(Server, u16)>,
 }
 
 impl Application {
@@ -30,6 +32,7 @@ impl Application {
         let listener =
             TcpListener::bind(&settings.listen).with_context(|| format!("cannot listen on {}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        let metrics_listener = metrics_listener(&settings)?;
         let prepared = {
             let settings = settings.clone();
             tokio::task::spawn_blocking(move || prepare(&settings)).await??
@@ -93,6 +96,20 @@ impl Application {
                 "outbox_in_server is off: run `meldpunt worker` to deliver messages and publish scheduled announcements"
             );
         }
+        let metrics = match metrics_listener {
+            Some(listener) => {
+                let port = listener.local_addr()?.port();
+                let sources = crate::api::metrics::Sources {
+                    db: state.db.clone(),
+                    intake: Some(state.writer.clone()),
+                    handle: crate::api::metrics::recorder()?,
+                };
+                tracing::info!(address = %settings.metrics_listen, port, "metrics are served at /metrics");
+                Some((crate::api::metrics::server(listener, sources)?, port))
+            }
+            None => None,
+        };
+        let count_requests = metrics.is_some();
         let mut server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
@@ -102,6 +119,10 @@ impl Application {
                 .configure(crate::api::routes)
                 .default_service(web::to(crate::api::fallback))
                 .into_app()
+                .wrap(actix_web::middleware::Condition::new(
+                    count_requests,
+                    actix_web::middleware::from_fn(crate::api::metrics::count_requests),
+                ))
                 .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::PrivateRootSpan>::new())
         })
         .listen(listener)?
@@ -110,12 +131,17 @@ impl Application {
             server = server.workers(settings.http_workers);
         }
         tracing::info!(address = %settings.listen, port, backend = ?backend, intake_writers = writers, "meldpunt is listening");
-        Ok(Application { server: server.run(), port, backend })
+        Ok(Application { server: server.run(), port, backend, metrics })
     }
 
     /// The port it listens on (useful with port 0).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the metrics listener (`None` when `metrics_listen` is empty).
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
     }
 
     /// The database backend in use.
@@ -126,8 +152,40 @@ impl Application {
     /// Serves until the process is told to stop (SIGINT/SIGTERM), then finishes the
     /// requests in flight.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        match self.metrics {
+            Some((metrics, _)) => futures_util::future::try_join(self.server, metrics).await.map(|_| ()),
+            None => self.server.await,
+        }
     }
+}
+
+/// The metrics listener, bound when `metrics_listen` is set. It is a listener of its own so
+/// that the metrics (which describe the service's insides) are never reachable where the
+/// public API is: the operator exposes it only to the monitoring network.
+fn metrics_listener(settings: &Settings) -> anyhow::Result<Option<TcpListener>> {
+    if settings.metrics_listen.trim().is_empty() {
+        return Ok(None);
+    }
+    let listener = TcpListener::bind(settings.metrics_listen.trim())
+        .with_context(|| format!("cannot listen for metrics on {}", settings.metrics_listen))?;
+    Ok(Some(listener))
+}
+
+/// In a `meldpunt worker` process: serves `GET /metrics` on `metrics_listen` from a thread
+/// of its own (the worker has no HTTP server otherwise), until the process ends.
+fn serve_worker_metrics(settings: &Settings, db: &Database) -> anyhow::Result<()> {
+    let Some(listener) = metrics_listener(settings)? else { return Ok(()) };
+    let sources =
+        crate::api::metrics::Sources { db: db.clone(), intake: None, handle: crate::api::metrics::recorder()? };
+    tracing::info!(address = %settings.metrics_listen, "metrics are served at /metrics");
+    std::thread::Builder::new().name("metrics".into()).spawn(move || {
+        let served =
+            actix_web::rt::System::new().block_on(async move { crate::api::metrics::server(listener, sources)?.await });
+        if let Err(error) = served {
+            tracing::warn!(%error, "the metrics listener stopped");
+        }
+    })?;
+    Ok(())
 }
 
 /// The outbox worker's settings from the service settings.
@@ -215,6 +273,7 @@ pub fn run_worker(settings: &Settings) -> anyhow::Result<()> {
     })
     .context("cannot open the database (check DATABASE_URL)")?;
     crate::storage::migrate::run(&mut *db.conn()?, |_| Ok(()))?;
+    serve_worker_metrics(settings, &db)?;
     let vapid = settings.vapid_keys()?;
     let alive = Arc::new(());
     let outbox = start_background_jobs(

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod analyst;
 pub mod body;
 pub mod error;
+pub mod metrics;
 pub mod open;
 pub mod open311;
 pub mod openapi;

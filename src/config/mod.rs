@@ -11,6 +11,9 @@ use crate::storage::SqliteSynchronous;
 pub struct Settings {
     /// Address to listen on, `host:port`.
     pub listen: String,
+    /// Address of the Prometheus scrape endpoint `GET /metrics`, `host:port`, a listener of
+    /// its own apart from the API; empty: no metrics.
+    pub metrics_listen: String,
     /// Database: an SQLite path or `sqlite://PATH`, or `postgres://…`.
     pub database_url: String,
     /// Most pooled database connections per process.
@@ -180,6 +183,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             listen: "127.0.0.1:8080".into(),
+            metrics_listen: String::new(),
             database_url: "sqlite://data/meldpunt.sqlite3".into(),
             database_pool_size: 16,
             database_pool_timeout_ms: 5000,
@@ -374,6 +378,12 @@ impl Settings {
         }
         if self.listen.parse::<std::net::SocketAddr>().is_err() && !self.listen.contains(':') {
             return Err(ConfigError(format!("listen must be host:port, not '{}'", self.listen)));
+        }
+        if !self.metrics_listen.is_empty() && !self.metrics_listen.contains(':') {
+            return Err(ConfigError(format!(
+                "metrics_listen must be host:port or empty, not '{}'",
+                self.metrics_listen
+            )));
         }
         if self.database_url.trim().is_empty() {
             return Err(ConfigError("database_url must not be empty".into()));

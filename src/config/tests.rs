@@ -57,3 +57,16 @@ fn web_push_is_off_without_a_vapid_key_and_a_bad_key_or_subject_stops_the_start(
     let subject_alone = error(&[("MELDPUNT_VAPID_SUBJECT", "nonsense")]);
     assert!(subject_alone.is_empty(), "a subject without a key is unused: {subject_alone}");
 }
+
+#[test]
+fn metrics_are_off_by_default_and_metrics_listen_must_be_an_address() {
+    assert_eq!(Settings::load(None, env(&[])).unwrap_or_else(|e| panic!("{e}")).metrics_listen, "");
+    let on =
+        Settings::load(None, env(&[("MELDPUNT_METRICS_LISTEN", "0.0.0.0:9090")])).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(on.metrics_listen, "0.0.0.0:9090");
+    let error = Settings::load(None, env(&[("MELDPUNT_METRICS_LISTEN", "9090")]))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.contains("metrics_listen"), "{error}");
+}

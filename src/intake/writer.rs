@@ -79,6 +79,16 @@ impl IntakeWriter {
         Ok(IntakeWriter { sender })
     }
 
+    /// How many reports wait for a writer now (for the metrics).
+    pub fn queue_depth(&self) -> usize {
+        self.sender.len()
+    }
+
+    /// The most reports that may wait before intake answers 503.
+    pub fn queue_capacity(&self) -> usize {
+        self.sender.capacity().unwrap_or(usize::MAX)
+    }
+
     /// Stores `report` (claiming `claim` with it) and waits for the commit.
     pub async fn submit(
         &self,
@@ -158,11 +168,16 @@ fn run_checkpointer(db: &Database, writers_gone: &Receiver<()>) {
 
 /// Stores a batch and answers its jobs. Returns whether the connection is still healthy.
 fn store_batch(conn: &mut DbConnection, batch: Vec<Job>) -> bool {
+    // Metrics are no-ops unless `metrics_listen` installed a recorder.
+    metrics::histogram!("meldpunt_intake_batch_size").record(batch.len() as f64);
+    let started = std::time::Instant::now();
     let together = {
         let pairs: Vec<(&NewReport, Option<&IdempotencyClaim>)> =
             batch.iter().map(|job| (&job.report, job.claim.as_ref())).collect();
         conn.write_transaction(|c| intake::store_many(c, &pairs))
     };
+    let outcome = if together.is_ok() { "committed" } else { "failed" };
+    metrics::histogram!("meldpunt_intake_commit_seconds", "outcome" => outcome).record(started.elapsed().as_secs_f64());
     match together {
         Ok(outcomes) => {
             tracing::debug!(reports = outcomes.len(), "intake batch committed");

@@ -92,3 +92,59 @@ pub enum DeliveryError {
     #[error("unknown subscriber template '{0}'")]
     NotForSubscribers(Template),
 }
+
+impl DeliveryError {
+    /// What kind of failure this is, as a fixed word for operators (the dead-letter list,
+    /// metrics): unlike the error text it never holds an address.
+    pub fn class(&self) -> &'static str {
+        use MailError as M;
+        match self {
+            Self::Unreadable(_) => "unreadable",
+            Self::Storage(_) | Self::Task(_) => "internal",
+            Self::Render(_) | Self::NotForSubscribers(_) => "template",
+            Self::Mail(M::Recipient(_)) => "mail_recipient",
+            Self::Mail(M::ConnectTimeout { .. } | M::Connect { .. } | M::NoDelay(_) | M::GreetingTimeout(_)) => {
+                "mail_unreachable"
+            }
+            Self::Mail(M::Tls { .. } | M::StartTls { .. }) => "mail_tls",
+            Self::Mail(M::SendTimeout(_) | M::Smtp(_)) => "mail_refused",
+            Self::Mail(
+                M::Folder { .. }
+                | M::FolderWrite(_)
+                | M::Message(_)
+                | M::CaFileUnreadable { .. }
+                | M::CaFileNotPem { .. }
+                | M::CaFileInvalid { .. }
+                | M::Url(_),
+            ) => "mail_setup",
+            Self::Webhook(WebhookError::Status(_)) => "webhook_status",
+            Self::Webhook(_) => "webhook_unreachable",
+            Self::ChallengeNotEchoed => "webhook_challenge",
+            Self::Push(PushError::Gone) => "push_gone",
+            Self::Push(PushError::Failed(_)) => "push_failed",
+            Self::PushEndpoint(_) | Self::PushEndpointNotPublic => "push_endpoint",
+            Self::PushNotConfigured => "push_not_configured",
+            Self::NoSubscription => "no_subscription",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_class_is_a_fixed_word_that_never_holds_an_address() {
+        let refused = DeliveryError::Mail(MailError::Connect {
+            host: "smtp.example.org".into(),
+            port: 25,
+            error: std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
+        });
+        assert_eq!(refused.class(), "mail_unreachable");
+        assert_eq!(DeliveryError::Webhook(WebhookError::Status(503)).class(), "webhook_status");
+        assert_eq!(DeliveryError::Push(PushError::Gone).class(), "push_gone");
+        assert_eq!(DeliveryError::ChallengeNotEchoed.class(), "webhook_challenge");
+        let text = DeliveryError::Push(PushError::Failed("jan@example.nl".into()));
+        assert!(text.to_string().contains('@') && !text.class().contains('@'));
+    }
+}

@@ -55,7 +55,29 @@ pub fn start<T: Send + Sync + 'static>(
 enum Record {
     Sent,
     Cancelled,
-    Failed { error: String, retry_at: Option<chrono::DateTime<Utc>> },
+    Failed { error: String, class: &'static str, retry_at: Option<chrono::DateTime<Utc>> },
+}
+
+impl Record {
+    /// The outcome as the metric `meldpunt_outbox_attempts_total` names it.
+    fn outcome(&self) -> &'static str {
+        match self {
+            Record::Sent => "sent",
+            Record::Cancelled => "cancelled",
+            Record::Failed { retry_at: Some(_), .. } => "retry",
+            Record::Failed { retry_at: None, .. } => "dead",
+        }
+    }
+}
+
+/// Counts an attempt's outcome per queue and channel (a no-op without `metrics_listen`).
+fn count_attempt(id: MessageKey, channel: &'static str, record: &Record) {
+    let queue = match id {
+        MessageKey::Outbox(_) => "outbox",
+        MessageKey::Delivery(_) => "announcements",
+    };
+    metrics::counter!("meldpunt_outbox_attempts_total", "queue" => queue, "channel" => channel, "outcome" => record.outcome())
+        .increment(1);
 }
 
 /// How long a claim keeps a batch from other workers: long enough to send the whole batch
@@ -134,7 +156,9 @@ async fn attempt(
         Ok(message) => message,
         Err(unreadable) => {
             let error = DeliveryError::Unreadable(unreadable.error);
-            return (unreadable.id, failure(settings, unreadable.id, unreadable.attempts, &error));
+            let record = failure(settings, unreadable.id, unreadable.attempts, &error);
+            count_attempt(unreadable.id, "unknown", &record);
+            return (unreadable.id, record);
         }
     };
     // Messages to subscribers (any channel) read their address when sent; reporter emails
@@ -158,6 +182,7 @@ async fn attempt(
         Ok(Outcome::Cancelled) => Record::Cancelled,
         Err(error) => failure(settings, id, message.attempts, error),
     };
+    count_attempt(id, message.channel.as_str(), &record);
     (id, record)
 }
 
@@ -170,14 +195,15 @@ fn failure(settings: &OutboxSettings, id: MessageKey, failed_before: i32, error:
         let delay = settings.retry_base.saturating_mul(factor).min(Duration::from_secs(3600));
         Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1))
     });
+    let class = error.class();
     // SMTP servers may echo the recipient's address in their answer: never log it.
     let error = redact(&error.to_string());
     if retry_at.is_some() {
-        tracing::warn!(message_id = %id, attempts, %error, "outbox: delivery failed; will retry");
+        tracing::warn!(message_id = %id, attempts, class, %error, "outbox: delivery failed; will retry");
     } else {
-        tracing::error!(message_id = %id, attempts, %error, "outbox: delivery failed; dead-lettered");
+        tracing::error!(message_id = %id, attempts, class, %error, "outbox: delivery failed; dead-lettered");
     }
-    Record::Failed { error, retry_at }
+    Record::Failed { error, class, retry_at }
 }
 
 /// Records a batch's outcomes: the delivered ones in one transaction, the cancelled ones in
@@ -193,7 +219,7 @@ async fn record(db: Database, outcomes: Vec<(MessageKey, Record)>) {
             match record {
                 Record::Sent => sent.push(id),
                 Record::Cancelled => cancelled.push(id),
-                Record::Failed { error, retry_at } => failed.push((id, error, retry_at)),
+                Record::Failed { error, class, retry_at } => failed.push((id, error, class, retry_at)),
             }
         }
         let mut conn = match db.conn() {
@@ -214,8 +240,8 @@ async fn record(db: Database, outcomes: Vec<(MessageKey, Record)>) {
         {
             tracing::warn!(count = cancelled.len(), %error, "outbox: cannot record cancelled messages");
         }
-        for (id, error, retry_at) in failed {
-            if let Err(error) = outbox::mark_failed(&mut conn, id, &error, retry_at) {
+        for (id, error, class, retry_at) in failed {
+            if let Err(error) = outbox::mark_failed(&mut conn, id, &error, class, retry_at) {
                 tracing::warn!(message_id = %id, %error, "outbox: cannot record the failed attempt");
             }
         }

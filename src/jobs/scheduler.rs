@@ -17,17 +17,31 @@ pub fn start<T: Send + Sync + 'static>(db: Database, every: Duration, alive: Wea
             let published = db
                 .conn()
                 .and_then(|mut conn| crate::storage::announcements::publish_due(&mut conn, chrono::Utc::now()));
-            if let Err(error) = published {
+            if let Err(error) = &published {
                 tracing::warn!(%error, "scheduled announcements: cannot publish");
             }
+            record_run("publish", published.is_ok());
             let alerted = db.conn().and_then(|mut conn| {
                 crate::storage::report_alerts::advance(&mut conn, chrono::Utc::now(), chrono::Duration::seconds(2))
             });
-            if let Err(error) = alerted {
+            if let Err(error) = &alerted {
                 tracing::warn!(%error, "report alerts: cannot queue");
             }
+            record_run("report_alerts", alerted.is_ok());
             std::thread::sleep(every);
         }
     })?;
     Ok(())
+}
+
+/// Records a scheduler task's run for the metrics (a no-op without `metrics_listen`): when it
+/// last ran, and how often it succeeded or failed.
+fn record_run(task: &'static str, ok: bool) {
+    let outcome = if ok { "ok" } else { "error" };
+    metrics::counter!("meldpunt_scheduler_runs_total", "task" => task, "outcome" => outcome).increment(1);
+    let now = chrono::Utc::now().timestamp_micros() as f64 / 1e6;
+    metrics::gauge!("meldpunt_scheduler_last_run_timestamp_seconds", "task" => task).set(now);
+    if ok {
+        metrics::gauge!("meldpunt_scheduler_last_success_timestamp_seconds", "task" => task).set(now);
+    }
 }

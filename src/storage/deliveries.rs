@@ -378,12 +378,13 @@ pub fn mark_failed(
     conn: &mut DbConnection,
     key: DeliveryKey,
     error: &str,
+    class: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<(), StorageError> {
     use announcement_deliveries::dsl as d;
     // Only a pending delivery: one cancelled (withdrawn) while it was being sent stays so.
     let target = d::announcement_deliveries.find(key).filter(d::status.eq("pending"));
-    let failed = (d::attempts.eq(d::attempts + 1), d::last_error.eq(Some(error)));
+    let failed = (d::attempts.eq(d::attempts + 1), d::last_error.eq(Some(error)), d::last_error_class.eq(Some(class)));
     match retry_at {
         Some(at) => diesel::update(target).set((failed, d::next_attempt_at.eq(Some(DbTime::new(at))))).execute(conn)?,
         None => diesel::update(target)

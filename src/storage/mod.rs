@@ -47,6 +47,7 @@ pub mod bootstrap;
 pub mod catalog;
 pub mod categories;
 pub mod connection;
+pub mod dead_letters;
 pub mod deliveries;
 pub mod departments;
 pub mod duplicates;
@@ -234,6 +235,12 @@ impl Database {
     /// not take a pooled connection away from requests.
     pub fn dedicated_connection(&self) -> Result<DbConnection, StorageError> {
         self.manager.open().map_err(|e| StorageError::Setup(format!("cannot connect to the database: {e}")))
+    }
+
+    /// The pool's use now: (open connections, idle ones, the most it opens).
+    pub fn pool_use(&self) -> (u32, u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections, self.pool.max_size())
     }
 
     /// Checks that the database answers.

@@ -306,20 +306,26 @@ pub fn mark_cancelled_many(conn: &mut DbConnection, keys: &[MessageKey]) -> Resu
 }
 
 /// Records a failed attempt: retried at `retry_at`, or dead-lettered when `retry_at` is
-/// `None`.
+/// `None`. `error` is the (redacted) text, `class` a fixed word for operators that never
+/// holds an address.
 pub fn mark_failed(
     conn: &mut DbConnection,
     key: MessageKey,
     error: &str,
+    class: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<(), StorageError> {
     let id = match key {
         MessageKey::Outbox(id) => id,
-        MessageKey::Delivery(key) => return deliveries::mark_failed(conn, key, error, retry_at),
+        MessageKey::Delivery(key) => return deliveries::mark_failed(conn, key, error, class, retry_at),
     };
     // Only a pending message: one cancelled while it was being sent stays so.
     let target = outbox::table.find(DbUuid(id)).filter(outbox::status.eq("pending"));
-    let failed = (outbox::attempts.eq(outbox::attempts + 1), outbox::last_error.eq(Some(error)));
+    let failed = (
+        outbox::attempts.eq(outbox::attempts + 1),
+        outbox::last_error.eq(Some(error)),
+        outbox::last_error_class.eq(Some(class)),
+    );
     match retry_at {
         Some(at) => diesel::update(target).set((failed, outbox::next_attempt_at.eq(DbTime::new(at)))).execute(conn)?,
         None => diesel::update(target).set((failed, outbox::status.eq("dead"))).execute(conn)?,

@@ -338,6 +338,7 @@ diesel::table! {
         sent_at -> Nullable<PortableTimestamp>,
         channel -> Text,
         subscription_id -> Nullable<PortableUuid>,
+        last_error_class -> Nullable<Text>,
     }
 }
 
@@ -485,6 +486,7 @@ diesel::table! {
         next_attempt_at -> Nullable<PortableTimestamp>,
         last_error -> Nullable<Text>,
         sent_at -> Nullable<PortableTimestamp>,
+        last_error_class -> Nullable<Text>,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The admin API: configuration (areas and their CBS key figures, departments, categories,
 //! routing rules and trying them out), staff accounts and API tokens, the audit log of
-//! views of personal data, importing the history of an earlier system, and the log of
-//! retention runs, and anonymising a reporter on request.
+//! views of personal data, importing the history of an earlier system, the log of
+//! retention runs, anonymising a reporter on request, and the outbox's dead letters.
 
 pub mod accounts;
 pub mod anonymise;
@@ -11,6 +11,7 @@ pub mod categories;
 pub mod departments;
 pub mod figures;
 pub mod imports;
+pub mod outbox;
 pub mod retention;
 pub mod routing;
 
@@ -45,5 +46,11 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(accounts::revoke_token)
         .service(audit::audit_log)
         .service(retention::retention_runs)
-        .service(anonymise::anonymise_reporter);
+        .service(anonymise::anonymise_reporter)
+        .service(outbox::list_messages)
+        .service(outbox::requeue_messages)
+        .service(outbox::requeue_message)
+        .service(outbox::list_deliveries)
+        .service(outbox::requeue_deliveries)
+        .service(outbox::requeue_delivery);
 }

@@ -173,6 +173,17 @@ pub fn latest(conn: &mut DbConnection, limit: i64) -> Result<Vec<RunLog>, Storag
     Ok(rows.into_iter().map(to_log).collect())
 }
 
+/// The latest run that finished (for the metrics' last success).
+pub fn last_finished(conn: &mut DbConnection) -> Result<Option<RunLog>, StorageError> {
+    let row: Option<RunRow> = retention_runs::table
+        .filter(retention_runs::outcome.eq("finished"))
+        .order(retention_runs::id.desc())
+        .select(run_columns!())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(to_log))
+}
+
 /// Whether a daily run started at or after `since` and ended (finished, stopped or
 /// failed: a failed run waits for the next day rather than failing every minute).
 pub fn scheduled_run_since(conn: &mut DbConnection, since: DateTime<Utc>) -> Result<bool, StorageError> {

@@ -2,6 +2,8 @@
 //! input, the binary as a process, separate outbox workers, and the Web Push transport.
 
 mod basics;
+mod dead_letters;
+mod metrics;
 mod openapi;
 mod process;
 mod robustness;

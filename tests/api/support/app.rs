@@ -23,6 +23,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub backend: Backend,
     pub database_url: String,
+    /// `http://127.0.0.1:PORT` of the metrics listener, when `metrics_listen` is set.
+    pub metrics_address: Option<String>,
     _guard: DatabaseGuard,
 }
 
@@ -86,8 +88,9 @@ async fn start(settings: Settings, backend: Backend, guard: DatabaseGuard) -> Te
     let database_url = settings.database_url.clone();
     let app = Application::build(settings).await.unwrap_or_else(|e| panic!("the test server did not start: {e:#}"));
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app.metrics_port().map(|port| format!("http://127.0.0.1:{port}"));
     tokio::spawn(app.run());
-    TestApp { address, client: reqwest::Client::new(), backend, database_url, _guard: guard }
+    TestApp { address, client: reqwest::Client::new(), backend, database_url, metrics_address, _guard: guard }
 }
 
 /// A fresh empty database of `backend`: its URL, and the guard that removes it.

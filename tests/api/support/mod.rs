@@ -11,6 +11,7 @@ pub mod photos;
 pub mod pii;
 pub mod postgres;
 pub mod process;
+pub mod prometheus;
 pub mod push;
 pub mod routing;
 pub mod smtp;

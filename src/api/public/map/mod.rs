@@ -99,6 +99,8 @@ pub async fn map_reports(
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
     }
     let cell = state.map_cache.cell(&etag);
+    let result = if cell.initialized() { "hit" } else { "miss" };
+    metrics::counter!("meldpunt_map_cache_requests_total", "result" => result).increment(1);
     let body = cell
         .get_or_try_init(|| async {
             let page = query.clone();

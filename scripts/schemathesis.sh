@@ -17,7 +17,7 @@
 #   BACKENDS="sqlite postgres"   which backends, in order
 #   FUZZ_LONG=1                  more examples per operation and a longer time budget
 #   FUZZ_MAX_EXAMPLES            examples per operation (CI: 5; long: 100)
-#   FUZZ_MAX_TIME                seconds per backend (CI: 100; long: 1800), plus 10 for logout
+#   FUZZ_MAX_TIME                seconds per backend (CI: 100; long: 600), plus 10 for logout
 #   FUZZ_SEED                    hypothesis seed (CI: fixed, so a CI failure reproduces)
 #   MELDPUNT_FUZZ_POSTGRES_URL   admin URL used to create and drop the database
 #                                (default postgres://postgres@127.0.0.1:5432/postgres)
@@ -44,7 +44,7 @@ readonly SPEC="$ROOT/api-spec/openapi.yaml"
 readonly BACKENDS=${BACKENDS:-sqlite postgres}
 readonly PG_ADMIN_URL=${MELDPUNT_FUZZ_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 if [[ -n ${FUZZ_LONG:-} ]]; then
-  readonly MAX_EXAMPLES=${FUZZ_MAX_EXAMPLES:-100} MAX_TIME=${FUZZ_MAX_TIME:-1800}
+  readonly MAX_EXAMPLES=${FUZZ_MAX_EXAMPLES:-100} MAX_TIME=${FUZZ_MAX_TIME:-600}
 else
   readonly MAX_EXAMPLES=${FUZZ_MAX_EXAMPLES:-5} MAX_TIME=${FUZZ_MAX_TIME:-100}
 fi

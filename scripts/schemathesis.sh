@@ -7,8 +7,9 @@
 # For each backend it starts the debug binary (the one `cargo test` builds; `cargo build`
 # reuses it) on a fresh database (SQLite: a file in a temporary directory; PostgreSQL: a new
 # database meldpunt_fuzz_<random>, dropped afterwards) with an admin token and a bootstrap
-# admin, and runs schemathesis with `Authorization: Bearer <admin token>` on every request,
-# so staff and admin operations are exercised past authentication.
+# admin, logs that admin in and runs schemathesis with `Authorization: Bearer <session>` on
+# every request, so staff and admin operations are exercised past authentication (the admin
+# token alone opens the admin operations but not the staff ones that need an account).
 #
 #   bash scripts/schemathesis.sh                      # the CI run: time-boxed per backend
 #   FUZZ_LONG=1 bash scripts/schemathesis.sh          # the long run (docs/robustness.md)
@@ -27,12 +28,13 @@
 #
 # Exclusions, each with its reason (everything else runs, including the operations that
 # delete data or queue email):
+#   - POST /api/v1/auth/logout runs alone, last (10 s): it ends the session the run uses.
 #   - the `stateful` phase: it chains operations through OpenAPI links, which the contract
 #     does not declare; examples, coverage and fuzzing run.
 #   - the checks positive_data_acceptance / negative_data_rejection / ignored_auth and the
-#     other optional ones are not asked for: the issue asks for server errors, status codes
-#     and response schemas. (Valid-per-schema bodies are still refused for reasons a schema
-#     cannot express, e.g. a point outside the municipality.)
+#     other optional ones are not asked for: valid-per-schema bodies are refused for reasons
+#     a schema cannot express (a point outside the municipality), and access rules are
+#     tested by tests/api/staff/matrix.rs.
 # The exit status is non-zero when schemathesis reports a failure on either backend.
 
 set -euo pipefail

@@ -9,3 +9,4 @@ mod process;
 mod robustness;
 mod web_push;
 mod worker;
+mod worker_crash;

@@ -334,10 +334,7 @@ pub async fn create_token(
     let label = errors.check("/label", bounded_text(&input.label, "label", NAME_MAX));
     // An upper bound too: a date past chrono's range cannot be stored (and would overflow).
     if input.expires_in_days.is_some_and(|days| !(1..=MAX_TOKEN_DAYS).contains(&days)) {
-        errors.add(
-            "/expires_in_days",
-            "send 1 to 36500 days, or leave it out for a token that does not expire",
-        );
+        errors.add("/expires_in_days", "send 1 to 36500 days, or leave it out for a token that does not expire");
     }
     let label = errors.finish(|| label).map_err(ApiError::Validation)?;
     let expires_at = input.expires_in_days.map(|days| Utc::now() + Duration::days(i64::from(days)));

@@ -301,12 +301,14 @@ pub async fn update_announcement(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Announcement id")),
     request_body(content = Option<PublishRequest>, content_type = "application/json", description = "Optional: {\"at\": time} to schedule"),
-    responses(crate::api::responses::JsonBodyErrors, (status = 422, description = "Invalid fields (`at`), or unknown ones", body = Problem, content_type = "application/problem+json"), 
+    responses(
         (status = 200, description = "Published (with the number of deliveries queued) or scheduled", body = StateChange),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role may not publish announcements", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such announcement", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already published or withdrawn", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (`at`), or unknown ones", body = Problem, content_type = "application/problem+json"),
+        crate::api::responses::JsonBodyErrors,
         Unavailable,
     )
 )]

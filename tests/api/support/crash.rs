@@ -75,10 +75,15 @@ struct Request {
     body: Value,
 }
 
+/// What became of one attempt.
 enum Answer {
+    /// 201; `replayed`: the server had stored it before (`Idempotent-Replayed`).
     Created { replayed: bool },
+    /// 503: the intake queue was full; the client retries.
     Unavailable,
-    NoAnswer,
+    /// No answer: the connection failed or broke before the whole answer arrived.
+    Lost,
+    /// Anything else (status and body).
     Other(String),
 }
 
@@ -90,13 +95,13 @@ async fn send(client: &reqwest::Client, address: &str, request: &Request) -> Ans
         .send()
         .await;
     match sent {
-        Err(_) => Answer::NoAnswer,
+        Err(_) => Answer::Lost,
         Ok(response) => {
             let status = response.status().as_u16();
             let replayed = response.headers().contains_key("idempotent-replayed");
             // The body is read too: a 201 whose body never arrives is no answer.
             match (status, response.bytes().await) {
-                (_, Err(_)) => Answer::NoAnswer,
+                (_, Err(_)) => Answer::Lost,
                 (201, Ok(_)) => Answer::Created { replayed },
                 (503, Ok(_)) => Answer::Unavailable,
                 (_, Ok(body)) => Answer::Other(format!("{status}: {}", String::from_utf8_lossy(&body))),
@@ -114,7 +119,7 @@ fn report(round: usize, n: usize) -> Request {
         "description": format!("Zwerfvuil bij de bushalte, melding {key}"),
         "location": {"lat": 50.8882 + (n % 50) as f64 * 0.0001, "lon": 5.9795 + (n % 37) as f64 * 0.0001},
     });
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         body["reporter"] = serde_json::json!({"email": format!("melder.{n}@example.nl")});
     }
     Request { key, body }
@@ -130,11 +135,7 @@ fn random_between((low, high): (Duration, Duration)) -> Duration {
 /// Runs `plan.rounds` crash rounds against the `meldpunt` binary on `database_url` (migrated
 /// by the first start), in `dir`, and compares the database with the answers.
 pub async fn crash_rounds(backend: Backend, database_url: &str, dir: &std::path::Path, plan: CrashPlan) -> CrashTally {
-    let env = [
-        ("DATABASE_URL", database_url),
-        ("MELDPUNT_LOG", "warn"),
-        ("MELDPUNT_OUTBOX_IN_SERVER", "false"),
-    ];
+    let env = [("DATABASE_URL", database_url), ("MELDPUNT_LOG", "warn"), ("MELDPUNT_OUTBOX_IN_SERVER", "false")];
     let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
     let mut tally = CrashTally { rounds: plan.rounds, ..CrashTally::default() };
     let mut promised: Vec<Request> = Vec::new();
@@ -150,7 +151,7 @@ pub async fn crash_rounds(backend: Backend, database_url: &str, dir: &std::path:
                     tally.acknowledged += 1;
                     promised.push(request);
                 }
-                Answer::NoAnswer | Answer::Unavailable => {
+                Answer::Lost | Answer::Unavailable => {
                     tally.retried += 1;
                     match retry(&client, &restarted.address, &request).await {
                         Answer::Created { replayed } => tally.replayed += usize::from(replayed),
@@ -208,11 +209,11 @@ async fn load_until_killed(
 async fn retry(client: &reqwest::Client, address: &str, request: &Request) -> Answer {
     for _ in 0..20 {
         match send(client, address, request).await {
-            Answer::NoAnswer | Answer::Unavailable => tokio::time::sleep(Duration::from_millis(100)).await,
+            Answer::Lost | Answer::Unavailable => tokio::time::sleep(Duration::from_millis(100)).await,
             answer => return answer,
         }
     }
-    Answer::NoAnswer
+    Answer::Lost
 }
 
 /// Reads what the database holds and counts the lost, the duplicated and the missing.

@@ -98,16 +98,17 @@ fn details(errors: &[FieldError]) -> Vec<String> {
     )
 )]
 #[get("/open/dashboard")]
-pub async fn dashboard(
-    state: web::Data<AppState>,
-    http: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+pub async fn dashboard(state: web::Data<AppState>, http: HttpRequest) -> Result<HttpResponse, ApiError> {
     // Read here rather than by the `web::Query` extractor, so that a query string that cannot
     // be read gets a page for people too, not a problem document.
     let request = match web::Query::<DashboardRequest>::from_query(http.query_string()) {
         Ok(query) => query.into_inner(),
         Err(error) => {
-            return Ok(error_page(Lang::Nl, StatusCode::BAD_REQUEST, &[format!("the query string cannot be read: {error}")]));
+            return Ok(error_page(
+                Lang::Nl,
+                StatusCode::BAD_REQUEST,
+                &[format!("the query string cannot be read: {error}")],
+            ));
         }
     };
     let Some(lang) = Lang::parse(request.lang.as_deref()) else {

@@ -24,7 +24,8 @@ pub struct FeedQuery {
 #[utoipa::path(
     tag = "announcements",
     params(FeedQuery),
-    responses(crate::api::responses::QueryErrors, 
+    responses(
+        crate::api::responses::QueryErrors,
         (status = 200, description = "Atom feed", content_type = "application/atom+xml"),
         (status = 422, description = "Unknown area", body = Problem, content_type = "application/problem+json"),
         Unavailable,
@@ -98,7 +99,8 @@ fn ical_time(at: DateTime<Utc>) -> String {
 #[utoipa::path(
     tag = "announcements",
     params(FeedQuery),
-    responses(crate::api::responses::QueryErrors, 
+    responses(
+        crate::api::responses::QueryErrors,
         (status = 200, description = "iCalendar feed", content_type = "text/calendar"),
         (status = 422, description = "Unknown area", body = Problem, content_type = "application/problem+json"),
         Unavailable,

@@ -158,13 +158,14 @@ drop_pg_database() {
 run_schemathesis() {
   local name=$1 token=$2 max_time=$3
   shift 3
-  "$SCHEMATHESIS" run "$SPEC" --url "$BASE_URL" "$@" \
+  # From the temporary folder: schemathesis keeps a cache (.schemathesis/) where it runs.
+  (cd "$WORKDIR" && "$SCHEMATHESIS" run "$SPEC" --url "$BASE_URL" "$@" \
     --header "Authorization: Bearer $token" \
     --checks not_a_server_error,status_code_conformance,response_schema_conformance \
     --phases examples,coverage,fuzzing \
     --max-examples "$MAX_EXAMPLES" --max-time "$max_time" --seed "$SEED" \
     --continue-on-failure --suppress-health-check all --request-timeout 30 \
-    --workers 2 --no-color --warnings off --report junit --report-dir "$WORKDIR/report-$name"
+    --workers 2 --no-color --warnings off --report junit --report-dir "$WORKDIR/report-$name")
 }
 
 # fuzz BACKEND: one schemathesis run against a fresh server on BACKEND; returns its status.

@@ -41,6 +41,10 @@ pub enum ApiError {
     /// The body is not JSON, or not of the expected shape.
     #[error("{0}")]
     MalformedBody(String),
+    /// The query string cannot be read into the operation's parameters (a value of the
+    /// wrong type, a parameter repeated or missing).
+    #[error("{0}")]
+    MalformedQuery(String),
     /// The body's media type is not accepted.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -92,6 +96,7 @@ impl ApiError {
     fn kind(&self) -> (&'static str, &'static str) {
         match self {
             Self::MalformedBody(_) => ("malformed-body", "The request body cannot be read"),
+            Self::MalformedQuery(_) => ("malformed-query", "The query string cannot be read"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "The request body has the wrong media type"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "The request body is too large"),
             Self::Validation(_) => ("validation-failed", "The request has invalid fields"),
@@ -170,7 +175,7 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::MalformedBody(_) | Self::InvalidHeader(_) => StatusCode::BAD_REQUEST,
+            Self::MalformedBody(_) | Self::MalformedQuery(_) | Self::InvalidHeader(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) | Self::IdempotencyKeyReused | Self::OutsideServiceArea(_) => {

@@ -74,5 +74,5 @@ pub fn path_error(error: actix_web::error::PathError, _: &HttpRequest) -> actix_
 
 /// Turns actix's query-string errors into problem documents (400).
 pub fn query_error(error: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::MalformedBody(format!("invalid query string: {error}")).into()
+    ApiError::MalformedQuery(format!("invalid query string: {error}")).into()
 }

@@ -40,6 +40,11 @@ problem_responses! {
         "415" => "The body is not application/json",
     }
 
+    /// 400: the query string could not be read into the operation's parameters.
+    QueryErrors {
+        "400" => "The query string cannot be read (a parameter of the wrong type, repeated, or missing)",
+    }
+
     /// 401, 403: admin operations (a staff token of an admin, or the configured admin token).
     AdminErrors {
         "401" => "No valid admin token or staff token",

@@ -86,6 +86,9 @@ pub struct UpdateAccount {
     pub departments: Option<Vec<String>>,
 }
 
+/// The longest an API token may live: a hundred years.
+const MAX_TOKEN_DAYS: u32 = 36_500;
+
 /// A new API token for an integration.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -93,8 +96,9 @@ pub struct CreateToken {
     /// What it is for.
     #[schema(example = "Open311 koppeling")]
     pub label: String,
-    /// Days until it expires; absent: it does not expire (revoke it to end it).
+    /// Days until it expires (1 to 36,500); absent: it does not expire (revoke it to end it).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 36500)]
     pub expires_in_days: Option<u32>,
 }
 
@@ -328,8 +332,9 @@ pub async fn create_token(
     let input: CreateToken = parse(body.value)?;
     let mut errors = FieldErrors::default();
     let label = errors.check("/label", bounded_text(&input.label, "label", NAME_MAX));
-    if input.expires_in_days == Some(0) {
-        errors.add("/expires_in_days", "send at least 1 day, or leave it out for a token that does not expire");
+    // An upper bound too: a date past chrono's range cannot be stored (and would overflow).
+    if input.expires_in_days.is_some_and(|days| !(1..=MAX_TOKEN_DAYS).contains(&days)) {
+        errors.add("/expires_in_days", "send 1 to 36500 days, or leave it out for a token that does not expire");
     }
     let label = errors.finish(|| label).map_err(ApiError::Validation)?;
     let expires_at = input.expires_in_days.map(|days| Utc::now() + Duration::days(i64::from(days)));

@@ -36,6 +36,7 @@ pub fn wants_csv(request: &HttpRequest) -> bool {
     security(("bearer" = []), ("admin_token" = [])),
     params(StatsRequest),
     responses(
+        crate::api::responses::QueryErrors,
         (status = 200, description = "The table (JSON; CSV with `Accept: text/csv` or `format=csv`, one line per row, hidden counts as \"fewer than N\")", content(
             (StatsAnswer = "application/json"),
             (String = "text/csv"),

@@ -75,6 +75,7 @@ impl Format {
     tag = "open data",
     params(RecordsParams, ("If-None-Match" = Option<String>, Header, description = "ETag of an earlier download; unchanged: 304")),
     responses(
+        crate::api::responses::QueryErrors,
         (status = 200, description = "The records as CSV (RFC 4180, UTF-8, header line)", content_type = "text/csv", body = String,
             headers(
                 ("ETag" = String, description = "Changes whenever the file would"),
@@ -103,6 +104,7 @@ pub async fn records_csv(
     tag = "open data",
     params(RecordsParams, ("If-None-Match" = Option<String>, Header, description = "ETag of an earlier download; unchanged: 304")),
     responses(
+        crate::api::responses::QueryErrors,
         (status = 200, description = "The records as a GeoJSON FeatureCollection", content_type = "application/geo+json", body = Object,
             headers(
                 ("ETag" = String, description = "Changes whenever the file would"),

@@ -107,6 +107,7 @@ fn category_nodes(grid: &OpenGrid, asked: Option<&str>) -> Result<Vec<usize>, Ap
     tag = "open data",
     params(OpenStatsRequest),
     responses(
+        crate::api::responses::QueryErrors,
         (status = 200, description = "The rows (JSON; CSV with `Accept: text/csv` or `format=csv`)", content(
             (OpenStatsAnswer = "application/json"),
             (String = "text/csv"),
@@ -167,6 +168,7 @@ pub async fn open_statistics(
     tag = "open data",
     params(OpenStatsRequest),
     responses(
+        crate::api::responses::QueryErrors,
         (status = 200, description = "The aggregates as CSV (`period` and `category` narrow it; without them every period and category)", content_type = "text/csv",
             headers(("ETag" = String, description = "Changes when the file changes"), ("Content-Disposition" = String, description = "The file name"))),
         (status = 304, description = "The client's copy is current (`If-None-Match`)"),
@@ -198,6 +200,7 @@ pub async fn aggregates_csv(
     tag = "open data",
     params(OpenStatsRequest),
     responses(
+        crate::api::responses::QueryErrors,
         (status = 200, description = "A FeatureCollection of the areas with their counts", content_type = "application/geo+json",
             headers(("ETag" = String, description = "Changes when the file changes"), ("Content-Disposition" = String, description = "The file name"))),
         (status = 304, description = "The client's copy is current (`If-None-Match`)"),

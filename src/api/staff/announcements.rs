@@ -307,6 +307,8 @@ pub async fn update_announcement(
         (status = 403, description = "The role may not publish announcements", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such announcement", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already published or withdrawn", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (`at`), or unknown ones", body = Problem, content_type = "application/problem+json"),
+        crate::api::responses::JsonBodyErrors,
         Unavailable,
     )
 )]

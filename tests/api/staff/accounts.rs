@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::app::{expect_problem, spawn_app_with};
+use crate::support::app::{expect_problem, pointers, spawn_app_with};
 use crate::support::backends::on_both_backends;
 use crate::support::staff::*;
 
@@ -121,6 +121,18 @@ on_both_backends! {
         let unknown = send(&app, Method::POST, &format!("/api/v1/admin/accounts/{}/tokens", uuid::Uuid::new_v4()), Some(&admin),
             Some(json!({"label": "x"}))).await;
         expect_problem(unknown, 404).await;
+    }
+
+    // Found by schemathesis: 2147483648 days overflowed the date and the worker panicked.
+    async fn an_api_token_that_would_expire_past_a_hundred_years_is_refused_with_a_clear_error(app) {
+        let admin = admin_token(&app).await;
+        let (id, _) = staff_account(&app, &admin, "koppeling@heerlen.example", "admin", &[]).await;
+        for days in [0_u64, 36_501, 2_147_483_648, 4_294_967_295] {
+            let response = send(&app, Method::POST, &format!("/api/v1/admin/accounts/{id}/tokens"), Some(&admin),
+                Some(json!({"label": "Open311 koppeling", "expires_in_days": days}))).await;
+            let problem = expect_problem(response, 422).await;
+            assert_eq!(pointers(&problem), ["/expires_in_days"], "{days}: {problem}");
+        }
     }
 }
 

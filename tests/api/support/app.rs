@@ -210,7 +210,7 @@ impl TestApp {
     }
 }
 
-fn open_database(url: &str) -> Database {
+pub fn open_database(url: &str) -> Database {
     Database::open(&DatabaseSettings {
         url: url.to_owned(),
         pool_size: 2,

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod backends;
+pub mod crash;
 pub mod history;
 pub mod logs;
 pub mod net;

@@ -26,7 +26,11 @@ pub struct PageLanguage {
 #[utoipa::path(
     tag = "analyst",
     params(("id" = Uuid, Path, description = "Project id"), PageLanguage),
-    responses((status = 200, description = "The page (HTML); the results need an analyst's sign-in", content_type = "text/html")),
+    responses(
+        (status = 200, description = "The page (HTML); the results need an analyst's sign-in", content_type = "text/html"),
+        (status = 404, description = "The id is not a UUID", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::QueryErrors,
+    ),
 )]
 #[get("/analyst/projects/{id}")]
 pub async fn project_page(id: web::Path<Uuid>, query: web::Query<PageLanguage>) -> HttpResponse {

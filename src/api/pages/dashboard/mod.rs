@@ -11,7 +11,7 @@ pub mod view;
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 
 use crate::api::error::ApiError;
@@ -92,16 +92,25 @@ fn details(errors: &[FieldError]) -> Vec<String> {
     params(DashboardRequest),
     responses(
         (status = 200, description = "The dashboard (HTML)", content_type = "text/html"),
+        (status = 400, description = "The query string cannot be read (a parameter repeated): an HTML page that says so", content_type = "text/html"),
         (status = 422, description = "A parameter is outside the published figures: an HTML page that says what to change", content_type = "text/html"),
         Unavailable,
     )
 )]
 #[get("/open/dashboard")]
-pub async fn dashboard(
-    state: web::Data<AppState>,
-    query: web::Query<DashboardRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let request = query.into_inner();
+pub async fn dashboard(state: web::Data<AppState>, http: HttpRequest) -> Result<HttpResponse, ApiError> {
+    // Read here rather than by the `web::Query` extractor, so that a query string that cannot
+    // be read gets a page for people too, not a problem document.
+    let request = match web::Query::<DashboardRequest>::from_query(http.query_string()) {
+        Ok(query) => query.into_inner(),
+        Err(error) => {
+            return Ok(error_page(
+                Lang::Nl,
+                StatusCode::BAD_REQUEST,
+                &[format!("the query string cannot be read: {error}")],
+            ));
+        }
+    };
     let Some(lang) = Lang::parse(request.lang.as_deref()) else {
         return Ok(error_page(
             Lang::Nl,

@@ -25,6 +25,7 @@ pub struct FeedQuery {
     tag = "announcements",
     params(FeedQuery),
     responses(
+        crate::api::responses::QueryErrors,
         (status = 200, description = "Atom feed", content_type = "application/atom+xml"),
         (status = 422, description = "Unknown area", body = Problem, content_type = "application/problem+json"),
         Unavailable,
@@ -99,6 +100,7 @@ fn ical_time(at: DateTime<Utc>) -> String {
     tag = "announcements",
     params(FeedQuery),
     responses(
+        crate::api::responses::QueryErrors,
         (status = 200, description = "iCalendar feed", content_type = "text/calendar"),
         (status = 422, description = "Unknown area", body = Problem, content_type = "application/problem+json"),
         Unavailable,

@@ -234,6 +234,7 @@ async fn current(state: &AppState, cells: Vec<String>, upcoming: bool) -> Result
     tag = "announcements",
     params(PlaceQuery),
     responses(
+        crate::api::responses::QueryErrors,
         (status = 200, description = "Announcements, newest first", body = Vec<PublicAnnouncement>),
         (status = 422, description = "No place, an unknown area, or a point outside every municipality", body = Problem, content_type = "application/problem+json"),
         Unavailable,

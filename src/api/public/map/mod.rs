@@ -69,6 +69,7 @@ pub struct MapParams {
     tag = "reports",
     params(MapParams, ("If-None-Match" = Option<String>, Header, description = "ETag of the previous answer; unchanged: 304")),
     responses(
+        crate::api::responses::QueryErrors,
         (status = 200, description = "A GeoJSON FeatureCollection", content_type = "application/geo+json", body = Object,
             headers(("ETag" = String, description = "Changes whenever the answer would"))),
         (status = 304, description = "Unchanged since the ETag sent"),

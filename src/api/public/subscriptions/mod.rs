@@ -457,6 +457,7 @@ pub async fn delete_subscription(
     params(("token" = String, Path, description = "The management token")),
     request_body(content = AnswerRequest, content_type = "application/json"),
     responses(
+        crate::api::responses::JsonBodyErrors,
         (status = 204, description = "Recorded"),
         (status = 404, description = "Unknown link, announcement or question, or not sent to this subscription", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The question is closed", body = Problem, content_type = "application/problem+json"),

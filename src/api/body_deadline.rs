@@ -63,7 +63,6 @@ pub async fn body_deadline(
     let expired = Arc::new(AtomicBool::new(false));
     let deadline = Deadline { inner: payload, sleep: Box::pin(tokio::time::sleep(timeout)), expired: expired.clone() };
     request.set_payload(Payload::Stream { payload: Box::pin(deadline) });
-    let http = request.request().clone();
     let response = next.call(request).await?.map_into_boxed_body();
     if !expired.load(Ordering::Relaxed) {
         return Ok(response);
@@ -73,6 +72,7 @@ pub async fn body_deadline(
         "The request body did not arrive within {} seconds; send it again on a faster connection.",
         timeout.as_secs()
     ));
+    let (http, _) = response.into_parts();
     let mut response = ServiceResponse::from_err(error, http);
     response.response_mut().head_mut().set_connection_type(ConnectionType::Close);
     Ok(response)

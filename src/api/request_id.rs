@@ -35,11 +35,9 @@ pub async fn request_id(
         .filter(|v| well_formed(v))
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
     request.extensions_mut().insert(RequestId(id.clone()));
-    let http = request.request().clone();
-    let response = match next.call(request).await {
-        Ok(response) => response.map_into_boxed_body(),
-        Err(error) => ServiceResponse::from_err(error, http),
-    };
+    // (The request cannot be cloned here to answer an error with: routing needs it unshared.
+    // Errors reach this point as responses; only a failing middleware could return one.)
+    let response = next.call(request).await?.map_into_boxed_body();
     let mut response = with_id_in_problem(response, &id).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HeaderName::from_static(HEADER), value);

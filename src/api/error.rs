@@ -192,6 +192,16 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The `Retry-After` of a `429`, in whole seconds.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after, .. } => Some(retry_seconds(*retry_after)),
+            _ => None,
+        }
+    }
+}
+
 /// Whole seconds to wait, rounded up, at least 1 (the unit of `Retry-After`).
 fn retry_seconds(wait: std::time::Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)

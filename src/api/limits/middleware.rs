@@ -5,11 +5,12 @@ use std::net::IpAddr;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
+use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use super::Action;
+use crate::api::open311::{Format, Open311Error};
 use crate::api::state::AppState;
 
 /// The client's address as [`super::ClientAddressing`] found it (`None` without a peer, as
@@ -59,7 +60,15 @@ pub async fn limit_by_address(
     if let (Some(action), Some(address)) = (limited, address)
         && let Err(error) = state.limits.check(action, address)
     {
-        return Ok(request.error_response(error).map_into_boxed_body());
+        if !request.path().starts_with("/open311/") {
+            return Ok(request.error_response(error).map_into_boxed_body());
+        }
+        // Open311 clients read GeoReport errors, in the format they asked for.
+        let format = request.path().rsplit('.').next().and_then(|e| Format::parse(e).ok()).unwrap_or(Format::Json);
+        let wait = error.retry_after_seconds().unwrap_or(1);
+        let mut response = request.error_response(Open311Error::from_api(format, error));
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
+        return Ok(response.map_into_boxed_body());
     }
     Ok(next.call(request).await?.map_into_boxed_body())
 }

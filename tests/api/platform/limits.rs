@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::support::app::{expect_problem, spawn_app_with, street_light_report};
-use crate::support::staff::{ADMIN_EMAIL, ADMIN_PASSWORD, with_bootstrap_admin};
 use crate::support::backends::on_both_backends;
+use crate::support::staff::{ADMIN_EMAIL, ADMIN_PASSWORD, with_bootstrap_admin};
 
 /// The `Retry-After` of a response, in seconds.
 fn retry_after(response: &reqwest::Response) -> u64 {
@@ -50,7 +50,12 @@ on_both_backends! {
         // Open311 intake shares the limit.
         let form = [("service_code", "straatverlichting-openbare-klok"), ("lat", "50.8882"), ("long", "5.9795"), ("description", "De lamp is uit")];
         let open311 = app.client.post(app.url("/open311/v2/requests.json")).form(&form).send().await.unwrap();
-        too_many(open311).await;
+        assert_eq!(open311.status(), 429);
+        assert!(retry_after(&open311) >= 1);
+        // Open311 clients get a GeoReport error document, as for every Open311 error.
+        let errors: Value = open311.json().await.unwrap();
+        assert_eq!(errors[0]["code"], 429, "{errors}");
+        assert!(errors[0]["description"].as_str().unwrap().contains("Retry after"), "{errors}");
         // Reading is never limited.
         assert_eq!(app.get("/api/v1/categories").await.status(), 200);
         assert_eq!(app.stored_reports().await, 2);

@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use crate::support::app::expect_problem;
-use crate::support::process::{start, stop};
 use crate::support::backends::on_both_backends;
+use crate::support::process::{start, stop};
 
 fn id_of(response: &reqwest::Response) -> String {
     response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()

@@ -80,7 +80,10 @@ impl Application {
                 keep_for: std::time::Duration::from_secs(settings.open_cache_seconds),
             },
             open_grids: crate::insight::open::OpenGrids::default(),
+            limits: crate::api::limits::Limits::new(&settings.limit_settings(), settings.client_addressing()?),
+            body_timeout: Duration::from_secs(settings.request_body_timeout_seconds),
         });
+        let cors_origins = settings.cors_origins()?;
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
         if settings.outbox_in_server {
             start_background_jobs(
@@ -119,12 +122,24 @@ impl Application {
                 .configure(crate::api::routes)
                 .default_service(web::to(crate::api::fallback))
                 .into_app()
+                // The last wrapped is the outermost: the request id first (so every response
+                // and log line has it), then the log span, the request metrics (which count
+                // refusals too), CORS (also on refusals), the body deadline and the limits per
+                // client address.
+                .wrap(actix_web::middleware::from_fn(crate::api::limits::limit_by_address))
+                .wrap(actix_web::middleware::from_fn(crate::api::body_deadline::body_deadline))
+                .wrap(actix_web::middleware::Condition::new(
+                    !cors_origins.is_empty(),
+                    crate::api::cors::cors(&cors_origins),
+                ))
                 .wrap(actix_web::middleware::Condition::new(
                     count_requests,
                     actix_web::middleware::from_fn(crate::api::metrics::count_requests),
                 ))
                 .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::PrivateRootSpan>::new())
+                .wrap(actix_web::middleware::from_fn(crate::api::request_id::request_id))
         })
+        .client_request_timeout(Duration::from_secs(settings.request_head_timeout_seconds))
         .listen(listener)?
         .shutdown_timeout(30);
         if settings.http_workers > 0 {

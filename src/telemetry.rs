@@ -50,12 +50,18 @@ pub struct PrivateRootSpan;
 
 impl RootSpanBuilder for PrivateRootSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
+        use actix_web::HttpMessage;
         let route = request.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+        // The id the request-id middleware took or made (it wraps this one).
+        let request_id = request
+            .extensions()
+            .get::<crate::api::request_id::RequestId>()
+            .map_or_else(|| uuid::Uuid::new_v4().to_string(), |id| id.0.clone());
         tracing::info_span!(
             "request",
             method = %request.method(),
             route = %route,
-            request_id = %uuid::Uuid::new_v4(),
+            request_id = %request_id,
             status = tracing::field::Empty,
         )
     }

@@ -33,6 +33,10 @@ pub struct Problem {
     /// For validation problems: every invalid field.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The id of the request (its `X-Request-Id`): quote it when asking about the problem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "0b9e5c2a-5d1e-4c1b-9f0e-3f0a8a6c2d11")]
+    pub request_id: Option<String>,
 }
 
 /// Every way an API request can fail.
@@ -81,6 +85,18 @@ pub enum ApiError {
     /// The method is not allowed at this address.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// Too many requests of one kind from one client address (or failed logins of one
+    /// account); retry after `retry_after`. `detail` says which limit, `detail()` adds when.
+    #[error("{detail}")]
+    TooManyRequests {
+        /// How long until the next request may pass.
+        retry_after: std::time::Duration,
+        /// Which limit was reached.
+        detail: String,
+    },
+    /// The client took too long to send its request body.
+    #[error("{0}")]
+    RequestTimeout(String),
     /// The server is overloaded; retry later.
     #[error("overloaded")]
     Overloaded,
@@ -113,6 +129,8 @@ impl ApiError {
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::Gone(_) => ("gone", "No longer available"),
             Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
+            Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            Self::RequestTimeout(_) => ("request-timeout", "The request took too long to arrive"),
             Self::Overloaded => ("overloaded", "The server is busy"),
             Self::Unavailable(_) => ("unavailable", "The service is unavailable"),
             Self::Internal(_) => ("internal-error", "Internal server error"),
@@ -128,6 +146,12 @@ impl ApiError {
             Self::IdempotencyKeyReused => "This Idempotency-Key was already used with a different request body. \
                 Send a retry with exactly the same body, or use a new key for a new report."
                 .into(),
+            Self::TooManyRequests { retry_after, detail } => {
+                let seconds = retry_seconds(*retry_after);
+                let wait = i64::try_from(seconds).ok().and_then(chrono::TimeDelta::try_seconds).unwrap_or_default();
+                let at = chrono::Utc::now() + wait;
+                format!("{detail}Retry after {seconds} seconds (at {} UTC).", at.format("%H:%M:%S"))
+            }
             Self::MethodNotAllowed => "This address does not accept this HTTP method; see /api/v1/openapi.json.".into(),
             Self::Overloaded => {
                 "Too many reports are waiting to be stored. Retry after a few seconds with the same Idempotency-Key."
@@ -168,8 +192,24 @@ impl ApiError {
                 }
                 _ => Vec::new(),
             },
+            request_id: None,
         }
     }
+}
+
+impl ApiError {
+    /// The `Retry-After` of a `429`, in whole seconds.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after, .. } => Some(retry_seconds(*retry_after)),
+            _ => None,
+        }
+    }
+}
+
+/// Whole seconds to wait, rounded up, at least 1 (the unit of `Retry-After`).
+fn retry_seconds(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 impl ResponseError for ApiError {
@@ -187,6 +227,8 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Gone(_) => StatusCode::GONE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Overloaded | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -200,6 +242,12 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         if matches!(self, Self::Overloaded | Self::Unavailable(_)) {
             response.insert_header((header::RETRY_AFTER, "2"));
+        }
+        if let Self::TooManyRequests { retry_after, .. } = self {
+            response.insert_header((header::RETRY_AFTER, retry_seconds(*retry_after).to_string()));
+        }
+        if matches!(self, Self::RequestTimeout(_)) {
+            response.insert_header((header::CONNECTION, "close"));
         }
         if matches!(self, Self::Unauthorized(_)) {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"meldpunt\""));

@@ -33,6 +33,10 @@ problem_responses! {
     /// 503: the database could not be reached.
     Unavailable { "503" => "The database is unreachable" }
 
+    /// 429: an abuse limit per client address (or failed logins) was reached; the
+    /// `Retry-After` header says when to try again.
+    TooManyRequests { "429" => "Too many requests from this address (or failed logins); retry after Retry-After seconds" }
+
     /// 400, 413, 415: the JSON request body could not be read.
     JsonBodyErrors {
         "400" => "The body is not JSON",

@@ -57,6 +57,10 @@ pub struct AppState {
     pub open: crate::domain::open_data::OpenSettings,
     /// The protected grids of the public statistics, kept for a minute.
     pub open_grids: crate::insight::open::OpenGrids,
+    /// Abuse limits per client address, per typed email address, and for failed logins.
+    pub limits: crate::api::limits::Limits,
+    /// How long a client may take to send a request body (zero: no limit).
+    pub body_timeout: std::time::Duration,
 }
 
 impl AppState {

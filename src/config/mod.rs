@@ -167,6 +167,39 @@ pub struct Settings {
     /// Seconds the retention lease lasts without renewal: how long a process that died
     /// while running the job keeps others from running it (1-3600).
     pub retention_lease_seconds: i64,
+    /// Reverse proxies whose forwarded header is believed, comma-separated IPs or CIDRs
+    /// (`10.0.0.5, 192.168.0.0/24`); empty: the TCP peer is the client.
+    pub trusted_proxies: String,
+    /// The header trusted proxies name the client in: `x-forwarded-for` or `forwarded`.
+    pub trusted_proxy_header: String,
+    /// Reports (JSON API and Open311) per client address per hour; 0: no limit.
+    pub limit_reports_per_hour: u32,
+    /// "Me too" supports per client address per hour; 0: no limit.
+    pub limit_supports_per_hour: u32,
+    /// New subscriptions per client address per hour; 0: no limit.
+    pub limit_subscriptions_per_hour: u32,
+    /// Access requests (AVG art. 15) per client address per hour; 0: no limit.
+    pub limit_access_requests_per_hour: u32,
+    /// Answers to quick questions per client address per hour; 0: no limit.
+    pub limit_answers_per_hour: u32,
+    /// Emails to one address a stranger typed (confirmations, access links) per hour; 0: no
+    /// limit.
+    pub limit_emails_per_address_per_hour: u32,
+    /// Failed logins of one account before each further attempt must wait; 0: no limit.
+    pub limit_login_failures_per_account: u32,
+    /// Failed logins from one client address before each further attempt must wait; 0: no
+    /// limit.
+    pub limit_login_failures_per_address: u32,
+    /// Longest wait (seconds) after repeated failed logins (the wait doubles per failure).
+    pub limit_login_backoff_max_seconds: u32,
+    /// Origins allowed to call the API from a browser (CORS), comma-separated exact origins
+    /// (`https://meldingen.heerlen.nl`) or `*`; empty: no CORS headers.
+    pub cors_allowed_origins: String,
+    /// Seconds a client has to send the request line and headers (0: no limit).
+    pub request_head_timeout_seconds: u64,
+    /// Seconds a client has to send a request body, from the first byte of the request (0:
+    /// no limit).
+    pub request_body_timeout_seconds: u64,
 }
 
 /// How log lines are written.
@@ -250,6 +283,20 @@ impl Default for Settings {
             retention_at: "03:30".into(),
             retention_batch: 200,
             retention_lease_seconds: 120,
+            trusted_proxies: String::new(),
+            trusted_proxy_header: "x-forwarded-for".into(),
+            limit_reports_per_hour: 120,
+            limit_supports_per_hour: 120,
+            limit_subscriptions_per_hour: 30,
+            limit_access_requests_per_hour: 10,
+            limit_answers_per_hour: 300,
+            limit_emails_per_address_per_hour: 5,
+            limit_login_failures_per_account: 5,
+            limit_login_failures_per_address: 20,
+            limit_login_backoff_max_seconds: 300,
+            cors_allowed_origins: String::new(),
+            request_head_timeout_seconds: 10,
+            request_body_timeout_seconds: 60,
         }
     }
 }
@@ -447,9 +494,11 @@ impl Settings {
             return Err(ConfigError("map_max_features must be between 1 and 10000".into()));
         }
         self.vapid_keys()?;
+        self.check_hardening()?;
         Ok(())
     }
 }
 
+mod hardening;
 #[cfg(test)]
 mod tests;

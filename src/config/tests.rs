@@ -70,3 +70,26 @@ fn metrics_are_off_by_default_and_metrics_listen_must_be_an_address() {
         .unwrap_or_default();
     assert!(error.contains("metrics_listen"), "{error}");
 }
+
+#[test]
+fn trusted_proxies_cors_origins_and_the_proxy_header_are_checked_with_the_setting_named() {
+    let refused =
+        |pairs: &[(&str, &str)]| Settings::load(None, env(pairs)).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(refused(&[("MELDPUNT_TRUSTED_PROXIES", "10.0.0.1, proxy.local")]).contains("trusted_proxies"));
+    assert!(refused(&[("MELDPUNT_TRUSTED_PROXY_HEADER", "x-real-ip")]).contains("trusted_proxy_header"));
+    assert!(refused(&[("MELDPUNT_CORS_ALLOWED_ORIGINS", "https://a.example/")]).contains("cors_allowed_origins"));
+    assert!(refused(&[("MELDPUNT_CORS_ALLOWED_ORIGINS", "*, https://a.example")]).contains("cors_allowed_origins"));
+    assert!(refused(&[("MELDPUNT_LIMIT_LOGIN_BACKOFF_MAX_SECONDS", "0")]).contains("limit_login_backoff_max_seconds"));
+    let settings = Settings::load(
+        None,
+        env(&[
+            ("MELDPUNT_TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/24, ::1"),
+            ("MELDPUNT_CORS_ALLOWED_ORIGINS", "https://meldingen.heerlen.nl, http://localhost:3000"),
+            ("MELDPUNT_LIMIT_REPORTS_PER_HOUR", "0"),
+        ]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(settings.client_addressing().map(|a| a.proxies.len()).unwrap_or_default(), 3);
+    assert_eq!(settings.cors_origins().map(|o| o.len()).unwrap_or_default(), 2);
+    assert_eq!(settings.limit_reports_per_hour, 0);
+}

@@ -42,6 +42,8 @@ use crate::intake::writer::IdempotencyClaim;
         (status = 404, description = "Unknown service_code (checked before anything else in the request), format or jurisdiction", content((Vec<ErrorEntry> = "application/json"), (Vec<ErrorEntry> = "text/xml"))),
         (status = 413, description = "The body is larger than the limit", content((Vec<ErrorEntry> = "application/json"), (Vec<ErrorEntry> = "text/xml"))),
         (status = 422, description = "Idempotency-Key reused with other fields", content((Vec<ErrorEntry> = "application/json"), (Vec<ErrorEntry> = "text/xml"))),
+        (status = 429, description = "Too many requests from this address; retry after the Retry-After header's seconds", content((Vec<ErrorEntry> = "application/json"), (Vec<ErrorEntry> = "text/xml")),
+            headers(("Retry-After" = String, description = "Seconds to wait"))),
         (status = 503, description = "Overloaded or the database is unreachable; retry with the same Idempotency-Key", content((Vec<ErrorEntry> = "application/json"), (Vec<ErrorEntry> = "text/xml"))),
     )
 )]

@@ -149,6 +149,7 @@ impl Open311Error {
                     .to_owned(),
             ],
             ApiError::Overloaded => vec!["too many requests are waiting to be stored; retry in a few seconds".into()],
+            error @ ApiError::TooManyRequests { .. } => vec![error.problem().detail],
             ApiError::Unavailable(cause) | ApiError::Internal(cause) => {
                 tracing::error!(cause = %cause, "open311 request failed");
                 vec!["something went wrong on our side; retry later".into()]

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
-use crate::api::responses::{JsonBodyErrors, Unavailable};
+use crate::api::responses::{JsonBodyErrors, TooManyRequests, Unavailable};
 use crate::api::state::AppState;
 use crate::domain::report::Language;
 use crate::domain::validation::{FieldError, email_address};
@@ -47,6 +47,7 @@ pub struct AccessRequested {
         (status = 422, description = "Invalid email or language", body = Problem, content_type = "application/problem+json"),
         Unavailable,
         JsonBodyErrors,
+        TooManyRequests,
     )
 )]
 #[post("/api/v1/privacy/access-requests")]
@@ -60,8 +61,12 @@ pub async fn request_access(
         ApiError::Validation(vec![FieldError { pointer: "/email".into(), detail: detail.to_string() }])
     })?;
     let language = input.language.unwrap_or_default();
-    state.db.run(move |conn| conn.write_transaction(|c| access_requests::request(c, &email, language))).await?;
-    tracing::info!("access request received");
+    // Over the limit of emails to this address the answer is the same, but nothing is
+    // recorded or queued.
+    if state.limits.email_allowed(&email) {
+        state.db.run(move |conn| conn.write_transaction(|c| access_requests::request(c, &email, language))).await?;
+        tracing::info!("access request received");
+    }
     Ok(HttpResponse::Accepted().json(AccessRequested {
         detail: "If meldpunt holds anything about this address, the link we emailed to it shows what, and lets you erase it. Check that inbox."
             .into(),

@@ -103,6 +103,7 @@ pub struct ReporterInput {
         (status = 413, description = "The body (or a photo) is larger than the limit", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json or multipart/form-data, or a photo is not JPEG, PNG or WebP", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (listed in `errors`), a location outside the municipalities served, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports from this address; retry after Retry-After seconds", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Overloaded or the database is unreachable; retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
 use crate::api::pages::{confirm_page, page};
-use crate::api::responses::{JsonBodyErrors, Unavailable};
+use crate::api::responses::{JsonBodyErrors, TooManyRequests, Unavailable};
 use crate::api::state::AppState;
 use crate::domain::report::Language;
 use crate::domain::validation::{FieldError, email_address};
@@ -85,6 +85,7 @@ pub struct SupportView {
         (status = 422, description = "Invalid email or language", body = Problem, content_type = "application/problem+json"),
         Unavailable,
         JsonBodyErrors,
+        TooManyRequests,
     )
 )]
 #[post("/api/v1/reports/{id}/support")]
@@ -112,6 +113,9 @@ pub async fn support_report(
     let detail = email.as_ref().map(|_| {
         "Thank you. To hear about this report, confirm your email address with the link we sent to it (unless it confirmed this report before).".to_owned()
     });
+    // Over the limit of emails to this address the support still counts and the answer is
+    // the same, but no confirmation email is queued (the address is not kept either).
+    let email = email.filter(|email| state.limits.email_allowed(email));
     let count = state
         .db
         .run(move |conn| {

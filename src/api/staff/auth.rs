@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
-use crate::api::responses::{JsonBodyErrors, Unavailable};
+use crate::api::limits::ClientAddress;
+use crate::api::responses::{JsonBodyErrors, TooManyRequests, Unavailable};
 use crate::api::state::AppState;
 use crate::domain::auth::{Role, StaffIdentity, TokenKind, new_token, token_hash, verify_password};
 
@@ -105,6 +106,7 @@ pub struct LoginResponse {
         (status = 422, description = "A field is missing or of the wrong type", body = Problem, content_type = "application/problem+json"),
         Unavailable,
         JsonBodyErrors,
+        TooManyRequests,
     )
 )]
 #[post("/api/v1/auth/login")]
@@ -112,10 +114,15 @@ pub async fn login(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
+    client: ClientAddress,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: LoginRequest = parse(body.value)?;
     let email = input.email.trim().to_ascii_lowercase();
+    // After a few failures the account (or address) must wait before the password is even
+    // checked, so guessing is slow; the wait grows per failure, up to a few minutes.
+    state.limits.login.check(&email, client.0)?;
+    let account = email.clone();
     let hours = i64::try_from(state.session_hours).unwrap_or(12);
     let outcome = state
         .db
@@ -139,8 +146,10 @@ pub async fn login(
         })
         .await?;
     let Some((token, expires_at, identity)) = outcome else {
+        state.limits.login.failed(&account, client.0);
         return Err(ApiError::Unauthorized(LOGIN_FAILED.into()));
     };
+    state.limits.login.succeeded(&account);
     tracing::info!(account_id = %identity.account_id, "staff login");
     Ok(HttpResponse::Ok().json(LoginResponse {
         token,

@@ -1,14 +1,19 @@
 //! The platform under the features: probes, the OpenAPI contract, robustness against any
-//! input, the binary as a process, crash safety under SIGKILL, separate outbox workers, and the
-//! Web Push transport.
+//! input, abuse limits, request ids, CORS, slow clients, the binary as a process, crash
+//! safety under SIGKILL, separate outbox workers, metrics, dead letters, and the Web Push
+//! transport.
 
 mod basics;
+mod cors;
 mod crash;
 mod dead_letters;
+mod limits;
 mod metrics;
 mod openapi;
 mod process;
+mod request_ids;
 mod robustness;
+mod slow_clients;
 mod web_push;
 mod worker;
 mod worker_crash;

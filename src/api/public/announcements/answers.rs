@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, get, post, web};
 use crate::api::error::{ApiError, Problem};
 use crate::api::pages::{confirm_page, page};
 use crate::api::public::subscriptions::record_answer;
-use crate::api::responses::Unavailable;
+use crate::api::responses::{TooManyRequests, Unavailable};
 use crate::api::state::AppState;
 
 /// The page behind a one-tap answer link: names the answer and has a button that records
@@ -45,6 +45,7 @@ pub async fn answer_page(path: web::Path<String>, state: web::Data<AppState>) ->
         (status = 404, description = "Unknown or altered link, or the subscription ended", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The question is closed", body = Problem, content_type = "application/problem+json"),
         Unavailable,
+        TooManyRequests,
     )
 )]
 #[post("/api/v1/answers/{token}")]

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
-use crate::api::responses::{JsonBodyErrors, Unavailable};
+use crate::api::responses::{JsonBodyErrors, TooManyRequests, Unavailable};
 use crate::api::state::AppState;
 use crate::domain::report::Language;
 use crate::domain::spatial::AreaIndex;
@@ -215,6 +215,7 @@ fn language(text: Option<&str>, errors: &mut FieldErrors) -> Option<Language> {
         (status = 422, description = "Invalid fields (unknown area, bad address or URL, no target)", body = Problem, content_type = "application/problem+json"),
         Unavailable,
         JsonBodyErrors,
+        TooManyRequests,
     )
 )]
 #[post("/api/v1/subscriptions")]
@@ -283,9 +284,14 @@ pub async fn create_subscription(
         _ => None,
     };
     let channel = input.channel;
+    // Over the limit of emails to this address the answer is the same, but nothing is stored
+    // and no confirmation email is queued.
+    let withheld = matches!(&contact, Contact::Email(email) if !state.limits.email_allowed(email));
     let new = NewSubscription { id, contact, language, targets: targets_json, home_area, cells, tags, categories };
-    state.db.run(move |conn| crate::storage::subscriptions::create(conn, &new)).await?;
-    tracing::info!(subscription_id = %id, channel = channel.as_str(), "subscription created");
+    if !withheld {
+        state.db.run(move |conn| crate::storage::subscriptions::create(conn, &new)).await?;
+        tracing::info!(subscription_id = %id, channel = channel.as_str(), "subscription created");
+    }
     let manage_token = (channel != Channel::Email).then(|| state.links.manage_token(id));
     Ok(HttpResponse::Accepted().json(SubscriptionCreated {
         id,
@@ -463,6 +469,7 @@ pub async fn delete_subscription(
         (status = 409, description = "The question is closed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No such option", body = Problem, content_type = "application/problem+json"),
         Unavailable,
+        TooManyRequests,
     )
 )]
 #[post("/api/v1/subscriptions/manage/{token}/answers")]

@@ -121,6 +121,13 @@ on_both_backends! {
             (Method::GET, format!("/api/v1/projects/{some_id}/changes")),
             (Method::GET, "/api/v1/admin/retention/runs".to_owned()),
             (Method::POST, format!("/api/v1/admin/reports/{some_id}/anonymise")),
+            (Method::GET, "/api/v1/admin/audit".to_owned()),
+            (Method::GET, "/api/v1/admin/outbox/messages".to_owned()),
+            (Method::POST, "/api/v1/admin/outbox/messages/requeue".to_owned()),
+            (Method::POST, format!("/api/v1/admin/outbox/messages/{some_id}/requeue")),
+            (Method::GET, "/api/v1/admin/outbox/deliveries".to_owned()),
+            (Method::POST, "/api/v1/admin/outbox/deliveries/requeue".to_owned()),
+            (Method::POST, "/api/v1/admin/outbox/deliveries/1-1/requeue".to_owned()),
         ];
         for (method, path) in &endpoints {
             let url = app.url(path);

@@ -49,7 +49,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(subscriptions::delete_subscription)
         .service(subscriptions::links::unsubscribe_page)
         .service(subscriptions::links::unsubscribe)
-        .service(subscriptions::answer_question)
+        .service(subscriptions::answers::answer_question)
         .service(announcements::list_public)
         .service(announcements::public_results)
         .service(announcements::feeds::atom_feed)

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 
 use crate::api::error::{ApiError, Problem};
 use crate::api::pages::{confirm_page, page};
-use crate::api::public::subscriptions::record_answer;
+use crate::api::public::subscriptions::answers::record_answer;
 use crate::api::responses::{TooManyRequests, Unavailable};
 use crate::api::state::AppState;
 

@@ -7,9 +7,10 @@
 //! `GET` with a small page whose button POSTs: mail scanners that fetch every link change
 //! nothing.
 //!
-//! About 500 lines on purpose: subscribing, managing and answering share the request and
-//! view types and the target checks here; the link pages are in [`links`].
+//! Subscribing and managing share the request and view types and the target checks here;
+//! the link pages are in [`links`], answering a quick question in [`answers`].
 
+pub mod answers;
 pub mod links;
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
@@ -145,16 +146,6 @@ pub struct SubscriptionPatch {
     pub categories: Option<Vec<String>>,
     /// `nl` or `en`.
     pub language: Option<String>,
-}
-
-/// An answer to a quick question.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AnswerRequest {
-    /// The announcement.
-    pub announcement_id: Uuid,
-    /// The option, 0-based.
-    pub option: usize,
 }
 
 /// Checks targets; records problems under the given pointers. Returns the targets and
@@ -327,7 +318,7 @@ pub async fn push_key(state: web::Data<AppState>) -> Result<HttpResponse, ApiErr
     Ok(HttpResponse::Ok().json(PushKey { application_server_key: key }))
 }
 
-fn subscription_of(state: &AppState, token: &str) -> Result<Uuid, ApiError> {
+pub(super) fn subscription_of(state: &AppState, token: &str) -> Result<Uuid, ApiError> {
     state
         .links
         .check_manage_token(token)
@@ -454,62 +445,4 @@ pub async fn delete_subscription(
     let id = subscription_of(&state, &path.into_inner())?;
     end(&state, id).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Answers (or changes the answer to) an announcement's quick question, with the management
-/// token. One answer per subscription; changeable until the question closes.
-#[utoipa::path(
-    tag = "subscriptions",
-    params(("token" = String, Path, description = "The management token")),
-    request_body(content = AnswerRequest, content_type = "application/json"),
-    responses(
-        crate::api::responses::JsonBodyErrors,
-        (status = 204, description = "Recorded"),
-        (status = 404, description = "Unknown link, announcement or question, or not sent to this subscription", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The question is closed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No such option", body = Problem, content_type = "application/problem+json"),
-        Unavailable,
-        TooManyRequests,
-    )
-)]
-#[post("/api/v1/subscriptions/manage/{token}/answers")]
-pub async fn answer_question(
-    request: HttpRequest,
-    payload: web::Payload,
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let id = subscription_of(&state, &path.into_inner())?;
-    let body = read_json(&request, payload, state.max_body_bytes).await?;
-    let input: AnswerRequest = parse(body.value)?;
-    record_answer(&state, input.announcement_id, id, input.option).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// Records an answer, mapping refusals to API errors.
-pub async fn record_answer(
-    state: &AppState,
-    announcement: Uuid,
-    subscription: Uuid,
-    option: usize,
-) -> Result<(), ApiError> {
-    use crate::storage::announcements::AnswerError;
-    let result = state
-        .db
-        .run(move |conn| crate::storage::announcements::answer(conn, announcement, subscription, option, Utc::now()))
-        .await;
-    match result {
-        Ok(()) => Ok(()),
-        Err(AnswerError::NotFound(detail)) => Err(ApiError::NotFound(detail)),
-        Err(AnswerError::Closed) => {
-            Err(ApiError::Conflict("the question is closed; answers can no longer be given or changed".into()))
-        }
-        Err(AnswerError::NoSuchOption(option)) => {
-            Err(ApiError::Validation(vec![crate::domain::validation::FieldError {
-                pointer: "/option".into(),
-                detail: format!("option {option} does not exist; options are numbered from 0"),
-            }]))
-        }
-        Err(AnswerError::Storage(error)) => Err(error.into()),
-    }
 }

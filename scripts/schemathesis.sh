@@ -235,7 +235,8 @@ pick_python() {
 
 # Installs the pinned schemathesis into a virtualenv under the cargo target folder.
 install_schemathesis() {
-  local venv="${CARGO_TARGET_DIR:-$ROOT/target}/schemathesis-venv"
+  local venv
+  venv="$(realpath -m -- "${CARGO_TARGET_DIR:-$ROOT/target}")/schemathesis-venv"
   SCHEMATHESIS="$venv/bin/schemathesis"
   if [[ -x $SCHEMATHESIS && $("$SCHEMATHESIS" --version 2>/dev/null) == *"$SCHEMATHESIS_VERSION"* ]]; then
     return 0
@@ -254,6 +255,8 @@ main() {
     (cd "$ROOT" && cargo build --bin meldpunt --quiet)
     BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/meldpunt"
   fi
+  # Absolute: the server starts in its temporary folder.
+  BIN=$(realpath -- "$BIN")
   readonly BIN
   WORKDIR=$(mktemp -d -t meldpunt-fuzz.XXXXXX)
   local failed=0 backend

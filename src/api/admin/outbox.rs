@@ -162,6 +162,7 @@ fn field(pointer: &str, detail: &str) -> ApiError {
         (status = 200, description = "A page of messages", body = MessageLetterPage),
         (status = 422, description = "A bad state, limit or after, named by JSON Pointer", body = Problem, content_type = "application/problem+json"),
         Unavailable,
+        crate::api::responses::QueryErrors,
         AdminErrors,
     )
 )]
@@ -196,6 +197,7 @@ pub async fn list_messages(
         (status = 200, description = "A page of deliveries", body = DeliveryLetterPage),
         (status = 422, description = "A bad state, limit or after, named by JSON Pointer", body = Problem, content_type = "application/problem+json"),
         Unavailable,
+        crate::api::responses::QueryErrors,
         AdminErrors,
     )
 )]

@@ -201,12 +201,29 @@ pub fn scheduled_run_since(conn: &mut DbConnection, since: DateTime<Utc>) -> Res
 /// it, so the old versions of erased rows do not linger in the log file. Best effort: a
 /// busy database keeps its log until its next checkpoint.
 pub fn truncate_log(conn: &mut DbConnection) -> Result<(), StorageError> {
+    #[derive(diesel::QueryableByName)]
+    struct Checkpoint {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        busy: i32,
+    }
     if let DbConnection::Sqlite(sqlite) = conn {
-        use diesel::connection::SimpleConnection;
-        sqlite.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")?;
+        // A reader that started before the erasure keeps the checkpoint from finishing
+        // (`busy` = 1, not an error); readers are short, so it is tried a few times.
+        for attempt in 0..TRUNCATE_ATTEMPTS {
+            let rows: Vec<Checkpoint> = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").load(sqlite)?;
+            if rows.iter().all(|row| row.busy == 0) {
+                break;
+            }
+            if attempt + 1 < TRUNCATE_ATTEMPTS {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
     }
     Ok(())
 }
+
+/// How often [`truncate_log`] tries while readers hold the log (50 ms apart).
+const TRUNCATE_ATTEMPTS: u32 = 3;
 
 /// After an erasure on request: [`truncate_log`], so that what was erased is gone from the
 /// files at once (`secure_delete` clears the database file's pages; the log holds old

@@ -15,7 +15,9 @@
 #
 #   bash benches/crash.sh                       # 20 rounds per backend
 #   ROUNDS=5 BACKENDS=sqlite bash benches/crash.sh
-# Settings: ROUNDS (20), RATE (1000 reports/s offered), BACKENDS ("sqlite postgres").
+#   PROFILE=release bash benches/crash.sh       # the release binary under the same driver
+# Settings: ROUNDS (20), RATE (1000 reports/s offered), BACKENDS ("sqlite postgres"),
+# PROFILE (debug: the binary `cargo test` builds; release: built here first).
 # PostgreSQL: as for the tests (MELDPUNT_TEST_POSTGRES_URL, else 127.0.0.1:5432, else a
 # private cluster). Exit status non-zero when a round loses or duplicates anything.
 
@@ -25,6 +27,17 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROUNDS=${ROUNDS:-20}
 RATE=${RATE:-1000}
 BACKENDS=${BACKENDS:-sqlite postgres}
+PROFILE=${PROFILE:-debug}
+
+case $PROFILE in
+debug) ;;
+release)
+  cargo build --quiet --release --bin meldpunt
+  MELDPUNT_TEST_BIN="$(cd "${CARGO_TARGET_DIR:-target}/release" && pwd)/meldpunt"
+  export MELDPUNT_TEST_BIN
+  ;;
+*) echo "crash.sh: PROFILE is debug or release, not '$PROFILE'" >&2; exit 2 ;;
+esac
 
 status=0
 for backend in $BACKENDS; do
@@ -43,7 +56,7 @@ for backend in $BACKENDS; do
     status=1
     continue
   fi
-  printf '%s seconds=%s\n' "$line" "$((SECONDS - started))"
+  printf '%s profile=%s seconds=%s\n' "$line" "$PROFILE" "$((SECONDS - started))"
   grep -E 'panicked|assertion' <<<"$out" >&2 || true
 done
 exit "$status"

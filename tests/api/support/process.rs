@@ -40,10 +40,16 @@ pub fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<St
     })
 }
 
+/// The binary to run: the one `cargo test` built, or `MELDPUNT_TEST_BIN` (an absolute path;
+/// `benches/crash.sh` runs the release build this way).
+fn binary() -> std::path::PathBuf {
+    std::env::var_os("MELDPUNT_TEST_BIN").map_or_else(|| env!("CARGO_BIN_EXE_meldpunt").into(), Into::into)
+}
+
 /// Starts `meldpunt` with `args` in `dir` with `env` (no `DATABASE_URL` unless `env` has
 /// one, logging at debug level), its output drained.
 fn spawn(args: &[&str], dir: &std::path::Path, env: &[(&str, &str)], address: String) -> Server {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_meldpunt"));
+    let mut command = Command::new(binary());
     command
         .args(args)
         .current_dir(dir)

@@ -155,6 +155,11 @@ impl SmtpServer {
         server
     }
 
+    /// How many messages were delivered (the files counted, none read: cheap to poll).
+    pub fn count(&self) -> usize {
+        std::fs::read_dir(self.maildir.join("new")).map_or(0, |entries| entries.count())
+    }
+
     /// Every delivered message, decoded enough to search (soft line breaks joined).
     pub fn messages(&self) -> Vec<String> {
         mails_in(&self.maildir.join("new"))

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod backends;
+pub mod browser;
 pub mod crash;
 pub mod history;
 pub mod logs;

@@ -11,6 +11,7 @@ RUN apt-get update \
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
+COPY templates ./templates
 COPY migrations ./migrations
 COPY data/seed ./data/seed
 RUN cargo build --release --locked --bin meldpunt \

@@ -17,5 +17,6 @@ mod open311;
 mod platform;
 mod privacy;
 mod reports;
+mod residents;
 mod staff;
 mod subscriptions;

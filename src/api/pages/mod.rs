@@ -1,5 +1,6 @@
 //! The few HTML pages meldpunt answers itself (confirming a subscription, unsubscribing,
 //! answering a quick question): a minimal page kit, so every page looks and escapes alike;
+//! the pages residents reach from their emails ([`resident`], askama templates);
 //! the public dashboard ([`dashboard`]), rendered on the server with its own assets; and the
 //! analyst's project page ([`analyst`]).
 //! Everything else the API answers is JSON.
@@ -40,6 +41,7 @@ pub fn confirm_page(title: &str, text: &str, button: &str) -> HttpResponse {
 
 pub mod analyst;
 pub mod dashboard;
+pub mod resident;
 
 /// Registers the pages meldpunt serves outside the JSON API: the public dashboard, the
 /// analyst's project page, and their assets.
@@ -49,5 +51,7 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(dashboard::assets::dashboard_css)
         .service(dashboard::assets::dashboard_js)
         .service(analyst::project_page)
-        .service(analyst::project_js);
+        .service(analyst::project_js)
+        .service(resident::resident_css)
+        .service(resident::subscription::subscription_form);
 }

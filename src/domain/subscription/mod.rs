@@ -327,6 +327,17 @@ impl LinkSigner {
             && expected.bytes().zip(given.bytes()).fold(0u8, |difference, (a, b)| difference | (a ^ b)) == 0
     }
 
+    /// A signature of `message` with the link key (for other signed values, such as the
+    /// form tokens of the resident pages).
+    pub fn sign(&self, message: &str) -> String {
+        self.mac(message)
+    }
+
+    /// Whether `given` is the signature of `message` (compared in constant time).
+    pub fn verify_signature(&self, message: &str, given: &str) -> bool {
+        self.verify(message, given)
+    }
+
     /// The management token of a subscription (`mps_…`): manage and unsubscribe links.
     pub fn manage_token(&self, subscription_id: Uuid) -> String {
         let id = subscription_id.simple();

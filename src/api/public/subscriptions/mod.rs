@@ -318,7 +318,7 @@ pub async fn push_key(state: web::Data<AppState>) -> Result<HttpResponse, ApiErr
     Ok(HttpResponse::Ok().json(PushKey { application_server_key: key }))
 }
 
-pub(super) fn subscription_of(state: &AppState, token: &str) -> Result<Uuid, ApiError> {
+pub(crate) fn subscription_of(state: &AppState, token: &str) -> Result<Uuid, ApiError> {
     state
         .links
         .check_manage_token(token)
@@ -328,20 +328,36 @@ pub(super) fn subscription_of(state: &AppState, token: &str) -> Result<Uuid, Api
 /// A subscription by its private management link.
 #[utoipa::path(
     tag = "subscriptions",
-    params(("token" = String, Path, description = "The management token (from the emails, or the webhook answer)")),
+    params(
+        ("token" = String, Path, description = "The management token (from the emails, or the webhook answer)"),
+        ("lang" = Option<String>, Query, description = "The page's language, `nl` or `en` (the page only; default: the subscription's)"),
+    ),
     responses(
-        (status = 200, description = "The subscription (without its address)", body = SubscriptionView),
-        (status = 404, description = "Unknown link", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The subscription (without its address): JSON, or with an `Accept` that prefers `text/html` the page \"Your neighbourhood announcements\" (in the subscription's language, `?lang=nl|en` switches) with forms to change or end it", content(
+            (SubscriptionView = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 404, description = "Unknown link (for browsers a page that says so)", content(
+            (Problem = "application/problem+json"),
+            (String = "text/html"),
+        )),
         Unavailable,
     )
 )]
 #[get("/api/v1/subscriptions/manage/{token}")]
-pub async fn get_subscription(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn get_subscription(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if crate::api::pages::resident::wants_html(&request) {
+        return crate::api::pages::resident::subscription::page(&request, &state, &path, None, Vec::new()).await;
+    }
     let id = subscription_of(&state, &path.into_inner())?;
     Ok(HttpResponse::Ok().json(view(&state, id).await?))
 }
 
-async fn view(state: &AppState, id: Uuid) -> Result<SubscriptionView, ApiError> {
+pub(crate) async fn view(state: &AppState, id: Uuid) -> Result<SubscriptionView, ApiError> {
     let (row, cells) = state
         .db
         .run(move |conn| -> Result<_, crate::storage::StorageError> {
@@ -388,6 +404,13 @@ pub async fn update_subscription(
     let id = subscription_of(&state, &path.into_inner())?;
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: SubscriptionPatch = parse(body.value)?;
+    change(&state, id, &input).await?;
+    Ok(HttpResponse::Ok().json(view(&state, id).await?))
+}
+
+/// Checks and applies a change of a subscription (the API's PATCH and the page's form);
+/// nothing is stored when a field is refused.
+pub(crate) async fn change(state: &AppState, id: Uuid, input: &SubscriptionPatch) -> Result<(), ApiError> {
     let snapshot = state.config.snapshot();
     let mut errors = FieldErrors::default();
     let mut change = SubscriptionChange::default();
@@ -416,10 +439,10 @@ pub async fn update_subscription(
     if !changed {
         return Err(ApiError::NotFound("this subscription has ended".into()));
     }
-    Ok(HttpResponse::Ok().json(view(&state, id).await?))
+    Ok(())
 }
 
-async fn end(state: &AppState, id: Uuid) -> Result<bool, ApiError> {
+pub(crate) async fn end(state: &AppState, id: Uuid) -> Result<bool, ApiError> {
     let ended = state.db.run(move |conn| crate::storage::subscriptions::end(conn, id)).await?;
     if ended {
         tracing::info!(subscription_id = %id, "subscription ended");

@@ -1,0 +1,99 @@
+// The subscription page for residents in a real headless Chromium (Debian's
+// /usr/bin/chromium driven by playwright-core), checked with axe-core. Run by
+// tests/api/residents/subscription.rs against a server with a confirmed subscription:
+//
+//   node tests/browser/resident.mjs --url http://127.0.0.1:PORT \
+//        --subscription /api/v1/subscriptions/manage/mps_... --out target/browser
+//
+// As a resident on a phone would: open the link, read the areas, switch the page to
+// English and back, change the language of the messages and a category with the keyboard,
+// save, see the confirmation, and unsubscribe. Every page is checked with axe-core (no
+// serious or critical WCAG 2.1 A/AA violation), for console errors, for requests to other
+// hosts and for horizontal scrolling on a 360 px wide screen. Exits 1 with every failure.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+
+import { argument, runAxe } from "./harness.mjs";
+
+const base = argument("url", "http://127.0.0.1:8080");
+const subscription = argument("subscription", "");
+const out = argument("out", "target/browser");
+const executablePath = argument("chromium", process.env.CHROMIUM || "/usr/bin/chromium");
+mkdirSync(out, { recursive: true });
+
+const failures = [];
+const fail = (message) => { failures.push(message); console.log(`FAIL ${message}`); };
+const pass = (message) => console.log(`ok   ${message}`);
+const check = (condition, message) => (condition ? pass(message) : fail(message));
+
+const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
+try {
+  // A phone-sized screen. bypassCSP: the pages allow no scripts at all, and axe is injected.
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (message) => { if (message.type() === "error") errors.push(message.text()); });
+  page.on("pageerror", (error) => errors.push(String(error)));
+  const foreign = [];
+  page.on("request", (request) => { if (!request.url().startsWith(base)) foreign.push(request.url()); });
+
+  const audit = async (label) => {
+    const { serious } = await runAxe(page, label);
+    check(serious.length === 0, `${label}: no serious or critical axe-core violation (${serious.map((v) => v.id).join(", ")})`);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    check(!wide, `${label}: fits a 360 px screen without scrolling sideways`);
+    await page.screenshot({ path: path.join(out, `${label}.png`), fullPage: true });
+  };
+
+  let response = await page.goto(`${base}${subscription}`, { waitUntil: "load" });
+  check(response?.status() === 200, `the link answers 200 (${response?.status()})`);
+  check((await page.getAttribute("html", "lang")) === "nl", "the page is in the subscription's language, Dutch");
+  check((await page.locator("h1").innerText()) === "Uw buurtberichten", "the heading says what the page is");
+  check((await page.locator("ul.areas li").allInnerTexts()).some((t) => t.startsWith("Buurt ")), "the areas are listed by name");
+  await audit("subscription-nl");
+
+  await page.getByRole("link", { name: "English" }).click();
+  await page.waitForLoadState("load");
+  check((await page.getAttribute("html", "lang")) === "en", "the language link switches the page to English");
+  await audit("subscription-en");
+  await page.getByRole("link", { name: "Nederlands" }).click();
+  await page.waitForLoadState("load");
+
+  // The keyboard only: the skip link first, then the form's controls.
+  await page.keyboard.press("Tab");
+  check(await page.evaluate(() => document.activeElement?.classList.contains("skip")), "the first Tab reaches the skip link");
+  await page.getByLabel("English", { exact: true }).check();
+  const category = page.locator("fieldset#categories input[type=checkbox]").first();
+  await category.focus();
+  await page.keyboard.press("Space");
+  check(await category.isChecked(), "a category is chosen with the keyboard");
+  await page.getByRole("button", { name: "Wijzigingen opslaan" }).press("Enter");
+  await page.waitForLoadState("load");
+  check((await page.locator("[role=status]").innerText()).includes("Your changes have been saved."), "saving says so, in the new language");
+  check((await page.getAttribute("html", "lang")) === "en", "the page follows the new language");
+  await audit("subscription-saved");
+
+  await page.getByRole("button", { name: "Unsubscribe from neighbourhood announcements" }).click();
+  await page.waitForLoadState("load");
+  check((await page.locator("h1").innerText()).length > 0, "unsubscribing answers a page");
+  await audit("subscription-ended");
+
+  check(errors.length === 0, `no console errors (${errors.join(" | ")})`);
+  // The 404 below is the document itself, which Chromium reports on the console.
+  errors.length = 0;
+  response = await page.goto(`${base}/api/v1/subscriptions/manage/mps_not_a_link`, { waitUntil: "load" });
+  check(response?.status() === 404, "an unknown link answers 404");
+  check((await page.locator("h1").innerText()) === "Deze link werkt niet", "and a page that says the link does not work");
+  await audit("subscription-unknown-link");
+
+  check(errors.every((e) => e.includes("404")) && errors.length <= 1, `no console errors but the 404 (${errors.join(" | ")})`);
+  check(foreign.length === 0, `nothing loaded from another host (${foreign.join(", ")})`);
+  await context.close();
+} finally {
+  await browser.close();
+}
+if (failures.length > 0) {
+  console.log(`${failures.length} failure(s):\n${failures.join("\n")}`);
+  process.exit(1);
+}

@@ -70,6 +70,17 @@ pub fn recipients(conn: &mut DbConnection, report_id: Uuid) -> Result<Vec<Recipi
         .collect())
 }
 
+/// The language of the emails about a report (its reporter's), Dutch when no contact is
+/// kept (none given, or erased).
+pub fn language_of(conn: &mut DbConnection, report_id: Uuid) -> Result<Language, StorageError> {
+    let language: Option<String> = reporter_contacts::table
+        .filter(reporter_contacts::report_id.eq(DbUuid(report_id)))
+        .select(reporter_contacts::language)
+        .first(conn)
+        .optional()?;
+    Ok(language.map_or(Language::Nl, |l| Language::parse(&l)))
+}
+
 /// The reports merged into `id`.
 pub fn merged_into(conn: &mut DbConnection, id: Uuid) -> Result<Vec<Uuid>, StorageError> {
     Ok(reports::table

@@ -68,8 +68,8 @@ try {
   await category.focus();
   await page.keyboard.press("Space");
   check(await category.isChecked(), "a category is chosen with the keyboard");
-  await page.getByRole("button", { name: "Wijzigingen opslaan" }).press("Enter");
-  await page.waitForLoadState("load");
+  const save = page.getByRole("button", { name: "Wijzigingen opslaan" });
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), save.press("Enter")]);
   check((await page.locator("[role=status]").innerText()).includes("Your changes have been saved."), "saving says so, in the new language");
   check((await page.getAttribute("html", "lang")) === "en", "the page follows the new language");
   await audit("subscription-saved");

@@ -53,5 +53,6 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(analyst::project_page)
         .service(analyst::project_js)
         .service(resident::resident_css)
-        .service(resident::subscription::subscription_form);
+        .service(resident::subscription::subscription_form)
+        .service(resident::report::report_form);
 }

@@ -1,6 +1,6 @@
 //! Following a report with the private link from its emails, without an account.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -9,7 +9,7 @@ use crate::api::responses::Unavailable;
 use crate::api::state::AppState;
 use crate::api::views::ReportView;
 use crate::domain::privacy::Audience;
-use crate::domain::report::ReportStatus;
+use crate::domain::report::{Language, ReportStatus};
 
 /// One public step in a report's handling.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -34,16 +34,40 @@ pub struct FollowView {
 /// A report by its private follow link (from the confirmation or an update email).
 #[utoipa::path(
     tag = "reports",
-    params(("token" = String, Path, description = "The token from the follow link")),
+    params(
+        ("token" = String, Path, description = "The token from the follow link"),
+        ("lang" = Option<String>, Query, description = "The page's language, `nl` or `en` (the page only; default: the report's)"),
+    ),
     responses(
-        (status = 200, description = "The report and its public updates", body = FollowView),
-        (status = 404, description = "No report has this link", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The report and its public updates: JSON, or with an `Accept` that prefers `text/html` the page \"Your report\" (status in words, timeline, photos, a map of the buurt, and a form to stop the emails)", content(
+            (FollowView = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 404, description = "No report has this link (for browsers a page that says so, the same whether or not a report exists)", content(
+            (Problem = "application/problem+json"),
+            (String = "text/html"),
+        )),
         Unavailable,
     )
 )]
 #[get("/api/v1/follow/{token}")]
-pub async fn follow_report(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let token = path.into_inner();
+pub async fn follow_report(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if crate::api::pages::resident::wants_html(&request) {
+        return crate::api::pages::resident::report::page(&request, &state, &path, None).await;
+    }
+    let (view, _) = followed(&state, path.into_inner())
+        .await?
+        .ok_or_else(|| ApiError::NotFound("this follow link is unknown; check that it was copied whole".into()))?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The report behind a follow link with its public updates, and the language of its
+/// emails; `None` for an unknown link.
+pub(crate) async fn followed(state: &AppState, token: String) -> Result<Option<(FollowView, Language)>, ApiError> {
     let found = state
         .db
         .run(move |conn| -> Result<_, crate::storage::StorageError> {
@@ -52,11 +76,13 @@ pub async fn follow_report(path: web::Path<String>, state: web::Data<AppState>) 
             };
             let report = crate::storage::reports::by_id(conn, id)?;
             let history = crate::storage::triage::history(conn, id)?;
-            Ok(report.map(|r| (r, history)))
+            let language = crate::storage::followers::language_of(conn, id)?;
+            Ok(report.map(|r| (r, history, language)))
         })
         .await?;
-    let (report, history) = found
-        .ok_or_else(|| ApiError::NotFound("this follow link is unknown; check that it was copied whole".into()))?;
+    let Some((report, history, language)) = found else {
+        return Ok(None);
+    };
     let updates = history
         .into_iter()
         .filter(|entry| entry.is_public())
@@ -71,6 +97,6 @@ pub async fn follow_report(path: web::Path<String>, state: web::Data<AppState>) 
             PublicUpdate { at: entry.at, status, text: field("text") }
         })
         .collect();
-    let view = super::reports::view(&state, report, Audience::Public).await?;
-    Ok(HttpResponse::Ok().json(FollowView { report: view, updates }))
+    let report = super::reports::view(state, report, Audience::Public).await?;
+    Ok(Some((FollowView { report, updates }, language)))
 }

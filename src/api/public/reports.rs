@@ -206,11 +206,7 @@ pub(crate) async fn load(state: &web::Data<AppState>, id: uuid::Uuid) -> Result<
 
 /// Builds a view, refreshing the configuration first if the report's category is newer
 /// than the snapshot (created by another process since the last refresh).
-pub(crate) async fn view(
-    state: &web::Data<AppState>,
-    report: Report,
-    audience: Audience,
-) -> Result<ReportView, ApiError> {
+pub(crate) async fn view(state: &AppState, report: Report, audience: Audience) -> Result<ReportView, ApiError> {
     let mut snapshot = state.config.snapshot();
     if snapshot.catalog.category(report.category_id).is_none() {
         snapshot = state.config.refreshed().await?;

@@ -2,4 +2,5 @@
 //! addresses that answer JSON to apps, with forms, in Dutch and English, and in a real
 //! headless Chromium with axe-core.
 
+mod report;
 mod subscription;

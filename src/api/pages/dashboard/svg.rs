@@ -83,7 +83,8 @@ impl Projection {
         })
     }
 
-    fn point(&self, lon: f64, lat: f64) -> (f64, f64) {
+    /// The SVG coordinates of a point.
+    pub fn point(&self, lon: f64, lat: f64) -> (f64, f64) {
         ((lon - self.min_lon) * self.scale_x, (self.max_lat - lat) * self.scale_y)
     }
 

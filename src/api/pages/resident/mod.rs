@@ -9,6 +9,7 @@
 //! ([`FormToken`]) bound to the link and valid for a few hours, so a form is only accepted
 //! from a page meldpunt rendered recently for that link.
 
+pub mod report;
 pub mod subscription;
 pub mod words;
 

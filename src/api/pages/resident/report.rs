@@ -1,0 +1,233 @@
+//! "Your report": the page behind a report's follow link. It shows the report as residents
+//! may see it (reference, category, status in words, the public timeline, public photos, a
+//! map of its buurt drawn from meldpunt's own CBS polygons, no external tiles) and lets the
+//! resident stop the emails, which erases their contact details at once (the same erasure
+//! as `POST /api/v1/follow/{token}/erase`).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use askama::Template;
+
+use super::words::{self, Words};
+use super::{FormToken, Frame, Lang, MessagePage, field, form_fields, page_lang, render};
+use crate::api::error::{ApiError, Problem};
+use crate::api::pages::dashboard::svg::Projection;
+use crate::api::public::follow::{FollowView, followed};
+use crate::api::responses::Unavailable;
+use crate::api::state::AppState;
+use crate::domain::report::Language;
+use crate::storage::retention::Erased;
+
+const FORM_KIND: &str = "report";
+const FORM_MAX_BYTES: usize = 16 * 1024;
+
+/// One step of the public timeline.
+pub struct Step {
+    pub iso: String,
+    pub when: String,
+    pub what: String,
+    pub text: Option<String>,
+}
+
+/// The page of one followed report.
+#[derive(Template)]
+#[template(path = "resident/report.html")]
+pub struct ReportPage {
+    pub lang: &'static str,
+    pub words: &'static Words,
+    pub site: String,
+    pub title: String,
+    pub other_lang: &'static str,
+    pub other_lang_href: String,
+    pub notice: Option<String>,
+    pub reference: String,
+    pub category: String,
+    pub status: String,
+    pub reported_on: String,
+    pub place: Option<String>,
+    pub description: Option<String>,
+    pub timeline: Vec<Step>,
+    /// Photo address, thumbnail address, thumbnail width and height.
+    pub photos: Vec<(String, String, u32, u32)>,
+    /// The map as SVG markup (built here from numbers and escaped names only).
+    pub map: Option<String>,
+    pub action: String,
+    pub form_token: String,
+}
+
+fn path_of(token: &str) -> String {
+    format!("/api/v1/follow/{token}")
+}
+
+/// Renders the page of the report behind `token`.
+pub async fn page(
+    request: &HttpRequest,
+    state: &AppState,
+    token: &str,
+    notice: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Some((view, language)) = followed(state, token.to_owned()).await? else {
+        return unknown_link(request, state, token);
+    };
+    let own = if language == Language::En { Lang::En } else { Lang::Nl };
+    let lang = page_lang(request, own);
+    let frame = Frame::new(state, lang, &path_of(token), words::of(lang).report_title);
+    render(StatusCode::OK, &build(state, frame, token, &view, notice))
+}
+
+fn build(state: &AppState, frame: Frame, token: &str, view: &FollowView, notice: Option<String>) -> ReportPage {
+    let words = frame.words;
+    let english = frame.lang == "en";
+    let report = &view.report;
+    let amsterdam = |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&chrono_tz::Europe::Amsterdam);
+    let timeline = view
+        .updates
+        .iter()
+        .map(|update| Step {
+            iso: update.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            when: amsterdam(update.at).format("%d-%m-%Y %H:%M").to_string(),
+            what: update.status.map_or(words.note, |status| words::status(words, status)).to_owned(),
+            text: update.text.clone(),
+        })
+        .collect();
+    let buurt = report.area.as_ref().and_then(|area| area.buurt.as_ref());
+    let place = report.address.clone().or_else(|| {
+        let area = report.area.as_ref()?;
+        let buurt = area.buurt.as_ref().and_then(|b| b.name.clone());
+        let gemeente = area.gemeente.name.clone();
+        Some([buurt, gemeente].into_iter().flatten().collect::<Vec<_>>().join(", ")).filter(|p| !p.is_empty())
+    });
+    ReportPage {
+        lang: frame.lang,
+        words,
+        site: frame.site,
+        title: frame.title,
+        other_lang: frame.other_lang,
+        other_lang_href: frame.other_lang_href,
+        notice,
+        reference: report.reference.clone(),
+        category: if english { report.category.name_en.clone() } else { report.category.name_nl.clone() },
+        status: words::status(words, report.status).to_owned(),
+        reported_on: amsterdam(report.created_at).format("%d-%m-%Y").to_string(),
+        place,
+        description: report.description.clone(),
+        timeline,
+        photos: report
+            .photos
+            .iter()
+            .map(|p| {
+                let (w, h) = thumbnail_size(p.width, p.height);
+                (p.url.clone(), p.thumbnail_url.clone(), w, h)
+            })
+            .collect(),
+        map: buurt.and_then(|b| map(state, &b.code, b.name.as_deref().unwrap_or(&b.code), report.location, words)),
+        action: path_of(token),
+        form_token: FormToken::issue(state, FORM_KIND, token),
+    }
+}
+
+/// The thumbnail's size: the longest side at most 320 pixels.
+fn thumbnail_size(width: u32, height: u32) -> (u32, u32) {
+    let longest = width.max(height).max(1);
+    if longest <= 320 {
+        return (width, height);
+    }
+    let scale = 320.0 / f64::from(longest);
+    ((f64::from(width) * scale).round() as u32, (f64::from(height) * scale).round() as u32)
+}
+
+/// The buurt's outline with the report's place as a dot, as an SVG image with a text
+/// alternative; `None` when the buurt is not in the registry.
+fn map(
+    state: &AppState,
+    code: &str,
+    name: &str,
+    location: Option<crate::domain::report::Location>,
+    words: &Words,
+) -> Option<String> {
+    let snapshot = state.config.snapshot();
+    let area = snapshot.areas.area(code)?;
+    let projection = Projection::fit(std::iter::once(&area.geometry))?;
+    let label = crate::api::pages::html_escape(&words.map_label.replace("{area}", name));
+    let dot = location
+        .map(|at| {
+            let (x, y) = projection.point(at.lon, at.lat);
+            format!("<circle class=\"spot\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"9\"/>")
+        })
+        .unwrap_or_default();
+    Some(format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"-12 -12 {w} {h}\" role=\"img\" aria-labelledby=\"map-title\">\
+         <title id=\"map-title\">{label}</title><path class=\"area\" d=\"{path}\"/>{dot}</svg>",
+        w = crate::api::pages::dashboard::svg::WIDTH + 24.0,
+        h = projection.height + 24.0,
+        path = projection.path(&area.geometry),
+    ))
+}
+
+/// The page for a follow link that does not work (404): the same words whether or not a
+/// report ever had it.
+fn unknown_link(request: &HttpRequest, state: &AppState, token: &str) -> Result<HttpResponse, ApiError> {
+    let lang = page_lang(request, Lang::Nl);
+    let words = words::of(lang);
+    let frame = Frame::new(state, lang, &path_of(token), words.unknown_link_title);
+    render(StatusCode::NOT_FOUND, &MessagePage::new(frame, "error", vec![words.unknown_follow_text.to_owned()], None))
+}
+
+/// The form of the report page: `action=stop_emails` erases the contact details of whoever
+/// holds the link (the reporter's, or a supporter's address) and answers a page that says so.
+#[utoipa::path(
+    tag = "reports",
+    params(("token" = String, Path, description = "The token from the follow link")),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "The page's form: `form` (the form token of the page) and `action` (`stop_emails`)"),
+    responses(
+        (status = 200, description = "A page that says what happened", content_type = "text/html"),
+        (status = 400, description = "The form token is missing or expired, or the action unknown: a page asks to reload", content_type = "text/html"),
+        (status = 404, description = "Unknown link: a page says so", content_type = "text/html"),
+        (status = 413, description = "The form is too large", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+    )
+)]
+#[post("/api/v1/follow/{token}")]
+pub async fn report_form(
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let token = path.into_inner();
+    let body = crate::api::body::read_limited(&request, payload, FORM_MAX_BYTES).await?;
+    let fields = form_fields(&body);
+    let fresh = field(&fields, "form").is_some_and(|form| FormToken::holds(&state, FORM_KIND, &token, form));
+    if !fresh || field(&fields, "action") != Some("stop_emails") {
+        if followed(&state, token.clone()).await?.is_none() {
+            return unknown_link(&request, &state, &token);
+        }
+        return stale_form(&request, &state, &token);
+    }
+    let erasing = token.clone();
+    let erased = state.db.run(move |conn| crate::storage::retention::erase_by_follow_token(conn, &erasing)).await?;
+    let lang = page_lang(&request, Lang::Nl);
+    let words = words::of(lang);
+    let text = match erased {
+        None => return unknown_link(&request, &state, &token),
+        Some(Erased::Reporter(id)) => {
+            tracing::info!(report_id = %id, "reporter erased their contact details");
+            words.stopped_reporter
+        }
+        Some(Erased::Supporter(id)) => {
+            tracing::info!(report_id = %id, "supporter erased their email address");
+            words.stopped_supporter
+        }
+    };
+    let frame = Frame::new(&state, lang, &path_of(&token), words.stopped_title);
+    render(StatusCode::OK, &MessagePage::new(frame, "notice", vec![text.to_owned()], None))
+}
+
+/// A form whose token is missing or too old: nothing changed; reload.
+fn stale_form(request: &HttpRequest, state: &AppState, token: &str) -> Result<HttpResponse, ApiError> {
+    let lang = page_lang(request, Lang::Nl);
+    let words = words::of(lang);
+    let frame = Frame::new(state, lang, &path_of(token), words.stale_form_title);
+    let back = Some((path_of(token), words.back_to_report.to_owned()));
+    render(StatusCode::BAD_REQUEST, &MessagePage::new(frame, "error", vec![words.stale_form_text.to_owned()], back))
+}

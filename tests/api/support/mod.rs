@@ -4,6 +4,7 @@
 pub mod app;
 pub mod backends;
 pub mod crash;
+pub mod events;
 pub mod history;
 pub mod logs;
 pub mod net;

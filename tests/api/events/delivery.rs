@@ -16,6 +16,7 @@ async fn spawn(backend: Backend, max_attempts: u32) -> (TestApp, String) {
         fast_retries(s);
         with_bootstrap_admin(s);
         s.outbox_max_attempts = max_attempts;
+        s.metrics_listen = "127.0.0.1:0".into();
     })
     .await;
     let token = admin_token(&app).await;
@@ -132,6 +133,14 @@ on_both_backends! {
         transition(&app, &token, &report, json!({"to": "accepted"})).await;
         let dead = wait_for_deliveries(&app, &id, "dead", |d| d.len() == 1).await;
         assert_eq!((dead[0]["event_type"].as_str(), dead[0]["attempts"].as_i64()), (Some("report.created"), Some(2)));
+        let gauge = |text: &str, state: &str| {
+            text.lines()
+                .find(|l| l.starts_with("meldpunt_outbox_messages{") && l.contains("queue=\"events\"") && l.contains(&format!("state=\"{state}\"")))
+                .and_then(|l| l.rsplit(' ').next())
+                .map(str::to_owned)
+        };
+        let metrics = app.client.get(format!("{}/metrics", app.metrics_address.as_deref().unwrap())).send().await.unwrap().text().await.unwrap();
+        assert_eq!((gauge(&metrics, "dead").as_deref(), gauge(&metrics, "pending").as_deref()), (Some("1"), Some("1")), "{metrics}");
         let held = deliveries(&app, &id, "pending").await;
         assert_eq!((held.len(), held[0]["held"].as_bool()), (1, Some(true)), "{held:#?}");
         receiver.start(endpoint["secret"].as_str().unwrap()).await;

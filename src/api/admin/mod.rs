@@ -59,6 +59,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(events::endpoints::list_endpoints)
         .service(events::endpoints::get_endpoint)
         .service(events::endpoints::delete_endpoint)
+        .service(events::endpoints::change_endpoint)
         .service(events::deliveries::list_deliveries)
         .service(events::deliveries::replay)
         .service(events::deliveries::requeue);

@@ -48,6 +48,16 @@ on_both_backends! {
         assert_eq!(list.as_array().unwrap().len(), 4);
         assert_eq!(list[0]["departments"], json!(["beheer-openbare-ruimte"]));
         assert!(list.as_array().unwrap().iter().all(|e| e.get("secret").is_none()));
+        // Off: no new events for it; on again: it receives what happens from then on.
+        let quiet = by_category["id"].as_str().unwrap();
+        let (status, off) = app.admin_json(Method::PATCH, &format!("/api/v1/admin/event-endpoints/{quiet}"), Some(&json!({"active": false}))).await;
+        assert_eq!((status, off["active"].as_bool()), (200, Some(false)), "{off}");
+        file(&app, &street_light_report()).await;
+        assert_eq!(queued(&app, &by_category).await.len(), 3);
+        let (status, _) = app.admin_json(Method::PATCH, &format!("/api/v1/admin/event-endpoints/{quiet}"), Some(&json!({"active": true}))).await;
+        assert_eq!(status, 200);
+        file(&app, &street_light_report()).await;
+        assert_eq!(queued(&app, &by_category).await.len(), 4);
         let gone = by_area["id"].as_str().unwrap();
         let (status, _) = app.admin_json(Method::DELETE, &format!("/api/v1/admin/event-endpoints/{gone}"), None).await;
         assert_eq!(status, 204);

@@ -132,6 +132,7 @@ on_both_backends! {
             (Method::GET, "/api/v1/admin/event-endpoints".to_owned()),
             (Method::GET, format!("/api/v1/admin/event-endpoints/{some_id}")),
             (Method::DELETE, format!("/api/v1/admin/event-endpoints/{some_id}")),
+            (Method::PATCH, format!("/api/v1/admin/event-endpoints/{some_id}")),
             (Method::GET, format!("/api/v1/admin/event-endpoints/{some_id}/deliveries")),
             (Method::POST, format!("/api/v1/admin/event-endpoints/{some_id}/replay")),
             (Method::POST, format!("/api/v1/admin/event-endpoints/{some_id}/requeue")),

@@ -1,6 +1,6 @@
 //! Registering, listing, reading and deleting webhook endpoints for report events.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -306,4 +306,56 @@ pub async fn delete_endpoint(
     }
     tracing::info!(endpoint_id = %id, actor = admin.actor(), "event endpoint deleted");
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// What to change of an endpoint.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointChange {
+    /// Off: the endpoint gets no new events and its queued deliveries wait; on again: they
+    /// are sent, in order.
+    pub active: bool,
+}
+
+/// Turns an endpoint off or on.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = []), ("admin_token" = [])),
+    params(("id" = Uuid, Path, description = "Endpoint id")),
+    request_body(content = EndpointChange, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Changed", body = EndpointView),
+        (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`active` is missing or not a boolean", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        Unavailable,
+        AdminErrors,
+    )
+)]
+#[patch("/api/v1/admin/event-endpoints/{id}")]
+pub async fn change_endpoint(
+    admin: AdminAccess,
+    path: web::Path<Uuid>,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let change: EndpointChange = parse(body.value)?;
+    let found = state
+        .db
+        .run(move |conn| -> Result<_, crate::storage::StorageError> {
+            if !crate::storage::event_endpoints::set_active(conn, id, change.active)? {
+                return Ok(None);
+            }
+            match crate::storage::event_endpoints::get(conn, id)? {
+                Some(endpoint) => Ok(Some((endpoint, crate::storage::event_delivery_log::counts(conn, id)?))),
+                None => Ok(None),
+            }
+        })
+        .await?;
+    let (endpoint, counts) = found.ok_or_else(|| not_found(id))?;
+    tracing::info!(endpoint_id = %id, actor = admin.actor(), active = endpoint.active, "event endpoint changed");
+    Ok(HttpResponse::Ok().json(EndpointView::new(endpoint, &state.config.snapshot(), counts)))
 }

@@ -174,12 +174,19 @@ async fn refresh(sources: &Sources) {
             let backlog = crate::storage::dead_letters::backlog(conn)?;
             let latest = crate::storage::retention::runs::latest(conn, 1)?.into_iter().next();
             let finished = crate::storage::retention::runs::last_finished(conn)?;
-            Ok((backlog, latest, finished))
+            let events = crate::storage::event_delivery_log::backlog(conn)?;
+            Ok((backlog, latest, finished, events))
         })
         .await;
     match read {
-        Ok((backlog, latest, finished)) => {
+        Ok((backlog, latest, finished, events)) => {
             set_backlog(&backlog, Utc::now());
+            // Report events to admins' endpoints: queue `events`, always webhooks.
+            for state in ["pending", "dead"] {
+                let n = events.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+                metrics::gauge!("meldpunt_outbox_messages", "queue" => "events", "channel" => "webhook", "state" => state)
+                    .set(n as f64);
+            }
             set_retention(latest.as_ref(), finished.as_ref());
         }
         Err(error) => {

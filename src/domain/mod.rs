@@ -19,6 +19,7 @@ pub mod privacy;
 pub mod queue;
 pub mod reference;
 pub mod report;
+pub mod report_event;
 pub mod retention;
 pub mod routing;
 pub mod rule_spec;

@@ -40,6 +40,17 @@ pub struct OutboxSettings {
     pub concurrency: usize,
 }
 
+/// When to try again after a failed attempt (exponential backoff from `retry_base`,
+/// doubling per attempt, at most one hour), or `None` once `max_attempts` is reached.
+pub fn retry_at(settings: &OutboxSettings, failed_before: i32) -> Option<chrono::DateTime<chrono::Utc>> {
+    let attempts = failed_before + 1;
+    (attempts < settings.max_attempts).then(|| {
+        let factor = 2u32.saturating_pow(u32::try_from(failed_before).unwrap_or(0).min(20));
+        let delay = settings.retry_base.saturating_mul(factor).min(Duration::from_secs(3600));
+        chrono::Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1))
+    })
+}
+
 /// What became of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

@@ -2,7 +2,9 @@
 //! publisher of scheduled announcements, and the retention job.
 
 pub mod delivery;
+pub mod event_payload;
 pub mod outbox;
+pub mod report_events;
 pub mod retention;
 pub mod scheduler;
 pub mod subscriber_messages;

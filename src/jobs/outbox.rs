@@ -7,7 +7,6 @@
 //! PostgreSQL.
 
 use std::sync::Weak;
-use std::time::Duration;
 
 use chrono::Utc;
 use futures_util::StreamExt;
@@ -190,11 +189,7 @@ async fn attempt(
 /// dead-lettered once `max_attempts` is reached.
 fn failure(settings: &OutboxSettings, id: MessageKey, failed_before: i32, error: &DeliveryError) -> Record {
     let attempts = failed_before + 1;
-    let retry_at = (attempts < settings.max_attempts).then(|| {
-        let factor = 2u32.saturating_pow(u32::try_from(failed_before).unwrap_or(0).min(20));
-        let delay = settings.retry_base.saturating_mul(factor).min(Duration::from_secs(3600));
-        Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1))
-    });
+    let retry_at = super::delivery::retry_at(settings, failed_before);
     let class = error.class();
     // SMTP servers may echo the recipient's address in their answer: never log it.
     let error = redact(&error.to_string());

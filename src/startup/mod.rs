@@ -250,7 +250,10 @@ fn start_background_jobs<T: Send + Sync + 'static>(
     photos: Arc<dyn crate::storage::photos::PhotoStore>,
     alive: std::sync::Weak<T>,
 ) -> anyhow::Result<std::thread::JoinHandle<()>> {
-    let outbox = crate::jobs::outbox::start(db.clone(), outbox_settings(settings, vapid, links), alive.clone())?;
+    let delivery = outbox_settings(settings, vapid, links);
+    // Report events to admins' endpoints: their own thread, with the outbox's settings.
+    crate::jobs::report_events::start(db.clone(), delivery.clone(), alive.clone())?;
+    let outbox = crate::jobs::outbox::start(db.clone(), delivery, alive.clone())?;
     crate::jobs::scheduler::start(
         db.clone(),
         Duration::from_millis(settings.announcement_poll_ms.max(10)),

@@ -234,6 +234,12 @@ pub fn merge(
         "merged_into",
         serde_json::json!({"report_id": original, "reference": orig.reference}),
     )?;
+    super::report_events::record(
+        conn,
+        duplicate,
+        crate::domain::report_event::EventType::Merged,
+        serde_json::json!({"into": {"id": original, "reference": orig.reference}}),
+    )?;
     let merged = super::reports::by_id(conn, duplicate)?
         .ok_or_else(|| StorageError::Corrupt(format!("report {duplicate} vanished")))?;
     Ok(Change::Done(Ok(merged)))

@@ -248,6 +248,18 @@ fn insert_reports(conn: &mut DbConnection, new: &[&NewReport]) -> Result<(), Sto
         })
         .collect();
     insert_rows!(conn, report_history::table, &history)?;
+    // The `report.created` events (and their deliveries) in the same transaction.
+    let events: Vec<super::report_events::NewEvent> = new
+        .iter()
+        .map(|report| {
+            super::report_events::NewEvent::new(
+                report.id,
+                crate::domain::report_event::EventType::Created,
+                serde_json::json!({"status": "new", "source": report.source.as_str()}),
+            )
+        })
+        .collect();
+    super::report_events::record_many(conn, &events)?;
     let now = DbTime::new(Utc::now());
     let contacts: Vec<ContactRow> = new
         .iter()

@@ -132,6 +132,21 @@ pub fn apply(
             ))
             .execute(conn)?;
         super::rollup::refresh(conn, id, counted)?;
+        // A change of category, location or department is a `report.rerouted` event (a
+        // change of priority alone is not).
+        let routed: Vec<Value> = history
+            .iter()
+            .filter(|(action, _)| *action != "priority_changed")
+            .map(|(action, details)| json!({"change": action, "details": details}))
+            .collect();
+        if !routed.is_empty() {
+            super::report_events::record(
+                conn,
+                id,
+                crate::domain::report_event::EventType::Rerouted,
+                json!({"changes": routed}),
+            )?;
+        }
         let rows: Vec<NewHistoryRow> = history
             .into_iter()
             .map(|(action, details)| NewHistoryRow {

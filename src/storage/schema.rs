@@ -679,3 +679,62 @@ diesel::table! {
         expires_at -> PortableTimestamp,
     }
 }
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    event_endpoints (id) {
+        id -> PortableUuid,
+        url -> Text,
+        secret -> Text,
+        description -> Text,
+        event_types -> Text,
+        departments -> Text,
+        categories -> Text,
+        areas -> Text,
+        include_reporter_contact -> Bool,
+        contact_allowed_by -> Nullable<PortableUuid>,
+        active -> Bool,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    report_events (id) {
+        id -> PortableUuid,
+        report_id -> PortableUuid,
+        event_type -> Text,
+        data -> Text,
+        occurred_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    event_deliveries (id) {
+        id -> BigInt,
+        endpoint_id -> PortableUuid,
+        event_id -> PortableUuid,
+        report_id -> PortableUuid,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> PortableTimestamp,
+        last_error -> Nullable<Text>,
+        last_error_class -> Nullable<Text>,
+        replay -> Bool,
+        contact_included -> Bool,
+        created_at -> PortableTimestamp,
+        delivered_at -> Nullable<PortableTimestamp>,
+    }
+}
+
+diesel::joinable!(event_deliveries -> report_events (event_id));
+diesel::joinable!(event_deliveries -> event_endpoints (endpoint_id));
+diesel::allow_tables_to_appear_in_same_query!(event_deliveries, report_events, event_endpoints);

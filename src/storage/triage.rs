@@ -13,6 +13,7 @@ use super::{DbConnection, StorageError};
 use crate::domain::auth::{Role, StaffIdentity};
 use crate::domain::privacy::audit::AuditAction;
 use crate::domain::report::{Report, ReportStatus};
+use crate::domain::report_event::EventType;
 use crate::domain::workflow::{HistoryEntry, NoteVisibility, TransitionError, check_transition};
 
 /// The result of a staff change.
@@ -106,6 +107,12 @@ pub fn transition(
         "status_changed",
         serde_json::json!({"from": checked.from.as_str(), "to": checked.to.as_str(), "text": checked.text}),
     )?;
+    super::report_events::record(
+        conn,
+        id,
+        EventType::StatusChanged,
+        serde_json::json!({"from": checked.from.as_str(), "to": checked.to.as_str(), "text": checked.text}),
+    )?;
     let report =
         super::reports::by_id(conn, id)?.ok_or_else(|| StorageError::Corrupt(format!("report {id} vanished")))?;
     // The residents' emails are queued in the same transaction as the change.
@@ -152,6 +159,10 @@ pub fn add_note(
     diesel::update(reports::table.find(DbUuid(id)))
         .set(reports::updated_at.eq(DbTime::new(Utc::now())))
         .execute(conn)?;
+    if visibility == NoteVisibility::Public {
+        // After the report's row changed: events of one report are numbered in order.
+        super::report_events::record(conn, id, EventType::NoteAdded, serde_json::json!({"text": text}))?;
+    }
     Ok(Change::Done(()))
 }
 

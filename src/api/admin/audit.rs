@@ -33,7 +33,9 @@ pub struct AuditView {
     pub account_email: Option<String>,
     /// The account's name (`null` as above).
     pub account_name: Option<String>,
-    /// What: `viewed_reporter_contact`, or `anonymised_reporter` (erased on request).
+    /// What: `viewed_reporter_contact`, `anonymised_reporter` (erased on request), or
+    /// `sent_reporter_contact` (a report event carried it to a webhook endpoint this account
+    /// allowed it).
     #[schema(example = "viewed_reporter_contact")]
     pub action: String,
     /// The report (`null` once the report was deleted under the retention terms).

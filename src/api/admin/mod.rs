@@ -1,7 +1,8 @@
 //! The admin API: configuration (areas and their CBS key figures, departments, categories,
 //! routing rules and trying them out), staff accounts and API tokens, the audit log of
 //! views of personal data, importing the history of an earlier system, the log of
-//! retention runs, anonymising a reporter on request, and the outbox's dead letters.
+//! retention runs, anonymising a reporter on request, the outbox's dead letters, and webhook
+//! endpoints for report events with their deliveries.
 
 pub mod accounts;
 pub mod anonymise;
@@ -9,6 +10,7 @@ pub mod areas;
 pub mod audit;
 pub mod categories;
 pub mod departments;
+pub mod events;
 pub mod figures;
 pub mod imports;
 pub mod outbox;
@@ -52,5 +54,13 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(outbox::requeue_message)
         .service(outbox::list_deliveries)
         .service(outbox::requeue_deliveries)
-        .service(outbox::requeue_delivery);
+        .service(outbox::requeue_delivery)
+        .service(events::endpoints::create_endpoint)
+        .service(events::endpoints::list_endpoints)
+        .service(events::endpoints::get_endpoint)
+        .service(events::endpoints::delete_endpoint)
+        .service(events::endpoints::change_endpoint)
+        .service(events::deliveries::list_deliveries)
+        .service(events::deliveries::replay)
+        .service(events::deliveries::requeue);
 }

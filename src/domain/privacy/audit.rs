@@ -24,17 +24,23 @@ pub enum AuditAction {
     ViewedReporterContact,
     /// Erased the reporter's contact details on their request.
     AnonymisedReporter,
+    /// Allowed a webhook endpoint the reporter's contact, and one delivery (attempt) of a
+    /// report event carried it: one entry per attempt, in the name of the admin account
+    /// that allowed it.
+    SentReporterContact,
 }
 
 impl AuditAction {
     /// Every action, for messages.
-    pub const ALL: [AuditAction; 2] = [AuditAction::ViewedReporterContact, AuditAction::AnonymisedReporter];
+    pub const ALL: [AuditAction; 3] =
+        [AuditAction::ViewedReporterContact, AuditAction::AnonymisedReporter, AuditAction::SentReporterContact];
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ViewedReporterContact => "viewed_reporter_contact",
             Self::AnonymisedReporter => "anonymised_reporter",
+            Self::SentReporterContact => "sent_reporter_contact",
         }
     }
 

@@ -128,6 +128,14 @@ on_both_backends! {
             (Method::GET, "/api/v1/admin/outbox/deliveries".to_owned()),
             (Method::POST, "/api/v1/admin/outbox/deliveries/requeue".to_owned()),
             (Method::POST, "/api/v1/admin/outbox/deliveries/1-1/requeue".to_owned()),
+            (Method::POST, "/api/v1/admin/event-endpoints".to_owned()),
+            (Method::GET, "/api/v1/admin/event-endpoints".to_owned()),
+            (Method::GET, format!("/api/v1/admin/event-endpoints/{some_id}")),
+            (Method::DELETE, format!("/api/v1/admin/event-endpoints/{some_id}")),
+            (Method::PATCH, format!("/api/v1/admin/event-endpoints/{some_id}")),
+            (Method::GET, format!("/api/v1/admin/event-endpoints/{some_id}/deliveries")),
+            (Method::POST, format!("/api/v1/admin/event-endpoints/{some_id}/replay")),
+            (Method::POST, format!("/api/v1/admin/event-endpoints/{some_id}/requeue")),
         ];
         for (method, path) in &endpoints {
             let url = app.url(path);

@@ -5,6 +5,7 @@ pub mod app;
 pub mod backends;
 pub mod browser;
 pub mod crash;
+pub mod events;
 pub mod history;
 pub mod logs;
 pub mod net;

@@ -26,5 +26,6 @@ pub mod small_counts;
 pub mod spatial;
 pub mod stats;
 pub mod subscription;
+pub mod survey;
 pub mod validation;
 pub mod workflow;

@@ -39,6 +39,9 @@ pub enum ReportStatus {
     Cancelled,
     /// Opened again after it was resolved or cancelled.
     Reopened,
+    /// The resident asked to reopen it after its resolution (survey or follow link); staff
+    /// decide: `reopened` or back to `resolved`.
+    ReopenRequested,
 }
 
 impl ReportStatus {
@@ -53,6 +56,7 @@ impl ReportStatus {
             Self::Resolved => "resolved",
             Self::Cancelled => "cancelled",
             Self::Reopened => "reopened",
+            Self::ReopenRequested => "reopen_requested",
         }
     }
 
@@ -67,6 +71,7 @@ impl ReportStatus {
             Self::Resolved,
             Self::Cancelled,
             Self::Reopened,
+            Self::ReopenRequested,
         ]
         .into_iter()
         .find(|status| status.as_str() == text)
@@ -443,6 +448,8 @@ pub struct Report {
     pub media_url: Option<String>,
     /// How staff changed its public description, if at all (the original stays above).
     pub moderation: Option<crate::domain::privacy::moderation::Moderation>,
+    /// While the resident's request to reopen waits for staff: when it is due.
+    pub reopen_due_at: Option<DateTime<Utc>>,
 }
 
 impl From<NewReport> for Report {
@@ -468,6 +475,7 @@ impl From<NewReport> for Report {
             department_locked: false,
             media_url: new.media_url,
             moderation: None,
+            reopen_due_at: None,
         }
     }
 }

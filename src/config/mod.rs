@@ -141,6 +141,9 @@ pub struct Settings {
     pub vapid_private_key: String,
     /// Contact for push services, `mailto:…` or `https://…`; required with a VAPID key.
     pub vapid_subject: String,
+    /// Days after a resolution that its reporter may answer the satisfaction survey or ask
+    /// to reopen the report from the follow link (1-365).
+    pub survey_days: i64,
     /// Days after a report is resolved or cancelled that its reporter's contact, follow
     /// links, supporters' addresses and queued emails are erased (at least 30).
     pub retention_anonymise_days: i64,
@@ -273,6 +276,7 @@ impl Default for Settings {
             announcement_poll_ms: 1000,
             vapid_private_key: String::new(),
             vapid_subject: String::new(),
+            survey_days: 14,
             retention_anonymise_days: 365,
             retention_resolved_days: 1825,
             retention_cancelled_days: 365,
@@ -454,6 +458,9 @@ impl Settings {
         }
         crate::notify::mail::check_settings(&self.smtp_url, &self.smtp_ca_file)
             .map_err(|e| ConfigError(e.to_string()))?;
+        if !(1..=365).contains(&self.survey_days) {
+            return Err(ConfigError(format!("survey_days must be between 1 and 365, not {}", self.survey_days)));
+        }
         if self.stats_min_count < 3 {
             return Err(ConfigError("stats_min_count must be at least 3 (counts below it are hidden)".into()));
         }

@@ -19,3 +19,4 @@ mod privacy;
 mod reports;
 mod staff;
 mod subscriptions;
+mod survey;

@@ -1,6 +1,6 @@
 //! The admin API: configuration (areas and their CBS key figures, departments, categories,
-//! routing rules and trying them out), staff accounts and API tokens, the audit log of
-//! views of personal data, importing the history of an earlier system, the log of
+//! routing rules and trying them out, the survey's standard answers), staff accounts and
+//! API tokens, the audit log of views of personal data, importing the history of an earlier system, the log of
 //! retention runs, anonymising a reporter on request, and the outbox's dead letters.
 
 pub mod accounts;
@@ -14,6 +14,7 @@ pub mod imports;
 pub mod outbox;
 pub mod retention;
 pub mod routing;
+pub mod survey_answers;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -32,6 +33,10 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(categories::list_categories)
         .service(categories::create_category)
         .service(categories::update_category)
+        .service(survey_answers::list_survey_answers)
+        .service(survey_answers::create_survey_answer)
+        .service(survey_answers::update_survey_answer)
+        .service(survey_answers::deactivate_survey_answer)
         .service(routing::list_rules)
         .service(routing::get_rule)
         .service(routing::create_rule)

@@ -308,4 +308,48 @@ on_both_backends! {
         assert_eq!(answered.json::<Value>().await.unwrap(), json!({"satisfied": true, "reopen_requested": true}));
         assert_eq!(staff_report(&app, &admin, &id).await["status"], "reopen_requested");
     }
+
+    async fn satisfaction_is_a_share_of_the_answers_per_area_hidden_below_the_small_count(backend: Backend) {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().display().to_string();
+        let app = crate::support::app::spawn_app_with(backend, |s| {
+            with_bootstrap_admin(s);
+            s.mail_dir = path.clone();
+            s.public_url = "https://meldpunt.test".into();
+            s.outbox_poll_ms = 50;
+            s.stats_min_count = 3;
+        })
+        .await;
+        let admin = admin_token(&app).await;
+        let month = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Amsterdam).format("%Y-%m").to_string();
+        // A public category: its counts are exact; the share alone follows the threshold.
+        let query = "level=gemeente&gemeente=GM0917&period=month&measures=survey_answers,satisfied_share&category=straatverlichting-openbare-klok";
+        let row = |answer: &Value| answer["rows"].as_array().unwrap().iter().find(|r| r["period"] == month.as_str()).unwrap().clone();
+        for (n, satisfied) in [(1, true), (2, true), (3, false)] {
+            let (_, token) = resolved_with_survey(&app, &admin, folder.path(), &format!("tevreden{n}@example.nl")).await;
+            let answered = json_request(&app, Method::POST, &format!("/api/v1/survey/{token}")).json(&json!({"satisfied": satisfied})).send().await.unwrap();
+            assert_eq!(answered.status(), 200);
+            let answer: Value = app.admin(Method::GET, &format!("/api/v1/stats/reports?{query}")).send().await.unwrap().json().await.unwrap();
+            let cell = row(&answer);
+            assert_eq!(cell["survey_answers"], n, "{cell}");
+            if n < 3 {
+                assert!(cell.get("satisfied_share").is_none(), "a share of {n} answers is hidden: {cell}");
+                assert_eq!(cell["suppressed"], json!(["satisfied_share"]));
+            } else {
+                assert_eq!(cell["satisfied_share"].as_f64(), Some(0.6667), "{cell}");
+            }
+        }
+        assert!(answer_definitions_name_satisfaction(&app, query).await);
+    }
+}
+
+/// Whether the answer defines the satisfaction measures.
+async fn answer_definitions_name_satisfaction(app: &TestApp, query: &str) -> bool {
+    let answer: Value =
+        app.admin(Method::GET, &format!("/api/v1/stats/reports?{query}")).send().await.unwrap().json().await.unwrap();
+    answer["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["name"] == "satisfied_share" && m["unit"] == "share (0 to 1)")
 }

@@ -6,6 +6,8 @@
 //! The survey link is signed from the survey id (no token is stored); the resident's text
 //! is kept only as the internal note (see docs/privacy.md).
 
+pub mod facts;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;

@@ -309,6 +309,32 @@ on_both_backends! {
         assert_eq!(staff_report(&app, &admin, &id).await["status"], "reopen_requested");
     }
 
+    async fn supporters_are_not_asked_and_erasing_the_reporter_closes_their_survey(backend: Backend) {
+        let folder = tempfile::tempdir().unwrap();
+        let app = folder_app(backend, folder.path()).await;
+        let admin = admin_token(&app).await;
+        let report = file(&app, Some(REPORTER)).await;
+        let id = report["id"].as_str().unwrap();
+        let supporter = "steun.betuiger@example.nl";
+        let supported = send(&app, Method::POST, &format!("/api/v1/reports/{id}/support"), None, Some(json!({"email": supporter}))).await;
+        assert_eq!(supported.status(), 201);
+        let confirm_mail = || mails_in(folder.path()).into_iter().find(|m| m.contains(supporter) && m.contains("/api/v1/support/confirm/"));
+        wait_for("the supporter's confirmation", || usize::from(confirm_mail().is_some()), 1).await;
+        let confirm = token_after(&confirm_mail().unwrap(), "/api/v1/support/confirm/");
+        assert_eq!(app.client.post(app.url(&format!("/api/v1/support/confirm/{confirm}"))).send().await.unwrap().status(), 200);
+        assert_eq!(move_to(&app, &admin, id, "resolved", Some("De lamp is vervangen.")).await.status(), 200);
+        let token = survey_token(folder.path(), REPORTER).await;
+        let to_supporter = || mails_in(folder.path()).into_iter().filter(|m| m.contains(supporter) && m.contains("De lamp is vervangen.")).collect::<Vec<_>>();
+        wait_for("the supporter's update", || to_supporter().len(), 1).await;
+        assert!(!to_supporter()[0].contains("/api/v1/survey/"), "only the reporter is asked");
+
+        let reporter_mail = mails_in(folder.path()).into_iter().find(|m| m.contains(REPORTER) && m.contains("/api/v1/survey/")).unwrap();
+        let follow = token_after(&reporter_mail, "/api/v1/follow/");
+        assert_eq!(app.client.post(app.url(&format!("/api/v1/follow/{follow}/erase"))).send().await.unwrap().status(), 200);
+        let closed = json_request(&app, Method::GET, &format!("/api/v1/survey/{token}")).send().await.unwrap();
+        expect_problem(closed, 410).await;
+    }
+
     async fn satisfaction_is_a_share_of_the_answers_per_area_hidden_below_the_small_count(backend: Backend) {
         let folder = tempfile::tempdir().unwrap();
         let path = folder.path().display().to_string();

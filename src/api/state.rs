@@ -51,6 +51,8 @@ pub struct AppState {
     pub push_public_key: Option<String>,
     /// Areas of every loaded boundary year, for statistics.
     pub boundary_years: crate::insight::years::Years,
+    /// Days after a resolution that its survey may be answered (and a reopen requested).
+    pub survey_days: i64,
     /// Statistics hide counts of non-public categories below this.
     pub stats_min_count: i64,
     /// The open-data settings.

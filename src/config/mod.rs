@@ -141,6 +141,9 @@ pub struct Settings {
     pub vapid_private_key: String,
     /// Contact for push services, `mailto:…` or `https://…`; required with a VAPID key.
     pub vapid_subject: String,
+    /// Days after a resolution that its reporter may answer the satisfaction survey or ask
+    /// to reopen the report from the follow link (1-365).
+    pub survey_days: i64,
     /// Days after a report is resolved or cancelled that its reporter's contact, follow
     /// links, supporters' addresses and queued emails are erased (at least 30).
     pub retention_anonymise_days: i64,
@@ -273,6 +276,7 @@ impl Default for Settings {
             announcement_poll_ms: 1000,
             vapid_private_key: String::new(),
             vapid_subject: String::new(),
+            survey_days: 14,
             retention_anonymise_days: 365,
             retention_resolved_days: 1825,
             retention_cancelled_days: 365,
@@ -382,32 +386,6 @@ impl Settings {
             .map_err(|e| ConfigError(e.to_string()))
     }
 
-    /// The retention policy, refused when a term is not a number of days or below its floor.
-    pub fn retention_policy(&self) -> Result<crate::domain::retention::RetentionPolicy, ConfigError> {
-        let days = |name: &str, value: i64| {
-            u32::try_from(value)
-                .ok()
-                .filter(|d| *d <= 36_500)
-                .ok_or_else(|| ConfigError(format!("{name} must be a number of days between 0 and 36500, not {value}")))
-        };
-        let policy = crate::domain::retention::RetentionPolicy {
-            anonymise_days: days("retention_anonymise_days", self.retention_anonymise_days)?,
-            resolved_days: days("retention_resolved_days", self.retention_resolved_days)?,
-            cancelled_days: days("retention_cancelled_days", self.retention_cancelled_days)?,
-            photo_days: days("retention_photo_days", self.retention_photo_days)?,
-            outbox_days: days("retention_outbox_days", self.retention_outbox_days)?,
-            unconfirmed_days: days("retention_unconfirmed_days", self.retention_unconfirmed_days)?,
-            audit_days: days("retention_audit_days", self.retention_audit_days)?,
-        };
-        policy.check().map_err(ConfigError)?;
-        Ok(policy)
-    }
-
-    /// The time of the daily retention run (`None`: off).
-    pub fn retention_daily_at(&self) -> Result<Option<chrono::NaiveTime>, ConfigError> {
-        crate::domain::retention::parse_daily_time(&self.retention_at).map_err(ConfigError)
-    }
-
     fn check(&self) -> Result<(), ConfigError> {
         self.retention_policy()?;
         self.retention_daily_at()?;
@@ -454,6 +432,9 @@ impl Settings {
         }
         crate::notify::mail::check_settings(&self.smtp_url, &self.smtp_ca_file)
             .map_err(|e| ConfigError(e.to_string()))?;
+        if !(1..=365).contains(&self.survey_days) {
+            return Err(ConfigError(format!("survey_days must be between 1 and 365, not {}", self.survey_days)));
+        }
         if self.stats_min_count < 3 {
             return Err(ConfigError("stats_min_count must be at least 3 (counts below it are hidden)".into()));
         }
@@ -500,5 +481,6 @@ impl Settings {
 }
 
 mod hardening;
+mod retention;
 #[cfg(test)]
 mod tests;

@@ -26,6 +26,8 @@ pub mod rule_spec;
 pub mod small_counts;
 pub mod spatial;
 pub mod stats;
+pub mod status;
 pub mod subscription;
+pub mod survey;
 pub mod validation;
 pub mod workflow;

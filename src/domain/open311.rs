@@ -9,7 +9,8 @@ use super::workflow::HistoryEntry;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Number, Value};
 
-/// The Open311 status of a report: `closed` once resolved or cancelled, else `open`.
+/// The Open311 status of a report: `closed` once resolved or cancelled, else `open` (also
+/// `reopen_requested`: the resident asked to reopen it and staff have yet to decide).
 pub fn open311_status(status: ReportStatus) -> &'static str {
     match status {
         ReportStatus::Resolved | ReportStatus::Cancelled => "closed",
@@ -28,6 +29,7 @@ pub fn statuses_for(open311: &str) -> Option<Vec<ReportStatus>> {
         ReportStatus::Resolved,
         ReportStatus::Cancelled,
         ReportStatus::Reopened,
+        ReportStatus::ReopenRequested,
     ];
     let wanted = open311.trim().to_ascii_lowercase();
     if wanted != "open" && wanted != "closed" {
@@ -247,9 +249,11 @@ mod tests {
         assert_eq!(open311_status(ReportStatus::Resolved), "closed");
         assert_eq!(open311_status(ReportStatus::Cancelled), "closed");
         assert_eq!(open311_status(ReportStatus::Reopened), "open");
+        assert_eq!(open311_status(ReportStatus::ReopenRequested), "open");
+        assert!(statuses_for("open").is_some_and(|s| s.contains(&ReportStatus::ReopenRequested)));
         assert_eq!(open311_status(ReportStatus::New), "open");
         assert_eq!(statuses_for("CLOSED"), Some(vec![ReportStatus::Resolved, ReportStatus::Cancelled]));
-        assert_eq!(statuses_for("open").map(|s| s.len()), Some(6));
+        assert_eq!(statuses_for("open").map(|s| s.len()), Some(7));
         assert_eq!(statuses_for("pending"), None);
     }
 

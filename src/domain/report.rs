@@ -9,6 +9,8 @@ use uuid::Uuid;
 use super::category::{Catalog, Category, validate_answers};
 use super::validation::{FieldError, FieldErrors, bounded_text, email_address, phone_number};
 
+pub use super::status::ReportStatus;
+
 /// Longest description a report may have, in characters.
 pub const DESCRIPTION_MAX: usize = 5000;
 /// Longest address text, in characters.
@@ -17,61 +19,6 @@ pub const ADDRESS_MAX: usize = 300;
 pub const NAME_MAX: usize = 200;
 /// Longest media URL, in characters.
 pub const MEDIA_URL_MAX: usize = 2000;
-
-/// Where a report is in its handling (the workflow of ../DESIGN: new → accepted →
-/// in_progress → resolved, plus on_hold, scheduled, cancelled and reopened).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportStatus {
-    /// Received, not yet looked at.
-    New,
-    /// Accepted by the department.
-    Accepted,
-    /// Work has started.
-    InProgress,
-    /// Waiting for something outside the department.
-    OnHold,
-    /// Work is planned for a date.
-    Scheduled,
-    /// Done.
-    Resolved,
-    /// Will not be handled.
-    Cancelled,
-    /// Opened again after it was resolved or cancelled.
-    Reopened,
-}
-
-impl ReportStatus {
-    /// The stored and wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::Accepted => "accepted",
-            Self::InProgress => "in_progress",
-            Self::OnHold => "on_hold",
-            Self::Scheduled => "scheduled",
-            Self::Resolved => "resolved",
-            Self::Cancelled => "cancelled",
-            Self::Reopened => "reopened",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::New,
-            Self::Accepted,
-            Self::InProgress,
-            Self::OnHold,
-            Self::Scheduled,
-            Self::Resolved,
-            Self::Cancelled,
-            Self::Reopened,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == text)
-    }
-}
 
 /// How a report reached the municipality.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -443,6 +390,8 @@ pub struct Report {
     pub media_url: Option<String>,
     /// How staff changed its public description, if at all (the original stays above).
     pub moderation: Option<crate::domain::privacy::moderation::Moderation>,
+    /// While the resident's request to reopen waits for staff: when it is due.
+    pub reopen_due_at: Option<DateTime<Utc>>,
 }
 
 impl From<NewReport> for Report {
@@ -468,6 +417,7 @@ impl From<NewReport> for Report {
             department_locked: false,
             media_url: new.media_url,
             moderation: None,
+            reopen_due_at: None,
         }
     }
 }

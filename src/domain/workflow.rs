@@ -9,10 +9,16 @@
 //! | on_hold | accepted, in_progress, scheduled, resolved, cancelled |
 //! | scheduled | in_progress, on_hold, resolved, cancelled |
 //! | resolved, cancelled | reopened |
+//! | reopen_requested | reopened, resolved |
 //!
 //! A report never goes back to `new`; a closed report (resolved or cancelled) only opens
 //! again through `reopened`. Resolving, cancelling and reopening need a text for the
 //! resident.
+//!
+//! `reopen_requested` is reached from `resolved` by the resident only (a "no" in the
+//! satisfaction survey, or a request from the follow link: `crate::domain::survey`), never
+//! by staff; staff then decide, with a text: `reopened`, or back to `resolved`. It counts
+//! as open, with a short handling term of its own ([`REOPEN_REQUEST_HOURS`]).
 
 use chrono::{DateTime, Utc};
 
@@ -32,7 +38,22 @@ pub fn allowed_transitions(from: ReportStatus) -> &'static [ReportStatus] {
         OnHold => &[Accepted, InProgress, Scheduled, Resolved, Cancelled],
         Scheduled => &[InProgress, OnHold, Resolved, Cancelled],
         Resolved | Cancelled => &[Reopened],
+        ReopenRequested => &[Reopened, Resolved],
     }
+}
+
+/// Hours staff have to decide on a resident's request to reopen (three days): the
+/// deadline of a report in `reopen_requested` for the queue's overdue rule.
+pub const REOPEN_REQUEST_HOURS: i64 = 72;
+
+/// The deadline the overdue rule reads: the request's own term while a request to reopen
+/// waits, else the report's handling deadline.
+pub fn effective_deadline(
+    status: ReportStatus,
+    deadline_at: Option<DateTime<Utc>>,
+    reopen_due_at: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    if status == ReportStatus::ReopenRequested { reopen_due_at.or(deadline_at) } else { deadline_at }
 }
 
 /// Whether moving to `to` must come with a text for the resident.
@@ -152,7 +173,8 @@ mod tests {
     use super::*;
     use ReportStatus::*;
 
-    const EVERY: [ReportStatus; 8] = [New, Accepted, InProgress, OnHold, Scheduled, Resolved, Cancelled, Reopened];
+    const EVERY: [ReportStatus; 9] =
+        [New, Accepted, InProgress, OnHold, Scheduled, Resolved, Cancelled, Reopened, ReopenRequested];
 
     #[test]
     fn no_status_leads_back_to_new_or_to_itself() {
@@ -167,7 +189,7 @@ mod tests {
         for closed in [Resolved, Cancelled] {
             assert_eq!(allowed_transitions(closed), &[Reopened]);
         }
-        for open in EVERY.into_iter().filter(|s| !is_closed(*s)) {
+        for open in EVERY.into_iter().filter(|s| !is_closed(*s) && *s != ReopenRequested) {
             assert!(allowed_transitions(open).contains(&Resolved) && allowed_transitions(open).contains(&Cancelled));
             assert!(!allowed_transitions(open).contains(&Reopened));
         }
@@ -187,6 +209,20 @@ mod tests {
             check_transition(Resolved, InProgress, Some("x")),
             Err(TransitionError::NotAllowed { allowed: [Reopened], .. })
         ));
+    }
+
+    #[test]
+    fn staff_decide_a_request_to_reopen_with_a_text_and_never_make_one() {
+        assert_eq!(allowed_transitions(ReopenRequested), &[Reopened, Resolved]);
+        assert!(EVERY.iter().all(|from| !allowed_transitions(*from).contains(&ReopenRequested)));
+        assert!(matches!(check_transition(ReopenRequested, Resolved, None), Err(TransitionError::Text(_))));
+        assert!(check_transition(ReopenRequested, Reopened, Some("We komen terug.")).is_ok());
+        assert!(!is_closed(ReopenRequested));
+        let now = Utc::now();
+        let (old, due) = (Some(now - chrono::Duration::days(30)), Some(now + chrono::Duration::hours(72)));
+        assert_eq!(effective_deadline(ReopenRequested, old, due), due);
+        assert_eq!(effective_deadline(Resolved, old, due), old);
+        assert!(!is_overdue(ReopenRequested, effective_deadline(ReopenRequested, old, due), now));
     }
 
     #[test]

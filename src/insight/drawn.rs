@@ -114,7 +114,10 @@ pub fn results(
         });
     }
     let series: Vec<Vec<Sums>> = vec![grid.series(PROJECT, 0), grid.series(COMPARISON, 0)];
-    let measures = Measure::ALL.to_vec();
+    // A drawn area is read from the reports alone: the survey answers, placed by their
+    // stamped areas, are not part of it.
+    let measures: Vec<Measure> =
+        Measure::ALL.into_iter().filter(|m| !matches!(m, Measure::SurveyAnswers | Measure::SatisfiedShare)).collect();
     let counts = Counts {
         baseline_from,
         baseline_to,

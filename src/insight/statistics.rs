@@ -215,6 +215,7 @@ pub fn collect(conn: &mut DbConnection, ctx: &Context<'_>, query: &StatsQuery) -
         stamped.push((other, overlapping.into_iter().collect()));
         others.insert(other, other_areas);
     }
+    let every_stamped = stamped.clone();
     let period = query.period;
     let row_index: HashMap<&str, u32> = rows.iter().zip(0u32..).map(|(r, i)| (r.code.as_str(), i)).collect();
     let mut groups = GroupIndex::default();
@@ -294,6 +295,29 @@ pub fn collect(conn: &mut DbConnection, ctx: &Context<'_>, query: &StatsQuery) -
             events: report.events.clone(),
             me_too: report.me_too,
         });
+    }
+    if query.measures.iter().any(|m| matches!(m, Measure::SurveyAnswers | Measure::SatisfiedShare)) {
+        let selection = Selection { stamped: every_stamped, ..selection };
+        for answer in crate::storage::surveys::facts::answer_facts(conn, &selection, year)? {
+            let placed = if answer.area_year == year {
+                Some((answer.gemeente_code.clone(), answer.wijk_code.clone(), answer.buurt_code.clone()))
+            } else {
+                answer.location.and_then(|(lat, lon)| areas.place(lon, lat))
+            };
+            let Some((gemeente, wijk, buurt)) = placed else { continue };
+            let codes = [Some(gemeente.as_str()), wijk.as_deref(), buurt.as_deref()];
+            if !codes.iter().flatten().any(|code| filter.iter().any(|f| f == code)) {
+                continue;
+            }
+            let level_code = match query.level {
+                AreaLevel::Gemeente => Some(gemeente.as_str()),
+                AreaLevel::Wijk => wijk.as_deref(),
+                AreaLevel::Buurt => buurt.as_deref(),
+            };
+            let Some(&area) = level_code.and_then(|code| row_index.get(code)) else { continue };
+            let group = groups.of(answer.category_id, answer.department_id, &answer.source, query, &scope, ctx.catalog);
+            grid.add_answer(area, group, answer.answered_at.timestamp(), answer.satisfied);
+        }
     }
     grid.prune();
     if query.group_by.is_empty() {

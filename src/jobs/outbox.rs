@@ -168,7 +168,8 @@ async fn attempt(
         // An announcement delivery whose subscription no longer exists.
         Ok(Outcome::Cancelled)
     } else {
-        match render(message.template.as_str(), message.language, &message.params, &settings.public_url) {
+        let params = with_survey_token(&message.params, &settings.links);
+        match render(message.template.as_str(), message.language, &params, &settings.public_url) {
             Ok(email) => {
                 mailer.send(from, &message.recipient, &email).await.map(|()| Outcome::Sent).map_err(DeliveryError::Mail)
             }
@@ -183,6 +184,17 @@ async fn attempt(
     };
     count_attempt(id, message.channel.as_str(), &record);
     (id, record)
+}
+
+/// The parameters with the signed survey token added when they name a survey: the token
+/// is signed here, when the email is sent, so that the outbox never holds it.
+fn with_survey_token(params: &serde_json::Value, links: &crate::domain::subscription::LinkSigner) -> serde_json::Value {
+    let mut params = params.clone();
+    let survey = params.get("survey_id").and_then(|v| v.as_str()).and_then(|id| uuid::Uuid::try_parse(id).ok());
+    if let (Some(survey), Some(map)) = (survey, params.as_object_mut()) {
+        map.insert("survey_token".into(), serde_json::Value::String(links.survey_token(survey)));
+    }
+    params
 }
 
 /// What to record about a failed attempt: retried with exponential backoff, or

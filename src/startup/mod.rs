@@ -74,6 +74,7 @@ impl Application {
             webhook_allow_insecure: settings.webhook_allow_insecure,
             push_public_key: vapid.as_ref().map(|keys| keys.public_key_b64url()),
             boundary_years: crate::insight::years::Years::default(),
+            survey_days: settings.survey_days,
             stats_min_count: settings.stats_min_count,
             open: crate::domain::open_data::OpenSettings {
                 min_count: settings.open_min_count,

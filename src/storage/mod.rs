@@ -81,6 +81,7 @@ pub mod seed;
 pub mod snapshot;
 pub mod stats;
 pub mod subscriptions;
+pub mod surveys;
 pub mod triage;
 
 use std::time::Duration;

@@ -127,16 +127,27 @@ pub fn on_public_update(
     status: &str,
     text: Option<&str>,
 ) -> Result<(), StorageError> {
+    on_public_update_with_survey(conn, report_id, reference, status, text, None)
+}
+
+/// As [`on_public_update`]; with a `survey`, the email to the report's own reporter also
+/// asks whether the problem was solved (the worker signs the survey id into its links).
+pub fn on_public_update_with_survey(
+    conn: &mut DbConnection,
+    report_id: Uuid,
+    reference: &str,
+    status: &str,
+    text: Option<&str>,
+    survey: Option<Uuid>,
+) -> Result<(), StorageError> {
     for recipient in super::followers::recipients(conn, report_id)? {
         let token = super::followers::new_follow_token(conn, report_id, recipient.holder)?;
-        enqueue(
-            conn,
-            Some(report_id),
-            &recipient.email,
-            recipient.language,
-            Template::StatusChanged,
-            serde_json::json!({"reference": reference, "status": status, "text": text, "follow_token": token}),
-        )?;
+        let own_reporter = recipient.holder == super::followers::Holder::Reporter(report_id);
+        let survey = survey.filter(|_| own_reporter).map(|id| id.to_string());
+        let params = serde_json::json!({
+            "reference": reference, "status": status, "text": text, "follow_token": token, "survey_id": survey
+        });
+        enqueue(conn, Some(report_id), &recipient.email, recipient.language, Template::StatusChanged, params)?;
     }
     Ok(())
 }

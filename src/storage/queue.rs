@@ -64,12 +64,25 @@ pub fn list(conn: &mut DbConnection, filter: &QueueFilter) -> Result<Vec<QueueIt
     }
     let now = DbTime::new(filter.now);
     match filter.overdue {
+        // A request to reopen has its own term (`reopen_due_at`, set only while the report
+        // waits in `reopen_requested`); every other open report has its deadline.
         Some(true) => {
-            query = query.filter(reports::deadline_at.lt(now)).filter(reports::status.ne_all(CLOSED));
+            query = query
+                .filter(
+                    reports::reopen_due_at
+                        .lt(now)
+                        .or(reports::reopen_due_at.is_null().and(reports::deadline_at.lt(now))),
+                )
+                .filter(reports::status.ne_all(CLOSED));
         }
         Some(false) => {
             query = query.filter(
-                reports::deadline_at.is_null().or(reports::deadline_at.ge(now)).or(reports::status.eq_any(CLOSED)),
+                reports::reopen_due_at
+                    .ge(now)
+                    .or(reports::reopen_due_at
+                        .is_null()
+                        .and(reports::deadline_at.is_null().or(reports::deadline_at.ge(now))))
+                    .or(reports::status.eq_any(CLOSED)),
             );
         }
         None => {}

@@ -117,6 +117,7 @@ pub struct ReportRow {
     pub media_url: Option<String>,
     pub public_description: Option<String>,
     pub description_moderation: Option<String>,
+    pub reopen_due_at: Option<DbTime>,
 }
 
 impl ReportRow {
@@ -148,6 +149,7 @@ impl ReportRow {
             media_url: report.media_url.clone(),
             public_description: None,
             description_moderation: None,
+            reopen_due_at: None,
         }
     }
 }
@@ -188,6 +190,7 @@ impl TryFrom<ReportRow> for Report {
             department_locked: row.department_locked,
             media_url: row.media_url,
             moderation: Moderation::from_stored(row.description_moderation.as_deref(), row.public_description),
+            reopen_due_at: row.reopen_due_at.map(|t| t.0),
         })
     }
 }

@@ -82,6 +82,7 @@ diesel::table! {
         source_id -> Nullable<Text>,
         public_description -> Nullable<Text>,
         description_moderation -> Nullable<Text>,
+        reopen_due_at -> Nullable<PortableTimestamp>,
     }
 }
 
@@ -738,3 +739,42 @@ diesel::table! {
 diesel::joinable!(event_deliveries -> report_events (event_id));
 diesel::joinable!(event_deliveries -> event_endpoints (endpoint_id));
 diesel::allow_tables_to_appear_in_same_query!(event_deliveries, report_events, event_endpoints);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    survey_answers (id) {
+        id -> PortableUuid,
+        satisfied -> Bool,
+        text_nl -> Text,
+        text_en -> Text,
+        reopens -> Bool,
+        position -> Integer,
+        active -> Bool,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::storage::connection::{PortableTimestamp, PortableUuid};
+
+    surveys (id) {
+        id -> PortableUuid,
+        report_id -> Nullable<PortableUuid>,
+        sent_at -> PortableTimestamp,
+        expires_at -> PortableTimestamp,
+        answered_at -> Nullable<PortableTimestamp>,
+        satisfied -> Nullable<Bool>,
+        answer_id -> Nullable<PortableUuid>,
+        reopen_requested -> Bool,
+        category_id -> Nullable<PortableUuid>,
+        department_id -> Nullable<PortableUuid>,
+        source -> Nullable<Text>,
+        gemeente_code -> Nullable<Text>,
+        wijk_code -> Nullable<Text>,
+        buurt_code -> Nullable<Text>,
+        area_year -> Nullable<Integer>,
+    }
+}

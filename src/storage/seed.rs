@@ -273,6 +273,7 @@ pub fn seed_demo_if_empty(conn: &mut DbConnection) -> Result<bool, StorageError>
                 diesel::insert_into(categories::table).values(row).execute(conn)?;
             }
         }
+        super::surveys::seed_demo_answers(conn, now)?;
         super::generation::bump_settings(conn)?;
         Ok(true)
     })

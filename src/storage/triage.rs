@@ -65,15 +65,33 @@ pub fn visible(conn: &mut DbConnection, staff: &StaffIdentity, id: Uuid) -> Resu
     Ok(super::reports::by_id(conn, id)?.filter(|report| staff.handles(report.department_id)))
 }
 
-/// Moves a report to `to` with a public `text` (inside the caller's write transaction).
-/// The update is conditional on the status read, so two racing transitions cannot both
-/// apply to the same starting status.
+/// Moves a report to `to` with a public `text` (inside the caller's write transaction),
+/// without a satisfaction survey.
 pub fn transition(
     conn: &mut DbConnection,
     staff: &StaffIdentity,
     id: Uuid,
     to: ReportStatus,
     text: Option<&str>,
+) -> Result<Change<Report>, StorageError> {
+    transition_with_survey(conn, staff, id, to, text, None)
+}
+
+/// Moves a report to `to` with a public `text` (inside the caller's write transaction).
+/// The update is conditional on the status read, so two racing transitions cannot both
+/// apply to the same starting status. With `survey_days`, a resolution (not a decision
+/// on a request to reopen) opens a satisfaction survey for a reporter with an email
+/// address, whose links ride in the reporter's email.
+///
+/// Deciding on a request to reopen clears its term; sending it back to `resolved` records
+/// no new resolution for the statistics (they never saw the report open again).
+pub fn transition_with_survey(
+    conn: &mut DbConnection,
+    staff: &StaffIdentity,
+    id: Uuid,
+    to: ReportStatus,
+    text: Option<&str>,
+    survey_days: Option<i64>,
 ) -> Result<Change<Report>, StorageError> {
     let Some(report) = visible(conn, staff, id)? else {
         return Ok(Change::Hidden);
@@ -86,9 +104,10 @@ pub fn transition(
     let now = DbTime::new(at);
     let counted = super::rollup::view(conn, id)?;
     let changed = diesel::update(reports::table.find(DbUuid(id)).filter(reports::status.eq(report.status.as_str())))
-        .set((reports::status.eq(to.as_str()), reports::updated_at.eq(now)))
+        .set((reports::status.eq(to.as_str()), reports::updated_at.eq(now), reports::reopen_due_at.eq(None::<DbTime>)))
         .execute(conn)?;
-    if changed > 0 {
+    let decided = report.status == ReportStatus::ReopenRequested;
+    if changed > 0 && !(decided && to == ReportStatus::Resolved) {
         record_lifecycle(conn, id, to, at)?;
         super::rollup::refresh(conn, id, counted)?;
     }
@@ -116,7 +135,20 @@ pub fn transition(
     let report =
         super::reports::by_id(conn, id)?.ok_or_else(|| StorageError::Corrupt(format!("report {id} vanished")))?;
     // The residents' emails are queued in the same transaction as the change.
-    super::outbox::on_public_update(conn, id, &report.reference, to.as_str(), checked.text.as_deref())?;
+    let survey = match survey_days {
+        Some(days) if to == ReportStatus::Resolved && !decided => {
+            super::surveys::open_for_resolution(conn, id, at, days)?
+        }
+        _ => None,
+    };
+    super::outbox::on_public_update_with_survey(
+        conn,
+        id,
+        &report.reference,
+        to.as_str(),
+        checked.text.as_deref(),
+        survey,
+    )?;
     Ok(Change::Done(report))
 }
 

@@ -21,3 +21,4 @@ mod reports;
 mod residents;
 mod staff;
 mod subscriptions;
+mod survey;

@@ -1,8 +1,8 @@
 //! The admin API: configuration (areas and their CBS key figures, departments, categories,
-//! routing rules and trying them out), staff accounts and API tokens, the audit log of
-//! views of personal data, importing the history of an earlier system, the log of
-//! retention runs, anonymising a reporter on request, the outbox's dead letters, and webhook
-//! endpoints for report events with their deliveries.
+//! routing rules and trying them out, the survey's standard answers), staff accounts and
+//! API tokens, the audit log of views of personal data, importing the history of an earlier
+//! system, the log of retention runs, anonymising a reporter on request, the outbox's dead
+//! letters, and webhook endpoints for report events with their deliveries.
 
 pub mod accounts;
 pub mod anonymise;
@@ -16,6 +16,7 @@ pub mod imports;
 pub mod outbox;
 pub mod retention;
 pub mod routing;
+pub mod survey_answers;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -34,6 +35,10 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(categories::list_categories)
         .service(categories::create_category)
         .service(categories::update_category)
+        .service(survey_answers::list_survey_answers)
+        .service(survey_answers::create_survey_answer)
+        .service(survey_answers::update_survey_answer)
+        .service(survey_answers::deactivate_survey_answer)
         .service(routing::list_rules)
         .service(routing::get_rule)
         .service(routing::create_rule)

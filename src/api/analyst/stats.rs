@@ -25,9 +25,11 @@ pub fn wants_csv(request: &HttpRequest) -> bool {
 ///
 /// Measures per cell: received, resolved, cancelled, open at the end of the period (from
 /// the status history), median and 90th-percentile hours to resolution, shares resolved on
-/// time, late and later than three times the handling time, reopened, "me too", and
-/// reports per 1,000 inhabitants where CBS key figures are loaded. Every answer names its
-/// boundary year and time zone and carries the definition of each measure. Counts of
+/// time, late and later than three times the handling time, reopened, "me too",
+/// reports per 1,000 inhabitants where CBS key figures are loaded, and the answers to the
+/// satisfaction survey with the share satisfied (hidden below `stats_min_count` answers).
+/// Every answer names its boundary year and time zone and carries the definition of each
+/// measure. Counts of
 /// non-public and sensitive categories below `stats_min_count` are hidden and listed in
 /// `suppressed`; totals add only shown counts. No report text, contact or location is
 /// ever part of an answer.

@@ -41,7 +41,10 @@ fn action(method: &Method, route: &str) -> Option<Action> {
         "/api/v1/reports/{id}/support" => Some(Action::Support),
         "/api/v1/subscriptions" => Some(Action::Subscribe),
         "/api/v1/privacy/access-requests" => Some(Action::AccessRequest),
-        "/api/v1/answers/{token}" | "/api/v1/subscriptions/manage/{token}/answers" => Some(Action::Answer),
+        "/api/v1/answers/{token}"
+        | "/api/v1/subscriptions/manage/{token}/answers"
+        | "/api/v1/survey/{token}"
+        | "/api/v1/follow/{token}/reopen" => Some(Action::Answer),
         _ => None,
     }
 }

@@ -1,15 +1,22 @@
-//! Following a report with the private link from its emails, without an account.
+//! Following a report with the private link from its emails, without an account; the
+//! reporter's request to reopen a resolved report from there.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
-use crate::api::responses::Unavailable;
+use crate::api::responses::{JsonBodyErrors, TooManyRequests, Unavailable};
 use crate::api::state::AppState;
 use crate::api::views::ReportView;
 use crate::domain::privacy::Audience;
 use crate::domain::report::{Language, ReportStatus};
+use crate::domain::survey::{ReopenRefusal, SURVEY_TEXT_MAX};
+use crate::domain::validation::{FieldError, bounded_text};
+use crate::storage::followers::Holder;
+use crate::storage::surveys::ReopenRequest;
 
 /// One public step in a report's handling.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -99,4 +106,95 @@ pub(crate) async fn followed(state: &AppState, token: String) -> Result<Option<(
         .collect();
     let report = super::reports::view(state, report, Audience::Public).await?;
     Ok(Some((FollowView { report, updates }, language)))
+}
+
+/// A reporter's request to reopen their resolved report.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenRequestBody {
+    /// Why it is not solved, at most 1,000 characters (optional); staff read it as an
+    /// internal note.
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// What a request to reopen did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReopenRequested {
+    /// The report's status from now on: `reopen_requested`, until staff decide.
+    pub status: ReportStatus,
+}
+
+/// The reporter asks to reopen their resolved report from the follow link, within
+/// `survey_days` of the resolution. The report moves to `reopen_requested` (staff decide:
+/// `reopened`, or back to `resolved` with a text); the text is kept as an internal note.
+/// The body may be empty.
+#[utoipa::path(
+    tag = "reports",
+    params(("token" = String, Path, description = "The token from the follow link")),
+    request_body(content = Option<ReopenRequestBody>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Requested", body = ReopenRequested),
+        (status = 403, description = "A supporter's follow link: only the reporter may ask", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No report has this link", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The report is not resolved (it is open, cancelled, or a request waits already)", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The period for asking (`survey_days` after the resolution) is over", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The text is too long or not plain text", body = Problem, content_type = "application/problem+json"),
+        Unavailable,
+        JsonBodyErrors,
+        TooManyRequests,
+    )
+)]
+#[post("/api/v1/follow/{token}/reopen")]
+pub async fn request_reopen(
+    path: web::Path<String>,
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let token = path.into_inner();
+    let empty = request.headers().get(header::CONTENT_LENGTH).is_none_or(|v| v == "0")
+        && request.headers().get(header::CONTENT_TYPE).is_none();
+    let input: ReopenRequestBody = if empty {
+        ReopenRequestBody::default()
+    } else {
+        parse(read_json(&request, payload, state.max_body_bytes).await?.value)?
+    };
+    let text =
+        match input.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(text) => Some(bounded_text(text, "the text", SURVEY_TEXT_MAX).map_err(|e| {
+                ApiError::Validation(vec![FieldError { pointer: "/text".into(), detail: e.to_string() }])
+            })?),
+            None => None,
+        };
+    let days = state.survey_days;
+    let outcome = state
+        .db
+        .run(move |conn| -> Result<_, crate::storage::StorageError> {
+            let Some(link) = crate::storage::followers::follow_link(conn, &token)? else { return Ok(None) };
+            if link.holder != Holder::Reporter(link.report_id) {
+                return Ok(Some(None));
+            }
+            crate::storage::surveys::request_reopen(conn, link.report_id, text.as_deref(), days).map(|o| Some(Some(o)))
+        })
+        .await?;
+    let outcome = outcome
+        .ok_or_else(|| ApiError::NotFound("this follow link is unknown; check that it was copied whole".into()))?
+        .ok_or_else(|| ApiError::Forbidden("only the reporter's own follow link can ask to reopen a report".into()))?;
+    match outcome {
+        ReopenRequest::Requested => {
+            tracing::info!("reporter asked to reopen a report");
+            Ok(HttpResponse::Ok().json(ReopenRequested { status: ReportStatus::ReopenRequested }))
+        }
+        ReopenRequest::Unknown => {
+            Err(ApiError::NotFound("this follow link is unknown; check that it was copied whole".into()))
+        }
+        ReopenRequest::Refused(ReopenRefusal::NotResolved(status)) => Err(ApiError::Conflict(format!(
+            "the report is {}; only a resolved report can be asked to reopen",
+            status.as_str()
+        ))),
+        ReopenRequest::Refused(ReopenRefusal::TooLate) => Err(ApiError::Gone(format!(
+            "a report can be asked to reopen for {days} days after it was resolved; that period is over. File a new report instead"
+        ))),
+    }
 }

@@ -14,6 +14,7 @@ pub mod photos;
 pub mod reports;
 pub mod subscriptions;
 pub mod support;
+pub mod survey;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -34,6 +35,9 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(support::confirm_support_page)
         .service(support::confirm_support)
         .service(follow::follow_report)
+        .service(follow::request_reopen)
+        .service(survey::survey_page_or_view)
+        .service(survey::answer_survey)
         .service(erasure::erase_contact)
         .service(access::request_access)
         .service(access::show_access)

@@ -14,7 +14,7 @@ use crate::api::state::AppState;
 use crate::domain::queue::{QueueFilter, QueueOrder, QueueRequest};
 use crate::domain::report::ReportStatus;
 use crate::domain::validation::FieldError;
-use crate::domain::workflow::is_overdue;
+use crate::domain::workflow::{effective_deadline, is_overdue};
 use crate::storage::queue;
 
 /// How to order the queue.
@@ -88,7 +88,7 @@ pub struct QueueItemView {
     pub buurt_code: Option<String>,
     /// Assignee.
     pub assignee_id: Option<Uuid>,
-    /// Due.
+    /// Due (while a request to reopen waits: the request's own term of three days).
     pub deadline_at: Option<DateTime<Utc>>,
     /// Whether the deadline passed while it is open.
     pub overdue: bool,
@@ -198,8 +198,12 @@ pub async fn list_staff_reports(
                 address: report.address,
                 buurt_code: report.area.and_then(|a| a.buurt_code),
                 assignee_id: item.assignee_id,
-                deadline_at: report.deadline_at,
-                overdue: is_overdue(report.status, report.deadline_at, now),
+                deadline_at: effective_deadline(report.status, report.deadline_at, report.reopen_due_at),
+                overdue: is_overdue(
+                    report.status,
+                    effective_deadline(report.status, report.deadline_at, report.reopen_due_at),
+                    now,
+                ),
                 created_at: report.created_at,
             }
         })

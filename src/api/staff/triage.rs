@@ -22,7 +22,9 @@ use crate::domain::auth::StaffIdentity;
 use crate::domain::privacy::Audience;
 use crate::domain::report::{Report, ReportStatus};
 use crate::domain::validation::bounded_text;
-use crate::domain::workflow::{HistoryEntry, NoteVisibility, STATUS_TEXT_MAX, TransitionError, is_overdue};
+use crate::domain::workflow::{
+    HistoryEntry, NoteVisibility, STATUS_TEXT_MAX, TransitionError, effective_deadline, is_overdue,
+};
 use crate::storage::triage::{self, Change, Contact};
 
 /// One history entry as staff see it.
@@ -79,6 +81,28 @@ pub struct StaffReportView {
     pub public_text: PublicTextView,
     /// Every change, oldest first.
     pub history: Vec<HistoryView>,
+    /// The satisfaction surveys sent with its resolutions, newest first (the resident's
+    /// words are in the history, as internal notes).
+    pub surveys: Vec<SurveyView>,
+}
+
+/// A satisfaction survey of a report as staff see it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SurveyView {
+    /// Emailed with the resolution.
+    pub sent_at: DateTime<Utc>,
+    /// Answers are accepted until then.
+    pub expires_at: DateTime<Utc>,
+    /// When it was answered (`null`: not yet).
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Whether the problem was solved, by the resident's answer.
+    pub satisfied: Option<bool>,
+    /// The standard answer chosen.
+    pub answer_id: Option<Uuid>,
+    /// Its Dutch text.
+    pub answer: Option<String>,
+    /// Whether the answer asked to reopen the report.
+    pub reopen_requested: bool,
 }
 
 /// A status change.
@@ -88,6 +112,8 @@ pub struct TransitionRequest {
     /// The new status.
     pub to: ReportStatus,
     /// Message for the resident; required for `resolved`, `cancelled` and `reopened`.
+    /// `reopen_requested` is the resident's to ask for, never a staff transition; from it
+    /// staff move to `reopened` or back to `resolved`.
     #[serde(default)]
     pub text: Option<String>,
 }
@@ -126,17 +152,31 @@ async fn staff_view(
     report: Report,
 ) -> Result<StaffReportView, ApiError> {
     let id = report.id;
-    let (history, assignee, contact) = state
+    let (history, assignee, contact, surveys) = state
         .db
         .run(move |conn| -> Result<_, ApiError> {
             let history = triage::history(conn, id)?;
             let assignee = triage::assignee(conn, id)?;
             let contact = conn.write_transaction(|c| triage::contact_audited(c, &staff, id))?;
-            Ok((history, assignee, contact))
+            let answers = crate::storage::surveys::list_answers(conn)?;
+            let surveys = crate::storage::surveys::of_report(conn, id)?
+                .into_iter()
+                .map(|s| SurveyView {
+                    sent_at: s.sent_at,
+                    expires_at: s.expires_at,
+                    answered_at: s.answered_at,
+                    satisfied: s.satisfied,
+                    answer_id: s.answer_id,
+                    answer: s.answer_id.and_then(|a| answers.iter().find(|x| x.id == a)).map(|a| a.text_nl.clone()),
+                    reopen_requested: s.reopen_requested,
+                })
+                .collect::<Vec<_>>();
+            Ok((history, assignee, contact, surveys))
         })
         .await?;
     let priority = report.priority.clone();
-    let overdue = is_overdue(report.status, report.deadline_at, Utc::now());
+    let deadline = effective_deadline(report.status, report.deadline_at, report.reopen_due_at);
+    let overdue = is_overdue(report.status, deadline, Utc::now());
     let snapshot = state.config.snapshot();
     let routed = report.clone();
     let public_text = PublicTextView::of(&report);
@@ -150,6 +190,7 @@ async fn staff_view(
         reporter: contact.map(ContactView::from),
         public_text,
         history: history.into_iter().map(HistoryView::from).collect(),
+        surveys,
     })
 }
 
@@ -209,9 +250,14 @@ pub async fn transition_report(
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: TransitionRequest = parse(body.value)?;
     let who = identity.clone();
+    let survey_days = state.survey_days;
     let change = state
         .db
-        .run(move |conn| conn.write_transaction(|c| triage::transition(c, &who, id, input.to, input.text.as_deref())))
+        .run(move |conn| {
+            conn.write_transaction(|c| {
+                triage::transition_with_survey(c, &who, id, input.to, input.text.as_deref(), Some(survey_days))
+            })
+        })
         .await?;
     let report = match change {
         Change::Done(report) => report,

@@ -134,8 +134,17 @@ pub struct Column {
     pub range: Option<(f64, f64)>,
 }
 
-const STATUSES: &[&str] =
-    &["new", "accepted", "in_progress", "on_hold", "scheduled", "resolved", "cancelled", "reopened"];
+const STATUSES: &[&str] = &[
+    "new",
+    "accepted",
+    "in_progress",
+    "on_hold",
+    "scheduled",
+    "resolved",
+    "cancelled",
+    "reopened",
+    "reopen_requested",
+];
 
 const fn column(field: Field, name: &'static str, field_type: FieldType, description: &'static str) -> Column {
     Column {

@@ -48,6 +48,10 @@ pub struct Sums {
     pub on_time: i64,
     /// ... of which more than three times the handling time.
     pub late_factor_3: i64,
+    /// Answers to the satisfaction survey.
+    pub survey_answers: i64,
+    /// ... of which "yes, solved".
+    pub satisfied: i64,
 }
 
 impl Sums {
@@ -63,6 +67,8 @@ impl Sums {
         self.with_deadline += later.with_deadline;
         self.on_time += later.on_time;
         self.late_factor_3 += later.late_factor_3;
+        self.survey_answers += later.survey_answers;
+        self.satisfied += later.satisfied;
     }
 
     /// Adds the sums of another area in the same period.
@@ -90,6 +96,11 @@ impl Sums {
     /// Share of deadline resolutions late.
     pub fn late_share(&self) -> Option<f64> {
         share(self.with_deadline - self.on_time, self.with_deadline)
+    }
+
+    /// Share of survey answers that said the problem was solved.
+    pub fn satisfied_share(&self) -> Option<f64> {
+        share(self.satisfied, self.survey_answers)
     }
 
     /// Share of deadline resolutions later than three times the handling time.
@@ -298,6 +309,20 @@ impl Grid {
             if let Some(d) = series.open_diff.get_mut(hi) {
                 *d -= 1;
             }
+        }
+    }
+
+    /// Adds one answer to the satisfaction survey, received at `at` (epoch seconds).
+    pub fn add_answer(&mut self, area: u32, group: u32, at: i64, satisfied: bool) {
+        let len = self.len;
+        let Some(slot) = self.slot(at) else { return };
+        let series = self
+            .cells
+            .entry((area, group))
+            .or_insert_with(|| Series { sums: vec![Sums::default(); len], open_diff: vec![0; len + 1] });
+        if let Some(sums) = series.sums.get_mut(slot) {
+            sums.survey_answers += 1;
+            sums.satisfied += i64::from(satisfied);
         }
     }
 

@@ -32,11 +32,15 @@ pub enum Measure {
     /// Reports received per 1,000 inhabitants.
     #[serde(rename = "received_per_1000_inhabitants")]
     ReceivedPer1000Inhabitants,
+    /// Answers to the satisfaction survey in the period.
+    SurveyAnswers,
+    /// Share of those answers that said the problem was solved.
+    SatisfiedShare,
 }
 
 impl Measure {
     /// Every measure, in answer order.
-    pub const ALL: [Measure; 12] = [
+    pub const ALL: [Measure; 14] = [
         Measure::Received,
         Measure::Resolved,
         Measure::Cancelled,
@@ -49,6 +53,8 @@ impl Measure {
         Measure::Reopened,
         Measure::MeToo,
         Measure::ReceivedPer1000Inhabitants,
+        Measure::SurveyAnswers,
+        Measure::SatisfiedShare,
     ];
 
     /// The wire name (also the CSV column).
@@ -66,6 +72,8 @@ impl Measure {
             Measure::Reopened => "reopened",
             Measure::MeToo => "me_too",
             Measure::ReceivedPer1000Inhabitants => "received_per_1000_inhabitants",
+            Measure::SurveyAnswers => "survey_answers",
+            Measure::SatisfiedShare => "satisfied_share",
         }
     }
 
@@ -85,6 +93,7 @@ impl Measure {
                 | Measure::OpenAtEnd
                 | Measure::Reopened
                 | Measure::MeToo
+                | Measure::SurveyAnswers
         )
     }
 
@@ -92,7 +101,10 @@ impl Measure {
     pub fn unit(self) -> &'static str {
         match self {
             Measure::MedianHoursToResolution | Measure::P90HoursToResolution => "hours",
-            Measure::OnTimeShare | Measure::LateShare | Measure::LateFactor3Share => "share (0 to 1)",
+            Measure::OnTimeShare | Measure::LateShare | Measure::LateFactor3Share | Measure::SatisfiedShare => {
+                "share (0 to 1)"
+            }
+            Measure::SurveyAnswers => "answers",
             Measure::ReceivedPer1000Inhabitants => "reports per 1,000 inhabitants",
             Measure::MeToo => "residents",
             Measure::Received | Measure::OpenAtEnd => "reports",
@@ -142,6 +154,16 @@ impl Measure {
             Measure::ReceivedPer1000Inhabitants => {
                 "Reports received per 1,000 inhabitants of the area, with the CBS figure of the period's year or \
                  the nearest earlier year loaded (else the nearest later one); the year used is given."
+            }
+            Measure::SurveyAnswers => {
+                "Answers to the satisfaction survey (\"Is het probleem opgelost?\", emailed to the reporter with each \
+                 resolution) received in the period, counted with the report's department, category and area when \
+                 the answer arrived."
+            }
+            Measure::SatisfiedShare => {
+                "Of the survey answers received in the period, the share that said the problem was solved. Hidden \
+                 (\"fewer than N\") when fewer than the small-count threshold answered, in every category: a share \
+                 of few answers would tell what identifiable reporters answered."
             }
         }
     }

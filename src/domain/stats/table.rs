@@ -77,6 +77,10 @@ pub struct StatsRow {
     pub me_too: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub received_per_1000_inhabitants: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub survey_answers: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub satisfied_share: Option<f64>,
     /// Inhabitants used for the rate (CBS).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inhabitants: Option<i64>,
@@ -108,6 +112,8 @@ impl StatsRow {
             Measure::Reopened => count(self.reopened),
             Measure::MeToo => count(self.me_too),
             Measure::ReceivedPer1000Inhabitants => self.received_per_1000_inhabitants,
+            Measure::SurveyAnswers => count(self.survey_answers),
+            Measure::SatisfiedShare => self.satisfied_share,
         }
     }
 
@@ -148,6 +154,7 @@ pub fn measure_row(
     row.open_at_end = count(Measure::OpenAtEnd, sums.open_at_end);
     row.reopened = count(Measure::Reopened, sums.reopened);
     row.me_too = count(Measure::MeToo, sums.me_too);
+    row.survey_answers = count(Measure::SurveyAnswers, sums.survey_answers);
     // Figures derived from few resolutions, or from a hidden receipt count, would tell
     // what the hidden count hides.
     let few_resolutions = restricted && sums.resolved < min_count;
@@ -172,6 +179,10 @@ pub fn measure_row(
         .filter(|(_, people)| *people > 0)
         .map(|(_, people)| (sums.received as f64 * 1000.0 / people as f64 * 100.0).round() / 100.0);
     row.received_per_1000_inhabitants = derived(Measure::ReceivedPer1000Inhabitants, rate, few_received);
+    // A satisfaction share of few answers tells what identifiable reporters answered: it
+    // is hidden below the threshold in every category, not only the restricted ones.
+    let few_answers = sums.survey_answers > 0 && sums.survey_answers < min_count;
+    row.satisfied_share = derived(Measure::SatisfiedShare, sums.satisfied_share(), few_answers);
     if measures.contains(&Measure::ReceivedPer1000Inhabitants) {
         row.inhabitants = inhabitants.map(|(_, people)| people);
         row.inhabitants_year = inhabitants.map(|(year, _)| year);
@@ -310,5 +321,21 @@ mod tests {
         let shown = StatsRow { received: Some(7), ..StatsRow::default() };
         let totals = totals(&[row, shown], &[Measure::Received]);
         assert_eq!(totals.first().and_then(|t| t.sums_of_shown.get("received")).copied(), Some(7));
+    }
+
+    #[test]
+    fn a_satisfaction_share_of_few_answers_is_hidden_in_every_category() {
+        let few = Sums { survey_answers: 2, satisfied: 1, ..Sums::default() };
+        let mut row = StatsRow::default();
+        measure_row(&mut row, &few, &Measure::ALL, false, 5, None);
+        assert_eq!((row.survey_answers, row.satisfied_share), (Some(2), None));
+        assert_eq!(row.suppressed, vec![Measure::SatisfiedShare]);
+        let enough = Sums { survey_answers: 8, satisfied: 6, ..Sums::default() };
+        let mut row = StatsRow::default();
+        measure_row(&mut row, &enough, &Measure::ALL, true, 5, None);
+        assert_eq!((row.survey_answers, row.satisfied_share), (Some(8), Some(0.75)));
+        let mut none = StatsRow::default();
+        measure_row(&mut none, &Sums::default(), &Measure::ALL, false, 5, None);
+        assert_eq!((none.survey_answers, none.satisfied_share, none.suppressed.len()), (Some(0), None, 0));
     }
 }

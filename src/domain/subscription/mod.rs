@@ -365,6 +365,20 @@ impl LinkSigner {
         )
     }
 
+    /// The token of a satisfaction survey (`mpq_…`, `crate::domain::survey`): signed, so
+    /// never stored.
+    pub fn survey_token(&self, survey_id: Uuid) -> String {
+        let id = survey_id.simple();
+        format!("mpq_{id}_{}", self.mac(&format!("survey:{id}")))
+    }
+
+    /// The survey a survey token belongs to, when its signature holds.
+    pub fn check_survey_token(&self, token: &str) -> Option<Uuid> {
+        let (id, mac) = token.strip_prefix("mpq_")?.split_once('_')?;
+        let uuid = Uuid::try_parse(id).ok()?;
+        self.verify(&format!("survey:{}", uuid.simple()), mac).then_some(uuid)
+    }
+
     /// What an answer token says, when its signature holds.
     pub fn check_answer_token(&self, token: &str) -> Option<AnswerLink> {
         let mut parts = token.strip_prefix("mpa_")?.split('_');
@@ -399,6 +413,10 @@ mod tests {
         assert_eq!(signer.check_answer_token(&answer), Some(link));
         let forged = answer.replacen("_2_", "_1_", 1);
         assert_eq!(signer.check_answer_token(&forged), None);
+        let survey = signer.survey_token(id);
+        assert_eq!(signer.check_survey_token(&survey), Some(id));
+        assert_eq!(LinkSigner::new(b"secret two").check_survey_token(&survey), None);
+        assert_eq!(signer.check_survey_token(&signer.manage_token(id).replace("mps_", "mpq_")), None);
     }
 
     #[test]

@@ -14,6 +14,7 @@ fn status_name(status: &str, language: Language) -> &str {
         (Language::Nl, "resolved") => "afgehandeld",
         (Language::Nl, "cancelled") => "geannuleerd",
         (Language::Nl, "reopened") => "heropend",
+        (Language::Nl, "reopen_requested") => "in afwachting van heropening",
         (Language::En, "new") => "received",
         (Language::En, "accepted") => "accepted",
         (Language::En, "in_progress") => "in progress",
@@ -22,7 +23,27 @@ fn status_name(status: &str, language: Language) -> &str {
         (Language::En, "resolved") => "resolved",
         (Language::En, "cancelled") => "cancelled",
         (Language::En, "reopened") => "reopened",
+        (Language::En, "reopen_requested") => "awaiting reopening",
         (_, other) => other,
+    }
+}
+
+/// The satisfaction question with its one-tap links (empty without a survey token).
+fn survey_question(language: Language, token: &str, public_url: &str) -> String {
+    if token.is_empty() {
+        return String::new();
+    }
+    let link = format!("{}/api/v1/survey/{token}", public_url.trim_end_matches('/'));
+    let question = crate::domain::survey::question(language);
+    match language {
+        Language::Nl => format!(
+            "\n{question}\nJa: {link}?satisfied=yes\nNee: {link}?satisfied=no\n\
+             Antwoordt u \"nee\", dan bekijken wij de melding opnieuw.\n"
+        ),
+        Language::En => format!(
+            "\n{question}\nYes: {link}?satisfied=yes\nNo: {link}?satisfied=no\n\
+             If you answer \"no\", we will look at the report again.\n"
+        ),
     }
 }
 
@@ -72,11 +93,12 @@ pub fn render(
         ("status_changed", _) => {
             let status = status_name(&text("status"), language).to_owned();
             let message = text("text");
+            let survey = survey_question(language, &text("survey_token"), public_url);
             Ok(match language {
                 Language::Nl => Rendered {
                     subject: format!("Uw melding {reference} is {status}"),
                     body: format!(
-                        "Beste melder,\n\nUw melding {reference} is {status}.\n{}\nVolg uw melding:\n{link}\n\n\
+                        "Beste melder,\n\nUw melding {reference} is {status}.\n{}{survey}\nVolg uw melding:\n{link}\n\n\
                          Met vriendelijke groet,\nGemeente\n",
                         if message.is_empty() { String::new() } else { format!("\n{message}\n") }
                     ),
@@ -85,7 +107,7 @@ pub fn render(
                 Language::En => Rendered {
                     subject: format!("Your report {reference} is {status}"),
                     body: format!(
-                        "Dear resident,\n\nYour report {reference} is {status}.\n{}\nFollow your report:\n{link}\n\n\
+                        "Dear resident,\n\nYour report {reference} is {status}.\n{}{survey}\nFollow your report:\n{link}\n\n\
                          Kind regards,\nThe municipality\n",
                         if message.is_empty() { String::new() } else { format!("\n{message}\n") }
                     ),
@@ -112,5 +134,11 @@ mod tests {
             render("confirmation", Language::En, &params, "https://meldpunt.example").unwrap_or_else(|e| panic!("{e}"));
         assert!(en.subject.contains("received") && en.body.contains("K7QM-3XRD"));
         assert!(render("nonsense", Language::En, &params, "x").is_err());
+        assert!(!nl.body.contains("/api/v1/survey/"), "no survey without a token");
+        let surveyed = serde_json::json!({"reference": "K7QM-3XRD", "follow_token": "mpt_abc", "status": "resolved", "text": "Gerepareerd.", "survey_token": "mpq_x"});
+        let nl = render("status_changed", Language::Nl, &surveyed, "https://meldpunt.example")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(nl.body.contains("Is het probleem opgelost?"));
+        assert!(nl.body.contains("https://meldpunt.example/api/v1/survey/mpq_x?satisfied=no"), "{}", nl.body);
     }
 }

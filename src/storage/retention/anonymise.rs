@@ -105,6 +105,7 @@ pub(super) fn erase_reporters(conn: &mut DbConnection, ids: &[Uuid]) -> Result<(
         .set((report_supporters::email.eq(None::<String>), report_supporters::confirm_token_hash.eq(None::<String>)))
         .execute(conn)?;
     cancel_queued_messages(conn, ids)?;
+    super::super::surveys::close_open(conn, ids)?;
     Ok(())
 }
 
@@ -146,6 +147,7 @@ fn erase_reporter_now(conn: &mut DbConnection, id: Uuid) -> Result<(), StorageEr
     )
     .execute(conn)?;
     diesel::delete(follow_tokens::table.filter(follow_tokens::reporter_of.eq(Some(DbUuid(id))))).execute(conn)?;
+    super::super::surveys::close_open(conn, &[id])?;
     if let Some(email) = email.flatten() {
         let reports = with_original(conn, id)?;
         erase_messages_to(conn, &email, &reports)?;

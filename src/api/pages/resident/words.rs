@@ -74,6 +74,7 @@ pub struct Words {
     pub status_resolved: &'static str,
     pub status_cancelled: &'static str,
     pub status_reopened: &'static str,
+    pub status_reopen_requested: &'static str,
 }
 
 /// The words in `lang`.
@@ -155,6 +156,7 @@ const NL: Words = Words {
     status_resolved: "Afgehandeld",
     status_cancelled: "Geannuleerd",
     status_reopened: "Heropend",
+    status_reopen_requested: "U vroeg om heropenen; de gemeente beslist",
 };
 
 const EN: Words = Words {
@@ -228,6 +230,7 @@ const EN: Words = Words {
     status_resolved: "Resolved",
     status_cancelled: "Cancelled",
     status_reopened: "Reopened",
+    status_reopen_requested: "You asked to reopen it; the municipality decides",
 };
 
 /// A report's status in words.
@@ -242,5 +245,6 @@ pub fn status(words: &Words, status: crate::domain::report::ReportStatus) -> &'s
         Resolved => words.status_resolved,
         Cancelled => words.status_cancelled,
         Reopened => words.status_reopened,
+        ReopenRequested => words.status_reopen_requested,
     }
 }

@@ -44,7 +44,7 @@ pub(super) fn parse(
                     None => problem(
                         "/status",
                         format!(
-                            "'{part}' is not a status; use new, accepted, in_progress, on_hold, scheduled, resolved, cancelled or reopened"
+                            "'{part}' is not a status; use new, accepted, in_progress, on_hold, scheduled, resolved, cancelled, reopened or reopen_requested"
                         ),
                     ),
                 }

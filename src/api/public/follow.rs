@@ -160,8 +160,15 @@ pub async fn request_reopen(
     } else {
         parse(read_json(&request, payload, state.max_body_bytes).await?.value)?
     };
+    reopen(&state, token, input.text.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(ReopenRequested { status: ReportStatus::ReopenRequested }))
+}
+
+/// The reporter's request to reopen through the follow link `token`, with an optional
+/// text (the JSON API's and the report page's); errors say why it cannot be asked.
+pub(crate) async fn reopen(state: &AppState, token: String, text: Option<&str>) -> Result<(), ApiError> {
     let text =
-        match input.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        match text.map(str::trim).filter(|t| !t.is_empty()) {
             Some(text) => Some(bounded_text(text, "the text", SURVEY_TEXT_MAX).map_err(|e| {
                 ApiError::Validation(vec![FieldError { pointer: "/text".into(), detail: e.to_string() }])
             })?),
@@ -184,7 +191,7 @@ pub async fn request_reopen(
     match outcome {
         ReopenRequest::Requested => {
             tracing::info!("reporter asked to reopen a report");
-            Ok(HttpResponse::Ok().json(ReopenRequested { status: ReportStatus::ReopenRequested }))
+            Ok(())
         }
         ReopenRequest::Unknown => {
             Err(ApiError::NotFound("this follow link is unknown; check that it was copied whole".into()))

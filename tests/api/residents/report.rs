@@ -99,6 +99,35 @@ on_both_backends! {
         expect_problem(app.get(&path).await, 404).await;
     }
 
+    async fn the_reporter_asks_to_reopen_a_resolved_report_on_its_page_and_the_page_says_what_happened(backend: Backend) {
+        let folder = tempfile::tempdir().unwrap();
+        let app = folder_app(backend, folder.path()).await;
+        let (id, path) = followed_report(&app, folder.path(), "nl").await;
+        assert!(!page(&app, &path, 200).await.contains("Vraag om heropenen"), "an open report cannot be asked to reopen");
+        let admin = admin_token(&app).await;
+        let resolved = send(&app, Method::POST, &format!("/api/v1/staff/reports/{id}/transitions"), Some(&admin),
+            Some(json!({"to": "resolved", "text": "De lamp is vervangen."}))).await;
+        assert_eq!(resolved.status(), 200, "{}", resolved.text().await.unwrap());
+        let body = page(&app, &path, 200).await;
+        assert!(body.contains("<strong>Afgehandeld</strong>") && body.contains("De lamp is vervangen."), "{body}");
+        assert!(body.contains("Vraag om heropenen") && body.contains("<label for=\"text\">"), "{body}");
+        let form = form_token(&body);
+
+        let asked = app.client.post(app.url(&path)).header("Accept", BROWSER)
+            .form(&[("form", form.as_str()), ("action", "reopen"), ("text", "De lamp is nog steeds uit.")]).send().await.unwrap();
+        assert_eq!(asked.status(), 200);
+        assert!(asked.text().await.unwrap().contains("Uw vraag is ontvangen"));
+        assert_eq!(app.get_json(&path).await["report"]["status"], "reopen_requested");
+        let after = page(&app, &path, 200).await;
+        assert!(after.contains("U vroeg om heropenen") && !after.contains("Vraag om heropenen"), "{after}");
+        assert!(!after.contains("nog steeds uit"), "the resident's text is an internal note, not public");
+
+        let again = app.client.post(app.url(&path)).header("Accept", BROWSER)
+            .form(&[("form", form.as_str()), ("action", "reopen")]).send().await.unwrap();
+        assert_eq!(again.status(), 409);
+        assert!(again.text().await.unwrap().contains("Heropenen kan niet"));
+    }
+
     async fn an_unknown_follow_link_answers_the_same_page_as_an_erased_one(backend: Backend) {
         let app = spawn_app(backend).await;
         let body = page(&app, "/api/v1/follow/nonsense-token", 404).await;

@@ -12,7 +12,7 @@ use super::words::{self, Words};
 use super::{FormToken, Frame, Lang, MessagePage, field, form_fields, page_lang, render};
 use crate::api::error::{ApiError, Problem};
 use crate::api::pages::dashboard::svg::Projection;
-use crate::api::public::follow::{FollowView, followed};
+use crate::api::public::follow::{FollowView, followed, reopen};
 use crate::api::responses::Unavailable;
 use crate::api::state::AppState;
 use crate::domain::report::Language;
@@ -53,6 +53,9 @@ pub struct ReportPage {
     pub map: Option<String>,
     pub action: String,
     pub form_token: String,
+    /// Whether the form to ask to reopen is shown (a resolved report; the answer to a
+    /// supporter's link or a late request says why not).
+    pub can_reopen: bool,
 }
 
 fn path_of(token: &str) -> String {
@@ -123,6 +126,7 @@ fn build(state: &AppState, frame: Frame, token: &str, view: &FollowView, notice:
         map: buurt.and_then(|b| map(state, &b.code, b.name.as_deref().unwrap_or(&b.code), report.location, words)),
         action: path_of(token),
         form_token: FormToken::issue(state, FORM_KIND, token),
+        can_reopen: report.status == crate::domain::report::ReportStatus::Resolved,
     }
 }
 
@@ -173,16 +177,22 @@ fn unknown_link(request: &HttpRequest, state: &AppState, token: &str) -> Result<
     render(StatusCode::NOT_FOUND, &MessagePage::new(frame, "error", vec![words.unknown_follow_text.to_owned()], None))
 }
 
-/// The form of the report page: `action=stop_emails` erases the contact details of whoever
-/// holds the link (the reporter's, or a supporter's address) and answers a page that says so.
+/// The forms of the report page: `action=stop_emails` erases the contact details of
+/// whoever holds the link (the reporter's, or a supporter's address); `action=reopen` (with
+/// an optional `text`) asks to reopen a resolved report, as the reporter, within
+/// `survey_days`. Each answers a page that says what happened.
 #[utoipa::path(
     tag = "reports",
     params(("token" = String, Path, description = "The token from the follow link")),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "The page's form: `form` (the form token of the page) and `action` (`stop_emails`)"),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "The page's form: `form` (the form token of the page), `action` (`stop_emails` or `reopen`) and for `reopen` an optional `text` (at most 1,000 characters)"),
     responses(
         (status = 200, description = "A page that says what happened", content_type = "text/html"),
         (status = 400, description = "The form token is missing or expired, or the action unknown: a page asks to reload", content_type = "text/html"),
+        (status = 403, description = "Reopen: a supporter's link (only the reporter may ask): a page says so", content_type = "text/html"),
         (status = 404, description = "Unknown link: a page says so", content_type = "text/html"),
+        (status = 409, description = "Reopen: the report is not resolved, or a request waits already: a page says so", content_type = "text/html"),
+        (status = 410, description = "Reopen: the period for asking is over: a page says so", content_type = "text/html"),
+        (status = 422, description = "Reopen: the text is too long or not plain text: a page says so", content_type = "text/html"),
         (status = 413, description = "The form is too large", body = Problem, content_type = "application/problem+json"),
         Unavailable,
     )
@@ -198,6 +208,9 @@ pub async fn report_form(
     let body = crate::api::body::read_limited(&request, payload, FORM_MAX_BYTES).await?;
     let fields = form_fields(&body);
     let fresh = field(&fields, "form").is_some_and(|form| FormToken::holds(&state, FORM_KIND, &token, form));
+    if fresh && field(&fields, "action") == Some("reopen") {
+        return reopened(&request, &state, &token, field(&fields, "text")).await;
+    }
     if !fresh || field(&fields, "action") != Some("stop_emails") {
         if followed(&state, token.clone()).await?.is_none() {
             return unknown_link(&request, &state, &token);
@@ -221,6 +234,38 @@ pub async fn report_form(
     };
     let frame = Frame::new(&state, lang, &path_of(&token), words.stopped_title);
     render(StatusCode::OK, &MessagePage::new(frame, "notice", vec![text.to_owned()], None))
+}
+
+/// Asks to reopen (the same request as `POST /api/v1/follow/{token}/reopen`) and answers a
+/// page that says what happened or why it cannot.
+async fn reopened(
+    request: &HttpRequest,
+    state: &AppState,
+    token: &str,
+    text: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let lang = page_lang(request, Lang::Nl);
+    let words = words::of(lang);
+    let back = Some((path_of(token), words.back_to_report.to_owned()));
+    let (status, title, text) = match reopen(state, token.to_owned(), text).await {
+        Ok(()) => (StatusCode::OK, words.reopened_title, words.reopened_text.to_owned()),
+        Err(ApiError::NotFound(_)) => return unknown_link(request, state, token),
+        Err(ApiError::Forbidden(_)) => {
+            (StatusCode::FORBIDDEN, words.reopen_refused_title, words.reopen_only_reporter.to_owned())
+        }
+        Err(ApiError::Conflict(_)) => {
+            (StatusCode::CONFLICT, words.reopen_refused_title, words.reopen_not_resolved.to_owned())
+        }
+        Err(ApiError::Gone(_)) => (StatusCode::GONE, words.reopen_refused_title, words.reopen_too_late.to_owned()),
+        Err(ApiError::Validation(errors)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            words.reopen_refused_title,
+            errors.into_iter().map(|e| e.detail).collect::<Vec<_>>().join(" "),
+        ),
+        Err(other) => return Err(other),
+    };
+    let tone = if status == StatusCode::OK { "notice" } else { "error" };
+    render(status, &MessagePage::new(Frame::new(state, lang, &path_of(token), title), tone, vec![text], back))
 }
 
 /// A form whose token is missing or too old: nothing changed; reload.

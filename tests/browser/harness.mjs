@@ -40,3 +40,39 @@ export async function runAxe(page, label) {
   const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   return { result, serious };
 }
+
+/**
+ * The resident pages' checks on a phone-sized page (360 x 740): returns the page, its
+ * console errors and foreign requests, `check(condition, message)` that records failures,
+ * `audit(label)` that runs axe-core, checks for sideways scrolling and saves a screenshot to
+ * `out`, and `finish()` that prints the failures and sets the exit code. bypassCSP: the
+ * pages allow no scripts at all, and axe is injected.
+ */
+export async function phoneChecks(browser, base, out) {
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (message) => { if (message.type() === "error") errors.push(message.text()); });
+  page.on("pageerror", (error) => errors.push(String(error)));
+  const foreign = [];
+  page.on("request", (request) => { if (!request.url().startsWith(base)) foreign.push(request.url()); });
+  const failures = [];
+  const check = (condition, message) => {
+    if (condition) console.log(`ok   ${message}`);
+    else { failures.push(message); console.log(`FAIL ${message}`); }
+  };
+  const audit = async (label) => {
+    const { serious } = await runAxe(page, label);
+    check(serious.length === 0, `${label}: no serious or critical axe-core violation (${serious.map((v) => v.id).join(", ")})`);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    check(!wide, `${label}: fits a 360 px screen without scrolling sideways`);
+    await page.screenshot({ path: `${out}/${label}.png`, fullPage: true });
+  };
+  const finish = () => {
+    if (failures.length > 0) {
+      console.log(`${failures.length} failure(s):\n${failures.join("\n")}`);
+      process.exitCode = 1;
+    }
+  };
+  return { context, page, errors, foreign, check, audit, finish };
+}

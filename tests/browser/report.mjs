@@ -12,9 +12,8 @@
 // every failure listed.
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
-import path from "node:path";
 
-import { argument, runAxe } from "./harness.mjs";
+import { argument, phoneChecks } from "./harness.mjs";
 
 const base = argument("url", "http://127.0.0.1:8080");
 const report = argument("report", "");
@@ -22,30 +21,9 @@ const out = argument("out", "target/browser");
 const executablePath = argument("chromium", process.env.CHROMIUM || "/usr/bin/chromium");
 mkdirSync(out, { recursive: true });
 
-const failures = [];
-const fail = (message) => { failures.push(message); console.log(`FAIL ${message}`); };
-const pass = (message) => console.log(`ok   ${message}`);
-const check = (condition, message) => (condition ? pass(message) : fail(message));
-
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
+const { context, page, errors, foreign, check, audit, finish } = await phoneChecks(browser, base, out);
 try {
-  // A phone-sized screen. bypassCSP: the pages allow no scripts at all, and axe is injected.
-  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("console", (message) => { if (message.type() === "error") errors.push(message.text()); });
-  page.on("pageerror", (error) => errors.push(String(error)));
-  const foreign = [];
-  page.on("request", (request) => { if (!request.url().startsWith(base)) foreign.push(request.url()); });
-
-  const audit = async (label) => {
-    const { serious } = await runAxe(page, label);
-    check(serious.length === 0, `${label}: no serious or critical axe-core violation (${serious.map((v) => v.id).join(", ")})`);
-    const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-    check(!wide, `${label}: fits a 360 px screen without scrolling sideways`);
-    await page.screenshot({ path: path.join(out, `${label}.png`), fullPage: true });
-  };
-
   const response = await page.goto(`${base}${report}`, { waitUntil: "load" });
   check(response?.status() === 200, `the link answers 200 (${response?.status()})`);
   check((await page.getAttribute("html", "lang")) === "nl", "the page is in the report's language, Dutch");
@@ -75,7 +53,4 @@ try {
 } finally {
   await browser.close();
 }
-if (failures.length > 0) {
-  console.log(`${failures.length} failure(s):\n${failures.join("\n")}`);
-  process.exit(1);
-}
+finish();

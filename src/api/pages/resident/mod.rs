@@ -144,6 +144,22 @@ impl MessagePage {
     }
 }
 
+/// Answers a message page in the language asked for (`?lang=`, else Dutch) at `path`.
+pub fn message(
+    request: &HttpRequest,
+    state: &AppState,
+    path: &str,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+    back: Option<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let lang = page_lang(request, Lang::Nl);
+    let frame = Frame::new(state, lang, path, title);
+    let tone = if status.is_success() { "notice" } else { "error" };
+    render(status, &MessagePage::new(frame, tone, vec![text.to_owned()], back))
+}
+
 /// Renders a page with the headers every resident page has: no caching (it shows private
 /// data), no referrer (the address holds the link's token), and a content security policy
 /// that allows the page's own style sheet and forms only.

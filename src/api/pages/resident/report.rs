@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use askama::Template;
 
 use super::words::{self, Words};
-use super::{FormToken, Frame, Lang, MessagePage, field, form_fields, page_lang, render};
+use super::{FormToken, Frame, Lang, field, form_fields, message, page_lang, render};
 use crate::api::error::{ApiError, Problem};
 use crate::api::pages::dashboard::svg::Projection;
 use crate::api::public::follow::{FollowView, followed, reopen};
@@ -171,10 +171,16 @@ fn map(
 /// The page for a follow link that does not work (404): the same words whether or not a
 /// report ever had it.
 fn unknown_link(request: &HttpRequest, state: &AppState, token: &str) -> Result<HttpResponse, ApiError> {
-    let lang = page_lang(request, Lang::Nl);
-    let words = words::of(lang);
-    let frame = Frame::new(state, lang, &path_of(token), words.unknown_link_title);
-    render(StatusCode::NOT_FOUND, &MessagePage::new(frame, "error", vec![words.unknown_follow_text.to_owned()], None))
+    let words = words::of(page_lang(request, Lang::Nl));
+    message(
+        request,
+        state,
+        &path_of(token),
+        StatusCode::NOT_FOUND,
+        words.unknown_link_title,
+        words.unknown_follow_text,
+        None,
+    )
 }
 
 /// The forms of the report page: `action=stop_emails` erases the contact details of
@@ -232,8 +238,7 @@ pub async fn report_form(
             words.stopped_supporter
         }
     };
-    let frame = Frame::new(&state, lang, &path_of(&token), words.stopped_title);
-    render(StatusCode::OK, &MessagePage::new(frame, "notice", vec![text.to_owned()], None))
+    message(&request, &state, &path_of(&token), StatusCode::OK, words.stopped_title, text, None)
 }
 
 /// Asks to reopen (the same request as `POST /api/v1/follow/{token}/reopen`) and answers a
@@ -264,15 +269,20 @@ async fn reopened(
         ),
         Err(other) => return Err(other),
     };
-    let tone = if status == StatusCode::OK { "notice" } else { "error" };
-    render(status, &MessagePage::new(Frame::new(state, lang, &path_of(token), title), tone, vec![text], back))
+    message(request, state, &path_of(token), status, title, &text, back)
 }
 
 /// A form whose token is missing or too old: nothing changed; reload.
 fn stale_form(request: &HttpRequest, state: &AppState, token: &str) -> Result<HttpResponse, ApiError> {
-    let lang = page_lang(request, Lang::Nl);
-    let words = words::of(lang);
-    let frame = Frame::new(state, lang, &path_of(token), words.stale_form_title);
+    let words = words::of(page_lang(request, Lang::Nl));
     let back = Some((path_of(token), words.back_to_report.to_owned()));
-    render(StatusCode::BAD_REQUEST, &MessagePage::new(frame, "error", vec![words.stale_form_text.to_owned()], back))
+    message(
+        request,
+        state,
+        &path_of(token),
+        StatusCode::BAD_REQUEST,
+        words.stale_form_title,
+        words.stale_form_text,
+        back,
+    )
 }

@@ -9,7 +9,7 @@ use askama::Template;
 use uuid::Uuid;
 
 use super::words::Words;
-use super::{FormToken, Frame, Lang, MessagePage, field, form_fields, page_lang, render};
+use super::{FormToken, Frame, Lang, field, form_fields, message, page_lang, render};
 use crate::api::error::{ApiError, Problem};
 use crate::api::public::subscriptions::{SubscriptionPatch, SubscriptionView, change, end, subscription_of, view};
 use crate::api::responses::Unavailable;
@@ -199,10 +199,16 @@ fn places(index: &crate::domain::spatial::AreaIndex, targets: &serde_json::Value
 
 /// The page for a management link that does not work (404), in the language asked for.
 fn unknown_link(request: &HttpRequest, state: &AppState, token: &str) -> Result<HttpResponse, ApiError> {
-    let lang = page_lang(request, Lang::Nl);
-    let words = super::words::of(lang);
-    let frame = Frame::new(state, lang, &path_of(token), words.unknown_link_title);
-    render(StatusCode::NOT_FOUND, &MessagePage::new(frame, "error", vec![words.unknown_link_text.to_owned()], None))
+    let words = super::words::of(page_lang(request, Lang::Nl));
+    message(
+        request,
+        state,
+        &path_of(token),
+        StatusCode::NOT_FOUND,
+        words.unknown_link_title,
+        words.unknown_link_text,
+        None,
+    )
 }
 
 /// The form of the subscription page: change language, categories and topics
@@ -245,10 +251,8 @@ pub async fn subscription_form(
 
 async fn ended(request: &HttpRequest, state: &AppState, token: &str, id: Uuid) -> Result<HttpResponse, ApiError> {
     end(state, id).await?;
-    let lang = page_lang(request, Lang::Nl);
-    let words = super::words::of(lang);
-    let frame = Frame::new(state, lang, &path_of(token), words.ended_title);
-    render(StatusCode::OK, &MessagePage::new(frame, "notice", vec![words.ended_text.to_owned()], None))
+    let words = super::words::of(page_lang(request, Lang::Nl));
+    message(request, state, &path_of(token), StatusCode::OK, words.ended_title, words.ended_text, None)
 }
 
 async fn changed(
@@ -291,9 +295,15 @@ async fn changed(
 
 /// A form whose token is missing or too old: nothing changed; reload.
 fn stale_form(request: &HttpRequest, state: &AppState, token: &str) -> Result<HttpResponse, ApiError> {
-    let lang = page_lang(request, Lang::Nl);
-    let words = super::words::of(lang);
-    let frame = Frame::new(state, lang, &path_of(token), words.stale_form_title);
+    let words = super::words::of(page_lang(request, Lang::Nl));
     let back = Some((path_of(token), words.back_to_subscription.to_owned()));
-    render(StatusCode::BAD_REQUEST, &MessagePage::new(frame, "error", vec![words.stale_form_text.to_owned()], back))
+    message(
+        request,
+        state,
+        &path_of(token),
+        StatusCode::BAD_REQUEST,
+        words.stale_form_title,
+        words.stale_form_text,
+        back,
+    )
 }

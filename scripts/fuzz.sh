@@ -70,8 +70,8 @@ for target in "${targets[@]}"; do
     cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
     ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last")
     corpus=$(sed -nE 's/.* corp: ([0-9]+\/[0-9a-zA-Z]+).*/\1/p' <<<"$last")
-    execs=$(sed -nE 's/^stat::number_of_executed_units: ([0-9]+)/\1/p' "$log" | tail -n1)
-    rate=$(sed -nE 's/^stat::average_exec_per_sec: ([0-9]+)/\1/p' "$log" | tail -n1)
+    execs=$(sed -nE 's/^stat::number_of_executed_units: +([0-9]+)/\1/p' "$log" | tail -n1)
+    rate=$(sed -nE 's/^stat::average_exec_per_sec: +([0-9]+)/\1/p' "$log" | tail -n1)
     printf '%-15s %12s %8s %7s %7s %9s %8s %s\n' "$target" "${execs:--}" "${rate:--}" "${cov:--}" "${ft:--}" \
         "${corpus:--}" "$crashes" "$result" | tee -a "$summary"
     if [ "$crashes" -gt 0 ]; then

@@ -66,9 +66,8 @@ pub fn read_query(
     catalog: &crate::domain::category::Catalog,
     max_features: usize,
 ) -> Result<String, ApiError> {
-    let params: MapParams = web::Query::from_query(query)
-        .map_err(|e| ApiError::MalformedQuery(e.to_string()))?
-        .into_inner();
+    let params =
+        web::Query::<MapParams>::from_query(query).map_err(|e| ApiError::MalformedQuery(e.to_string()))?.into_inner();
     params::parse(&params, catalog, max_features).map(|(_, key)| key)
 }
 

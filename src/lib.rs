@@ -13,10 +13,16 @@
 //! - [`notify`] — email, webhooks and web push, and their message templates;
 //! - [`storage`] — diesel on SQLite and PostgreSQL, the only place with SQL;
 //! - [`domain`] — pure product rules, knowing no HTTP, SQL or mail.
+//!
+//! With the cargo feature `fuzzing`, `fuzzing` holds the entry points of the fuzz targets in
+//! `fuzz/`.
 
 pub mod api;
 pub mod config;
 pub mod domain;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod import;
 pub mod insight;
 pub mod intake;

@@ -13,6 +13,7 @@ pub mod cors;
 pub mod error;
 pub mod limits;
 pub mod metrics;
+pub mod multipart;
 pub mod open;
 pub mod open311;
 pub mod openapi;

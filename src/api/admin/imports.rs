@@ -2,11 +2,9 @@
 //! an Open311 `requests.json`, through the same `crate::import` pipeline as
 //! `meldpunt import reports`. See `docs/import.md`.
 
-use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Utc;
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::api::access::AdminAccess;
@@ -187,11 +185,9 @@ async fn read_upload(request: &HttpRequest, payload: web::Payload, limit: usize)
         let file = read_limited(request, payload, limit).await?.to_vec();
         return Ok(Upload { file, file_name: None, format, category_map: None });
     }
-    let mut multipart = Multipart::new(request.headers(), payload);
+    let mut multipart = crate::api::multipart::Parts::new(request, payload);
     let (mut file, mut file_name, mut format, mut category_map, mut total) = (None, None, None, None, 0usize);
-    while let Some(field) = multipart.next().await {
-        let mut field =
-            field.map_err(|e| ApiError::MalformedBody(format!("the multipart body cannot be read: {e}")))?;
+    while let Some(mut field) = multipart.next().await? {
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
             "file" if file.is_none() => {
@@ -206,9 +202,7 @@ async fn read_upload(request: &HttpRequest, payload: web::Payload, limit: usize)
             }
         }
         let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| ApiError::MalformedBody(format!("the multipart body cannot be read: {e}")))?;
+        while let Some(chunk) = multipart.chunk(&mut field).await? {
             total += chunk.len();
             if total > limit {
                 return Err(ApiError::PayloadTooLarge(limit));

@@ -12,7 +12,7 @@ use super::{ErrorEntry, Format, Open311Error, OrOpen311, Params, jurisdiction};
 use crate::api::error::ApiError;
 use crate::api::public::reports::idempotency_key;
 use crate::api::state::AppState;
-use crate::domain::category::IntakeCategoryError;
+use crate::domain::category::{Catalog, IntakeCategoryError};
 use crate::domain::open311::{AttributeField, answers_from_form, attribute_code};
 use crate::domain::report::{ContactInput, IntakeInput, ReportSource};
 use crate::domain::validation::FieldErrors;
@@ -62,7 +62,7 @@ pub async fn create_request(
     check_api_key(&state, &params, format)?;
     let gemeente = jurisdiction(&state, &params, format)?;
     let claim_key = idempotency_key(&request).or_open311(format)?;
-    let input = intake_input(&state, &params, format)?;
+    let input = intake_input(&state.config.snapshot().catalog, &params, format)?;
     let claim = claim_key.map(|key| IdempotencyClaim { key, request_hash: fingerprint(&params) });
     let filed = state
         .intake()
@@ -169,7 +169,7 @@ async fn read_form(
 }
 
 /// The intake input of a POST, or the field problems found before intake.
-fn intake_input(state: &AppState, params: &Params, format: Format) -> Result<IntakeInput, Open311Error> {
+fn intake_input(catalog: &Catalog, params: &Params, format: Format) -> Result<IntakeInput, Open311Error> {
     let mut problems = Vec::new();
     let service_code = params.get("service_code").unwrap_or_default().to_owned();
     if service_code.is_empty() {
@@ -201,8 +201,7 @@ fn intake_input(state: &AppState, params: &Params, format: Format) -> Result<Int
             (0.0, 0.0)
         }
     };
-    let snapshot = state.config.snapshot();
-    let questions = snapshot.catalog.subcategory(&service_code).map(|c| c.questions.clone()).unwrap_or_default();
+    let questions = catalog.subcategory(&service_code).map(|c| c.questions.clone()).unwrap_or_default();
     let fields: Vec<AttributeField> = params
         .0
         .iter()
@@ -244,6 +243,20 @@ fn intake_input(state: &AppState, params: &Params, format: Format) -> Result<Int
             crate::domain::report::Language::parse(&locale.get(..2).unwrap_or_default().to_ascii_lowercase())
         }),
     })
+}
+
+/// Runs a form body through what `POST requests.{format}` does with it before intake:
+/// parsing, the fields into an intake input, the fingerprint. For the fuzz targets in
+/// `fuzz/` only (feature `fuzzing`); the server calls the parts itself.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn read_form_fields(catalog: &Catalog, format: Format, body: &[u8]) -> Result<String, Open311Error> {
+    let params = Params::parse(format, body)?;
+    let _ = params.date(format, "start_date");
+    let _ = params.number(format, "page_size", 50, 1000);
+    let _ = params.list("service_request_id");
+    let input = intake_input(catalog, &params, format)?;
+    Ok(format!("{}:{}", input.category, fingerprint(&params)))
 }
 
 /// SHA-256 of the request's fields in a canonical order (the api_key left out), so a retry

@@ -2,12 +2,10 @@
 //! from the intake answer); anyone may fetch those of reports in public, non-sensitive
 //! categories.
 
-use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -315,11 +313,9 @@ pub async fn read_parts(
     if !is_multipart(request) {
         return Err(ApiError::UnsupportedMediaType(format!("send multipart/form-data with {expected}")));
     }
-    let mut multipart = Multipart::new(request.headers(), payload);
+    let mut multipart = crate::api::multipart::Parts::new(request, payload);
     let mut parts = Parts { report: None, photos: Vec::new() };
-    while let Some(field) = multipart.next().await {
-        let mut field =
-            field.map_err(|e| ApiError::MalformedBody(format!("the multipart body cannot be read: {e}")))?;
+    while let Some(mut field) = multipart.next().await? {
         let name = field.name().unwrap_or_default().to_owned();
         let limit = match (name.as_str(), report_limit) {
             ("photo", _) => {
@@ -335,9 +331,7 @@ pub async fn read_parts(
             _ => return Err(ApiError::MalformedBody(format!("unexpected part '{name}'; send {expected}"))),
         };
         let mut bytes = web::BytesMut::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| ApiError::MalformedBody(format!("the multipart body cannot be read: {e}")))?;
+        while let Some(chunk) = multipart.chunk(&mut field).await? {
             if bytes.len() + chunk.len() > limit {
                 return Err(ApiError::PayloadTooLarge(limit));
             }

@@ -56,6 +56,21 @@ pub struct MapParams {
     pub cursor: Option<String>,
 }
 
+/// Reads a query string as the map does (actix's query extractor, then the checks) and
+/// returns the normalised query (the cache key). For the fuzz targets in `fuzz/` only
+/// (feature `fuzzing`).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn read_query(
+    query: &str,
+    catalog: &crate::domain::category::Catalog,
+    max_features: usize,
+) -> Result<String, ApiError> {
+    let params =
+        web::Query::<MapParams>::from_query(query).map_err(|e| ApiError::MalformedQuery(e.to_string()))?.into_inner();
+    params::parse(&params, catalog, max_features).map(|(_, key)| key)
+}
+
 /// Public reports in a bounding box as a GeoJSON FeatureCollection (`application/geo+json`,
 /// RFC 7946), newest first. Each feature's properties: `reference`, `category`,
 /// `main_category`, `status`, `created_at`, `thumbnail_url` (or null), `url`, `coarsened`.

@@ -52,6 +52,43 @@ fn per_resident(smtp: &SmtpServer, containing: &str) -> Vec<usize> {
         .collect()
 }
 
+/// What both cases run on: a real SMTP server, a fresh database and a folder, and the
+/// settings the server and its workers share (batch [`BATCH`], 2 SMTP connections).
+struct Rig {
+    smtp: SmtpServer,
+    smtp_url: String,
+    dir: tempfile::TempDir,
+    url: String,
+    _guard: crate::support::app::DatabaseGuard,
+    batch: String,
+}
+
+impl Rig {
+    fn new(backend: Backend) -> Rig {
+        let port = free_port();
+        let (url, _guard) = fresh_database(backend);
+        Rig {
+            smtp: SmtpServer::start(port),
+            smtp_url: format!("smtp://127.0.0.1:{port}"),
+            dir: tempfile::tempdir().unwrap(),
+            url,
+            _guard,
+            batch: BATCH.to_string(),
+        }
+    }
+
+    fn common(&self) -> [(&str, &str); 6] {
+        [
+            ("DATABASE_URL", self.url.as_str()),
+            ("MELDPUNT_SMTP_URL", self.smtp_url.as_str()),
+            ("MELDPUNT_OUTBOX_POLL_MS", "20"),
+            ("MELDPUNT_OUTBOX_BATCH", self.batch.as_str()),
+            ("MELDPUNT_OUTBOX_CONCURRENCY", "2"),
+            ("MELDPUNT_LOG", "warn"),
+        ]
+    }
+}
+
 /// Simulates the time a dead worker's lease takes to end (at least five minutes): the
 /// pending messages it claimed become due now.
 fn end_leases(url: &str) {
@@ -122,27 +159,16 @@ on_both_backends! {
     async fn a_worker_killed_during_delivery_delivers_every_message_after_a_restart_with_duplicates_only_from_its_batch(
         backend: Backend
     ) {
-        let port = free_port();
-        let smtp = SmtpServer::start(port);
-        let smtp_url = format!("smtp://127.0.0.1:{port}");
-        let dir = tempfile::tempdir().unwrap();
-        let (url, _guard) = fresh_database(backend);
-        let batch = BATCH.to_string();
-        let common = [
-            ("DATABASE_URL", url.as_str()),
-            ("MELDPUNT_SMTP_URL", smtp_url.as_str()),
-            ("MELDPUNT_OUTBOX_POLL_MS", "20"),
-            ("MELDPUNT_OUTBOX_BATCH", batch.as_str()),
-            ("MELDPUNT_OUTBOX_CONCURRENCY", "2"),
-            ("MELDPUNT_LOG", "warn"),
-        ];
+        let rig = Rig::new(backend);
+        let (smtp, dir, url) = (&rig.smtp, &rig.dir, &rig.url);
+        let common = rig.common();
         let mut server_env = common.to_vec();
         server_env.push(("MELDPUNT_OUTBOX_IN_SERVER", "false"));
         let server = start(dir.path(), &server_env).await;
         file_reports(&server.address).await;
 
         let worker = start_worker(dir.path(), &common);
-        kill_and_restart(worker, &smtp, "", "confirmations", (backend, &url, dir.path(), &common)).await;
+        kill_and_restart(worker, smtp, "", "confirmations", (backend, url, dir.path(), &common)).await;
         drop(server);
     }
 }
@@ -176,20 +202,9 @@ on_both_backends! {
     async fn a_worker_killed_during_an_announcement_fan_out_delivers_it_to_every_subscriber_after_a_restart_with_duplicates_only_from_its_batch(
         backend: Backend
     ) {
-        let port = free_port();
-        let smtp = SmtpServer::start(port);
-        let smtp_url = format!("smtp://127.0.0.1:{port}");
-        let dir = tempfile::tempdir().unwrap();
-        let (url, _guard) = fresh_database(backend);
-        let batch = BATCH.to_string();
-        let common = [
-            ("DATABASE_URL", url.as_str()),
-            ("MELDPUNT_SMTP_URL", smtp_url.as_str()),
-            ("MELDPUNT_OUTBOX_POLL_MS", "20"),
-            ("MELDPUNT_OUTBOX_BATCH", batch.as_str()),
-            ("MELDPUNT_OUTBOX_CONCURRENCY", "2"),
-            ("MELDPUNT_LOG", "warn"),
-        ];
+        let rig = Rig::new(backend);
+        let (smtp, dir, url) = (&rig.smtp, &rig.dir, &rig.url);
+        let common = rig.common();
         let mut server_env = common.to_vec();
         server_env.extend([
             ("MELDPUNT_OUTBOX_IN_SERVER", "false"),
@@ -200,7 +215,7 @@ on_both_backends! {
         ]);
         let server = start(dir.path(), &server_env).await;
         let base = server.address.clone();
-        let staff = confirmed_subscribers(&base, &smtp, dir.path(), &common).await;
+        let staff = confirmed_subscribers(&base, smtp, dir.path(), &common).await;
 
         let client = reqwest::Client::new();
         let draft = serde_json::json!({"title": "Rioolwerkzaamheden", "body": "De straat gaat open.", "areas": ["GM0917"]});
@@ -216,7 +231,7 @@ on_both_backends! {
             .unwrap();
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
         let worker = start_worker(dir.path(), &common);
-        kill_and_restart(worker, &smtp, "Rioolwerkzaamheden", "announcement", (backend, &url, dir.path(), &common)).await;
+        kill_and_restart(worker, smtp, "Rioolwerkzaamheden", "announcement", (backend, url, dir.path(), &common)).await;
         drop(server);
     }
 }

@@ -40,6 +40,7 @@ pub(crate) use insert_rows;
 
 pub mod access_requests;
 pub mod accounts;
+pub mod additions;
 pub mod announcements;
 pub mod areas;
 pub mod audit;
@@ -59,6 +60,7 @@ pub mod followers;
 pub mod generation;
 pub mod history_import;
 pub mod intake;
+pub mod link_languages;
 pub mod map;
 pub mod migrate;
 pub mod moderation;

@@ -97,7 +97,7 @@ on_both_backends! {
         assert_eq!(page.status(), 200);
         assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
         let page = page.text().await.unwrap();
-        assert!(page.contains("<form method=\"post\">") && page.contains("Is het probleem opgelost?"));
+        assert!(page.contains("<form method=\"post\" action=\"/api/v1/survey/") && page.contains("Is het probleem opgelost?"));
         assert!(page.contains("Er is niets gedaan") && !page.contains("Snel opgelost"), "the tapped side's answers");
         let survey: Value = json_request(&app, Method::GET, &format!("/api/v1/survey/{token}")).send().await.unwrap().json().await.unwrap();
         assert_eq!(survey["reference"], report["reference"]);
@@ -167,7 +167,7 @@ on_both_backends! {
         assert_eq!(report["surveys"][0]["satisfied"], true);
         let second = app.client.post(app.url(&format!("/api/v1/survey/{token}"))).form(&[("satisfied", "no")]).send().await.unwrap();
         assert_eq!(second.status(), 410, "the second answer is gone, on the page too");
-        assert!(second.text().await.unwrap().contains("answered already"));
+        assert!(second.text().await.unwrap().contains("Deze vraag is al beantwoord"), "in the report's language");
 
         // A body-less POST records the link's side: no, which asks to reopen.
         let other = "ontevreden.melder@example.nl";
@@ -196,7 +196,7 @@ on_both_backends! {
             let page = app.get(&format!("/api/v1/survey/{wrong}")).await;
             assert_eq!(page.status(), 404);
             assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-            assert!(page.text().await.unwrap().contains("unknown or was altered"));
+            assert!(page.text().await.unwrap().contains("De link is onbekend of niet helemaal gekopieerd"));
             let problem = expect_problem(json_request(&app, Method::GET, &format!("/api/v1/survey/{wrong}")).send().await.unwrap(), 404).await;
             details.push(problem["detail"].clone());
             let post = app.client.post(app.url(&format!("/api/v1/survey/{wrong}"))).form(&[("satisfied", "yes")]).send().await.unwrap();
@@ -207,7 +207,7 @@ on_both_backends! {
         age(&app, "UPDATE surveys SET expires_at = '2020-01-01T00:00:00.000000Z'", "UPDATE surveys SET expires_at = now() - interval '1 day'").await;
         let page = app.get(&format!("/api/v1/survey/{token}?satisfied=yes")).await;
         assert_eq!(page.status(), 410);
-        assert!(page.text().await.unwrap().contains("expired"));
+        assert!(page.text().await.unwrap().contains("De termijn om te antwoorden is voorbij"));
         let post = json_request(&app, Method::POST, &format!("/api/v1/survey/{token}")).json(&json!({"satisfied": false})).send().await.unwrap();
         let problem = expect_problem(post, 410).await;
         assert!(problem["detail"].as_str().unwrap().contains("14 days"));
@@ -231,7 +231,7 @@ on_both_backends! {
         }
         let page = app.client.post(app.url(&path)).form(&[("satisfied", "misschien")]).send().await.unwrap();
         assert_eq!(page.status(), 422);
-        assert!(page.text().await.unwrap().contains("neither yes nor no"));
+        assert!(page.text().await.unwrap().contains("Kies Ja of Nee"), "the page says what to change");
         assert!(staff_report(&app, &admin, &id).await["surveys"][0]["answered_at"].is_null(), "nothing recorded");
 
         let anonymous = file(&app, None).await;

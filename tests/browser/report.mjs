@@ -3,10 +3,11 @@
 // Run by tests/api/residents/report.rs against a server with a report filed with an email:
 //
 //   node tests/browser/report.mjs --url http://127.0.0.1:PORT \
-//        --report /api/v1/follow/TOKEN --out target/browser
+//        --report /api/v1/follow/TOKEN --photo PATH.png --out target/browser
 //
 // As a resident on a phone would: open the link, read the status and the timeline, find the
-// map with its text, switch to English and back, and stop the emails with the keyboard.
+// map with its text, switch to English and back, add a remark and a photo, and stop the
+// emails with the keyboard.
 // Every page is checked with axe-core (no serious or critical WCAG 2.1 A/AA violation), for
 // console errors, requests to other hosts and sideways scrolling at 360 px. Exits 1 with
 // every failure listed.
@@ -17,6 +18,7 @@ import { argument, phoneChecks } from "./harness.mjs";
 
 const base = argument("url", "http://127.0.0.1:8080");
 const report = argument("report", "");
+const photo = argument("photo", "");
 const out = argument("out", "target/browser");
 const executablePath = argument("chromium", process.env.CHROMIUM || "/usr/bin/chromium");
 mkdirSync(out, { recursive: true });
@@ -40,6 +42,20 @@ try {
   await audit("report-en");
   await page.getByRole("link", { name: "Nederlands" }).click();
   await page.waitForLoadState("load");
+
+  await page.getByLabel("Uw opmerking (hoogstens 1.000 tekens)").fill("De lamp knippert nu ook overdag.");
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.getByRole("button", { name: "Opmerking versturen" }).click()]);
+  check((await page.locator("h1").innerText()) === "Uw opmerking is toegevoegd", "adding a remark says it was added");
+  await audit("report-remark-added");
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.getByRole("link", { name: "Terug naar uw melding" }).click()]);
+
+  await page.getByLabel("Foto's (JPEG, PNG of WebP)").setInputFiles(photo);
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.getByRole("button", { name: "Foto toevoegen" }).click()]);
+  check((await page.locator("h1").innerText()) === "Uw foto is toegevoegd", "adding a photo says it was added");
+  await audit("report-photo-added");
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.getByRole("link", { name: "Terug naar uw melding" }).click()]);
+  check((await page.locator("ul.photos img").count()) === 1, "the report shows the added photo");
+  await audit("report-with-photo");
 
   const stop = page.getByRole("button", { name: "Geen e-mails meer, wis mijn gegevens" });
   await stop.focus();

@@ -37,14 +37,17 @@ fn action(method: &Method, route: &str) -> Option<Action> {
         return None;
     }
     match route {
-        "/api/v1/reports" | "/open311/v2/requests.{format}" => Some(Action::Report),
+        // Photos added through a follow link cost what a report's photos cost.
+        "/api/v1/reports" | "/open311/v2/requests.{format}" | "/api/v1/follow/{token}/photos" => Some(Action::Report),
         "/api/v1/reports/{id}/support" => Some(Action::Support),
         "/api/v1/subscriptions" => Some(Action::Subscribe),
         "/api/v1/privacy/access-requests" => Some(Action::AccessRequest),
         "/api/v1/answers/{token}"
         | "/api/v1/subscriptions/manage/{token}/answers"
         | "/api/v1/survey/{token}"
-        | "/api/v1/follow/{token}/reopen" => Some(Action::Answer),
+        | "/api/v1/follow/{token}"
+        | "/api/v1/follow/{token}/reopen"
+        | "/api/v1/follow/{token}/remarks" => Some(Action::Answer),
         _ => None,
     }
 }

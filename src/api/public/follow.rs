@@ -36,6 +36,12 @@ pub struct FollowView {
     pub report: ReportView,
     /// Public status changes and notes, oldest first (who made them is not shown).
     pub updates: Vec<PublicUpdate>,
+    /// Whether this link may add a remark or photos now (`POST …/remarks`, `POST …/photos`):
+    /// the reporter's own link, while the report is open.
+    pub can_add: bool,
+    /// Whether this is the reporter's link (a supporter's may only stop its emails).
+    #[serde(skip)]
+    pub reporter: bool,
 }
 
 /// A report by its private follow link (from the confirmation or an update email).
@@ -78,16 +84,18 @@ pub(crate) async fn followed(state: &AppState, token: String) -> Result<Option<(
     let found = state
         .db
         .run(move |conn| -> Result<_, crate::storage::StorageError> {
-            let Some(id) = crate::storage::followers::followed_report(conn, &token)? else {
+            let Some(link) = crate::storage::followers::follow_link(conn, &token)? else {
                 return Ok(None);
             };
+            let id = link.report_id;
             let report = crate::storage::reports::by_id(conn, id)?;
             let history = crate::storage::triage::history(conn, id)?;
             let language = crate::storage::followers::language_of(conn, id)?;
-            Ok(report.map(|r| (r, history, language)))
+            let reporter = matches!(link.holder, Holder::Reporter(_));
+            Ok(report.map(|r| (r, history, language, reporter)))
         })
         .await?;
-    let Some((report, history, language)) = found else {
+    let Some((report, history, language, reporter)) = found else {
         return Ok(None);
     };
     let updates = history
@@ -104,8 +112,11 @@ pub(crate) async fn followed(state: &AppState, token: String) -> Result<Option<(
             PublicUpdate { at: entry.at, status, text: field("text") }
         })
         .collect();
-    let report = super::reports::view(state, report, Audience::Public).await?;
-    Ok(Some((FollowView { report, updates }, language)))
+    let can_add = reporter && !crate::domain::workflow::is_closed(report.status);
+    let photos = super::photos::public_photos(state, &report).await?;
+    let mut report = super::reports::view(state, report, Audience::Public).await?;
+    report.photos = photos;
+    Ok(Some((FollowView { report, updates, can_add, reporter }, language)))
 }
 
 /// A reporter's request to reopen their resolved report.

@@ -3,6 +3,7 @@
 //! their quick questions, and the probes and the OpenAPI document.
 
 pub mod access;
+pub mod additions;
 pub mod announcements;
 pub mod areas;
 pub mod categories;
@@ -36,6 +37,8 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(support::confirm_support)
         .service(follow::follow_report)
         .service(follow::request_reopen)
+        .service(additions::post_remark)
+        .service(additions::post_photos)
         .service(survey::survey_page_or_view)
         .service(survey::answer_survey)
         .service(erasure::erase_contact)

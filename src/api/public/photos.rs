@@ -347,7 +347,7 @@ pub async fn read_parts(
 }
 
 /// Reads the `photo` parts of an upload (at least one).
-async fn read_photos(
+pub(crate) async fn read_photos(
     request: &HttpRequest,
     payload: web::Payload,
     settings: &crate::intake::photos::PhotoService,

@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
-use crate::api::pages::{confirm_page, page};
+use crate::api::pages::resident::links::{OneClick, ask, done, used};
+use crate::api::pages::resident::{Lang, lang_of, wants_html};
 use crate::api::responses::{JsonBodyErrors, TooManyRequests, Unavailable};
 use crate::api::state::AppState;
 use crate::domain::report::Language;
@@ -126,43 +127,84 @@ pub async fn support_report(
     Ok(HttpResponse::Created().json(SupportView { report_id: id, interest_count: count, detail }))
 }
 
+fn confirm_path(token: &str) -> String {
+    format!("/api/v1/support/confirm/{token}")
+}
+
 /// The page behind a supporter's confirmation link: a button that confirms (a GET changes
-/// nothing: mail filters fetch links to scan them).
+/// nothing: mail filters fetch links to scan them). In the supporter's language (`?lang=`
+/// switches).
 #[utoipa::path(
     tag = "reports",
-    params(("token" = String, Path, description = "The token from the confirmation email")),
-    responses((status = 200, description = "A page with a button that confirms", content_type = "text/html")),
+    params(
+        ("token" = String, Path, description = "The token from the confirmation email"),
+        ("lang" = Option<String>, Query, description = "The page's language, `nl` or `en` (default: the supporter's)"),
+    ),
+    responses(
+        (status = 200, description = "A page with a button that confirms", content_type = "text/html"),
+        (status = 404, description = "The link is unknown or already used: a page for browsers, a problem otherwise", content(
+            (Problem = "application/problem+json"),
+            (String = "text/html"),
+        )),
+        Unavailable,
+    ),
 )]
 #[get("/api/v1/support/confirm/{token}")]
-pub async fn confirm_support_page(_path: web::Path<String>) -> HttpResponse {
-    confirm_page(
-        "Volgen bevestigen / Confirm following",
-        "Bevestig dat u berichten over deze melding wilt ontvangen. / Confirm that you want messages about this report.",
-        "Bevestigen / Confirm",
-    )
+pub async fn confirm_support_page(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let token = path.into_inner();
+    let looked_up = token.clone();
+    let language =
+        state.db.run(move |conn| crate::storage::link_languages::of_supporter_confirmation(conn, &looked_up)).await?;
+    match language {
+        Some(language) => ask(&request, &state, &confirm_path(&token), lang_of(language), &OneClick::ConfirmSupport),
+        None if wants_html(&request) => used(&request, &state, &confirm_path(&token), Lang::Nl),
+        None => Err(ApiError::NotFound("this confirmation link is unknown or was already used".into())),
+    }
 }
 
 /// Confirms a supporter's email address (double opt-in): from now on it hears about the
 /// report's public changes, each email with a link to erase the address again.
 #[utoipa::path(
     tag = "reports",
-    params(("token" = String, Path, description = "The token from the confirmation email")),
+    params(
+        ("token" = String, Path, description = "The token from the confirmation email"),
+        ("lang" = Option<String>, Query, description = "The answering page's language, `nl` or `en` (default: the supporter's)"),
+    ),
     responses(
-        (status = 200, description = "Confirmed", content_type = "text/html"),
-        (status = 404, description = "The link is unknown or already used", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Confirmed: a page says so", content_type = "text/html"),
+        (status = 404, description = "The link is unknown or already used: a page for browsers, a problem otherwise", content(
+            (Problem = "application/problem+json"),
+            (String = "text/html"),
+        )),
         Unavailable,
     )
 )]
 #[post("/api/v1/support/confirm/{token}")]
-pub async fn confirm_support(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn confirm_support(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let token = path.into_inner();
-    let confirmed = state.db.run(move |conn| crate::storage::followers::confirm_supporter(conn, &token)).await?;
-    let report =
-        confirmed.ok_or_else(|| ApiError::NotFound("this confirmation link is unknown or was already used".into()))?;
+    let confirming = token.clone();
+    let confirmed = state
+        .db
+        .run(move |conn| -> Result<_, crate::storage::StorageError> {
+            let language = crate::storage::link_languages::of_supporter_confirmation(conn, &confirming)?;
+            let report = crate::storage::followers::confirm_supporter(conn, &confirming)?;
+            Ok(report.map(|report| (report, language.unwrap_or_default())))
+        })
+        .await?;
+    let Some((report, language)) = confirmed else {
+        if wants_html(&request) {
+            return used(&request, &state, &confirm_path(&token), Lang::Nl);
+        }
+        return Err(ApiError::NotFound("this confirmation link is unknown or was already used".into()));
+    };
     tracing::info!(report_id = %report, "supporter confirmed their address");
-    Ok(page(
-        actix_web::http::StatusCode::OK,
-        "Bevestigd / Confirmed",
-        "<p>U ontvangt voortaan berichten over deze melding. Elk bericht heeft een link om uw adres weer te laten wissen. / You will now get messages about this report. Each has a link to erase your address again.</p>",
-    ))
+    done(&request, &state, &confirm_path(&token), lang_of(language), &OneClick::ConfirmSupport)
 }

@@ -6,7 +6,7 @@
 //! (`application/problem+json` or a page), with the same words whether or not a report
 //! exists behind the link.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use crate::api::body::{parse, read_json, read_limited};
 use crate::api::error::{ApiError, Problem};
-use crate::api::pages::{html_escape, page};
+use crate::api::pages::resident::lang_of;
+use crate::api::pages::resident::survey::{self as survey_page, Refusal, SurveyForm};
 use crate::api::responses::{TooManyRequests, Unavailable};
 use crate::api::state::AppState;
 use crate::domain::report::Language;
@@ -115,16 +116,37 @@ pub fn wants_json(request: &HttpRequest) -> bool {
     })
 }
 
-/// An error as the client wants it: problem+json, or a page with the same words.
-pub fn refusal(json: bool, error: ApiError) -> Result<HttpResponse, ApiError> {
-    let status = error.status_code();
-    if json || !matches!(status.as_u16(), 404 | 409 | 410 | 422 | 403) {
-        return Err(error);
+/// Why a survey link takes no answer.
+#[derive(Debug, Clone, Copy)]
+enum Closed {
+    Unknown,
+    State(SurveyState),
+}
+
+impl Closed {
+    /// The problem for apps.
+    fn error(self, days: i64) -> ApiError {
+        match self {
+            Closed::Unknown => unknown(),
+            Closed::State(SurveyState::Answered) => ApiError::Gone(
+                "this survey has been answered already: each survey takes one answer. To ask again for the report to be \
+                 reopened, use the follow link in the email"
+                    .into(),
+            ),
+            Closed::State(_) => ApiError::Gone(format!(
+                "this survey link has expired: answers are accepted for {days} days after the report was resolved"
+            )),
+        }
     }
-    let problem = error.problem();
-    let fields: String = problem.errors.iter().map(|e| format!("<li>{}</li>", html_escape(&e.detail))).collect();
-    let list = if fields.is_empty() { String::new() } else { format!("<ul>{fields}</ul>") };
-    Ok(page(status, &problem.title, &format!("<p role=\"alert\">{}</p>{list}", html_escape(&problem.detail))))
+
+    /// The page's reason for residents.
+    fn refusal(self) -> Refusal {
+        match self {
+            Closed::Unknown => Refusal::Unknown,
+            Closed::State(SurveyState::Answered) => Refusal::Answered,
+            Closed::State(_) => Refusal::Expired,
+        }
+    }
 }
 
 fn unknown() -> ApiError {
@@ -133,27 +155,42 @@ fn unknown() -> ApiError {
     )
 }
 
-fn closed(state: SurveyState, days: i64) -> ApiError {
-    match state {
-        SurveyState::Answered => ApiError::Gone(
-            "this survey has been answered already: each survey takes one answer. To ask again for the report to be \
-             reopened, use the follow link in the email"
-                .into(),
-        ),
-        _ => ApiError::Gone(format!(
-            "this survey link has expired: answers are accepted for {days} days after the report was resolved"
-        )),
-    }
+/// The open survey a token stands for with its report's language, or why there is none
+/// (with the language when the survey is known).
+async fn open_survey(
+    state: &AppState,
+    token: &str,
+) -> Result<Result<(Survey, Language), (Closed, Language)>, ApiError> {
+    let Some(id) = state.links.check_survey_token(token) else { return Ok(Err((Closed::Unknown, Language::Nl))) };
+    let found = state
+        .db
+        .run(move |conn| -> Result<_, crate::storage::StorageError> {
+            let Some(survey) = crate::storage::surveys::get(conn, id)? else { return Ok(None) };
+            let language = crate::storage::followers::language_of(conn, survey.report_id)?;
+            Ok(Some((survey, language)))
+        })
+        .await?;
+    let Some((survey, language)) = found else { return Ok(Err((Closed::Unknown, Language::Nl))) };
+    Ok(match survey.state(Utc::now()) {
+        SurveyState::Open => Ok((survey, language)),
+        other => Err((Closed::State(other), language)),
+    })
 }
 
-/// The open survey a token stands for, or why there is none.
-async fn open_survey(state: &AppState, token: &str) -> Result<Survey, ApiError> {
-    let id = state.links.check_survey_token(token).ok_or_else(unknown)?;
-    let survey = state.db.run(move |conn| crate::storage::surveys::get(conn, id)).await?.ok_or_else(unknown)?;
-    match survey.state(Utc::now()) {
-        SurveyState::Open => Ok(survey),
-        other => Err(closed(other, state.survey_days)),
+/// A refusal as the client wants it: problem+json, or a page that says it in words.
+fn refuse(
+    request: &HttpRequest,
+    state: &AppState,
+    token: &str,
+    json: bool,
+    language: Language,
+    error: ApiError,
+    why: Refusal,
+) -> Result<HttpResponse, ApiError> {
+    if json || !matches!(error.status_code().as_u16(), 404 | 410 | 422) {
+        return Err(error);
     }
+    survey_page::refused(request, state, token, lang_of(language), why)
 }
 
 fn offered(answers: &[StandardAnswer], side: Option<bool>) -> Vec<OfferedAnswer> {
@@ -167,40 +204,6 @@ fn offered(answers: &[StandardAnswer], side: Option<bool>) -> Vec<OfferedAnswer>
             text_en: a.text_en.clone(),
         })
         .collect()
-}
-
-fn survey_page(view: &SurveyView) -> HttpResponse {
-    let checked = |side: bool| if view.satisfied == Some(side) { " checked" } else { "" };
-    let answers: String = view
-        .answers
-        .iter()
-        .map(|a| {
-            format!(
-                "<li><label><input type=\"radio\" name=\"answer_id\" value=\"{}\"> {} / {}{}</label></li>",
-                a.id,
-                html_escape(&a.text_nl),
-                html_escape(&a.text_en),
-                if view.satisfied.is_none() { if a.satisfied { " (ja / yes)" } else { " (nee / no)" } } else { "" }
-            )
-        })
-        .collect();
-    let content = format!(
-        "<p>Melding / Report {reference}</p><form method=\"post\">\
-         <fieldset><legend>{nl} / {en}</legend>\
-         <label><input type=\"radio\" name=\"satisfied\" value=\"yes\" required{yes}> Ja / Yes</label> \
-         <label><input type=\"radio\" name=\"satisfied\" value=\"no\"{no}> Nee / No</label></fieldset>\
-         <fieldset><legend>Kies een antwoord (niet verplicht) / Choose an answer (optional)</legend><ul>{answers}</ul></fieldset>\
-         <p><label for=\"text\">Toelichting (niet verplicht, hoogstens {max} tekens) / Comment (optional, at most {max} characters)</label><br>\
-         <textarea id=\"text\" name=\"text\" maxlength=\"{max}\" rows=\"4\" cols=\"40\"></textarea></p>\
-         <button type=\"submit\">Antwoord versturen / Send answer</button></form>",
-        reference = html_escape(&view.reference),
-        nl = html_escape(&view.question_nl),
-        en = html_escape(&view.question_en),
-        yes = checked(true),
-        no = checked(false),
-        max = view.text_max,
-    );
-    page(StatusCode::OK, "Tevredenheid / Satisfaction", &content)
 }
 
 /// The page behind a survey link: the question with the tapped answer preselected, the
@@ -234,9 +237,13 @@ pub async fn survey_page_or_view(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let json = wants_json(&request);
-    let survey = match open_survey(&state, &path.into_inner()).await {
-        Ok(survey) => survey,
-        Err(error) => return refusal(json, error),
+    let token = path.into_inner();
+    let days = state.survey_days;
+    let (survey, language) = match open_survey(&state, &token).await? {
+        Ok(found) => found,
+        Err((closed, language)) => {
+            return refuse(&request, &state, &token, json, language, closed.error(days), closed.refusal());
+        }
     };
     let side = query.satisfied.map(|s| s == Side::Yes);
     let answers = state.db.run(crate::storage::surveys::list_answers).await?;
@@ -249,11 +256,12 @@ pub async fn survey_page_or_view(
         answers: offered(&answers, side),
         text_max: SURVEY_TEXT_MAX,
     };
-    Ok(if json {
-        HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view)
-    } else {
-        survey_page(&view)
-    })
+    if json {
+        return Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view));
+    }
+    let answers = view.answers.into_iter().map(|a| (a.id.to_string(), a.text_nl, a.text_en, a.satisfied)).collect();
+    let form = SurveyForm { reference: view.reference, satisfied: view.satisfied, answers, text_max: view.text_max };
+    survey_page::page(&request, &state, &token, lang_of(language), form)
 }
 
 /// The answer in the body: a form or JSON; an empty body takes the link's `?satisfied=`.
@@ -354,41 +362,43 @@ pub async fn answer_survey(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
     let json = wants_json(&request) || sent_json;
-    let survey = match open_survey(&state, &path.into_inner()).await {
-        Ok(survey) => survey,
-        Err(error) => return refusal(json, error),
+    let token = path.into_inner();
+    let days = state.survey_days;
+    let (survey, language) = match open_survey(&state, &token).await? {
+        Ok(found) => found,
+        Err((closed, language)) => {
+            return refuse(&request, &state, &token, json, language, closed.error(days), closed.refusal());
+        }
     };
     let (satisfied, answer_id, text) = match read_answer(&request, payload, state.max_body_bytes, query.satisfied).await
     {
         Ok(input) => input,
-        Err(error) => return refusal(json, error),
+        Err(error) => return refuse(&request, &state, &token, json, language, error, Refusal::Invalid),
     };
     let answers = state.db.run(crate::storage::surveys::list_answers).await?;
     let input = AnswerInput { satisfied, answer_id, text: text.as_deref() };
     let checked = match check_answer(&input, &answers) {
         Ok(checked) => checked,
-        Err(errors) => return refusal(json, ApiError::Validation(errors)),
+        Err(errors) => {
+            return refuse(&request, &state, &token, json, language, ApiError::Validation(errors), Refusal::Invalid);
+        }
     };
     let id = survey.id;
     let recorded = checked.clone();
     let outcome = state.db.run(move |conn| crate::storage::surveys::answer(conn, id, &recorded)).await?;
     let reopen_requested = match outcome {
         Answered::Recorded { reopen_requested } => reopen_requested,
-        Answered::Unknown => return refusal(json, unknown()),
-        Answered::Closed(closed_state) => return refusal(json, closed(closed_state, state.survey_days)),
+        Answered::Unknown => {
+            return refuse(&request, &state, &token, json, language, unknown(), Refusal::Unknown);
+        }
+        Answered::Closed(closed_state) => {
+            let closed = Closed::State(closed_state);
+            return refuse(&request, &state, &token, json, language, closed.error(days), closed.refusal());
+        }
     };
     tracing::info!(survey_id = %id, satisfied = checked.satisfied, reopen_requested, "survey answered");
     if json {
         return Ok(HttpResponse::Ok().json(SurveyAnswered { satisfied: checked.satisfied, reopen_requested }));
     }
-    let next = if reopen_requested {
-        "<p>Wij bekijken uw melding opnieuw en laten u weten wat wij besluiten. / We will look at your report again and let you know what we decide.</p>"
-    } else {
-        ""
-    };
-    Ok(page(
-        StatusCode::OK,
-        "Bedankt / Thank you",
-        &format!("<p>Uw antwoord is ontvangen. / Your answer was recorded.</p>{next}"),
-    ))
+    survey_page::thanks(&request, &state, &token, lang_of(language), reopen_requested)
 }

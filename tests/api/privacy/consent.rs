@@ -57,7 +57,10 @@ async fn confirm_support(app: &TestApp, mail: &str) {
     let path = format!("/api/v1/support/confirm/{token}");
     let page = app.get(&path).await;
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("<form method=\"post\">"), "a GET only shows a button");
+    assert!(
+        page.text().await.unwrap().contains("<form method=\"post\" action=\"/api/v1/support/confirm/"),
+        "a GET only shows a button"
+    );
     assert_eq!(app.client.post(app.url(&path)).send().await.unwrap().status(), 200);
     expect_problem(app.client.post(app.url(&path)).send().await.unwrap(), 404).await;
 }

@@ -2,5 +2,7 @@
 //! addresses that answer JSON to apps, with forms, in Dutch and English, and in a real
 //! headless Chromium with axe-core.
 
+mod additions;
+mod links;
 mod report;
 mod subscription;

@@ -10,11 +10,11 @@ use crate::support::smtp::{mails_in, token_after};
 use crate::support::staff::{admin_token, send};
 use crate::support::subscriptions::folder_app;
 
-const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+pub(super) const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 const REPORTER: &str = "lantaarn.melder@example.nl";
 
 /// Files a report with a reporter in `language` and returns its id and follow path.
-async fn followed_report(app: &TestApp, folder: &std::path::Path, language: &str) -> (String, String) {
+pub(super) async fn followed_report(app: &TestApp, folder: &std::path::Path, language: &str) -> (String, String) {
     let mut body = street_light_report();
     body["reporter"] = json!({"email": REPORTER, "name": "Lies Lantaarn"});
     body["language"] = json!(language);
@@ -33,7 +33,7 @@ async fn followed_report(app: &TestApp, folder: &std::path::Path, language: &str
     (id, format!("/api/v1/follow/{token}"))
 }
 
-async fn page(app: &TestApp, path: &str, status: u16) -> String {
+pub(super) async fn page(app: &TestApp, path: &str, status: u16) -> String {
     let response = app.client.get(app.url(path)).header("Accept", BROWSER).send().await.unwrap();
     assert_eq!(response.status(), status, "GET {path}");
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
@@ -41,7 +41,7 @@ async fn page(app: &TestApp, path: &str, status: u16) -> String {
     response.text().await.unwrap()
 }
 
-fn form_token(page: &str) -> String {
+pub(super) fn form_token(page: &str) -> String {
     let at = page.find("name=\"form\" value=\"").unwrap() + "name=\"form\" value=\"".len();
     page[at..].split('"').next().unwrap().to_owned()
 }
@@ -138,11 +138,14 @@ on_both_backends! {
 
     async fn the_report_page_passes_the_browser_test_in_headless_chromium_with_axe_core(backend: Backend) {
         let folder = tempfile::tempdir().unwrap();
-        let app = folder_app(backend, folder.path()).await;
+        let app = crate::residents::additions::app_in(backend, folder.path()).await;
         let (_, path) = followed_report(&app, folder.path(), "nl").await;
         let chromium = browser_tools().await;
         let out = browser_output(&app);
-        run_node("report.mjs", &["--url", &app.address, "--report", &path, "--chromium", &chromium], &out).await;
+        let photo = folder.path().join("lamp.png");
+        std::fs::write(&photo, crate::support::photos::png_bytes(48, 32)).unwrap();
+        let photo = photo.display().to_string();
+        run_node("report.mjs", &["--url", &app.address, "--report", &path, "--photo", &photo, "--chromium", &chromium], &out).await;
         expect_problem(app.get(&path).await, 404).await;
         assert!(out.join("report-nl.png").exists(), "a screenshot in {}", out.display());
     }

@@ -34,7 +34,11 @@ pub async fn confirm(app: &TestApp, message: &str) {
     let path = format!("/api/v1/subscriptions/confirm/{token}");
     let page = app.get(&path).await;
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("<form method=\"post\">"), "a GET only shows a button");
+    let text = page.text().await.unwrap();
+    assert!(
+        text.contains("<form method=\"post\" action=\"/api/v1/subscriptions/confirm/"),
+        "a GET only shows a button: {text}"
+    );
     let confirmed = app.client.post(app.url(&path)).send().await.unwrap();
     assert_eq!(confirmed.status(), 200);
     assert_eq!(app.client.post(app.url(&path)).send().await.unwrap().status(), 404, "a confirmation link works once");

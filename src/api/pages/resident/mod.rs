@@ -9,8 +9,11 @@
 //! ([`FormToken`]) bound to the link and valid for a few hours, so a form is only accepted
 //! from a page meldpunt rendered recently for that link.
 
+pub mod additions;
+pub mod links;
 pub mod report;
 pub mod subscription;
+pub mod survey;
 pub mod words;
 
 use actix_web::http::StatusCode;
@@ -52,6 +55,14 @@ pub fn wants_html(request: &HttpRequest) -> bool {
         (Some(html), Some(json)) => html < json,
         (Some(_), None) => true,
         _ => false,
+    }
+}
+
+/// The page language of a resident's message language.
+pub fn lang_of(language: crate::domain::report::Language) -> Lang {
+    match language {
+        crate::domain::report::Language::En => Lang::En,
+        crate::domain::report::Language::Nl => Lang::Nl,
     }
 }
 
@@ -154,7 +165,22 @@ pub fn message(
     text: &str,
     back: Option<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let lang = page_lang(request, Lang::Nl);
+    message_in(request, state, path, Lang::Nl, status, title, text, back)
+}
+
+/// Answers a message page in the language asked for (`?lang=`, else `own`) at `path`.
+#[expect(clippy::too_many_arguments, reason = "the parts of one message page")]
+pub fn message_in(
+    request: &HttpRequest,
+    state: &AppState,
+    path: &str,
+    own: Lang,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+    back: Option<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let lang = page_lang(request, own);
     let frame = Frame::new(state, lang, path, title);
     let tone = if status.is_success() { "notice" } else { "error" };
     render(status, &MessagePage::new(frame, tone, vec![text.to_owned()], back))

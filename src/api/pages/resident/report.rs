@@ -13,12 +13,12 @@ use super::{FormToken, Frame, Lang, field, form_fields, message, page_lang, rend
 use crate::api::error::{ApiError, Problem};
 use crate::api::pages::dashboard::svg::Projection;
 use crate::api::public::follow::{FollowView, followed, reopen};
-use crate::api::responses::Unavailable;
+use crate::api::responses::{TooManyRequests, Unavailable};
 use crate::api::state::AppState;
 use crate::domain::report::Language;
 use crate::storage::retention::Erased;
 
-const FORM_KIND: &str = "report";
+pub(super) const FORM_KIND: &str = "report";
 const FORM_MAX_BYTES: usize = 16 * 1024;
 
 /// One step of the public timeline.
@@ -56,6 +56,9 @@ pub struct ReportPage {
     /// Whether the form to ask to reopen is shown (a resolved report; the answer to a
     /// supporter's link or a late request says why not).
     pub can_reopen: bool,
+    /// Whether the forms to add a remark or photos are shown (the reporter's link, while
+    /// the report is open).
+    pub can_add: bool,
 }
 
 fn path_of(token: &str) -> String {
@@ -124,9 +127,10 @@ fn build(state: &AppState, frame: Frame, token: &str, view: &FollowView, notice:
             })
             .collect(),
         map: buurt.and_then(|b| map(state, &b.code, b.name.as_deref().unwrap_or(&b.code), report.location, words)),
-        action: path_of(token),
+        action: format!("{}?lang={}", path_of(token), frame.lang),
         form_token: FormToken::issue(state, FORM_KIND, token),
-        can_reopen: report.status == crate::domain::report::ReportStatus::Resolved,
+        can_reopen: view.reporter && report.status == crate::domain::report::ReportStatus::Resolved,
+        can_add: view.can_add,
     }
 }
 
@@ -189,18 +193,29 @@ fn unknown_link(request: &HttpRequest, state: &AppState, token: &str) -> Result<
 /// `survey_days`. Each answers a page that says what happened.
 #[utoipa::path(
     tag = "reports",
-    params(("token" = String, Path, description = "The token from the follow link")),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "The page's form: `form` (the form token of the page), `action` (`stop_emails` or `reopen`) and for `reopen` an optional `text` (at most 1,000 characters)"),
+    params(
+        ("token" = String, Path, description = "The token from the follow link"),
+        ("lang" = Option<String>, Query, description = "The language of the answering page, `nl` or `en` (default `nl`)"),
+    ),
+    request_body(description = "The page's forms. `application/x-www-form-urlencoded`: `form` (the form token of the page), `action` (`stop_emails`, `reopen` or `remark`) and for `reopen` an optional, for `remark` a required `text` (at most 1,000 characters). `multipart/form-data`: the photo form, with the parts `form`, `action` (`photo`) and one or more `photo` files, in that order", content(
+        (String = "application/x-www-form-urlencoded"),
+        (super::additions::PhotoFormUpload = "multipart/form-data"),
+    )),
     responses(
         (status = 200, description = "A page that says what happened", content_type = "text/html"),
-        (status = 400, description = "The form token is missing or expired, or the action unknown: a page asks to reload", content_type = "text/html"),
-        (status = 403, description = "Reopen: a supporter's link (only the reporter may ask): a page says so", content_type = "text/html"),
+        (status = 400, description = "The form token is missing or expired, the action unknown, or no photo chosen: a page says so", content_type = "text/html"),
+        (status = 403, description = "Reopen, remark, photo: a supporter's link (only the reporter may): a page says so", content_type = "text/html"),
         (status = 404, description = "Unknown link: a page says so", content_type = "text/html"),
-        (status = 409, description = "Reopen: the report is not resolved, or a request waits already: a page says so", content_type = "text/html"),
+        (status = 409, description = "Reopen: the report is not resolved, or a request waits already; remark, photo: the report is closed or has the most allowed: a page says so", content_type = "text/html"),
         (status = 410, description = "Reopen: the period for asking is over: a page says so", content_type = "text/html"),
-        (status = 422, description = "Reopen: the text is too long or not plain text: a page says so", content_type = "text/html"),
-        (status = 413, description = "The form is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The form is too large (problem), or a photo is (a page says so)", content(
+            (Problem = "application/problem+json"),
+            (String = "text/html"),
+        )),
+        (status = 415, description = "A photo is not JPEG, PNG or WebP: a page says so", content_type = "text/html"),
+        (status = 422, description = "Reopen, remark: the text is empty, too long or not plain text; photo: it cannot be read: a page says so", content_type = "text/html"),
         Unavailable,
+        TooManyRequests,
     )
 )]
 #[post("/api/v1/follow/{token}")]
@@ -211,11 +226,19 @@ pub async fn report_form(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let token = path.into_inner();
+    if crate::api::public::photos::is_multipart(&request) {
+        let stale = || stale_form(&request, &state, &token);
+        return super::additions::photos(&request, payload, &state, &token, &path_of(&token), stale).await;
+    }
     let body = crate::api::body::read_limited(&request, payload, FORM_MAX_BYTES).await?;
     let fields = form_fields(&body);
     let fresh = field(&fields, "form").is_some_and(|form| FormToken::holds(&state, FORM_KIND, &token, form));
-    if fresh && field(&fields, "action") == Some("reopen") {
-        return reopened(&request, &state, &token, field(&fields, "text")).await;
+    match field(&fields, "action") {
+        Some("reopen") if fresh => return reopened(&request, &state, &token, field(&fields, "text")).await,
+        Some("remark") if fresh => {
+            return super::additions::remark(&request, &state, &token, &path_of(&token), field(&fields, "text")).await;
+        }
+        _ => {}
     }
     if !fresh || field(&fields, "action") != Some("stop_emails") {
         if followed(&state, token.clone()).await?.is_none() {

@@ -161,7 +161,8 @@ async fn send(
     let body = super::event_payload::body(&event, &report, catalog, contact.as_ref());
     let url = WebhookUrl::parse(&endpoint.url, settings.webhook_allow_insecure)
         .map_err(|_| DeliveryError::Webhook(webhook::WebhookError::NotHttps))?;
-    webhook::post(&url, &endpoint.secret, &body, settings.webhook_allow_insecure).await?;
+    let secrets = endpoint.signing_secrets(chrono::Utc::now());
+    webhook::post_signed(&url, &secrets, &body, settings.webhook_allow_insecure).await?;
     Ok(contact.is_some())
 }
 

@@ -21,11 +21,21 @@ pub const SIGNATURE_HEADER: &str = "Meldpunt-Signature";
 
 /// The value of the signature header for `body` sent at `timestamp` (Unix seconds).
 pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return String::new() };
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    format!("t={timestamp},v1={}", hex::encode(mac.finalize().into_bytes()))
+    signatures(&[secret], timestamp, body)
+}
+
+/// The signature header signed by each of `secrets` (`t=…,v1=…,v1=…`): while a secret is
+/// rotated, the receiver accepts the body when any `v1` matches a secret it knows.
+pub fn signatures(secrets: &[&str], timestamp: i64, body: &[u8]) -> String {
+    let mut header = format!("t={timestamp}");
+    for secret in secrets {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { continue };
+        mac.update(timestamp.to_string().as_bytes());
+        mac.update(b".");
+        mac.update(body);
+        header.push_str(&format!(",v1={}", hex::encode(mac.finalize().into_bytes())));
+    }
+    header
 }
 
 /// Why a webhook was not delivered (or a target was refused). The messages never contain
@@ -87,6 +97,16 @@ pub async fn check_resolved(url: &WebhookUrl) -> Result<(), WebhookError> {
 /// sending, the host's addresses are resolved and refused when one is not public (unless
 /// insecure targets are allowed). Errors never contain the URL (it is personal data).
 pub async fn post(url: &WebhookUrl, secret: &str, body: &[u8], allow_insecure: bool) -> Result<String, WebhookError> {
+    post_signed(url, &[secret], body, allow_insecure).await
+}
+
+/// [`post`], signed by each of `secrets` (see [`signatures`]).
+pub async fn post_signed(
+    url: &WebhookUrl,
+    secrets: &[&str],
+    body: &[u8],
+    allow_insecure: bool,
+) -> Result<String, WebhookError> {
     if !allow_insecure {
         if url.url().scheme() != "https" {
             return Err(WebhookError::NotHttps);
@@ -98,7 +118,7 @@ pub async fn post(url: &WebhookUrl, secret: &str, body: &[u8], allow_insecure: b
         .post(url.url().clone())
         .header("Content-Type", "application/json")
         .header("User-Agent", concat!("meldpunt/", env!("CARGO_PKG_VERSION")))
-        .header(SIGNATURE_HEADER, signature(secret, timestamp, body))
+        .header(SIGNATURE_HEADER, signatures(secrets, timestamp, body))
         .body(body.to_vec())
         .send()
         .await

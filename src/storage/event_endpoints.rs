@@ -29,6 +29,22 @@ pub struct Endpoint {
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The secret before the last rotation, and until when it signs beside the new one.
+    pub previous_secret: Option<(String, DateTime<Utc>)>,
+}
+
+impl Endpoint {
+    /// The secrets that sign a delivery at `now`: the current one, and the previous one
+    /// while its overlap lasts.
+    pub fn signing_secrets(&self, now: DateTime<Utc>) -> Vec<&str> {
+        let mut secrets = vec![self.secret.as_str()];
+        if let Some((previous, until)) = &self.previous_secret
+            && *until > now
+        {
+            secrets.push(previous.as_str());
+        }
+        secrets
+    }
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -64,6 +80,8 @@ struct EndpointRow {
     active: bool,
     created_at: DbTime,
     updated_at: DbTime,
+    previous_secret: Option<String>,
+    previous_secret_until: Option<DbTime>,
 }
 
 impl TryFrom<EndpointRow> for Endpoint {
@@ -96,6 +114,7 @@ impl TryFrom<EndpointRow> for Endpoint {
             active: row.active,
             created_at: row.created_at.0,
             updated_at: row.updated_at.0,
+            previous_secret: row.previous_secret.zip(row.previous_secret_until.map(|t| t.0)),
         })
     }
 }
@@ -169,6 +188,49 @@ pub fn set_active(conn: &mut DbConnection, id: Uuid, active: bool) -> Result<boo
         .set((event_endpoints::active.eq(active), event_endpoints::updated_at.eq(DbTime::new(Utc::now()))))
         .execute(conn)?;
     Ok(changed > 0)
+}
+
+/// Changes an endpoint's URL, description, filter and contact allowance (its secret, its
+/// state and its deliveries stay; queued deliveries go to the new URL, and the filter
+/// decides for events from now on). Returns whether it exists.
+pub fn update(conn: &mut DbConnection, id: Uuid, settings: &NewEndpoint) -> Result<bool, StorageError> {
+    let types: Vec<&str> = settings.filter.event_types.iter().map(|t| t.as_str()).collect();
+    let changed = diesel::update(event_endpoints::table.find(DbUuid(id)))
+        .set((
+            event_endpoints::url.eq(&settings.url),
+            event_endpoints::description.eq(&settings.description),
+            event_endpoints::event_types.eq(text(&types)),
+            event_endpoints::departments.eq(text(&settings.filter.departments)),
+            event_endpoints::categories.eq(text(&settings.filter.categories)),
+            event_endpoints::areas.eq(text(&settings.filter.areas)),
+            event_endpoints::include_reporter_contact.eq(settings.include_reporter_contact),
+            event_endpoints::contact_allowed_by.eq(settings.contact_allowed_by.map(DbUuid)),
+            event_endpoints::updated_at.eq(DbTime::new(Utc::now())),
+        ))
+        .execute(conn)?;
+    Ok(changed > 0)
+}
+
+/// Gives an endpoint the new secret `secret`; the old one keeps signing beside it until
+/// `overlap_until`. Returns whether it exists.
+pub fn rotate_secret(
+    conn: &mut DbConnection,
+    id: Uuid,
+    secret: &str,
+    overlap_until: DateTime<Utc>,
+) -> Result<bool, StorageError> {
+    conn.write_transaction(|c| -> Result<bool, StorageError> {
+        let Some(old) = get(c, id)? else { return Ok(false) };
+        diesel::update(event_endpoints::table.find(DbUuid(id)))
+            .set((
+                event_endpoints::previous_secret.eq(Some(old.secret)),
+                event_endpoints::previous_secret_until.eq(Some(DbTime::new(overlap_until))),
+                event_endpoints::secret.eq(secret),
+                event_endpoints::updated_at.eq(DbTime::new(Utc::now())),
+            ))
+            .execute(c)?;
+        Ok(true)
+    })
 }
 
 /// Deletes an endpoint with its deliveries. Returns whether it existed.

@@ -699,6 +699,8 @@ diesel::table! {
         active -> Bool,
         created_at -> PortableTimestamp,
         updated_at -> PortableTimestamp,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<PortableTimestamp>,
     }
 }
 

@@ -65,6 +65,8 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(events::endpoints::get_endpoint)
         .service(events::endpoints::delete_endpoint)
         .service(events::endpoints::change_endpoint)
+        .service(events::settings::replace_endpoint)
+        .service(events::settings::rotate_secret)
         .service(events::deliveries::list_deliveries)
         .service(events::deliveries::replay)
         .service(events::deliveries::requeue);

@@ -6,3 +6,4 @@
 mod contact;
 mod delivery;
 mod endpoints;
+mod settings;

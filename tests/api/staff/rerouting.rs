@@ -137,6 +137,8 @@ on_both_backends! {
             (Method::GET, format!("/api/v1/admin/event-endpoints/{some_id}")),
             (Method::DELETE, format!("/api/v1/admin/event-endpoints/{some_id}")),
             (Method::PATCH, format!("/api/v1/admin/event-endpoints/{some_id}")),
+            (Method::PUT, format!("/api/v1/admin/event-endpoints/{some_id}")),
+            (Method::POST, format!("/api/v1/admin/event-endpoints/{some_id}/secret")),
             (Method::GET, format!("/api/v1/admin/event-endpoints/{some_id}/deliveries")),
             (Method::POST, format!("/api/v1/admin/event-endpoints/{some_id}/replay")),
             (Method::POST, format!("/api/v1/admin/event-endpoints/{some_id}/requeue")),

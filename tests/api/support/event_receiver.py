@@ -21,11 +21,15 @@ LAST = {}  # report id -> highest delivery_id seen (non-replay and replay apart)
 
 
 def signature_ok(secret, header, body):
-    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
-    if "t" not in parts or "v1" not in parts:
+    """Whether one of the header's v1 signatures (several while a secret is rotated) is the
+    HMAC of "<t>.<body>" with `secret`."""
+    parts = [p.split("=", 1) for p in header.split(",") if "=" in p]
+    stamps = [value for key, value in parts if key == "t"]
+    signatures = [value for key, value in parts if key == "v1"]
+    if len(stamps) != 1 or not signatures:
         return False
-    mac = hmac.new(secret.encode(), parts["t"].encode() + b"." + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(mac, parts["v1"])
+    mac = hmac.new(secret.encode(), stamps[0].encode() + b"." + body, hashlib.sha256).hexdigest()
+    return any(hmac.compare_digest(mac, signature) for signature in signatures)
 
 
 def main():

@@ -53,6 +53,19 @@ impl Receiver {
         }
     }
 
+    /// Stops the process (to start it again with another secret).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            assert!(Instant::now() < deadline, "the event receiver did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// While down, the running receiver answers 503.
     pub fn set_down(&self, down: bool) {
         if down {

@@ -55,14 +55,21 @@ pub struct EndpointView {
     pub created_at: DateTime<Utc>,
     /// Its deliveries by state.
     pub deliveries: DeliveryCounts,
-    /// The signing secret (`Meldpunt-Signature`): only in the answer to the creation.
+    /// Until when the secret before the last rotation still signs beside the current one
+    /// (absent: no rotation overlap).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_secret_until: Option<DateTime<Utc>>,
+    /// The signing secret (`Meldpunt-Signature`): only in the answer to the creation and
+    /// to a rotation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
 
 impl EndpointView {
-    fn new(endpoint: Endpoint, snapshot: &Snapshot, counts: (i64, i64, i64, i64)) -> Self {
+    pub(super) fn new(endpoint: Endpoint, snapshot: &Snapshot, counts: (i64, i64, i64, i64)) -> Self {
         let catalog = &snapshot.catalog;
+        let previous_secret_until =
+            endpoint.previous_secret.as_ref().map(|(_, until)| *until).filter(|until| *until > Utc::now());
         let (pending, failing, delivered, dead) = counts;
         EndpointView {
             id: endpoint.id,
@@ -87,6 +94,7 @@ impl EndpointView {
             active: endpoint.active,
             created_at: endpoint.created_at,
             deliveries: DeliveryCounts { pending, failing, delivered, dead },
+            previous_secret_until,
             secret: None,
         }
     }
@@ -123,7 +131,7 @@ pub struct EndpointInput {
 }
 
 impl EndpointInput {
-    fn validate(
+    pub(super) fn validate(
         self,
         snapshot: &Snapshot,
         allow_insecure: bool,
@@ -188,7 +196,7 @@ impl EndpointInput {
     }
 }
 
-fn not_found(id: Uuid) -> ApiError {
+pub(super) fn not_found(id: Uuid) -> ApiError {
     ApiError::NotFound(format!("there is no event endpoint with id {id}"))
 }
 

@@ -1,0 +1,2 @@
+ALTER TABLE event_endpoints DROP COLUMN previous_secret_until;
+ALTER TABLE event_endpoints DROP COLUMN previous_secret;

@@ -35,7 +35,7 @@ const CONSOLE: &str = "/console";
     )
 )]
 #[get("/console/login/oidc")]
-pub async fn start_login(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn start_sso_login(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let provider = state.sso.provider.clone().ok_or_else(|| {
         ApiError::NotFound("single sign-on is not configured here; log in with email and password".into())
     })?;
@@ -78,7 +78,7 @@ pub struct CallbackQuery {
     )
 )]
 #[get("/console/login/oidc/callback")]
-pub async fn callback(
+pub async fn sso_login_callback(
     request: HttpRequest,
     query: web::Query<CallbackQuery>,
     state: web::Data<AppState>,

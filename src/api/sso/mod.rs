@@ -52,5 +52,5 @@ pub fn api_error(error: OidcError) -> crate::api::error::ApiError {
 
 /// Registers the console's single sign-on endpoints.
 pub fn routes(config: &mut ServiceConfig) {
-    config.service(login::start_login).service(login::callback);
+    config.service(login::start_sso_login).service(login::sso_login_callback);
 }

@@ -143,4 +143,16 @@ on_both_backends! {
         assert!(refusal(&app, &token).await.contains("logged out"));
         assert_eq!(queue_status(&app, &other).await.status(), 200, "other tokens live on");
     }
+
+    async fn while_the_provider_cannot_be_reached_a_token_gets_503_not_a_refusal(backend: Backend) {
+        let (app, provider) = spawn_sso_app(backend, |_| {}).await;
+        let admin = admin_token(&app).await;
+        staff_account(&app, &admin, COORDINATOR, "coordinator", &[]).await;
+        let token = provider.mint(COORDINATOR).await;
+        drop(provider);
+        let problem = expect_problem(queue_status(&app, &token).await, 503).await;
+        assert_eq!(problem["type"], "urn:meldpunt:problem:identity-provider-unavailable", "{problem}");
+        // meldpunt's own tokens do not need the provider.
+        assert_eq!(queue_status(&app, &admin).await.status(), 200);
+    }
 }

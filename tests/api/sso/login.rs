@@ -151,4 +151,13 @@ on_both_backends! {
         let token = provider.mint(ADMIN_EMAIL).await;
         assert_eq!(send(&app, Method::GET, "/api/v1/admin/accounts", Some(&token), None).await.status(), 200);
     }
+
+    async fn without_an_issuer_single_sign_on_is_off_and_its_endpoints_say_so(backend: Backend) {
+        let app = spawn_staff_app(backend).await;
+        for path in ["/console/login/oidc", "/console/login/oidc/callback?code=x&state=y"] {
+            let problem = expect_problem(browser().get(app.url(path)).send().await.unwrap(), 404).await;
+            assert!(problem["detail"].as_str().unwrap().contains("not configured"), "{problem}");
+        }
+        assert_eq!(login(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await.len(), 68, "passwords work");
+    }
 }

@@ -75,9 +75,10 @@ impl Provider {
     }
 
     async fn validate(&self, token: &str, kind: Kind<'_>) -> Result<Claims, OidcError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|error| match error.kind() {
-            ErrorKind::Json(_) if token.split('.').count() == 3 => {
-                Rejection::UnsupportedAlgorithm(header_alg(token).unwrap_or_else(|| "an unknown algorithm".into()))
+        let header = jsonwebtoken::decode_header(token).map_err(|error| match (error.kind(), header_alg(token)) {
+            // A header the library cannot read because of its `alg` (`none`, `HS1`, …).
+            (ErrorKind::Json(_), Some(alg)) if !ACCEPTED.iter().any(|a| format!("{a:?}") == alg) => {
+                Rejection::UnsupportedAlgorithm(alg)
             }
             _ => Rejection::Malformed,
         })?;

@@ -66,6 +66,16 @@ on_both_backends! {
         assert!(detail.contains("issuer") && detail.contains(&provider.issuer), "{detail}");
         let unknown = provider.mint_with(COORDINATOR, json!({}), "foreign").await;
         assert!(refusal(&app, &unknown).await.contains("unknown kid"));
+        // Unsigned and shared-secret tokens are never accepted, whatever they claim.
+        let part = |value: Value| {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+        };
+        let claims = json!({"iss": provider.issuer, "aud": "meldpunt-api", "exp": now + 300, "email": COORDINATOR});
+        let unsigned = format!("{}.{}.", part(json!({"alg": "none"})), part(claims.clone()));
+        assert!(refusal(&app, &unsigned).await.contains("signed with none"));
+        let shared = format!("{}.{}.c2lnbmF0dXJl", part(json!({"alg": "HS256", "typ": "JWT"})), part(claims));
+        assert!(refusal(&app, &shared).await.contains("signed with HS256"));
         let not_before = provider.mint_with(COORDINATOR, json!({"nbf": now + 3600}), "current").await;
         assert!(refusal(&app, &not_before).await.contains("not valid yet"));
         // Endpoints behind the admin token check say why too.

@@ -160,4 +160,19 @@ on_both_backends! {
         }
         assert_eq!(login(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await.len(), 68, "passwords work");
     }
+
+    async fn with_create_accounts_a_first_console_login_makes_an_account_without_a_role(backend: Backend) {
+        let (app, provider) = spawn_sso_app(backend, |s| s.oidc.create_accounts = true).await;
+        let admin = admin_token(&app).await;
+        provider.set_user(json!({"email": "nieuw@heerlen.example", "name": "Nieuwe Collega"})).await;
+        let browser = browser();
+        let walk = walk_to_callback(&app, &browser).await;
+        let refused = finish(&browser, &walk.callback, &walk.cookie).await;
+        assert!(set_cookie(&refused, "meldpunt_session").is_none());
+        page_saying(refused, 403, "no role yet").await;
+        let accounts: Value = send(&app, Method::GET, "/api/v1/admin/accounts", Some(&admin), None).await.json().await.unwrap();
+        let made = accounts.as_array().unwrap().iter().find(|a| a["email"] == "nieuw@heerlen.example").cloned().unwrap();
+        assert!(made["role"].is_null(), "{made}");
+        assert_eq!(made["name"], "Nieuwe Collega");
+    }
 }

@@ -7,6 +7,7 @@
 #   src/import  imports none of api, intake, notify, jobs (nor actix, nor diesel: SQL stays in storage);
 #   src/notify  imports none of api, intake, import, jobs (nor diesel);
 #   src/jobs    imports no api;
+#   src/oidc    imports none of api, storage, intake, import, insight, notify, jobs (nor actix, nor diesel);
 #   src/api     imports neither notify nor jobs (nor diesel).
 # A use is any path that names the layer: `use crate::api::…`, `crate::api::x(…)` inside
 # code, `use actix_web::…`, `diesel::…`. Comments are ignored. Exits 1 and lists every
@@ -31,15 +32,17 @@ check() {
 # `crate::api`, `crate::{api::…}`, or a relative path out of the layer's own folder.
 crate_layer() { printf '(\\bcrate::(%s)\\b|\\bcrate::\\{[^}]*\\b(%s)::|\\bsuper::super::(%s)\\b)' "$1" "$1" "$1"; }
 
-check src/domain "$(crate_layer 'api|storage|intake|import|insight|notify|jobs|startup|config|telemetry')|\\bactix_web\\b|\\bactix_|\\bdiesel\\b" \
+check src/domain "$(crate_layer 'api|storage|intake|import|insight|notify|jobs|oidc|startup|config|telemetry')|\\bactix_web\\b|\\bactix_|\\bdiesel\\b" \
     "actix, diesel or another layer of the crate"
-check src/storage "$(crate_layer 'api|intake|import|insight|notify|jobs|startup')|\\bactix_web\\b" "api, intake, import, insight, notify, jobs or actix"
+check src/storage "$(crate_layer 'api|intake|import|insight|notify|jobs|oidc|startup')|\\bactix_web\\b" "api, intake, import, insight, notify, jobs or actix"
 check src/intake "$(crate_layer 'api|startup')|\\bactix_web\\b" "api or actix"
 check src/insight "$(crate_layer 'api|intake|import|notify|jobs|startup')|\\bactix_web\\b" "api, intake, import, notify, jobs or actix"
 check src/import "$(crate_layer 'api|intake|notify|jobs|startup')|\\bactix_web\\b|\\bactix_|\\bdiesel\\b" \
     "api, intake, notify, jobs, actix or diesel"
 check src/notify "$(crate_layer 'api|intake|import|jobs|startup')|\\bdiesel\\b" "api, intake, import, jobs or diesel"
 check src/jobs "$(crate_layer 'api|startup')" "api"
+check src/oidc "$(crate_layer 'api|storage|intake|import|insight|notify|jobs|startup|config')|\\bactix_web\\b|\\bactix_|\\bdiesel\\b" \
+    "api, storage, intake, import, insight, notify, jobs, actix or diesel"
 check src/api "$(crate_layer 'notify|jobs')|\\bdiesel\\b" "notify, jobs or diesel"
 
 if [ "$status" -eq 0 ]; then

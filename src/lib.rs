@@ -11,6 +11,8 @@
 //! - [`intake`] — the one pipeline that files a report, whatever the channel;
 //! - [`jobs`] — the outbox worker and scheduled jobs;
 //! - [`notify`] — email, webhooks and web push, and their message templates;
+//! - [`oidc`] — the OpenID Connect client: discovery, signing keys, JWT validation, the
+//!   code flow with PKCE (single sign-on);
 //! - [`storage`] — diesel on SQLite and PostgreSQL, the only place with SQL;
 //! - [`domain`] — pure product rules, knowing no HTTP, SQL or mail.
 //!
@@ -28,6 +30,7 @@ pub mod insight;
 pub mod intake;
 pub mod jobs;
 pub mod notify;
+pub mod oidc;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

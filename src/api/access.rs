@@ -78,6 +78,10 @@ async fn caller(request: HttpRequest) -> Result<Option<Staff>, ApiError> {
     }
     match Staff::from_request(&request, &mut Payload::None).await {
         Ok(staff) => Ok(Some(staff)),
+        // An identity provider's token: its refusal says why (expired, wrong audience, …).
+        Err(ApiError::Unauthorized(why)) if crate::api::sso::bearer::looks_like_jwt(&token) => {
+            Err(ApiError::Unauthorized(why))
+        }
         Err(ApiError::Unauthorized(_)) => Err(ApiError::Unauthorized(
             "the bearer token is not the admin token nor a valid staff token; log in again or check the token".into(),
         )),

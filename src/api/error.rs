@@ -103,6 +103,10 @@ pub enum ApiError {
     /// A dependency (the database) is not available.
     #[error("{0}")]
     Unavailable(String),
+    /// The identity provider (single sign-on) cannot be reached or answers nonsense; the
+    /// text says what failed (no secrets in it).
+    #[error("{0}")]
+    IdentityProviderUnavailable(String),
     /// A bug or an unexpected failure; details only in the log.
     #[error("internal error: {0}")]
     Internal(String),
@@ -133,6 +137,9 @@ impl ApiError {
             Self::RequestTimeout(_) => ("request-timeout", "The request took too long to arrive"),
             Self::Overloaded => ("overloaded", "The server is busy"),
             Self::Unavailable(_) => ("unavailable", "The service is unavailable"),
+            Self::IdentityProviderUnavailable(_) => {
+                ("identity-provider-unavailable", "The identity provider cannot be reached")
+            }
             Self::Internal(_) => ("internal-error", "Internal server error"),
         }
     }
@@ -229,7 +236,9 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            Self::Overloaded | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Overloaded | Self::Unavailable(_) | Self::IdentityProviderUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -238,9 +247,12 @@ impl ResponseError for ApiError {
         if let Self::Internal(cause) | Self::Unavailable(cause) = self {
             tracing::error!(cause = %cause, "request failed");
         }
+        if let Self::IdentityProviderUnavailable(cause) = self {
+            tracing::warn!(cause = %cause, "the identity provider is not usable");
+        }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        if matches!(self, Self::Overloaded | Self::Unavailable(_)) {
+        if matches!(self, Self::Overloaded | Self::Unavailable(_) | Self::IdentityProviderUnavailable(_)) {
             response.insert_header((header::RETRY_AFTER, "2"));
         }
         if let Self::TooManyRequests { retry_after, .. } = self {

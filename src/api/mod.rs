@@ -21,6 +21,7 @@ pub mod pages;
 pub mod public;
 pub mod request_id;
 pub mod responses;
+pub mod sso;
 pub mod staff;
 pub mod state;
 pub mod views;
@@ -42,6 +43,7 @@ pub fn routes(config: &mut ServiceConfig) {
         .configure(analyst::routes)
         .configure(open::routes)
         .configure(pages::routes)
+        .configure(sso::routes)
         .configure(open311::routes);
 }
 

@@ -63,6 +63,9 @@ pub struct AppState {
     pub limits: crate::api::limits::Limits,
     /// How long a client may take to send a request body (zero: no limit).
     pub body_timeout: std::time::Duration,
+    /// Single sign-on: the identity provider (if any), whether passwords work, the login
+    /// cookie's signer.
+    pub sso: crate::api::sso::Sso,
 }
 
 impl AppState {

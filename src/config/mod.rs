@@ -203,6 +203,9 @@ pub struct Settings {
     /// Seconds a client has to send a request body, from the first byte of the request (0:
     /// no limit).
     pub request_body_timeout_seconds: u64,
+    /// Single sign-on with OpenID Connect (`[oidc]` in the file, `MELDPUNT_OIDC_*` in the
+    /// environment); off while `oidc.issuer` is empty. See `oidc.rs`.
+    pub oidc: OidcSettings,
 }
 
 /// How log lines are written.
@@ -301,6 +304,7 @@ impl Default for Settings {
             cors_allowed_origins: String::new(),
             request_head_timeout_seconds: 10,
             request_body_timeout_seconds: 60,
+            oidc: OidcSettings::default(),
         }
     }
 }
@@ -327,33 +331,14 @@ impl Settings {
                 if !defaults.contains_key(&key) {
                     return Err(ConfigError(format!("{} has an unknown setting '{key}'", path.display())));
                 }
-                merged.insert(key, value);
+                if key == "oidc" {
+                    oidc::merge_table(&mut merged, value, path)?;
+                } else {
+                    merged.insert(key, value);
+                }
             }
         }
-        for (name, value) in env {
-            let key = if name == "DATABASE_URL" {
-                "database_url".to_owned()
-            } else if let Some(rest) = name.strip_prefix("MELDPUNT_") {
-                rest.to_ascii_lowercase()
-            } else {
-                continue;
-            };
-            let Some(default) = defaults.get(&key) else { continue };
-            let parsed = match default {
-                toml::Value::Integer(_) => value
-                    .trim()
-                    .parse::<i64>()
-                    .map(toml::Value::Integer)
-                    .map_err(|_| ConfigError(format!("{name} must be a whole number, not '{value}'")))?,
-                toml::Value::Boolean(_) => match value.trim().to_ascii_lowercase().as_str() {
-                    "1" | "true" | "yes" | "on" => toml::Value::Boolean(true),
-                    "0" | "false" | "no" | "off" => toml::Value::Boolean(false),
-                    _ => return Err(ConfigError(format!("{name} must be true or false, not '{value}'"))),
-                },
-                _ => toml::Value::String(value),
-            };
-            merged.insert(key, parsed);
-        }
+        environment::apply(&defaults, &mut merged, env)?;
         let settings: Settings = merged.try_into().map_err(|e: toml::de::Error| ConfigError(e.message().to_owned()))?;
         settings.check()?;
         Ok(settings)
@@ -476,11 +461,16 @@ impl Settings {
         }
         self.vapid_keys()?;
         self.check_hardening()?;
+        self.check_oidc()?;
         Ok(())
     }
 }
 
+mod environment;
 mod hardening;
+mod oidc;
 mod retention;
+
+pub use oidc::OidcSettings;
 #[cfg(test)]
 mod tests;

@@ -93,3 +93,40 @@ fn trusted_proxies_cors_origins_and_the_proxy_header_are_checked_with_the_settin
     assert_eq!(settings.cors_origins().map(|o| o.len()).unwrap_or_default(), 2);
     assert_eq!(settings.limit_reports_per_hour, 0);
 }
+
+#[test]
+fn single_sign_on_is_read_from_the_oidc_table_and_the_environment() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("meldpunt.toml");
+    std::fs::write(&file, "listen = \"0.0.0.0:9000\"\n[oidc]\nissuer = \"https://login.example.org/realms/heerlen/\"\nclient_id = \"meldpunt\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let settings =
+        Settings::load(Some(&file), env(&[("MELDPUNT_OIDC_CREATE_ACCOUNTS", "yes")])).unwrap_or_else(|e| panic!("{e}"));
+    assert!(settings.oidc.create_accounts);
+    assert_eq!(settings.oidc.email_claim, "email", "defaults fill what the table leaves out");
+    let config = settings.oidc_config().unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("on"));
+    assert_eq!(config.issuer, "https://login.example.org/realms/heerlen");
+    assert_eq!(config.audience, "meldpunt", "the audience defaults to the client id");
+    assert_eq!(config.client_secret, None);
+    assert!(Settings::load(None, env(&[])).unwrap_or_else(|e| panic!("{e}")).oidc_config().is_ok_and(|c| c.is_none()));
+    std::fs::write(&file, "[oidc]\nisuer = \"x\"\n").unwrap_or_else(|e| panic!("{e}"));
+    let error = Settings::load(Some(&file), env(&[])).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(error.contains("oidc.isuer"), "{error}");
+}
+
+#[test]
+fn bad_single_sign_on_settings_stop_the_start_with_the_setting_named() {
+    let error =
+        |pairs: &[(&str, &str)]| Settings::load(None, env(pairs)).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(error(&[("MELDPUNT_OIDC_PASSWORD_LOGIN", "false")]).contains("oidc.password_login = false needs"));
+    assert!(error(&[("MELDPUNT_OIDC_ISSUER", "http://login.example.org")]).contains("https"));
+    assert!(error(&[("MELDPUNT_OIDC_ISSUER", "https://login.example.org")]).contains("oidc.client_id"));
+    let with = |extra: (&str, &str)| {
+        error(&[("MELDPUNT_OIDC_ISSUER", "https://login.example.org"), ("MELDPUNT_OIDC_CLIENT_ID", "m"), extra])
+    };
+    assert!(with(("MELDPUNT_OIDC_SCOPES", "email profile")).contains("openid"));
+    assert!(with(("MELDPUNT_OIDC_JWKS_REFRESH_SECONDS", "0")).contains("jwks_refresh_seconds"));
+    assert!(with(("MELDPUNT_OIDC_JWKS_REFRESH_SECONDS", "soon")).contains("MELDPUNT_OIDC_JWKS_REFRESH_SECONDS"));
+    assert!(with(("MELDPUNT_OIDC_PASSWORD_LOGIN", "false")).is_empty(), "single sign-on alone is fine");
+    assert!(error(&[("MELDPUNT_OIDC_ISSUER", "http://127.0.0.1:9999"), ("MELDPUNT_OIDC_CLIENT_ID", "m")]).is_empty());
+}

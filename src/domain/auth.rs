@@ -82,7 +82,8 @@ pub struct Account {
     pub email: String,
     /// Display name.
     pub name: String,
-    pub role: Role,
+    /// `None`: no access yet (made by a single sign-on login; an admin gives it a role).
+    pub role: Option<Role>,
     /// Whether it may log in.
     pub active: bool,
     pub departments: Vec<Uuid>,

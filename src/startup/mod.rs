@@ -52,6 +52,7 @@ impl Application {
             IntakeSettings { writers, max_batch: settings.intake_batch_max, queue_capacity: settings.intake_queue },
         )?;
         let vapid = settings.vapid_keys()?;
+        let sso = sso_state(&settings, prepared.sso_cookies.clone())?;
         let document = crate::api::openapi();
         let state = web::Data::new(AppState {
             db: prepared.db,
@@ -87,6 +88,7 @@ impl Application {
             open_grids: crate::insight::open::OpenGrids::default(),
             limits: crate::api::limits::Limits::new(&settings.limit_settings(), settings.client_addressing()?),
             body_timeout: Duration::from_secs(settings.request_body_timeout_seconds),
+            sso,
         });
         let cors_origins = settings.cors_origins()?;
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);
@@ -328,6 +330,7 @@ pub fn run_worker(settings: &Settings) -> anyhow::Result<()> {
 
 struct Prepared {
     links: crate::domain::subscription::LinkSigner,
+    sso_cookies: crate::domain::subscription::LinkSigner,
     db: Database,
     config: ConfigHandle,
     photos: crate::intake::photos::PhotoService,
@@ -384,7 +387,35 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
         max_bytes: settings.photo_max_bytes,
     };
     let links = link_signer(&db)?;
-    Ok(Prepared { links, db, config, photos })
+    let sso_secret = crate::storage::subscriptions::link_secret(&mut *db.conn()?, SSO_COOKIE_SECRET)?;
+    let sso_cookies = crate::domain::subscription::LinkSigner::new(sso_secret.as_bytes());
+    Ok(Prepared { links, sso_cookies, db, config, photos })
+}
+
+/// The purpose of the secret that signs the single sign-on login cookie (its own, so a
+/// subscriber's link can never pass for a login cookie or the other way round).
+const SSO_COOKIE_SECRET: &str = "sso_login_cookie";
+
+/// The single sign-on state from the settings: the identity provider when `oidc.issuer` is
+/// set (nothing is fetched from it yet), and whether passwords work.
+fn sso_state(
+    settings: &Settings,
+    cookies: crate::domain::subscription::LinkSigner,
+) -> anyhow::Result<crate::api::sso::Sso> {
+    let provider = match settings.oidc_config()? {
+        Some(config) => {
+            tracing::info!(issuer = %config.issuer, "single sign-on with OpenID Connect is on");
+            Some(Arc::new(crate::oidc::Provider::new(config)?))
+        }
+        None => None,
+    };
+    Ok(crate::api::sso::Sso {
+        provider,
+        password_login: settings.oidc.password_login,
+        create_accounts: settings.oidc.create_accounts,
+        cookies,
+        redirect_uri: format!("{}/console/login/oidc/callback", settings.public_url.trim_end_matches('/')),
+    })
 }
 
 /// The signer of subscribers' links, with the secret every process shares (made on first use).

@@ -16,7 +16,7 @@ struct AccountRow {
     id: DbUuid,
     email: String,
     name: String,
-    role: String,
+    role: Option<String>,
     password_hash: Option<String>,
     active: bool,
     created_at: DbTime,
@@ -43,7 +43,8 @@ pub struct NewAccount {
     pub email: String,
     /// Display name.
     pub name: String,
-    pub role: Role,
+    /// `None`: no access yet (an account made by a single sign-on login).
+    pub role: Option<Role>,
     /// argon2id PHC string, if it may log in with a password.
     pub password_hash: Option<String>,
     pub departments: Vec<Uuid>,
@@ -92,8 +93,13 @@ pub struct TokenInfo {
 }
 
 fn account(row: AccountRow, departments: Vec<Uuid>) -> Result<Account, StorageError> {
-    let role = Role::parse(&row.role)
-        .ok_or_else(|| StorageError::Corrupt(format!("account {} has role '{}'", row.id.0, row.role)))?;
+    let role = match &row.role {
+        None => None,
+        Some(name) => Some(
+            Role::parse(name)
+                .ok_or_else(|| StorageError::Corrupt(format!("account {} has role '{name}'", row.id.0)))?,
+        ),
+    };
     Ok(Account {
         id: row.id.0,
         email: row.email,
@@ -145,7 +151,7 @@ pub fn create(conn: &mut DbConnection, new: &NewAccount) -> Result<Option<Accoun
         id: DbUuid(Uuid::now_v7()),
         email: new.email.clone(),
         name: new.name.clone(),
-        role: new.role.as_str().into(),
+        role: new.role.map(|role| role.as_str().into()),
         password_hash: new.password_hash.clone(),
         active: true,
         created_at: now,
@@ -277,9 +283,10 @@ pub fn identity(
         .filter(auth_tokens::expires_at.is_null().or(auth_tokens::expires_at.gt(now)))
         .filter(accounts::active.eq(true))
         .select((auth_tokens::id, accounts::id, accounts::role))
-        .first::<(DbUuid, DbUuid, String)>(conn)
+        .first::<(DbUuid, DbUuid, Option<String>)>(conn)
         .optional()?;
-    let Some((token_id, account_id, role)) = found else {
+    // An account without a role (made by a single sign-on login) has no access yet.
+    let Some((token_id, account_id, Some(role))) = found else {
         return Ok(None);
     };
     let role = Role::parse(&role)

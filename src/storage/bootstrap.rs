@@ -31,7 +31,7 @@ pub fn admin_if_none(conn: &mut DbConnection, email: &str, password: &str) -> Re
                 let new = NewAccount {
                     email: email.clone(),
                     name: "Administrator".into(),
-                    role: Role::Admin,
+                    role: Some(Role::Admin),
                     password_hash: Some(hash.clone()),
                     departments: Vec::new(),
                 };

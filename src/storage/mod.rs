@@ -81,6 +81,7 @@ pub mod rules;
 pub mod schema;
 pub mod seed;
 pub mod snapshot;
+pub mod sso;
 pub mod stats;
 pub mod subscriptions;
 pub mod surveys;

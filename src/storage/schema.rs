@@ -232,7 +232,7 @@ diesel::table! {
         id -> PortableUuid,
         email -> Text,
         name -> Text,
-        role -> Text,
+        role -> Nullable<Text>,
         password_hash -> Nullable<Text>,
         active -> Bool,
         created_at -> PortableTimestamp,

@@ -225,8 +225,9 @@ pub fn assign(
             .find(DbUuid(account))
             .filter(accounts::active.eq(true))
             .select(accounts::role)
-            .first::<String>(conn)
-            .optional()?;
+            .first::<Option<String>>(conn)
+            .optional()?
+            .flatten();
         let departments = super::accounts::get(conn, account)?.map(|a| a.departments).unwrap_or_default();
         let may = match target.as_deref().and_then(Role::parse) {
             Some(Role::Admin | Role::Coordinator) => true,

@@ -19,6 +19,7 @@ mod platform;
 mod privacy;
 mod reports;
 mod residents;
+mod sso;
 mod staff;
 mod subscriptions;
 mod survey;

@@ -27,7 +27,9 @@ pub struct AccountView {
     pub email: String,
     /// Display name.
     pub name: String,
-    pub role: Role,
+    /// The role; `null`: no access yet (an account made by a single sign-on login, see
+    /// `oidc.create_accounts`), until an admin gives it one.
+    pub role: Option<Role>,
     /// Whether it may log in.
     pub active: bool,
     /// Department slugs.
@@ -220,11 +222,13 @@ pub async fn create_account(
         None => None,
     };
     let new = errors
-        .finish(|| Some(NewAccount { email: email?, name: name?, role: input.role, password_hash: hash, departments }))
+        .finish(|| {
+            Some(NewAccount { email: email?, name: name?, role: Some(input.role), password_hash: hash, departments })
+        })
         .map_err(ApiError::Validation)?;
     let created = state.db.run(move |conn| conn.write_transaction(|c| accounts::create(c, &new))).await?;
     let account = created.ok_or_else(|| ApiError::Conflict("an account with this email address exists".into()))?;
-    tracing::info!(account_id = %account.id, role = account.role.as_str(), "staff account created");
+    tracing::info!(account_id = %account.id, role = account.role.map_or("none", Role::as_str), "staff account created");
     Ok(HttpResponse::Created().json(AccountView::build(account, &snapshot.catalog)))
 }
 
@@ -296,7 +300,7 @@ pub async fn update_account(
         Err(other) => return Err(other.into()),
     };
     let account = updated.ok_or_else(|| ApiError::NotFound(format!("there is no account {id}")))?;
-    if account.role == Role::DepartmentStaff && account.departments.is_empty() && account.active {
+    if account.role == Some(Role::DepartmentStaff) && account.departments.is_empty() && account.active {
         tracing::warn!(account_id = %account.id, "department staff account without departments sees no reports");
     }
     Ok(HttpResponse::Ok().json(AccountView::build(account, &snapshot.catalog)))

@@ -59,6 +59,12 @@ impl FromRequest for Staff {
                     "send Authorization: Bearer <token> with a token from POST /api/v1/auth/login".into(),
                 )
             })?;
+            // An access token of the identity provider (single sign-on), when one is set up.
+            if let Some(provider) = state.sso.provider.clone()
+                && crate::api::sso::bearer::looks_like_jwt(&token)
+            {
+                return crate::api::sso::bearer::staff_from_jwt(&state, &provider, &token).await.map(Staff);
+            }
             let hash = token_hash(&token);
             let identity =
                 state.db.run(move |conn| crate::storage::accounts::identity(conn, &hash, Utc::now())).await?;
@@ -103,6 +109,7 @@ pub struct LoginResponse {
     responses(
         (status = 200, description = "Logged in", body = LoginResponse),
         (status = 401, description = "Wrong email or password, or a deactivated account", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Password login is turned off (`oidc.password_login = false`): use single sign-on", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is missing or of the wrong type", body = Problem, content_type = "application/problem+json"),
         Unavailable,
         JsonBodyErrors,
@@ -116,6 +123,13 @@ pub async fn login(
     state: web::Data<AppState>,
     client: ClientAddress,
 ) -> Result<HttpResponse, ApiError> {
+    if !state.sso.password_login {
+        return Err(ApiError::Forbidden(
+            "password login is turned off here: sign in with single sign-on (GET /console/login/oidc in a browser), \
+             or send an access token of the identity provider as Authorization: Bearer <token>"
+                .into(),
+        ));
+    }
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: LoginRequest = parse(body.value)?;
     let email = input.email.trim().to_ascii_lowercase();
@@ -160,7 +174,9 @@ pub async fn login(
     }))
 }
 
-/// Ends the session: the token of this request stops working.
+/// Ends the session: the token of this request stops working. An access token of the
+/// identity provider stops working for meldpunt (until it expires it is kept as revoked);
+/// at the provider itself it lives on until its own expiry.
 #[utoipa::path(
     tag = "auth",
     security(("bearer" = [])),
@@ -171,7 +187,13 @@ pub async fn login(
     )
 )]
 #[post("/api/v1/auth/logout")]
-pub async fn logout(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn logout(request: HttpRequest, staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if let Some(provider) = state.sso.provider.clone()
+        && let Some(token) = bearer_token(&request).filter(|t| crate::api::sso::bearer::looks_like_jwt(t))
+    {
+        crate::api::sso::bearer::end_access_token(&state, &provider, &token, &staff.0).await?;
+        return Ok(HttpResponse::NoContent().finish());
+    }
     let token_id = staff.0.token_id;
     state.db.run(move |conn| conn.write_transaction(|c| crate::storage::accounts::revoke_token(c, token_id))).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -28,12 +28,19 @@ pub enum AuditAction {
     /// report event carried it: one entry per attempt, in the name of the admin account
     /// that allowed it.
     SentReporterContact,
+    /// Signed in to the console with single sign-on (no report: the entry names only the
+    /// account), so logins through the identity provider can be traced.
+    SignedInWithSso,
 }
 
 impl AuditAction {
     /// Every action, for messages.
-    pub const ALL: [AuditAction; 3] =
-        [AuditAction::ViewedReporterContact, AuditAction::AnonymisedReporter, AuditAction::SentReporterContact];
+    pub const ALL: [AuditAction; 4] = [
+        AuditAction::ViewedReporterContact,
+        AuditAction::AnonymisedReporter,
+        AuditAction::SentReporterContact,
+        AuditAction::SignedInWithSso,
+    ];
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -41,6 +48,7 @@ impl AuditAction {
             Self::ViewedReporterContact => "viewed_reporter_contact",
             Self::AnonymisedReporter => "anonymised_reporter",
             Self::SentReporterContact => "sent_reporter_contact",
+            Self::SignedInWithSso => "signed_in_with_sso",
         }
     }
 

@@ -9,6 +9,7 @@ pub mod events;
 pub mod history;
 pub mod logs;
 pub mod net;
+pub mod oidc;
 pub mod open311;
 pub mod photos;
 pub mod pii;

@@ -111,6 +111,7 @@ on_both_backends! {
         let body = page(&app, &path, 200).await;
         assert!(body.contains("<strong>Afgehandeld</strong>") && body.contains("De lamp is vervangen."), "{body}");
         assert!(body.contains("Vraag om heropenen") && body.contains("<label for=\"text\">"), "{body}");
+        assert!(body.contains("/api/v1/survey/mpq_") && body.contains("?satisfied=no"), "the survey's links: {body}");
         let form = form_token(&body);
 
         let asked = app.client.post(app.url(&path)).header("Accept", BROWSER)
@@ -120,6 +121,7 @@ on_both_backends! {
         assert_eq!(app.get_json(&path).await["report"]["status"], "reopen_requested");
         let after = page(&app, &path, 200).await;
         assert!(after.contains("U vroeg om heropenen") && !after.contains("Vraag om heropenen"), "{after}");
+        assert!(!after.contains("/api/v1/survey/"), "no survey once a request waits");
         assert!(!after.contains("nog steeds uit"), "the resident's text is an internal note, not public");
 
         let again = app.client.post(app.url(&path)).header("Accept", BROWSER)

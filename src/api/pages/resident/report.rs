@@ -59,6 +59,9 @@ pub struct ReportPage {
     /// Whether the forms to add a remark or photos are shown (the reporter's link, while
     /// the report is open).
     pub can_add: bool,
+    /// The open satisfaction survey's links, yes and no (the reporter's link to a resolved
+    /// report whose survey waits for its answer).
+    pub survey: Option<(String, String)>,
 }
 
 fn path_of(token: &str) -> String {
@@ -78,7 +81,28 @@ pub async fn page(
     let own = if language == Language::En { Lang::En } else { Lang::Nl };
     let lang = page_lang(request, own);
     let frame = Frame::new(state, lang, &path_of(token), words::of(lang).report_title);
-    render(StatusCode::OK, &build(state, frame, token, &view, notice))
+    let survey = open_survey(state, &view).await?.map(|survey| {
+        let link = |side: &str| format!("/api/v1/survey/{survey}?satisfied={side}&lang={}", lang.tag());
+        (link("yes"), link("no"))
+    });
+    let mut page = build(state, frame, token, &view, notice);
+    page.survey = survey;
+    render(StatusCode::OK, &page)
+}
+
+/// The token of the report's open satisfaction survey, for the reporter's link to a
+/// resolved report.
+async fn open_survey(state: &AppState, view: &FollowView) -> Result<Option<String>, ApiError> {
+    if !view.reporter || view.report.status != crate::domain::report::ReportStatus::Resolved {
+        return Ok(None);
+    }
+    let report_id = view.report.id;
+    let surveys = state.db.run(move |conn| crate::storage::surveys::of_report(conn, report_id)).await?;
+    let now = chrono::Utc::now();
+    Ok(surveys
+        .into_iter()
+        .find(|s| s.state(now) == crate::domain::survey::SurveyState::Open)
+        .map(|s| state.links.survey_token(s.id)))
 }
 
 fn build(state: &AppState, frame: Frame, token: &str, view: &FollowView, notice: Option<String>) -> ReportPage {
@@ -131,6 +155,7 @@ fn build(state: &AppState, frame: Frame, token: &str, view: &FollowView, notice:
         form_token: FormToken::issue(state, FORM_KIND, token),
         can_reopen: view.reporter && report.status == crate::domain::report::ReportStatus::Resolved,
         can_add: view.can_add,
+        survey: None,
     }
 }
 

@@ -132,6 +132,8 @@ pub(super) const EN: Words = Words {
     survey_unknown_text: "The link is unknown or was not copied whole. Copy the whole link from your email.",
     survey_invalid_text: "Choose Yes or No, and write at most 1,000 characters.",
     survey_back: "Back to the question",
+    survey_question: "Has the problem been solved?",
+    survey_invite: "Let us know; if not, we will look at your report again.",
     status_new: "Received",
     status_accepted: "Accepted",
     status_in_progress: "In progress",

@@ -136,6 +136,8 @@ pub struct Words {
     pub survey_unknown_text: &'static str,
     pub survey_invalid_text: &'static str,
     pub survey_back: &'static str,
+    pub survey_question: &'static str,
+    pub survey_invite: &'static str,
     pub status_new: &'static str,
     pub status_accepted: &'static str,
     pub status_in_progress: &'static str,

@@ -132,6 +132,8 @@ pub(super) const NL: Words = Words {
     survey_unknown_text: "De link is onbekend of niet helemaal gekopieerd. Kopieer de hele link uit uw e-mail.",
     survey_invalid_text: "Kies Ja of Nee, en schrijf hoogstens 1.000 tekens.",
     survey_back: "Terug naar de vraag",
+    survey_question: "Is het probleem opgelost?",
+    survey_invite: "Laat het ons weten; bij nee bekijken wij uw melding opnieuw.",
     status_new: "Ontvangen",
     status_accepted: "Aangenomen",
     status_in_progress: "In behandeling",

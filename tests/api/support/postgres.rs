@@ -19,7 +19,10 @@ pub fn admin_url() -> &'static str {
             }
             return url;
         }
-        let local = "postgres://postgres@127.0.0.1:5432/postgres".to_owned();
+        // No TLS to a server on this machine: libpq's OpenSSL state is torn down by an exit
+        // handler while pool threads may still hold connections, which made the test
+        // process end with SIGSEGV after every test had passed.
+        let local = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".to_owned();
         if PgConnection::establish(&local).is_ok() {
             return local;
         }
@@ -90,7 +93,7 @@ fn private_cluster() -> Result<String, String> {
         pid = std::process::id()
     );
     Command::new("sh").arg("-c").arg(script).spawn().map_err(|e| e.to_string())?;
-    Ok(format!("postgres://postgres@127.0.0.1:{port}/postgres"))
+    Ok(format!("postgres://postgres@127.0.0.1:{port}/postgres?sslmode=disable"))
 }
 
 fn postgres_bindir() -> Option<std::path::PathBuf> {

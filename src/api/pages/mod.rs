@@ -2,7 +2,7 @@
 //! answering a quick question): a minimal page kit, so every page looks and escapes alike;
 //! the pages residents reach from their emails ([`resident`], askama templates);
 //! the public dashboard ([`dashboard`]), rendered on the server with its own assets; and the
-//! analyst's project page ([`analyst`]).
+//! analyst's project page ([`analyst`]); and the staff console ([`console`], `/console`).
 //! Everything else the API answers is JSON.
 
 use actix_web::HttpResponse;
@@ -40,6 +40,7 @@ pub fn confirm_page(title: &str, text: &str, button: &str) -> HttpResponse {
 }
 
 pub mod analyst;
+pub mod console;
 pub mod dashboard;
 pub mod resident;
 
@@ -55,4 +56,5 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(resident::resident_css)
         .service(resident::subscription::subscription_form)
         .service(resident::report::report_form);
+    console::routes(config);
 }

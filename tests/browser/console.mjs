@@ -73,11 +73,11 @@ try {
   check(session !== undefined && session.secure && session.httpOnly && session.sameSite === "Lax",
     `Chromium keeps the Secure, HttpOnly, SameSite=Lax session cookie from ${base} (${JSON.stringify(session && { secure: session.secure, httpOnly: session.httpOnly, sameSite: session.sameSite })})`);
   check((await heading(page)) === "Werkvoorraad", "the queue's heading");
-  await page.keyboard.press("Tab");
-  check((await page.evaluate(() => document.activeElement?.className)) === "skip", "the first Tab reaches the skip link");
   check((await page.locator("table.queue tbody tr").count()) === 2, "the queue lists both reports");
   check((await page.getByRole("group", { name: /Kaart van de buurten/ }).count()) === 1, "the queue has a map with a name");
   await audit(page, "console-queue");
+  await page.keyboard.press("Tab");
+  check((await page.evaluate(() => document.activeElement?.className)) === "skip", "the first Tab reaches the skip link");
 
   await page.fill("#q", reference);
   await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.locator("#q").press("Enter")]);

@@ -46,7 +46,7 @@ pub fn queue_map(state: &AppState, title: &str, dots: &[Dot<'_>]) -> Option<Stri
         let (x, y) = projection.point(dot.at.lon, dot.at.lat);
         let _ = write!(
             svg,
-            "<a href=\"{href}\" aria-label=\"{label}\"><circle class=\"spot\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"8\"/></a>",
+            "<a href=\"{href}\" aria-label=\"{label}\"><circle class=\"spot\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"11\"/></a>",
             href = html_escape(dot.href),
             label = html_escape(dot.label),
         );

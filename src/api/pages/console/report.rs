@@ -164,6 +164,19 @@ pub async fn page(
         }
         None => actor.to_owned(),
     };
+    // Ids of categories and departments read as their names, statuses as words.
+    let readable = |value: &serde_json::Value| -> String {
+        let Some(text) = value.as_str() else { return value.to_string() };
+        if let Ok(id) = Uuid::parse_str(text) {
+            if let Some(category) = snapshot.catalog.category(id) {
+                return name(&category.name_nl, &category.name_en);
+            }
+            if let Some(department) = snapshot.catalog.department(id) {
+                return name(&department.name_nl, &department.name_en);
+            }
+        }
+        ReportStatus::parse(text).map_or_else(|| text.to_owned(), |status| w.status(status).to_owned())
+    };
     let history = view
         .history
         .iter()
@@ -172,7 +185,7 @@ pub async fn page(
             when: amsterdam(entry.at).format("%d-%m-%Y %H:%M").to_string(),
             iso: entry.at.to_rfc3339(),
             who: who(&entry.actor),
-            what: entry.action.replace('_', " "),
+            what: w.action(&entry.action),
             details: entry
                 .details
                 .as_object()
@@ -180,9 +193,7 @@ pub async fn page(
                     fields
                         .iter()
                         .filter(|(_, v)| !v.is_null())
-                        .map(|(k, v)| {
-                            (k.replace('_', " "), v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
-                        })
+                        .map(|(k, v)| (k.trim_end_matches("_id").replace('_', " "), readable(v)))
                         .collect()
                 })
                 .unwrap_or_default(),

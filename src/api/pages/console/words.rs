@@ -173,6 +173,28 @@ impl Words {
         if self.is_dutch() { nl } else { en }
     }
 
+    /// A history action (`status_changed`, …) in words; unknown ones as they are stored.
+    pub fn action(&self, action: &str) -> String {
+        let (nl, en) = match action {
+            "created" => ("ontvangen", "received"),
+            "status_changed" => ("status gewijzigd", "status changed"),
+            "note" => ("notitie", "note"),
+            "assigned" => ("toegewezen", "assigned"),
+            "merged_into" => ("samengevoegd", "merged"),
+            "category_changed" => ("categorie gewijzigd", "category changed"),
+            "location_changed" => ("plaats gewijzigd", "place changed"),
+            "rerouted" => ("opnieuw gerouteerd", "routed again"),
+            "department_overridden" => ("afdeling gekozen", "department chosen"),
+            "priority_changed" => ("prioriteit gewijzigd", "priority changed"),
+            "description_moderated" => ("omschrijving gemodereerd", "description moderated"),
+            "supported" => ("ik ook", "me too"),
+            "reopen_requested" => ("vraag om heropenen", "reopening requested"),
+            "reporter_anonymised" => ("melder geanonimiseerd", "reporter anonymised"),
+            other => return other.replace('_', " "),
+        };
+        if self.is_dutch() { nl.to_owned() } else { en.to_owned() }
+    }
+
     fn is_dutch(&self) -> bool {
         std::ptr::eq(self, &NL)
     }

@@ -133,6 +133,7 @@ async fn act(
 /// (`text`, `visibility`), `assign` (`account_id`: an id, `me`, or empty), `change`
 /// (`category`, `department`, `priority`, `lat` and `lon`) or `merge` (`into`).
 #[utoipa::path(
+    operation_id = "console_report_action",
     tag = "console",
     params(("id" = String, Path, description = "Report id")),
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`csrf`, `action` and the action's fields"),

@@ -59,6 +59,7 @@ fn query_value(request: &HttpRequest, name: &str) -> Option<String> {
 /// The login page: email and password (and single sign-on when configured). A member who
 /// is signed in already goes on to `next` (or the queue).
 #[utoipa::path(
+    operation_id = "console_login_page",
     tag = "console",
     params(
         ("next" = Option<String>, Query, description = "The console page to go to after logging in"),
@@ -85,6 +86,7 @@ pub async fn login_page(request: HttpRequest, state: web::Data<AppState>) -> Res
 /// Logs in with email and password: the same rate limit, argon2 check and session token as
 /// `POST /api/v1/auth/login`; the token goes into the `meldpunt_session` cookie.
 #[utoipa::path(
+    operation_id = "console_login",
     tag = "console",
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`email`, `password`, and optionally `next` (a console path)"),
     responses(
@@ -138,6 +140,7 @@ pub async fn login_submit(
 /// Logs out: the session's token is revoked (it stops working everywhere at once) and the
 /// cookie removed.
 #[utoipa::path(
+    operation_id = "console_logout",
     tag = "console",
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`csrf`: the session's form token"),
     responses(

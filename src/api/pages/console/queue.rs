@@ -99,6 +99,7 @@ fn choices(items: impl Iterator<Item = (String, String)>, chosen: &str) -> Vec<C
 
 /// The queue of the signed-in member, filtered by the GET form.
 #[utoipa::path(
+    operation_id = "console_queue",
     tag = "console",
     params(
         ("status" = Option<String>, Query, description = "A status"),

@@ -318,6 +318,7 @@ pub fn handler_of(request: &HttpRequest, user: &ConsoleUser) -> Result<StaffIden
 /// One report, for a member of staff who handles it (department staff: their
 /// departments'; another's answers the same 404 page as a missing one).
 #[utoipa::path(
+    operation_id = "console_report",
     tag = "console",
     params(
         ("id" = String, Path, description = "Report id"),

@@ -181,3 +181,13 @@ pub async fn merge_candidates(
         })
         .await?)
 }
+
+/// The active accounts report `report` may be assigned to (the rule of
+/// `storage::triage::assign`: `crate::domain::auth::handles`), by name.
+pub async fn assignable(state: &AppState, report: &Report) -> Result<Vec<crate::domain::auth::Account>, ApiError> {
+    let department = report.department_id;
+    let mut accounts = state.db.run(crate::storage::accounts::list).await?;
+    accounts.retain(|a| a.active && crate::domain::auth::handles(a.role, &a.departments, department));
+    accounts.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(accounts)
+}

@@ -129,6 +129,14 @@ on_both_backends! {
         let mine = browser.post(&path, &[("csrf", token.as_str()), ("action", "assign"), ("account_id", "me")]).await;
         assert_eq!(mine.status(), 303);
         assert!(browser.page("/console?mine=1", 200).await.contains("1 meldingen"), "assigned to me");
+        let admin = admin_token(&app).await;
+        let (lamp_id, _) = staff_account(&app, &admin, "lamp@heerlen.example", "department_staff", &["openbare-verlichting"]).await;
+        let (litter_id, _) = staff_account(&app, &admin, "afval@heerlen.example", "department_staff", &["afval-en-reiniging"]).await;
+        let offered = browser.page(&path, 200).await;
+        assert!(offered.contains(&format!("<option value=\"{lamp_id}\">")), "the lamp department's member is offered");
+        assert!(!offered.contains(&litter_id), "another department's member is not");
+        let wrong = browser.post(&path, &[("csrf", token.as_str()), ("action", "assign"), ("account_id", litter_id.as_str())]).await;
+        assert_eq!(wrong.status(), 422, "the rule of the API refuses them");
         let bad = browser.post(&path, &[("csrf", token.as_str()), ("action", "change"), ("priority", "dringend")]).await;
         assert_eq!(bad.status(), 422);
         assert!(bad.text().await.unwrap().contains("is not a priority; use one of"));
@@ -139,7 +147,6 @@ on_both_backends! {
         let merged = browser.post(&format!("/console/reports/{duplicate}"), &[("csrf", token.as_str()), ("action", "merge"), ("into", first.as_str())]).await;
         assert_eq!(merged.status(), 303);
         assert_eq!(merged.headers()["location"], format!("{path}?done=merge").as_str());
-        let admin = admin_token(&app).await;
         let dup: Value = send(&app, Method::GET, &format!("/api/v1/staff/reports/{duplicate}"), Some(&admin), None).await.json().await.unwrap();
         assert_eq!(dup["status"], "cancelled");
         let history = send(&app, Method::GET, &format!("/api/v1/staff/reports/{first}/history"), Some(&admin), None).await.text().await.unwrap();

@@ -57,6 +57,13 @@ pub struct Choice {
     pub label: String,
 }
 
+/// An account the report may be assigned to.
+pub struct Assignee {
+    pub id: Uuid,
+    pub label: String,
+    pub selected: bool,
+}
+
 /// The report page.
 #[derive(Template)]
 #[template(path = "console/report.html")]
@@ -89,6 +96,7 @@ pub struct ReportPage<'a> {
     pub history: Vec<Step>,
     pub candidates: Vec<Candidate>,
     pub transitions: Vec<Choice>,
+    pub assignees: Vec<Assignee>,
     pub categories: Vec<Choice>,
     pub departments: Vec<Choice>,
     pub priorities: Vec<Choice>,
@@ -123,6 +131,7 @@ pub async fn page(
         Err(other) => return Err(other.into()),
     };
     let candidates = handling::merge_candidates(state, identity, &report).await?;
+    let accounts = handling::assignable(state, &report).await?;
     let current = report.status;
     let location = report.location;
     let view = staff_view(state, identity.clone(), report, false).await?;
@@ -222,9 +231,17 @@ pub async fn page(
         priority: w.priority_name(&view.priority),
         assignee: match view.assignee_id {
             Some(a) if a == identity.account_id => who(&identity.actor()),
-            Some(a) => a.to_string(),
+            Some(a) => accounts.iter().find(|x| x.id == a).map_or_else(|| a.to_string(), |x| x.name.clone()),
             None => w.unassigned.to_owned(),
         },
+        assignees: accounts
+            .iter()
+            .map(|a| Assignee {
+                id: a.id,
+                label: format!("{} ({})", a.name, w.role(a.role)),
+                selected: view.assignee_id == Some(a.id),
+            })
+            .collect(),
         received: amsterdam(r.created_at).format("%d-%m-%Y %H:%M").to_string(),
         deadline: r
             .deadline_at

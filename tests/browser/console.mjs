@@ -136,6 +136,7 @@ try {
     const wide = await small.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
     check(!wide, `${label}: fits a 360 px screen without scrolling sideways`);
     await audit(small, label);
+    await small.screenshot({ path: `${out}/${label}-top.png` });
   }
 
   await phone.close();

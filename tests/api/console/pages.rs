@@ -153,3 +153,40 @@ on_both_backends! {
         assert!(history.contains("Monteur gebeld.") && history.contains("priority_changed"), "{history}");
     }
 }
+
+on_both_backends! {
+    setup = spawn_staff_app;
+
+    async fn garbage_in_the_console_s_forms_and_addresses_gets_a_page_that_says_why_never_a_server_error(app) {
+        let (id, _) = file(&app, street_light_report()).await;
+        let mut browser = Browser::new(&app);
+        let binary = browser.client.post(app.url("/console/login")).header("Content-Type", "application/x-www-form-urlencoded").body(vec![0xff, 0x00, 0x26, 0x3d, 0xfe]).send().await.unwrap();
+        assert_eq!(binary.status(), 422, "a login form of bytes");
+        let huge = browser.client.post(app.url("/console/login")).body("email=".to_owned() + &"a".repeat(20_000)).send().await.unwrap();
+        assert_eq!(huge.status(), 413);
+        browser.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(browser.get("/console/reports/geen-id").await.status(), 404);
+        assert_eq!(browser.get("/console?page=-3&sort=%00&overdue=misschien&mine=ja&lang=xx").await.status(), 200);
+        let path = format!("/console/reports/{id}");
+        let token = csrf(&browser.page(&path, 200).await);
+        for (form, status) in [
+            (vec![("action", "ontploffen")], 422),
+            (vec![("action", "transition"), ("to", "weg")], 422),
+            (vec![("action", "assign"), ("account_id", "niemand")], 422),
+            (vec![("action", "change"), ("lat", "50.88")], 422),
+            (vec![("action", "change"), ("lat", "noord"), ("lon", "oost")], 422),
+            (vec![("action", "change"), ("lat", "10"), ("lon", "10")], 422),
+            (vec![("action", "change")], 422),
+            (vec![("action", "merge"), ("into", "iets")], 422),
+            (vec![("action", "merge"), ("into", id.as_str())], 422),
+            (vec![("action", "note"), ("text", "")], 422),
+        ] {
+            let mut fields = form.clone();
+            fields.push(("csrf", token.as_str()));
+            let response = browser.post(&path, &fields).await;
+            assert_eq!(response.status(), status, "{form:?}");
+            assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "{form:?}");
+            assert!(response.text().await.unwrap().contains("Niet opgeslagen"), "{form:?}");
+        }
+    }
+}

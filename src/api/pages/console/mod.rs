@@ -111,7 +111,8 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// The frame of a page at `path` (without query) for `user` (`None`: signed out).
+    /// The frame of a page at `path` (with the query to keep when switching language) for
+    /// `user` (`None`: signed out).
     pub fn new(
         request: &HttpRequest,
         path: &str,
@@ -129,7 +130,7 @@ impl Frame {
             words,
             title: title.into(),
             other_lang: other.tag(),
-            other_lang_href: format!("{path}?lang={}", other.tag()),
+            other_lang_href: format!("{path}{}lang={}", if path.contains('?') { '&' } else { '?' }, other.tag()),
             role: user.as_ref().map(|(identity, _)| words.role(identity.role)),
             logout_token: user.map(|(_, token)| token),
             remember_lang,

@@ -256,7 +256,7 @@ pub async fn queue(
         };
         SortLink { href, aria }
     };
-    let frame = Frame::new(&request, "/console", words.queue, user.frame_user());
+    let frame = Frame::new(&request, &link(&[]), words.queue, user.frame_user());
     let view = QueuePageView {
         frame: &frame,
         w: words,

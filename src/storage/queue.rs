@@ -11,7 +11,7 @@ use super::connection::{DbTime, DbUuid};
 use super::rows::ReportRow;
 use super::schema::reports;
 use super::{DbConnection, StorageError};
-use crate::domain::report::Report;
+use crate::domain::report::{Report, ReportStatus};
 
 pub use crate::domain::queue::{QueueFilter, QueueOrder};
 
@@ -142,4 +142,19 @@ pub fn list(conn: &mut DbConnection, filter: &QueueFilter) -> Result<Vec<QueueIt
 /// How many reports the queue's filter selects, over every page.
 pub fn count(conn: &mut DbConnection, filter: &QueueFilter) -> Result<i64, StorageError> {
     Ok(filtered(conn.is_sqlite(), filter).count().get_result(conn)?)
+}
+
+/// How many reports the queue's filter selects with each of `statuses` instead of its own
+/// status filter, for the counts above the queue (one count per status).
+pub fn count_by_status(
+    conn: &mut DbConnection,
+    filter: &QueueFilter,
+    statuses: &[ReportStatus],
+) -> Result<Vec<(ReportStatus, i64)>, StorageError> {
+    let mut counts = Vec::with_capacity(statuses.len());
+    for status in statuses {
+        let one = QueueFilter { statuses: vec![*status], ..filter.clone() };
+        counts.push((*status, count(conn, &one)?));
+    }
+    Ok(counts)
 }

@@ -140,7 +140,7 @@ pub async fn list_staff_reports(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let identity = staff.require(HANDLERS)?.clone();
-    let answer = queue_page(&state, &identity, &query.into_inner(), false).await?;
+    let answer = queue_page(&state, &identity, &query.into_inner(), None).await?;
     Ok(HttpResponse::Ok().json(answer.page))
 }
 
@@ -151,6 +151,9 @@ pub struct QueueAnswer {
     pub page: QueuePage,
     /// How many reports the filters select over every page (when asked for).
     pub total: Option<i64>,
+    /// How many the filters select with each status of `statuses` instead of their own
+    /// status filter (when asked for).
+    pub by_status: Vec<(ReportStatus, i64)>,
     /// How many reports come before this page.
     pub offset: i64,
     /// The page size.
@@ -159,12 +162,13 @@ pub struct QueueAnswer {
 
 /// The queue of reports `identity` may handle, filtered, searched, sorted and paged: the
 /// one implementation behind `GET /api/v1/staff/reports` and the console's queue page
-/// (which also asks for the `total`). Department staff see their departments only.
+/// (which also asks for the `total` and the counts of `statuses`). Department staff see
+/// their departments only.
 pub async fn queue_page(
     state: &AppState,
     identity: &StaffIdentity,
     query: &QueueQuery,
-    counted: bool,
+    counted: Option<&'static [ReportStatus]>,
 ) -> Result<QueueAnswer, ApiError> {
     let mut cursor_errors = Vec::new();
     let offset = match query.cursor.as_deref() {
@@ -212,11 +216,16 @@ pub async fn queue_page(
     };
     let limit = filter.limit - 1;
     let now = filter.now;
-    let (mut items, total) = state
+    let (mut items, total, by_status) = state
         .db
         .run(move |conn| -> Result<_, crate::storage::StorageError> {
-            let total = if counted { Some(queue::count(conn, &filter)?) } else { None };
-            Ok((queue::list(conn, &filter)?, total))
+            let (total, by_status) = match counted {
+                Some(statuses) => {
+                    (Some(queue::count(conn, &filter)?), queue::count_by_status(conn, &filter, statuses)?)
+                }
+                None => (None, Vec::new()),
+            };
+            Ok((queue::list(conn, &filter)?, total, by_status))
         })
         .await?;
     let more = items.len() as i64 > limit;
@@ -248,5 +257,5 @@ pub async fn queue_page(
         })
         .collect();
     let next_cursor = more.then(|| encode_cursor(offset + limit));
-    Ok(QueueAnswer { page: QueuePage { items: views, next_cursor }, total, offset, limit })
+    Ok(QueueAnswer { page: QueuePage { items: views, next_cursor }, total, by_status, offset, limit })
 }

@@ -52,6 +52,7 @@ on_both_backends! {
         coordinator.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let all = coordinator.page("/console", 200).await;
         assert!(all.contains(&lamp_ref) && all.contains(&litter_ref) && all.contains("2 meldingen"));
+        assert!(all.contains("<a href=\"/console?status=new\">Nieuw <span class=\"n\">2</span></a>"), "the count per status: {all}");
         let filtered = coordinator.page("/console?category=veeg-zwerfvuil&sort=priority", 200).await;
         assert!(filtered.contains(&litter_ref) && !filtered.contains(&lamp_ref), "{filtered}");
         let bad = coordinator.page("/console?status=kapot", 422).await;

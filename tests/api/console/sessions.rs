@@ -103,6 +103,16 @@ on_both_backends! {
         assert_eq!(send(&app, Method::GET, "/api/v1/staff/reports", Some(&token), None).await.status(), 401, "the token is revoked");
     }
 
+    async fn logging_in_again_in_the_same_browser_ends_the_session_it_held(app) {
+        let mut browser = Browser::new(&app);
+        browser.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let first = browser.session.clone().unwrap();
+        browser.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_ne!(browser.session.as_deref(), Some(first.as_str()));
+        assert_eq!(send(&app, Method::GET, "/api/v1/staff/reports", Some(&first), None).await.status(), 401);
+        assert_eq!(browser.get("/console").await.status(), 200);
+    }
+
     async fn an_analyst_may_log_in_but_gets_no_queue(app) {
         let admin = admin_token(&app).await;
         staff_account(&app, &admin, "cijfers@heerlen.example", "analyst", &[]).await;

@@ -119,14 +119,22 @@ pub async fn login_submit(
         return login_form(&request, StatusCode::UNPROCESSABLE_ENTITY, &next, &email, Some(words.login_missing), None);
     }
     match password_login(&state, &email, password, client.0).await {
-        Ok(session) => Ok(HttpResponse::SeeOther()
-            .insert_header(("Location", next))
-            .insert_header(("Cache-Control", "no-store"))
-            .insert_header((
-                "Set-Cookie",
-                session_cookie(&session.token, state.session_hours, state.console_secure_cookies),
-            ))
-            .finish()),
+        Ok(session) => {
+            // A session this browser held before ends: one browser, one live session token.
+            if let Some(old) = cookie(&request, SESSION_COOKIE)
+                && let Some(identity) = identity_of_token(&state, &old).await?
+            {
+                revoke_session(&state, identity.token_id).await?;
+            }
+            Ok(HttpResponse::SeeOther()
+                .insert_header(("Location", next))
+                .insert_header(("Cache-Control", "no-store"))
+                .insert_header((
+                    "Set-Cookie",
+                    session_cookie(&session.token, state.session_hours, state.console_secure_cookies),
+                ))
+                .finish())
+        }
         Err(ApiError::Unauthorized(_)) => {
             login_form(&request, StatusCode::UNAUTHORIZED, &next, &email, Some(words.login_failed), None)
         }

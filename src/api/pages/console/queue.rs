@@ -59,6 +59,14 @@ pub struct Row {
     pub priority: &'static str,
 }
 
+/// A status with its count, linking to the queue filtered by it.
+pub struct StatusCount {
+    pub label: &'static str,
+    pub count: i64,
+    pub href: String,
+    pub current: bool,
+}
+
 /// A sortable column header: its link and its `aria-sort`.
 pub struct SortLink {
     pub href: String,
@@ -83,6 +91,7 @@ pub struct QueuePageView<'a> {
     pub errors: Vec<String>,
     pub rows: Vec<Row>,
     pub total: i64,
+    pub status_counts: Vec<StatusCount>,
     pub first: i64,
     pub last: i64,
     pub previous: Option<String>,
@@ -168,7 +177,7 @@ pub async fn queue(
         cursor: (page > 1).then(|| encode_cursor((page - 1) * PAGE_SIZE)),
         ..QueueQuery::default()
     };
-    let (answer, errors) = match queue_page(&state, &identity, &query, true).await {
+    let (answer, errors) = match queue_page(&state, &identity, &query, Some(&STATUSES)).await {
         Ok(answer) => (Some(answer), Vec::new()),
         Err(ApiError::Validation(errors)) => (None, errors.into_iter().map(|e| e.detail).collect()),
         Err(other) => return Err(other.into()),
@@ -317,6 +326,19 @@ pub async fn queue(
         q: get("q").to_owned(),
         rows,
         total,
+        status_counts: answer
+            .as_ref()
+            .map(|a| a.by_status.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter(|(_, count)| *count > 0)
+            .map(|(status, count)| StatusCount {
+                label: words.status(*status),
+                count: *count,
+                href: link(&[("status", status.as_str().to_owned()), ("page", String::new())]),
+                current: get("status") == status.as_str(),
+            })
+            .collect(),
         first: if total == 0 { 0 } else { offset + 1 },
         last: offset + i64::try_from(items.len()).unwrap_or(0),
         previous: (page > 1).then(|| link(&[("page", if page == 2 { String::new() } else { (page - 1).to_string() })])),

@@ -49,6 +49,8 @@ on_both_backends! {
             response.headers()["location"],
             "/console/login?next=%2Fconsole%2Freports%2F0193a5a0-0000-7000-8000-000000000000%3Flang%3Den"
         );
+        let login = browser.page("/console/login?next=%2Fconsole%3Fstatus%3Dnew", 200).await;
+        assert!(login.contains("href=\"/console/login?next=%2Fconsole%3Fstatus%3Dnew&#38;lang=en\""), "the language link keeps next: {login}");
         browser.session = Some("not-a-token".into());
         assert_eq!(browser.get("/console").await.headers()["location"], "/console/login");
         browser.session = None;

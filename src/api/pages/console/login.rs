@@ -44,7 +44,13 @@ fn login_form(
     error: Option<&'static str>,
     notice: Option<&'static str>,
 ) -> Result<HttpResponse, ApiError> {
-    let frame = Frame::new(request, "/console/login", "", None);
+    let here = match next {
+        "" | "/console" => "/console/login".to_owned(),
+        next => {
+            format!("/console/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>())
+        }
+    };
+    let frame = Frame::new(request, &here, "", None);
     let frame = Frame { title: frame.words.login_title.to_owned(), ..frame };
     let page = LoginPage { frame: &frame, next: next.to_owned(), email: email.to_owned(), error, notice, sso: None };
     render(status, &frame, &page)

@@ -37,6 +37,7 @@ use crate::api::state::AppState;
         (name = "announcements", description = "Announcements to neighbourhoods with quick questions: staff write and publish; residents read, answer and follow feeds"),
         (name = "open data", description = "Public statistics and open-data downloads that identify nobody, their data dictionaries and the DCAT catalogue (no login)"),
         (name = "analyst", description = "Statistics per CBS area, category and period, and baseline (nulmeting) and monitoring projects (analysts, coordinators, admins)"),
+        (name = "console", description = "The staff console's HTML pages and forms (session cookie `meldpunt_session`, a form token in every POST; docs/console.md)"),
     )
 )]
 struct ApiDoc;

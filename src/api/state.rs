@@ -34,6 +34,8 @@ pub struct AppState {
     pub open311_anonymous_post: bool,
     /// How long a login session lasts.
     pub session_hours: u64,
+    /// Whether the console's session cookie is `Secure`.
+    pub console_secure_cookies: bool,
     /// Photo store, upload token secret and limits.
     pub photos: PhotoService,
     /// Recent map answers.

@@ -59,6 +59,10 @@ pub struct Settings {
     pub bootstrap_admin_password: String,
     /// How long a login session token is valid, in hours.
     pub session_hours: u64,
+    /// Whether the console's session cookie is marked `Secure` (sent over HTTPS only).
+    /// Browsers keep `Secure` cookies from `http://localhost` and `http://127.0.0.1` too;
+    /// turn this off only to reach the console over plain HTTP on another host.
+    pub console_secure_cookies: bool,
     /// SMTP server for emails (`smtp://host:port`, `smtps://user:pass@host`); empty: write
     /// `.eml` files to `mail_dir`.
     pub smtp_url: String,
@@ -244,6 +248,7 @@ impl Default for Settings {
             bootstrap_admin_email: String::new(),
             bootstrap_admin_password: String::new(),
             session_hours: 12,
+            console_secure_cookies: true,
             smtp_url: String::new(),
             smtp_ca_file: String::new(),
             mail_dir: "mail".into(),

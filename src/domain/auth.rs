@@ -58,14 +58,22 @@ pub struct StaffIdentity {
     pub token_id: Uuid,
 }
 
+/// Whether an account with `role` in `departments` handles reports of `department`
+/// (`None`: unrouted): admins and coordinators every report, department staff their
+/// departments', analysts none. The one rule behind what a member of staff sees and whom a
+/// report may be assigned to.
+pub fn handles(role: Role, departments: &[Uuid], department: Option<Uuid>) -> bool {
+    match role {
+        Role::Admin | Role::Coordinator => true,
+        Role::DepartmentStaff => department.is_some_and(|d| departments.contains(&d)),
+        Role::Analyst => false,
+    }
+}
+
 impl StaffIdentity {
     /// Whether this identity may handle reports of `department` (`None`: unrouted).
     pub fn handles(&self, department: Option<Uuid>) -> bool {
-        match self.role {
-            Role::Admin | Role::Coordinator => true,
-            Role::DepartmentStaff => department.is_some_and(|d| self.departments.contains(&d)),
-            Role::Analyst => false,
-        }
+        handles(self.role, &self.departments, department)
     }
 
     /// The history `actor` for changes made by this identity.

@@ -39,6 +39,8 @@ pub struct QueueFilter {
     /// Buurt codes.
     pub buurten: Vec<String>,
     pub priorities: Vec<String>,
+    /// Only reports assigned to this account ("assigned to me").
+    pub assignee: Option<Uuid>,
     /// Received at or after.
     pub created_from: Option<DateTime<Utc>>,
     /// Received before.
@@ -80,6 +82,8 @@ pub struct QueueRequest<'a> {
     /// Received before.
     pub created_to: Option<DateTime<Utc>>,
     pub overdue: Option<bool>,
+    /// Only the reports assigned to the asking account.
+    pub assigned_to_me: bool,
     /// Free text; its words must all occur.
     pub q: Option<&'a str>,
     pub order: QueueOrder,
@@ -163,6 +167,7 @@ impl QueueFilter {
             wijken: codes(request.wijk),
             buurten: codes(request.buurt),
             priorities,
+            assignee: request.assigned_to_me.then_some(who.account_id),
             created_from: request.created_from,
             created_to: request.created_to,
             overdue: request.overdue,

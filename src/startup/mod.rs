@@ -67,6 +67,7 @@ impl Application {
             open311_api_keys: settings.open311_keys(),
             open311_anonymous_post: settings.open311_anonymous_post,
             session_hours: settings.session_hours,
+            console_secure_cookies: settings.console_secure_cookies,
             photos: prepared.photos,
             map_cache: crate::api::public::map::MapCache::new(settings.map_cache_entries),
             map_max_features: settings.map_max_features,

@@ -11,7 +11,7 @@ use super::connection::{DbTime, DbUuid};
 use super::rows::ReportRow;
 use super::schema::reports;
 use super::{DbConnection, StorageError};
-use crate::domain::report::Report;
+use crate::domain::report::{Report, ReportStatus};
 
 pub use crate::domain::queue::{QueueFilter, QueueOrder};
 
@@ -26,10 +26,12 @@ pub struct QueueItem {
 
 const CLOSED: [&str; 2] = ["resolved", "cancelled"];
 
-/// One page of the queue (at most `limit` items).
-pub fn list(conn: &mut DbConnection, filter: &QueueFilter) -> Result<Vec<QueueItem>, StorageError> {
-    let sqlite = conn.is_sqlite();
-    let mut query = reports::table.select((ReportRow::as_select(), reports::assignee_id)).into_boxed();
+/// The reports table with every filter of the queue applied (no order, no paging), so
+/// that a page and its count select exactly the same reports.
+type Filtered<'a> = reports::BoxedQuery<'a, <DbConnection as diesel::Connection>::Backend>;
+
+fn filtered(sqlite: bool, filter: &QueueFilter) -> Filtered<'static> {
+    let mut query = reports::table.into_boxed();
     if let Some(allowed) = &filter.departments_allowed {
         query = query.filter(reports::department_id.eq_any(allowed.iter().copied().map(DbUuid).collect::<Vec<_>>()));
     }
@@ -52,6 +54,9 @@ pub fn list(conn: &mut DbConnection, filter: &QueueFilter) -> Result<Vec<QueueIt
     }
     if !filter.buurten.is_empty() {
         query = query.filter(reports::buurt_code.eq_any(filter.buurten.clone()));
+    }
+    if let Some(assignee) = filter.assignee {
+        query = query.filter(reports::assignee_id.eq(DbUuid(assignee)));
     }
     if !filter.priorities.is_empty() {
         query = query.filter(reports::priority.eq_any(filter.priorities.clone()));
@@ -104,6 +109,12 @@ pub fn list(conn: &mut DbConnection, filter: &QueueFilter) -> Result<Vec<QueueIt
             );
         }
     }
+    query
+}
+
+/// One page of the queue (at most `limit` items).
+pub fn list(conn: &mut DbConnection, filter: &QueueFilter) -> Result<Vec<QueueItem>, StorageError> {
+    let mut query = filtered(conn.is_sqlite(), filter);
     query = match filter.order {
         QueueOrder::NewestFirst => query.order((reports::created_at.desc(), reports::id.desc())),
         QueueOrder::OldestFirst => query.order((reports::created_at.asc(), reports::id.asc())),
@@ -118,8 +129,32 @@ pub fn list(conn: &mut DbConnection, filter: &QueueFilter) -> Result<Vec<QueueIt
             reports::id.desc(),
         )),
     };
-    let rows: Vec<(ReportRow, Option<DbUuid>)> = query.offset(filter.offset).limit(filter.limit).load(conn)?;
+    let rows: Vec<(ReportRow, Option<DbUuid>)> = query
+        .select((ReportRow::as_select(), reports::assignee_id))
+        .offset(filter.offset)
+        .limit(filter.limit)
+        .load(conn)?;
     rows.into_iter()
         .map(|(row, assignee)| Ok(QueueItem { report: Report::try_from(row)?, assignee_id: assignee.map(|a| a.0) }))
         .collect()
+}
+
+/// How many reports the queue's filter selects, over every page.
+pub fn count(conn: &mut DbConnection, filter: &QueueFilter) -> Result<i64, StorageError> {
+    Ok(filtered(conn.is_sqlite(), filter).count().get_result(conn)?)
+}
+
+/// How many reports the queue's filter selects with each of `statuses` instead of its own
+/// status filter, for the counts above the queue (one count per status).
+pub fn count_by_status(
+    conn: &mut DbConnection,
+    filter: &QueueFilter,
+    statuses: &[ReportStatus],
+) -> Result<Vec<(ReportStatus, i64)>, StorageError> {
+    let mut counts = Vec::with_capacity(statuses.len());
+    for status in statuses {
+        let one = QueueFilter { statuses: vec![*status], ..filter.clone() };
+        counts.push((*status, count(conn, &one)?));
+    }
+    Ok(counts)
 }

@@ -229,11 +229,10 @@ pub fn assign(
             .optional()?
             .flatten();
         let departments = super::accounts::get(conn, account)?.map(|a| a.departments).unwrap_or_default();
-        let may = match target.as_deref().and_then(Role::parse) {
-            Some(Role::Admin | Role::Coordinator) => true,
-            Some(Role::DepartmentStaff) => report.department_id.is_some_and(|d| departments.contains(&d)),
-            _ => false,
-        };
+        let may = target
+            .as_deref()
+            .and_then(Role::parse)
+            .is_some_and(|role| crate::domain::auth::handles(role, &departments, report.department_id));
         if !may {
             return Ok(Change::BadAssignee);
         }

@@ -12,6 +12,7 @@ mod support;
 mod admin;
 mod analyst;
 mod announcements;
+mod console;
 mod events;
 mod open;
 mod open311;

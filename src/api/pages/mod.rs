@@ -2,7 +2,7 @@
 //! ([`resident`], askama templates: their report, their subscription, and the one-click
 //! confirm, unsubscribe, answer and survey links);
 //! the public dashboard ([`dashboard`]), rendered on the server with its own assets; and the
-//! analyst's project page ([`analyst`]).
+//! analyst's project page ([`analyst`]); and the staff console ([`console`], `/console`).
 //! Everything else the API answers is JSON.
 
 /// Escapes text for HTML.
@@ -11,6 +11,7 @@ pub fn html_escape(text: &str) -> String {
 }
 
 pub mod analyst;
+pub mod console;
 pub mod dashboard;
 pub mod resident;
 
@@ -26,4 +27,5 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(resident::resident_css)
         .service(resident::subscription::subscription_form)
         .service(resident::report::report_form);
+    console::routes(config);
 }

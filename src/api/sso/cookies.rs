@@ -2,9 +2,9 @@
 //! and PKCE verifier from the redirect to the provider until the callback: signed with a
 //! server secret (HMAC-SHA-256) with its expiry inside, 10 minutes, only sent to
 //! `/console/login/oidc`, and bound to the browser that started the login (the callback's
-//! `state` must be the cookie's). `meldpunt_session` is the console session: an ordinary
-//! session token (revocable, expiring after `session_hours`), which the console reads.
-//! Both are `HttpOnly; Secure; SameSite=Lax`.
+//! `state` must be the cookie's); `HttpOnly; Secure; SameSite=Lax`. The callback then sets
+//! the console session (`meldpunt_session`, an ordinary session token) with the console's
+//! own cookie builder, `crate::api::pages::console::session::session_cookie`.
 
 use chrono::{DateTime, Utc};
 
@@ -13,8 +13,6 @@ use crate::oidc::flow::LoginSecrets;
 
 /// The cookie of a login in progress.
 pub const LOGIN_COOKIE: &str = "meldpunt_sso";
-/// The console session cookie (shared with the console).
-pub const SESSION_COOKIE: &str = "meldpunt_session";
 /// How long a login may take at the provider, in seconds.
 pub const LOGIN_SECONDS: i64 = 600;
 /// The path the login cookie is sent to.
@@ -52,12 +50,6 @@ pub fn clear_login_cookie() -> String {
     format!("{LOGIN_COOKIE}=; Path={LOGIN_PATH}; Max-Age=0; HttpOnly; Secure; SameSite=Lax")
 }
 
-/// `Set-Cookie` of a console session with `token`, for `hours`.
-pub fn session_cookie(token: &str, hours: u64) -> String {
-    let seconds = hours.saturating_mul(3600);
-    format!("{SESSION_COOKIE}={token}; Path=/; Max-Age={seconds}; HttpOnly; Secure; SameSite=Lax")
-}
-
 /// The value of cookie `name` in a `Cookie` request header.
 pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header.split(';').filter_map(|pair| pair.trim().split_once('=')).find(|(n, _)| *n == name).map(|(_, v)| v.trim())
@@ -87,9 +79,7 @@ mod tests {
     fn cookies_are_read_by_name_and_set_http_only_secure_and_lax() {
         assert_eq!(cookie_value("a=1; meldpunt_sso=x.y; b=2", LOGIN_COOKIE), Some("x.y"));
         assert_eq!(cookie_value("a=1", LOGIN_COOKIE), None);
-        let session = session_cookie("mpt_abc", 12);
-        assert!(session.starts_with("meldpunt_session=mpt_abc; Path=/; Max-Age=43200;"), "{session}");
-        for cookie in [session, login_cookie("v"), clear_login_cookie()] {
+        for cookie in [login_cookie("v"), clear_login_cookie()] {
             assert!(cookie.contains("HttpOnly; Secure; SameSite=Lax"), "{cookie}");
         }
     }

@@ -195,7 +195,10 @@ async fn session(state: &AppState, email: String, name: Option<String>) -> Resul
             tracing::info!(account_id = %identity.account_id, "console login with single sign-on");
             Ok(HttpResponse::SeeOther()
                 .insert_header((LOCATION, CONSOLE))
-                .append_header((SET_COOKIE, cookies::session_cookie(&token, hours)))
+                .append_header((
+                    SET_COOKIE,
+                    crate::api::pages::console::session::session_cookie(&token, hours, state.console_secure_cookies),
+                ))
                 .append_header((SET_COOKIE, cookies::clear_login_cookie()))
                 .insert_header(("Cache-Control", "no-store"))
                 .finish())

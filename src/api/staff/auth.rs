@@ -65,9 +65,7 @@ impl FromRequest for Staff {
             {
                 return crate::api::sso::bearer::staff_from_jwt(&state, &provider, &token).await.map(Staff);
             }
-            let hash = token_hash(&token);
-            let identity =
-                state.db.run(move |conn| crate::storage::accounts::identity(conn, &hash, Utc::now())).await?;
+            let identity = identity_of_token(&state, &token).await?;
             identity
                 .map(Staff)
                 .ok_or_else(|| ApiError::Unauthorized("the token is unknown, expired or revoked; log in again".into()))
@@ -123,6 +121,41 @@ pub async fn login(
     state: web::Data<AppState>,
     client: ClientAddress,
 ) -> Result<HttpResponse, ApiError> {
+    let body = read_json(&request, payload, state.max_body_bytes).await?;
+    let input: LoginRequest = parse(body.value)?;
+    let session = password_login(&state, &input.email, &input.password, client.0).await?;
+    let (token, expires_at, identity) = (session.token, session.expires_at, session.identity);
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        token,
+        expires_at,
+        account_id: identity.account_id,
+        role: identity.role,
+        departments: identity.departments,
+    }))
+}
+
+/// A session opened by a password login: the token (shown once), when it expires, and who.
+#[derive(Debug)]
+pub struct PasswordSession {
+    /// The session token (`TokenKind::Session`), revocable like every token.
+    pub token: String,
+    /// When it stops working (`session_hours` from now).
+    pub expires_at: DateTime<Utc>,
+    /// The account it belongs to.
+    pub identity: StaffIdentity,
+}
+
+/// The one password login, shared by `POST /api/v1/auth/login` and the console's login
+/// form: waits out earlier failures of this account or address (the login rate limit),
+/// verifies the password with argon2 (the same work for an unknown email), and issues a
+/// session token that expires after `session_hours`. Every failure is the same 401; with
+/// `oidc.password_login = false` it is a 403 that says to use single sign-on.
+pub async fn password_login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: Option<std::net::IpAddr>,
+) -> Result<PasswordSession, ApiError> {
     if !state.sso.password_login {
         return Err(ApiError::Forbidden(
             "password login is turned off here: sign in with single sign-on (GET /console/login/oidc in a browser), \
@@ -130,21 +163,20 @@ pub async fn login(
                 .into(),
         ));
     }
-    let body = read_json(&request, payload, state.max_body_bytes).await?;
-    let input: LoginRequest = parse(body.value)?;
-    let email = input.email.trim().to_ascii_lowercase();
+    let email = email.trim().to_ascii_lowercase();
     // After a few failures the account (or address) must wait before the password is even
     // checked, so guessing is slow; the wait grows per failure, up to a few minutes.
-    state.limits.login.check(&email, client.0)?;
+    state.limits.login.check(&email, client)?;
     let account = email.clone();
+    let password = password.to_owned();
     let hours = i64::try_from(state.session_hours).unwrap_or(12);
     let outcome = state
         .db
-        .run(move |conn| -> Result<Option<(String, DateTime<Utc>, StaffIdentity)>, ApiError> {
+        .run(move |conn| -> Result<Option<PasswordSession>, ApiError> {
             use crate::storage::accounts;
             let credentials = accounts::credentials(conn, &email)?;
             let stored = credentials.as_ref().and_then(|c| c.password_hash.as_deref());
-            let matches = verify_password(&input.password, stored);
+            let matches = verify_password(&password, stored);
             let Some(credentials) = credentials.filter(|c| matches && c.active) else {
                 return Ok(None);
             };
@@ -156,22 +188,29 @@ pub async fn login(
             })?;
             let identity = accounts::identity(conn, &hash, Utc::now())?
                 .ok_or_else(|| ApiError::Internal("a fresh session is not valid".into()))?;
-            Ok(Some((token, expires_at, identity)))
+            Ok(Some(PasswordSession { token, expires_at, identity }))
         })
         .await?;
-    let Some((token, expires_at, identity)) = outcome else {
-        state.limits.login.failed(&account, client.0);
+    let Some(session) = outcome else {
+        state.limits.login.failed(&account, client);
         return Err(ApiError::Unauthorized(LOGIN_FAILED.into()));
     };
     state.limits.login.succeeded(&account);
-    tracing::info!(account_id = %identity.account_id, "staff login");
-    Ok(HttpResponse::Ok().json(LoginResponse {
-        token,
-        expires_at,
-        account_id: identity.account_id,
-        role: identity.role,
-        departments: identity.departments,
-    }))
+    tracing::info!(account_id = %session.identity.account_id, "staff login");
+    Ok(session)
+}
+
+/// The identity behind a session or API token, if it is known, unexpired and unrevoked:
+/// the one lookup of the bearer path, shared with the console's session cookie.
+pub async fn identity_of_token(state: &AppState, token: &str) -> Result<Option<StaffIdentity>, ApiError> {
+    let hash = token_hash(token);
+    Ok(state.db.run(move |conn| crate::storage::accounts::identity(conn, &hash, Utc::now())).await?)
+}
+
+/// Revokes the token of a session (logging out): it stops working at once.
+pub async fn revoke_session(state: &AppState, token_id: Uuid) -> Result<(), ApiError> {
+    state.db.run(move |conn| conn.write_transaction(|c| crate::storage::accounts::revoke_token(c, token_id))).await?;
+    Ok(())
 }
 
 /// Ends the session: the token of this request stops working. An access token of the
@@ -194,7 +233,6 @@ pub async fn logout(request: HttpRequest, staff: Staff, state: web::Data<AppStat
         crate::api::sso::bearer::end_access_token(&state, &provider, &token, &staff.0).await?;
         return Ok(HttpResponse::NoContent().finish());
     }
-    let token_id = staff.0.token_id;
-    state.db.run(move |conn| conn.write_transaction(|c| crate::storage::accounts::revoke_token(c, token_id))).await?;
+    revoke_session(&state, staff.0.token_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -16,7 +16,7 @@ use crate::api::responses::JsonBodyErrors;
 use crate::api::state::AppState;
 use crate::api::views::ReportView;
 use crate::domain::privacy::Audience;
-use crate::domain::report::Location;
+use crate::domain::report::{Location, Report};
 use crate::domain::routing::PRIORITIES;
 use crate::domain::validation::FieldErrors;
 use crate::storage::rerouting::ReportChange;
@@ -70,6 +70,20 @@ pub async fn update_report(
     ensure_handles(&state, &handler, id).await?;
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: ReportPatch = parse(body.value)?;
+    let report = change_report(&state, &handler.actor(), id, &input).await?;
+    let snapshot = state.config.snapshot();
+    // Staff see the report as its submitter does (nothing withheld), plus the routing.
+    let view = ReportView::build(report.clone(), &snapshot, Audience::Submitter)
+        .ok_or_else(|| ApiError::Internal("report category missing from catalog".into()))?
+        .with_routing(&report, &snapshot);
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Checks a change of category, location, department or priority against the catalog and
+/// the service area, and applies it with re-routing (`storage::rerouting::apply`): the one
+/// implementation behind `PATCH /api/v1/staff/reports/{id}` and the console's form. The
+/// caller has checked that `actor` handles report `id`.
+pub async fn change_report(state: &AppState, actor: &str, id: Uuid, input: &ReportPatch) -> Result<Report, ApiError> {
     let snapshot = state.config.snapshot();
     let catalog = &snapshot.catalog;
     let mut errors = FieldErrors::default();
@@ -103,20 +117,16 @@ pub async fn update_report(
         let area = state.placer(&snapshot).stamp(location).map_err(ApiError::OutsideServiceArea)?;
         change.location = Some((location, area));
     }
-    let (worker_snapshot, served) = (snapshot.clone(), state.served.clone());
+    let (worker_snapshot, served, actor) = (snapshot.clone(), state.served.clone(), actor.to_owned());
     let report = state
         .db
         .run(move |conn| {
             let placer = crate::intake::placer(&worker_snapshot, &served);
-            crate::storage::rerouting::apply(conn, id, &handler.actor(), &change, &placer)
+            crate::storage::rerouting::apply(conn, id, &actor, &change, &placer)
         })
         .await?;
     tracing::info!(report_id = %id, "report changed by staff");
-    // Staff see the report as its submitter does (nothing withheld), plus the routing.
-    let view = ReportView::build(report.clone(), &snapshot, Audience::Submitter)
-        .ok_or_else(|| ApiError::Internal("report category missing from catalog".into()))?
-        .with_routing(&report, &snapshot);
-    Ok(HttpResponse::Ok().json(view))
+    Ok(report)
 }
 
 /// One entry of a report's history.

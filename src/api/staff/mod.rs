@@ -6,6 +6,7 @@
 pub mod announcements;
 pub mod auth;
 pub mod changes;
+pub mod handling;
 pub mod moderation;
 pub mod queue;
 pub mod triage;

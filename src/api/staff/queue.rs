@@ -11,6 +11,7 @@ use crate::api::error::{ApiError, Problem};
 use crate::api::responses::{HandlerErrors, Unavailable};
 use crate::api::staff::auth::Staff;
 use crate::api::state::AppState;
+use crate::domain::auth::StaffIdentity;
 use crate::domain::queue::{QueueFilter, QueueOrder, QueueRequest};
 use crate::domain::report::ReportStatus;
 use crate::domain::validation::FieldError;
@@ -35,7 +36,7 @@ pub enum QueueSort {
 }
 
 /// Filters of the queue. Lists are comma-separated; every filter narrows the result.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
@@ -59,6 +60,8 @@ pub struct QueueQuery {
     pub created_to: Option<DateTime<Utc>>,
     /// `true`: only overdue reports; `false`: only those that are not.
     pub overdue: Option<bool>,
+    /// `true`: only the reports assigned to the calling account.
+    pub assigned_to_me: Option<bool>,
     /// Words that must all occur in the reference, description or address.
     pub q: Option<String>,
     /// `-created_at` (default), `created_at`, `deadline_at` or `priority`.
@@ -86,6 +89,8 @@ pub struct QueueItemView {
     pub address: Option<String>,
     /// CBS buurt code.
     pub buurt_code: Option<String>,
+    /// Where.
+    pub location: crate::domain::report::Location,
     /// Assignee.
     pub assignee_id: Option<Uuid>,
     /// Due (while a request to reopen waits: the request's own term of three days).
@@ -105,7 +110,8 @@ pub struct QueuePage {
     pub next_cursor: Option<String>,
 }
 
-fn encode_cursor(offset: i64) -> String {
+/// The cursor of the page that starts after `offset` reports.
+pub fn encode_cursor(offset: i64) -> String {
     hex::encode(format!("o:{offset}"))
 }
 
@@ -134,7 +140,36 @@ pub async fn list_staff_reports(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let identity = staff.require(HANDLERS)?.clone();
-    let query = query.into_inner();
+    let answer = queue_page(&state, &identity, &query.into_inner(), None).await?;
+    Ok(HttpResponse::Ok().json(answer.page))
+}
+
+/// One page of the queue as [`queue_page`] answers it.
+#[derive(Debug)]
+pub struct QueueAnswer {
+    /// The page, as the API sends it.
+    pub page: QueuePage,
+    /// How many reports the filters select over every page (when asked for).
+    pub total: Option<i64>,
+    /// How many the filters select with each status of `statuses` instead of their own
+    /// status filter (when asked for).
+    pub by_status: Vec<(ReportStatus, i64)>,
+    /// How many reports come before this page.
+    pub offset: i64,
+    /// The page size.
+    pub limit: i64,
+}
+
+/// The queue of reports `identity` may handle, filtered, searched, sorted and paged: the
+/// one implementation behind `GET /api/v1/staff/reports` and the console's queue page
+/// (which also asks for the `total` and the counts of `statuses`). Department staff see
+/// their departments only.
+pub async fn queue_page(
+    state: &AppState,
+    identity: &StaffIdentity,
+    query: &QueueQuery,
+    counted: Option<&'static [ReportStatus]>,
+) -> Result<QueueAnswer, ApiError> {
     let mut cursor_errors = Vec::new();
     let offset = match query.cursor.as_deref() {
         Some(cursor) => decode_cursor(cursor).unwrap_or_else(|| {
@@ -157,6 +192,7 @@ pub async fn list_staff_reports(
         created_from: query.created_from,
         created_to: query.created_to,
         overdue: query.overdue,
+        assigned_to_me: query.assigned_to_me.unwrap_or(false),
         q: query.q.as_deref(),
         order: match query.sort.unwrap_or_default() {
             QueueSort::NewestFirst => QueueOrder::NewestFirst,
@@ -169,7 +205,7 @@ pub async fn list_staff_reports(
     };
     let snapshot = state.config.snapshot();
     let catalog = &snapshot.catalog;
-    let parsed = QueueFilter::parse(&request, catalog, &identity, Utc::now());
+    let parsed = QueueFilter::parse(&request, catalog, identity, Utc::now());
     let filter = match (parsed, cursor_errors.is_empty()) {
         (Ok(filter), true) => filter,
         (Ok(_), false) => return Err(ApiError::Validation(cursor_errors)),
@@ -180,7 +216,18 @@ pub async fn list_staff_reports(
     };
     let limit = filter.limit - 1;
     let now = filter.now;
-    let mut items = state.db.run(move |conn| queue::list(conn, &filter)).await?;
+    let (mut items, total, by_status) = state
+        .db
+        .run(move |conn| -> Result<_, crate::storage::StorageError> {
+            let (total, by_status) = match counted {
+                Some(statuses) => {
+                    (Some(queue::count(conn, &filter)?), queue::count_by_status(conn, &filter, statuses)?)
+                }
+                None => (None, Vec::new()),
+            };
+            Ok((queue::list(conn, &filter)?, total, by_status))
+        })
+        .await?;
     let more = items.len() as i64 > limit;
     items.truncate(usize::try_from(limit).unwrap_or(0));
     let views: Vec<QueueItemView> = items
@@ -197,6 +244,7 @@ pub async fn list_staff_reports(
                 description: report.description,
                 address: report.address,
                 buurt_code: report.area.and_then(|a| a.buurt_code),
+                location: report.location,
                 assignee_id: item.assignee_id,
                 deadline_at: effective_deadline(report.status, report.deadline_at, report.reopen_due_at),
                 overdue: is_overdue(
@@ -209,5 +257,5 @@ pub async fn list_staff_reports(
         })
         .collect();
     let next_cursor = more.then(|| encode_cursor(offset + limit));
-    Ok(HttpResponse::Ok().json(QueuePage { items: views, next_cursor }))
+    Ok(QueueAnswer { page: QueuePage { items: views, next_cursor }, total, by_status, offset, limit })
 }

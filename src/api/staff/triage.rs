@@ -15,17 +15,15 @@ use crate::api::body::{parse, read_json};
 use crate::api::error::{ApiError, Problem};
 use crate::api::responses::{HandlerErrors, JsonBodyErrors, Unavailable};
 use crate::api::staff::auth::Staff;
+use crate::api::staff::handling;
 use crate::api::staff::moderation::PublicTextView;
 use crate::api::state::AppState;
 use crate::api::views::ReportView;
 use crate::domain::auth::StaffIdentity;
 use crate::domain::privacy::Audience;
 use crate::domain::report::{Report, ReportStatus};
-use crate::domain::validation::bounded_text;
-use crate::domain::workflow::{
-    HistoryEntry, NoteVisibility, STATUS_TEXT_MAX, TransitionError, effective_deadline, is_overdue,
-};
-use crate::storage::triage::{self, Change, Contact};
+use crate::domain::workflow::{HistoryEntry, NoteVisibility, effective_deadline, is_overdue};
+use crate::storage::triage::{self, Contact};
 
 /// One history entry as staff see it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -141,15 +139,13 @@ pub struct AssignRequest {
     pub account_id: Option<Uuid>,
 }
 
-fn hidden(id: Uuid) -> ApiError {
-    ApiError::NotFound(format!("there is no report {id} in your departments"))
-}
-
-/// Builds the staff view; reads the contact (audited) when there is one.
-async fn staff_view(
-    state: &web::Data<AppState>,
+/// Builds the staff view. With `with_contact` it reads the reporter's contact, audited, as
+/// the API always does; the console asks for it only on an explicit "Show contact".
+pub async fn staff_view(
+    state: &AppState,
     staff: StaffIdentity,
     report: Report,
+    with_contact: bool,
 ) -> Result<StaffReportView, ApiError> {
     let id = report.id;
     let (history, assignee, contact, surveys) = state
@@ -157,7 +153,8 @@ async fn staff_view(
         .run(move |conn| -> Result<_, ApiError> {
             let history = triage::history(conn, id)?;
             let assignee = triage::assignee(conn, id)?;
-            let contact = conn.write_transaction(|c| triage::contact_audited(c, &staff, id))?;
+            let contact =
+                if with_contact { conn.write_transaction(|c| triage::contact_audited(c, &staff, id))? } else { None };
             let answers = crate::storage::surveys::list_answers(conn)?;
             let surveys = crate::storage::surveys::of_report(conn, id)?
                 .into_iter()
@@ -215,9 +212,8 @@ pub async fn get_staff_report(
 ) -> Result<HttpResponse, ApiError> {
     let identity = staff.require(HANDLERS)?.clone();
     let id = path.into_inner();
-    let who = identity.clone();
-    let report = state.db.run(move |conn| triage::visible(conn, &who, id)).await?.ok_or_else(|| hidden(id))?;
-    Ok(HttpResponse::Ok().json(staff_view(&state, identity, report).await?))
+    let report = handling::visible(&state, &identity, id).await?;
+    Ok(HttpResponse::Ok().json(staff_view(&state, identity, report, true).await?))
 }
 
 /// Moves a report to another status. Illegal transitions are a `409` that lists the
@@ -249,38 +245,8 @@ pub async fn transition_report(
     let id = path.into_inner();
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: TransitionRequest = parse(body.value)?;
-    let who = identity.clone();
-    let survey_days = state.survey_days;
-    let change = state
-        .db
-        .run(move |conn| {
-            conn.write_transaction(|c| {
-                triage::transition_with_survey(c, &who, id, input.to, input.text.as_deref(), Some(survey_days))
-            })
-        })
-        .await?;
-    let report = match change {
-        Change::Done(report) => report,
-        Change::Hidden => return Err(hidden(id)),
-        Change::Refused(TransitionError::NotAllowed { from, allowed }) => {
-            let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-            return Err(ApiError::Conflict(format!(
-                "a report that is {} cannot move to {}; allowed: {}",
-                from.as_str(),
-                input.to.as_str(),
-                names.join(", ")
-            )));
-        }
-        Change::Refused(TransitionError::Text(why)) => {
-            return Err(ApiError::Validation(vec![crate::domain::validation::FieldError {
-                pointer: "/text".into(),
-                detail: why,
-            }]));
-        }
-        Change::BadAssignee => return Err(ApiError::Internal("unexpected assignee outcome".into())),
-    };
-    tracing::info!(report_id = %id, to = input.to.as_str(), "report status changed");
-    Ok(HttpResponse::Ok().json(staff_view(&state, identity, report).await?))
+    let report = handling::transition(&state, &identity, id, input.to, input.text.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(staff_view(&state, identity, report, true).await?))
 }
 
 /// Adds a note: `internal` for staff only, `public` for the resident too.
@@ -310,27 +276,13 @@ pub async fn add_note(
     let id = path.into_inner();
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: NoteRequest = parse(body.value)?;
-    let text = bounded_text(&input.text, "text", STATUS_TEXT_MAX).map_err(|detail| {
-        ApiError::Validation(vec![crate::domain::validation::FieldError {
-            pointer: "/text".into(),
-            detail: detail.to_string(),
-        }])
-    })?;
-    let who = identity.clone();
-    let note = text.clone();
-    let change = state
-        .db
-        .run(move |conn| conn.write_transaction(|c| triage::add_note(c, &who, id, input.visibility, &note)))
-        .await?;
-    match change {
-        Change::Done(()) => Ok(HttpResponse::Created().json(HistoryView {
-            at: Utc::now(),
-            actor: identity.actor(),
-            action: "note".into(),
-            details: serde_json::json!({"visibility": input.visibility.as_str(), "text": text}),
-        })),
-        _ => Err(hidden(id)),
-    }
+    let text = handling::add_note(&state, &identity, id, input.visibility, &input.text).await?;
+    Ok(HttpResponse::Created().json(HistoryView {
+        at: Utc::now(),
+        actor: identity.actor(),
+        action: "note".into(),
+        details: serde_json::json!({"visibility": input.visibility.as_str(), "text": text}),
+    }))
 }
 
 /// Assigns the report to a staff account that may handle it (`null` unassigns).
@@ -360,28 +312,8 @@ pub async fn assign_report(
     let id = path.into_inner();
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: AssignRequest = parse(body.value)?;
-    let who = identity.clone();
-    let change = state
-        .db
-        .run(move |conn| {
-            conn.write_transaction(|c| -> Result<_, crate::storage::StorageError> {
-                match triage::assign(c, &who, id, input.account_id)? {
-                    Change::Done(_) => Ok(Change::Done(triage::visible(c, &who, id)?)),
-                    Change::Hidden => Ok(Change::Hidden),
-                    Change::BadAssignee => Ok(Change::BadAssignee),
-                    Change::Refused(r) => Ok(Change::Refused(r)),
-                }
-            })
-        })
-        .await?;
-    match change {
-        Change::Done(Some(report)) => Ok(HttpResponse::Ok().json(staff_view(&state, identity, report).await?)),
-        Change::BadAssignee => Err(ApiError::Validation(vec![crate::domain::validation::FieldError {
-            pointer: "/account_id".into(),
-            detail: "send the id of an active admin, coordinator, or staff member of the report's department".into(),
-        }])),
-        _ => Err(hidden(id)),
-    }
+    let report = handling::assign(&state, &identity, id, input.account_id).await?;
+    Ok(HttpResponse::Ok().json(staff_view(&state, identity, report, true).await?))
 }
 
 /// A merge of a duplicate into the original report.
@@ -417,28 +349,10 @@ pub async fn merge_report(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    use crate::storage::duplicates::{MergeRefused, merge};
     let identity = staff.require(HANDLERS)?.clone();
     let id = path.into_inner();
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: MergeRequest = parse(body.value)?;
-    let who = identity.clone();
-    let change = state.db.run(move |conn| conn.write_transaction(|c| merge(c, &who, id, input.into))).await?;
-    let invalid = |detail: &str| {
-        ApiError::Validation(vec![crate::domain::validation::FieldError {
-            pointer: "/into".into(),
-            detail: detail.into(),
-        }])
-    };
-    match change {
-        Change::Done(Ok(report)) => Ok(HttpResponse::Ok().json(staff_view(&state, identity, report).await?)),
-        Change::Done(Err(MergeRefused::Itself)) => Err(invalid("a report cannot be merged into itself")),
-        Change::Done(Err(MergeRefused::NoOriginal)) => {
-            Err(invalid("send the id of an open report you can see as the original"))
-        }
-        Change::Done(Err(MergeRefused::Closed(_))) => {
-            Err(ApiError::Conflict("only open reports can be merged: reopen the closed one first, or leave it".into()))
-        }
-        _ => Err(hidden(id)),
-    }
+    let report = handling::merge(&state, &identity, id, input.into).await?;
+    Ok(HttpResponse::Ok().json(staff_view(&state, identity, report, true).await?))
 }

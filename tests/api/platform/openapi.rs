@@ -49,13 +49,15 @@ fn every_operation_documents_its_responses_and_every_error_is_a_problem_document
                         "{method} {path} {status} is not documented as an Open311 error document in JSON and XML"
                     );
                     assert!(content.get("application/problem+json").is_none(), "{method} {path} {status}");
-                } else if ((path.starts_with("/open/") || posts_a_form(operation)) && status.starts_with('4')
-                    || path.starts_with("/console/") && (status.starts_with('4') || status.starts_with('5')))
+                } else if ((path.starts_with("/open/") || path.starts_with("/console") || posts_a_form(operation))
+                    && status.starts_with('4')
+                    || path.starts_with("/console/") && status.starts_with('5'))
                     && response["content"].get("application/problem+json").is_none()
                 {
-                    // The dashboard, the forms of the resident pages and the console's login
-                    // are for people: bad input gets a page that says what to change
-                    // (docs/dashboards.md, docs/resident-pages.md, docs/single-sign-on.md).
+                    // The dashboard, the staff console (and its single sign-on) and the forms
+                    // of the resident pages are for people: bad input gets a page that says
+                    // what to change (docs/dashboards.md, docs/console.md,
+                    // docs/single-sign-on.md, docs/resident-pages.md).
                     assert!(
                         response["content"].get("text/html").is_some(),
                         "{method} {path} {status} is not documented as an HTML page"

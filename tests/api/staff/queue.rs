@@ -136,6 +136,7 @@ async fn queue_at(app: &TestApp, now: chrono::DateTime<chrono::Utc>, overdue: Op
             wijken: vec![],
             buurten: vec![],
             priorities: vec![],
+            assignee: None,
             created_from: None,
             created_to: None,
             overdue,

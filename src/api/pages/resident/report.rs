@@ -150,7 +150,10 @@ fn build(state: &AppState, frame: Frame, token: &str, view: &FollowView, notice:
                 (p.url.clone(), p.thumbnail_url.clone(), w, h)
             })
             .collect(),
-        map: buurt.and_then(|b| map(state, &b.code, b.name.as_deref().unwrap_or(&b.code), report.location, words)),
+        map: buurt.and_then(|b| {
+            let label = words.map_label.replace("{area}", b.name.as_deref().unwrap_or(&b.code));
+            buurt_map(state, &b.code, &label, report.location)
+        }),
         action: format!("{}?lang={}", path_of(token), frame.lang),
         form_token: FormToken::issue(state, FORM_KIND, token),
         can_reopen: view.reporter && report.status == crate::domain::report::ReportStatus::Resolved,
@@ -169,19 +172,19 @@ fn thumbnail_size(width: u32, height: u32) -> (u32, u32) {
     ((f64::from(width) * scale).round() as u32, (f64::from(height) * scale).round() as u32)
 }
 
-/// The buurt's outline with the report's place as a dot, as an SVG image with a text
-/// alternative; `None` when the buurt is not in the registry.
-fn map(
+/// The buurt's outline with the report's place as a dot, as an SVG image whose text
+/// alternative is `label`; `None` when the buurt is not in the registry. The console's
+/// report page draws the same.
+pub fn buurt_map(
     state: &AppState,
     code: &str,
-    name: &str,
+    label: &str,
     location: Option<crate::domain::report::Location>,
-    words: &Words,
 ) -> Option<String> {
     let snapshot = state.config.snapshot();
     let area = snapshot.areas.area(code)?;
     let projection = Projection::fit(std::iter::once(&area.geometry))?;
-    let label = crate::api::pages::html_escape(&words.map_label.replace("{area}", name));
+    let label = crate::api::pages::html_escape(label);
     let dot = location
         .map(|at| {
             let (x, y) = projection.point(at.lon, at.lat);

@@ -4,6 +4,7 @@
 mod browser;
 mod pages;
 mod sessions;
+mod sso_browser;
 
 use reqwest::header::{HeaderMap, HeaderValue};
 

@@ -19,6 +19,20 @@ pub struct JsonBody {
     pub fingerprint: String,
 }
 
+/// The JSON body of a request whose body is optional: a request without a body (no
+/// `Content-Type`, and no or a zero `Content-Length`) is `T::default()`; any other is read
+/// and checked as [`read_json`] and [`parse`] do.
+pub async fn optional_json<T: DeserializeOwned + Default>(
+    request: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<T, ApiError> {
+    let headers = request.headers();
+    let empty =
+        headers.get(header::CONTENT_LENGTH).is_none_or(|v| v == "0") && headers.get(header::CONTENT_TYPE).is_none();
+    if empty { Ok(T::default()) } else { parse(read_json(request, payload, limit).await?.value) }
+}
+
 /// Reads the body of a JSON request of at most `limit` bytes.
 pub async fn read_json(request: &HttpRequest, payload: web::Payload, limit: usize) -> Result<JsonBody, ApiError> {
     check_media_type(request)?;

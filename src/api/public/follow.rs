@@ -1,12 +1,11 @@
 //! Following a report with the private link from its emails, without an account; the
 //! reporter's request to reopen a resolved report from there.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::api::body::{parse, read_json};
+use crate::api::body::optional_json;
 use crate::api::error::{ApiError, Problem};
 use crate::api::responses::{JsonBodyErrors, TooManyRequests, Unavailable};
 use crate::api::state::AppState;
@@ -164,13 +163,7 @@ pub async fn request_reopen(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let token = path.into_inner();
-    let empty = request.headers().get(header::CONTENT_LENGTH).is_none_or(|v| v == "0")
-        && request.headers().get(header::CONTENT_TYPE).is_none();
-    let input: ReopenRequestBody = if empty {
-        ReopenRequestBody::default()
-    } else {
-        parse(read_json(&request, payload, state.max_body_bytes).await?.value)?
-    };
+    let input: ReopenRequestBody = optional_json(&request, payload, state.max_body_bytes).await?;
     reopen(&state, token, input.text.as_deref()).await?;
     Ok(HttpResponse::Ok().json(ReopenRequested { status: ReportStatus::ReopenRequested }))
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::api::body::{parse, read_json};
+use crate::api::body::optional_json;
 use crate::api::error::{ApiError, Problem};
 use crate::api::pages::resident::links::{OneClick, ask, done, used};
 use crate::api::pages::resident::{Lang, lang_of, wants_html};
@@ -97,13 +97,7 @@ pub async fn support_report(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let empty = request.headers().get(actix_web::http::header::CONTENT_LENGTH).is_some_and(|v| v == "0")
-        && request.headers().get(actix_web::http::header::CONTENT_TYPE).is_none();
-    let input: SupportRequest = if empty {
-        SupportRequest::default()
-    } else {
-        parse(read_json(&request, payload, state.max_body_bytes).await?.value)?
-    };
+    let input: SupportRequest = optional_json(&request, payload, state.max_body_bytes).await?;
     let email = match input.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
         Some(email) => Some(email_address(email).map_err(|detail| {
             ApiError::Validation(vec![FieldError { pointer: "/email".into(), detail: detail.to_string() }])

@@ -200,6 +200,20 @@ pub(super) fn not_found(id: Uuid) -> ApiError {
     ApiError::NotFound(format!("there is no event endpoint with id {id}"))
 }
 
+/// The endpoint `id` with its deliveries counted by state; 404 when there is none.
+pub(super) async fn with_counts(state: &AppState, id: Uuid) -> Result<(Endpoint, (i64, i64, i64, i64)), ApiError> {
+    let found = state
+        .db
+        .run(move |conn| -> Result<_, crate::storage::StorageError> {
+            match crate::storage::event_endpoints::get(conn, id)? {
+                Some(endpoint) => Ok(Some((endpoint, crate::storage::event_delivery_log::counts(conn, id)?))),
+                None => Ok(None),
+            }
+        })
+        .await?;
+    found.ok_or_else(|| not_found(id))
+}
+
 /// Registers a webhook endpoint for report events; the answer holds its signing secret,
 /// shown this once.
 #[utoipa::path(
@@ -276,17 +290,7 @@ pub async fn get_endpoint(
     path: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let found = state
-        .db
-        .run(move |conn| -> Result<_, crate::storage::StorageError> {
-            match crate::storage::event_endpoints::get(conn, id)? {
-                Some(endpoint) => Ok(Some((endpoint, crate::storage::event_delivery_log::counts(conn, id)?))),
-                None => Ok(None),
-            }
-        })
-        .await?;
-    let (endpoint, counts) = found.ok_or_else(|| not_found(id))?;
+    let (endpoint, counts) = with_counts(&state, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(EndpointView::new(endpoint, &state.config.snapshot(), counts)))
 }
 
@@ -351,19 +355,10 @@ pub async fn change_endpoint(
     let id = path.into_inner();
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let change: EndpointChange = parse(body.value)?;
-    let found = state
-        .db
-        .run(move |conn| -> Result<_, crate::storage::StorageError> {
-            if !crate::storage::event_endpoints::set_active(conn, id, change.active)? {
-                return Ok(None);
-            }
-            match crate::storage::event_endpoints::get(conn, id)? {
-                Some(endpoint) => Ok(Some((endpoint, crate::storage::event_delivery_log::counts(conn, id)?))),
-                None => Ok(None),
-            }
-        })
-        .await?;
-    let (endpoint, counts) = found.ok_or_else(|| not_found(id))?;
+    if !state.db.run(move |conn| crate::storage::event_endpoints::set_active(conn, id, change.active)).await? {
+        return Err(not_found(id));
+    }
+    let (endpoint, counts) = with_counts(&state, id).await?;
     tracing::info!(endpoint_id = %id, actor = admin.actor(), active = endpoint.active, "event endpoint changed");
     Ok(HttpResponse::Ok().json(EndpointView::new(endpoint, &state.config.snapshot(), counts)))
 }

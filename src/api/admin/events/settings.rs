@@ -7,31 +7,16 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::endpoints::{EndpointInput, EndpointView, not_found};
+use super::endpoints::{EndpointInput, EndpointView, not_found, with_counts};
 use crate::api::access::AdminAccess;
-use crate::api::body::{parse, read_json};
+use crate::api::body::{optional_json, parse, read_json};
 use crate::api::error::{ApiError, Problem};
 use crate::api::responses::{AdminErrors, JsonBodyErrors, Unavailable};
 use crate::api::state::AppState;
 use crate::domain::validation::FieldError;
-use crate::storage::event_endpoints::Endpoint;
 
 /// The longest overlap of a rotation, in hours (a week).
 const OVERLAP_MAX_HOURS: i64 = 168;
-
-/// The endpoint `id` with its delivery counts, after a change.
-async fn reread(state: &AppState, id: Uuid) -> Result<(Endpoint, (i64, i64, i64, i64)), ApiError> {
-    let found = state
-        .db
-        .run(move |conn| -> Result<_, crate::storage::StorageError> {
-            match crate::storage::event_endpoints::get(conn, id)? {
-                Some(endpoint) => Ok(Some((endpoint, crate::storage::event_delivery_log::counts(conn, id)?))),
-                None => Ok(None),
-            }
-        })
-        .await?;
-    found.ok_or_else(|| not_found(id))
-}
 
 /// Replaces an endpoint's URL, description, filter and contact allowance, with the same
 /// body and checks as its registration. Its secret, its state (on or off) and its
@@ -67,7 +52,7 @@ pub async fn replace_endpoint(
     if !state.db.run(move |conn| crate::storage::event_endpoints::update(conn, id, &settings)).await? {
         return Err(not_found(id));
     }
-    let (endpoint, counts) = reread(&state, id).await?;
+    let (endpoint, counts) = with_counts(&state, id).await?;
     tracing::info!(endpoint_id = %id, actor = admin.actor(), contact = endpoint.include_reporter_contact, "event endpoint changed");
     Ok(HttpResponse::Ok().json(EndpointView::new(endpoint, &snapshot, counts)))
 }
@@ -108,13 +93,7 @@ pub async fn rotate_secret(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let empty = request.headers().get(actix_web::http::header::CONTENT_LENGTH).is_none_or(|v| v == "0")
-        && request.headers().get(actix_web::http::header::CONTENT_TYPE).is_none();
-    let input: RotationInput = if empty {
-        RotationInput::default()
-    } else {
-        parse(read_json(&request, payload, state.max_body_bytes).await?.value)?
-    };
+    let input: RotationInput = optional_json(&request, payload, state.max_body_bytes).await?;
     let hours = input.overlap_hours.unwrap_or(24);
     if !(0..=OVERLAP_MAX_HOURS).contains(&hours) {
         return Err(ApiError::Validation(vec![FieldError {
@@ -128,7 +107,7 @@ pub async fn rotate_secret(
     if !state.db.run(move |conn| crate::storage::event_endpoints::rotate_secret(conn, id, &stored, until)).await? {
         return Err(not_found(id));
     }
-    let (endpoint, counts) = reread(&state, id).await?;
+    let (endpoint, counts) = with_counts(&state, id).await?;
     tracing::info!(endpoint_id = %id, actor = admin.actor(), overlap_hours = hours, "event endpoint secret rotated");
     let mut view = EndpointView::new(endpoint, &state.config.snapshot(), counts);
     view.secret = Some(secret);

@@ -380,6 +380,12 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
         &settings.bootstrap_admin_email,
         &settings.bootstrap_admin_password,
     )?;
+    if !crate::storage::accounts::has_active_admin(&mut *db.conn()?)? {
+        tracing::warn!(
+            "no active admin account yet: nobody can log in to /console; start once with \
+             MELDPUNT_BOOTSTRAP_ADMIN_EMAIL and MELDPUNT_BOOTSTRAP_ADMIN_PASSWORD set (docs/configuration.md)"
+        );
+    }
     let config = ConfigHandle::load(db.clone())?;
     let photos = crate::intake::photos::PhotoService {
         store: open_photo_store(settings)?,

@@ -50,7 +50,10 @@ pub fn preview_email(
 ) -> (String, String) {
     let nobody = Uuid::nil();
     let links = SubscriberLinks::new(public_url, &signer.manage_token(nobody));
-    let rendered = announcement_email(language, &message_for(announcement, nobody, signer, public_url), &links);
+    // As it will go out: published (a draft's question takes no answers, so its links
+    // would be left out).
+    let published = Announcement { status: AnnouncementStatus::Published, ..announcement.clone() };
+    let rendered = announcement_email(language, &message_for(&published, nobody, signer, public_url), &links);
     (rendered.subject, rendered.body)
 }
 

@@ -244,6 +244,12 @@ pub async fn delivery_counts(state: &AppState, id: Uuid) -> Result<Vec<DeliveryC
     Ok(counts.into_iter().map(|(channel, state, count)| DeliveryCount { channel, state, count }).collect())
 }
 
+/// Every announcement as staff see it, newest first (at most 500).
+pub async fn list_views(state: &AppState) -> Result<Vec<StaffAnnouncementView>, ApiError> {
+    let rows = state.db.run(move |conn| crate::storage::announcements::list(conn, 500)).await?;
+    Ok(rows.into_iter().map(|r| staff_view(r, Vec::new())).collect())
+}
+
 /// Creates a draft announcement (admins and coordinators).
 #[utoipa::path(
     tag = "announcements",
@@ -289,8 +295,7 @@ pub async fn list_announcements(
     _editor: AnnouncementEditor,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = state.db.run(move |conn| crate::storage::announcements::list(conn, 500)).await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(|r| staff_view(r, Vec::new())).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(list_views(&state).await?))
 }
 
 /// One announcement.

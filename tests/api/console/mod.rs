@@ -2,6 +2,7 @@
 //! report's page, through HTTP and in a real browser.
 
 mod announcements;
+mod announcements_browser;
 mod browser;
 mod pages;
 mod sessions;

@@ -68,7 +68,18 @@ pub struct AppState {
     /// Single sign-on: the identity provider (if any), whether passwords work, the login
     /// cookie's signer.
     pub sso: crate::api::sso::Sso,
+    /// Renders an announcement email as a subscriber would get it (the outbox's renderer,
+    /// handed in at start-up: the API layer does not import `notify` or `jobs`).
+    pub announcement_preview: AnnouncementPreview,
 }
+
+/// The outbox's rendering of an announcement email for one language: subject and text.
+pub type AnnouncementPreview = fn(
+    &crate::domain::announcement::Announcement,
+    crate::domain::report::Language,
+    &crate::domain::subscription::LinkSigner,
+    &str,
+) -> (String, String);
 
 impl AppState {
     /// A placer (area stamping and routing) over the given configuration snapshot.

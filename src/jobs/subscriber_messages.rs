@@ -38,6 +38,25 @@ fn load(db: &Database, subscription: Uuid, announcement: Option<Uuid>) -> Result
     Ok(Context { subscription, announcement })
 }
 
+/// The announcement email exactly as a subscriber in `language` would get it now (the
+/// outbox's own [`message_for`] and [`announcement_email`]), for staff to preview before
+/// publishing: subject and text. The links in it belong to no subscription (a nil id and
+/// a management token for it), so following them records nothing.
+pub fn preview_email(
+    announcement: &Announcement,
+    language: crate::domain::report::Language,
+    signer: &LinkSigner,
+    public_url: &str,
+) -> (String, String) {
+    let nobody = Uuid::nil();
+    let links = SubscriberLinks::new(public_url, &signer.manage_token(nobody));
+    // As it will go out: published (a draft's question takes no answers, so its links
+    // would be left out).
+    let published = Announcement { status: AnnouncementStatus::Published, ..announcement.clone() };
+    let rendered = announcement_email(language, &message_for(&published, nobody, signer, public_url), &links);
+    (rendered.subject, rendered.body)
+}
+
 /// The announcement as its subscriber sees it, with one-tap answer links while the
 /// question is open.
 pub fn message_for(

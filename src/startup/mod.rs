@@ -90,6 +90,7 @@ impl Application {
             limits: crate::api::limits::Limits::new(&settings.limit_settings(), settings.client_addressing()?),
             body_timeout: Duration::from_secs(settings.request_body_timeout_seconds),
             sso,
+            announcement_preview: crate::jobs::subscriber_messages::preview_email,
         });
         let cors_origins = settings.cors_origins()?;
         spawn_config_refresh(&prepared.config, Arc::downgrade(&state.clone().into_inner()), settings.config_poll_ms);

@@ -277,6 +277,33 @@ pub fn fan_out(conn: &mut DbConnection, id: Uuid, tags: &[String]) -> Result<usi
     super::deliveries::fan_out(conn, id, tags)
 }
 
+/// How many subscriptions publishing the announcement now would reach: the fan-out itself
+/// ([`fan_out`], the one matching rule) run in a transaction that is rolled back, so the
+/// count is exactly what publishing would queue at this moment. `None`: no such
+/// announcement.
+pub fn reach(conn: &mut DbConnection, id: Uuid) -> Result<Option<usize>, StorageError> {
+    /// Carries the count out of the transaction, which rolls back because it is an error.
+    enum DryRun {
+        Counted(usize),
+        Failed(StorageError),
+    }
+    impl From<diesel::result::Error> for DryRun {
+        fn from(error: diesel::result::Error) -> Self {
+            Self::Failed(error.into())
+        }
+    }
+    let Some(announcement) = get(conn, id)? else { return Ok(None) };
+    let outcome = conn.write_transaction(|conn| -> Result<(), DryRun> {
+        let count = fan_out(conn, id, &announcement.tags).map_err(DryRun::Failed)?;
+        Err(DryRun::Counted(count))
+    });
+    match outcome {
+        Err(DryRun::Counted(count)) => Ok(Some(count)),
+        Err(DryRun::Failed(error)) => Err(error),
+        Ok(()) => Ok(Some(0)),
+    }
+}
+
 /// Publishes scheduled announcements whose time has come, each in its own transaction; safe
 /// with several processes (the state change decides who fans out). Returns how many.
 pub fn publish_due(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, StorageError> {

@@ -132,7 +132,7 @@ fn staff_view(row: Announcement, cells: Vec<String>) -> StaffAnnouncementView {
 
 /// Checks a complete announcement (a new one, or an old one with a patch applied): its
 /// text by the domain's rules, its targets as subscriptions' are.
-fn content(state: &AppState, input: &AnnouncementRequest) -> Result<AnnouncementContent, ApiError> {
+pub fn content(state: &AppState, input: &AnnouncementRequest) -> Result<AnnouncementContent, ApiError> {
     let snapshot = state.config.snapshot();
     let mut errors = FieldErrors::default();
     let draft = TextDraft {
@@ -164,7 +164,8 @@ fn content(state: &AppState, input: &AnnouncementRequest) -> Result<Announcement
     })
 }
 
-async fn load_staff_view(state: &AppState, id: Uuid) -> Result<StaffAnnouncementView, ApiError> {
+/// One announcement as staff see it, or 404.
+pub async fn load_staff_view(state: &AppState, id: Uuid) -> Result<StaffAnnouncementView, ApiError> {
     let (row, cells) = state
         .db
         .run(move |conn| -> Result<_, crate::storage::StorageError> {
@@ -173,6 +174,80 @@ async fn load_staff_view(state: &AppState, id: Uuid) -> Result<StaffAnnouncement
         .await?;
     let row = row.ok_or_else(|| ApiError::NotFound("no announcement has this id".into()))?;
     Ok(staff_view(row, cells))
+}
+
+/// Checks and stores a new draft written by `actor`; answers its id.
+pub async fn create(state: &AppState, input: &AnnouncementRequest, actor: &str) -> Result<Uuid, ApiError> {
+    let content = content(state, input)?;
+    let id = Uuid::now_v7();
+    let actor = actor.to_owned();
+    state.db.run(move |conn| crate::storage::announcements::create(conn, id, &content, &actor)).await?;
+    Ok(id)
+}
+
+/// Changes a draft or scheduled announcement: fields absent from `patch` stay as they are.
+pub async fn update(state: &AppState, id: Uuid, patch: AnnouncementRequest) -> Result<(), ApiError> {
+    let current = load_staff_view(state, id).await?;
+    let merged = AnnouncementRequest {
+        title: patch.title.or(Some(current.title)),
+        body: patch.body.or(Some(current.body)),
+        areas: patch.areas.or(Some(current.areas)),
+        polygon: patch.polygon.or(current.polygon),
+        tags: patch.tags.or(Some(current.tags)),
+        valid_from: patch.valid_from.or(current.valid_from),
+        valid_until: patch.valid_until.or(current.valid_until),
+        question: patch.question.or(current.question),
+    };
+    let content = content(state, &merged)?;
+    state.db.run(move |conn| crate::storage::announcements::update(conn, id, &content)).await?;
+    Ok(())
+}
+
+/// Publishes announcement `id` now (fan-out in the same transaction) or schedules it for
+/// `at` when that lies in the future; `actor` goes to the log.
+pub async fn publish(
+    state: &AppState,
+    id: Uuid,
+    at: Option<DateTime<Utc>>,
+    actor: &str,
+) -> Result<StateChange, ApiError> {
+    let published = state.db.run(move |conn| crate::storage::announcements::publish(conn, id, at, Utc::now())).await?;
+    Ok(match published {
+        Published::Now(deliveries) => {
+            tracing::info!(announcement_id = %id, deliveries, actor, "announcement published");
+            StateChange { status: "published".into(), deliveries }
+        }
+        Published::Scheduled => StateChange { status: "scheduled".into(), deliveries: 0 },
+    })
+}
+
+/// Withdraws announcement `id`: pending deliveries are cancelled.
+pub async fn withdraw(state: &AppState, id: Uuid) -> Result<StateChange, ApiError> {
+    let cancelled = state.db.run(move |conn| crate::storage::announcements::withdraw(conn, id)).await?;
+    Ok(StateChange { status: "withdrawn".into(), deliveries: cancelled })
+}
+
+/// Delivery counts of announcement `id` per channel and state, or 404.
+pub async fn delivery_counts(state: &AppState, id: Uuid) -> Result<Vec<DeliveryCount>, ApiError> {
+    let (exists, counts) = state
+        .db
+        .run(move |conn| -> Result<_, crate::storage::StorageError> {
+            Ok((
+                crate::storage::announcements::get(conn, id)?.is_some(),
+                crate::storage::announcements::delivery_counts(conn, id)?,
+            ))
+        })
+        .await?;
+    if !exists {
+        return Err(ApiError::NotFound("no announcement has this id".into()));
+    }
+    Ok(counts.into_iter().map(|(channel, state, count)| DeliveryCount { channel, state, count }).collect())
+}
+
+/// Every announcement as staff see it, newest first (at most 500).
+pub async fn list_views(state: &AppState) -> Result<Vec<StaffAnnouncementView>, ApiError> {
+    let rows = state.db.run(move |conn| crate::storage::announcements::list(conn, 500)).await?;
+    Ok(rows.into_iter().map(|r| staff_view(r, Vec::new())).collect())
 }
 
 /// Creates a draft announcement (admins and coordinators).
@@ -199,10 +274,7 @@ pub async fn create_announcement(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: AnnouncementRequest = parse(body.value)?;
-    let content = content(&state, &input)?;
-    let id = Uuid::now_v7();
-    let actor = editor.actor().to_owned();
-    state.db.run(move |conn| crate::storage::announcements::create(conn, id, &content, &actor)).await?;
+    let id = create(&state, &input, editor.actor()).await?;
     let view = load_staff_view(&state, id).await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/staff/announcements/{id}"))).json(view))
 }
@@ -223,8 +295,7 @@ pub async fn list_announcements(
     _editor: AnnouncementEditor,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = state.db.run(move |conn| crate::storage::announcements::list(conn, 500)).await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(|r| staff_view(r, Vec::new())).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(list_views(&state).await?))
 }
 
 /// One announcement.
@@ -278,19 +349,7 @@ pub async fn update_announcement(
     let id = path.into_inner();
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let patch: AnnouncementRequest = parse(body.value)?;
-    let current = load_staff_view(&state, id).await?;
-    let merged = AnnouncementRequest {
-        title: patch.title.or(Some(current.title)),
-        body: patch.body.or(Some(current.body)),
-        areas: patch.areas.or(Some(current.areas)),
-        polygon: patch.polygon.or(current.polygon),
-        tags: patch.tags.or(Some(current.tags)),
-        valid_from: patch.valid_from.or(current.valid_from),
-        valid_until: patch.valid_until.or(current.valid_until),
-        question: patch.question.or(current.question),
-    };
-    let content = content(&state, &merged)?;
-    state.db.run(move |conn| crate::storage::announcements::update(conn, id, &content)).await?;
+    update(&state, id, patch).await?;
     Ok(HttpResponse::Ok().json(load_staff_view(&state, id).await?))
 }
 
@@ -327,16 +386,7 @@ pub async fn publish_announcement(
     } else {
         PublishRequest::default()
     };
-    let published =
-        state.db.run(move |conn| crate::storage::announcements::publish(conn, id, input.at, Utc::now())).await?;
-    let change = match published {
-        Published::Now(deliveries) => {
-            tracing::info!(announcement_id = %id, deliveries, actor = editor.actor(), "announcement published");
-            StateChange { status: "published".into(), deliveries }
-        }
-        Published::Scheduled => StateChange { status: "scheduled".into(), deliveries: 0 },
-    };
-    Ok(HttpResponse::Ok().json(change))
+    Ok(HttpResponse::Ok().json(publish(&state, id, input.at, editor.actor()).await?))
 }
 
 /// Withdraws an announcement: it disappears from public reading and pending deliveries are
@@ -360,9 +410,7 @@ pub async fn withdraw_announcement(
     path: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let cancelled = state.db.run(move |conn| crate::storage::announcements::withdraw(conn, id)).await?;
-    Ok(HttpResponse::Ok().json(StateChange { status: "withdrawn".into(), deliveries: cancelled }))
+    Ok(HttpResponse::Ok().json(withdraw(&state, path.into_inner()).await?))
 }
 
 /// Closes the quick question: no more answers or changes.
@@ -409,22 +457,7 @@ pub async fn announcement_deliveries(
     path: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let (exists, counts) = state
-        .db
-        .run(move |conn| -> Result<_, crate::storage::StorageError> {
-            Ok((
-                crate::storage::announcements::get(conn, id)?.is_some(),
-                crate::storage::announcements::delivery_counts(conn, id)?,
-            ))
-        })
-        .await?;
-    if !exists {
-        return Err(ApiError::NotFound("no announcement has this id".into()));
-    }
-    let counts: Vec<DeliveryCount> =
-        counts.into_iter().map(|(channel, state, count)| DeliveryCount { channel, state, count }).collect();
-    Ok(HttpResponse::Ok().json(counts))
+    Ok(HttpResponse::Ok().json(delivery_counts(&state, path.into_inner()).await?))
 }
 
 /// Results of an announcement's quick question for staff (same small-count rule).

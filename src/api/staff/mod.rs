@@ -3,6 +3,7 @@
 //! public text, and writing announcements. Callers send a
 //! bearer token; what each role may do is in [`crate::api::access`].
 
+pub mod announcement_reach;
 pub mod announcements;
 pub mod auth;
 pub mod changes;
@@ -35,5 +36,6 @@ pub fn routes(config: &mut ServiceConfig) {
         .service(announcements::withdraw_announcement)
         .service(announcements::close_question)
         .service(announcements::announcement_deliveries)
-        .service(announcements::staff_results);
+        .service(announcements::staff_results)
+        .service(announcement_reach::announcement_reach);
 }

@@ -1,6 +1,8 @@
 //! The staff console at `/console`: sessions, forms and their protection, the queue and a
 //! report's page, through HTTP and in a real browser.
 
+mod announcements;
+mod announcements_browser;
 mod browser;
 mod pages;
 mod sessions;

@@ -148,7 +148,9 @@ pub fn results(
     }
 }
 
-pub(crate) async fn load_results(state: &AppState, id: Uuid, public: bool) -> Result<QuestionResults, ApiError> {
+/// The results of announcement `id`'s quick question with small counts hidden; `public`: only
+/// a published announcement's (else 404).
+pub async fn load_results(state: &AppState, id: Uuid, public: bool) -> Result<QuestionResults, ApiError> {
     let (row, cells, counts) = state
         .db
         .run(move |conn| -> Result<_, crate::storage::StorageError> {

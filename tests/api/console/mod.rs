@@ -2,6 +2,8 @@
 //! report's page, through HTTP and in a real browser.
 
 mod browser;
+mod config_browser;
+mod config_rules;
 mod pages;
 mod sessions;
 

@@ -15,6 +15,7 @@
 //! `routes` entries and a link in `templates/console/base.html`'s navigation.
 
 pub mod actions;
+pub mod config;
 pub mod csrf;
 pub mod login;
 pub mod map;
@@ -68,6 +69,7 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(queue::queue)
         .service(report::report_page)
         .service(actions::report_action);
+    config::routes(config);
 }
 
 /// The language of a console page: `?lang=` when given and known, else the cookie, else

@@ -94,6 +94,12 @@ try {
   await Promise.all([small.waitForNavigation({ waitUntil: "load" }), small.keyboard.press("Enter")]);
   await small.goto(`${base}/console/config/rules`, { waitUntil: "load" });
   const wide = await small.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  if (wide) {
+    const over = await small.evaluate(() => [...document.querySelectorAll("body *")]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+      .slice(0, 8).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`));
+    console.log(`wider than the screen: ${over.join(", ")}`);
+  }
   check(!wide, "console-config-phone-rules: fits a 360 px screen without scrolling sideways");
   await audit(small, "console-config-phone-rules");
   await phone.close();

@@ -232,6 +232,7 @@ pub fn rule_rows(rules: Vec<RuleView>, snapshot: &Snapshot, lang: Lang, w: &Conf
                 .unwrap_or_else(|| rule.action.department.clone());
             let mut action = format!("→ {department}");
             if let Some(priority) = &rule.action.priority {
+                let priority = crate::api::pages::console::words::of(lang).priority_name(priority);
                 action.push_str(&format!("; {}: {priority}", w.priority));
             }
             if let Some(hours) = rule.action.deadline_hours {
@@ -296,7 +297,9 @@ impl ExplanationView {
                 .map(|d| name_in(lang, &d.name_nl, &d.name_en))
                 .unwrap_or_else(|| w.no_department.to_owned()),
             why,
-            priority: explanation.priority,
+            priority: explanation
+                .priority
+                .map(|p| crate::api::pages::console::words::of(lang).priority_name(&p).to_owned()),
             deadline_hours: explanation.deadline_hours,
             area,
             checks: explanation

@@ -61,11 +61,11 @@ fn validate(id: Uuid, spec: &RuleSpec, snapshot: &Snapshot) -> Result<Rule, Vec<
     validate_rule(id, spec, &snapshot.catalog, |code| snapshot.areas.area(code).is_some())
 }
 
-async fn load_rules(state: &web::Data<AppState>) -> Result<Vec<StoredRule>, ApiError> {
+async fn load_rules(state: &AppState) -> Result<Vec<StoredRule>, ApiError> {
     Ok(state.db.run(crate::storage::rules::load).await?)
 }
 
-async fn load_rule(state: &web::Data<AppState>, id: Uuid) -> Result<StoredRule, ApiError> {
+async fn load_rule(state: &AppState, id: Uuid) -> Result<StoredRule, ApiError> {
     load_rules(state)
         .await?
         .into_iter()
@@ -84,9 +84,14 @@ async fn load_rule(state: &web::Data<AppState>, id: Uuid) -> Result<StoredRule, 
 )]
 #[get("/api/v1/admin/routing/rules")]
 pub async fn list_rules(_admin: AdminAccess, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let rules = load_rules(&state).await?;
+    Ok(HttpResponse::Ok().json(rule_views(&state).await?))
+}
+
+/// Every saved rule by position, as the API shows them (the console's rule list too).
+pub async fn rule_views(state: &AppState) -> Result<Vec<RuleView>, ApiError> {
+    let rules = load_rules(state).await?;
     let snapshot = state.config.snapshot();
-    Ok(HttpResponse::Ok().json(rules.into_iter().map(|r| rule_view(r, &snapshot)).collect::<Vec<_>>()))
+    Ok(rules.into_iter().map(|r| rule_view(r, &snapshot)).collect())
 }
 
 /// Reads one routing rule.
@@ -133,14 +138,21 @@ pub async fn create_rule(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let spec: RuleSpec = parse(body.value)?;
+    let view = create_rule_from(&state, spec).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/admin/routing/rules/{}", view.id)))
+        .json(view))
+}
+
+/// Checks a new rule completely and saves it at its position (default last): the one
+/// implementation behind the API's create and the console's form.
+pub async fn create_rule_from(state: &AppState, spec: RuleSpec) -> Result<RuleView, ApiError> {
     let rule = validate(Uuid::now_v7(), &spec, &state.config.snapshot()).map_err(ApiError::Validation)?;
     let id = rule.id;
     state.db.run(move |conn| crate::storage::rules::create(conn, &rule, &spec.conditions, spec.position)).await?;
     let snapshot = state.config.refreshed().await?;
-    let stored = load_rule(&state, id).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/admin/routing/rules/{id}")))
-        .json(rule_view(stored, &snapshot)))
+    let stored = load_rule(state, id).await?;
+    Ok(rule_view(stored, &snapshot))
 }
 
 /// Replaces a rule (checked as on create); `position` moves it.
@@ -195,13 +207,18 @@ pub async fn delete_rule(
     path: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
+    remove_rule(&state, path.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes rule `id` (the rules after it move up); 404 when there is none.
+pub async fn remove_rule(state: &AppState, id: Uuid) -> Result<(), ApiError> {
     let deleted = state.db.run(move |conn| crate::storage::rules::delete(conn, id)).await?;
     if !deleted {
         return Err(ApiError::NotFound(format!("there is no routing rule with id {id}")));
     }
     state.config.refreshed().await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }
 
 /// A hypothetical report to route.
@@ -284,6 +301,13 @@ pub async fn explain(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: ExplainRequest = parse(body.value)?;
+    Ok(HttpResponse::Ok().json(explain_route(&state, input)?))
+}
+
+/// Routes a hypothetical report against the saved rules (with `candidate` in its place)
+/// and explains the decision: the one implementation behind the API's explain and the
+/// console's rule tester.
+pub fn explain_route(state: &AppState, input: ExplainRequest) -> Result<Explanation, ApiError> {
     let snapshot = state.config.snapshot();
     let catalog = &snapshot.catalog;
     let mut errors = FieldErrors::default();
@@ -348,7 +372,7 @@ pub async fn explain(
         matched: true,
         reasons: Vec::new(),
     });
-    Ok(HttpResponse::Ok().json(Explanation {
+    Ok(Explanation {
         department: decision.department_id.and_then(|id| catalog.department(id)).map(DepartmentRef::from),
         reason: if decision.rule_id.is_some() { RoutingReason::Rule } else { RoutingReason::CategoryDefault },
         matched_rule,
@@ -356,5 +380,5 @@ pub async fn explain(
         deadline_hours: decision.deadline_hours,
         area: area.as_ref().map(|a| AreaView::build(a, &snapshot.areas, true)),
         checks,
-    }))
+    })
 }

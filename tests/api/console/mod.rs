@@ -4,6 +4,8 @@
 mod announcements;
 mod announcements_browser;
 mod browser;
+mod config_browser;
+mod config_rules;
 mod pages;
 mod sessions;
 mod sso_browser;

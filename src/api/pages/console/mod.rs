@@ -16,6 +16,7 @@
 
 pub mod actions;
 pub mod announcements;
+pub mod config;
 pub mod csrf;
 pub mod login;
 pub mod map;
@@ -70,6 +71,7 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(report::report_page)
         .service(actions::report_action);
     announcements::routes(config);
+    config::routes(config);
 }
 
 /// The language of a console page: `?lang=` when given and known, else the cookie, else

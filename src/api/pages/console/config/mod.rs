@@ -1,0 +1,48 @@
+//! The console's configuration pages, for admins only (other roles get a 403 page; the
+//! break-glass admin token has no console session). Each page calls the function the
+//! admin API's handler calls, so every rule, validation included, has one implementation.
+//!
+//! - [`rules`]: the routing rules, the form that adds one, and the tester that routes a
+//!   hypothetical report against the saved rules plus the candidate before it is saved.
+
+pub mod form;
+pub mod rules;
+pub mod words;
+
+use actix_web::HttpRequest;
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+
+use super::session::ConsoleUser;
+use super::{console_lang, message};
+use crate::domain::auth::Role;
+
+/// Lets admins through; anyone else gets the 403 page. The role check is the admin API's
+/// own (`Staff::require`).
+pub fn admin_only(request: &HttpRequest, user: &ConsoleUser) -> Result<(), Box<HttpResponse>> {
+    crate::api::staff::auth::Staff(user.identity.clone()).require(&[Role::Admin]).map(|_| ()).map_err(|_| {
+        let w = words::of(console_lang(request).0);
+        Box::new(
+            message(request, StatusCode::FORBIDDEN, w.admins_only_title, w.admins_only_text, user.frame_user())
+                .unwrap_or_else(|e| actix_web::ResponseError::error_response(&e)),
+        )
+    })
+}
+
+/// Registers the configuration pages.
+pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config.service(rules::rules_page).service(rules::rules_action);
+}
+
+impl super::Frame {
+    /// Whether the signed-in member is an admin (the navigation shows the configuration
+    /// pages to admins only). The frame keeps the role as words; the admin's are unique.
+    pub fn is_admin(&self) -> bool {
+        self.role == Some(self.words.role(Role::Admin))
+    }
+
+    /// The configuration pages' words in this frame's language.
+    pub fn config_words(&self) -> &'static words::ConfigWords {
+        words::of(if self.lang == "en" { super::Lang::En } else { super::Lang::Nl })
+    }
+}

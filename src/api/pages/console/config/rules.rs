@@ -1,0 +1,254 @@
+//! The routing rules page (`/console/config/rules`): the saved rules in order, the form
+//! that adds one, and the tester that routes a hypothetical report against the saved rules
+//! plus the candidate in its place before it is saved. Saving, deleting and the tester call
+//! the admin API's own functions (`crate::api::admin::routing`): `create_rule_from`,
+//! `remove_rule`, `explain_route`, so a rule is validated exactly as the API validates it.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use uuid::Uuid;
+
+use super::super::report::Choice;
+use super::super::session::ConsoleUser;
+use super::super::{ConsoleError, Frame, console_lang, csrf, message, render, see_other};
+use super::admin_only;
+use super::form::{ExplanationView, RuleForm, RuleRow, form_errors, rule_rows};
+use super::words::{self, ConfigWords};
+use crate::api::admin::routing::{ExplainRequest, create_rule_from, explain_route, remove_rule, rule_views};
+use crate::api::error::ApiError;
+use crate::api::pages::resident::{field, form_fields};
+use crate::api::public::reports::LocationInput;
+use crate::api::responses::Unavailable;
+use crate::api::state::AppState;
+
+/// The page's address.
+const PAGE: &str = "/console/config/rules";
+
+/// Largest form, in bytes (a GeoJSON polygon of some size).
+const FORM_MAX_BYTES: usize = 256 * 1024;
+
+/// The routing rules page.
+#[derive(Template)]
+#[template(path = "console/config/rules.html")]
+struct RulesPage<'a> {
+    frame: &'a Frame,
+    w: &'static ConfigWords,
+    csrf: String,
+    notice: Option<&'static str>,
+    rules: Vec<RuleRow>,
+    form: RuleForm,
+    /// Field name → reasons (field `""`: the form as a whole).
+    errors: Vec<(String, String)>,
+    explanation: Option<ExplanationView>,
+    categories: Vec<Choice>,
+    subcategories: Vec<Choice>,
+    departments: Vec<Choice>,
+    priorities: Vec<Choice>,
+    weekdays: Vec<Choice>,
+}
+
+impl RulesPage<'_> {
+    /// The reasons for field `name`, one sentence each.
+    fn errors_of(&self, name: &str) -> Vec<&str> {
+        self.errors.iter().filter(|(f, _)| f == name).map(|(_, e)| e.as_str()).collect()
+    }
+
+    /// `aria-describedby` of field `name`: its hint and its errors, when any.
+    fn described(&self, name: &str, hint: bool) -> String {
+        let mut ids = Vec::new();
+        if hint {
+            ids.push(format!("{name}-hint"));
+        }
+        if self.errors.iter().any(|(f, _)| f == name) {
+            ids.push(format!("{name}-error"));
+        }
+        ids.join(" ")
+    }
+}
+
+/// What the page shows besides the saved rules.
+struct Shown {
+    status: StatusCode,
+    notice: Option<&'static str>,
+    form: RuleForm,
+    errors: Vec<(String, String)>,
+    explanation: Option<ExplanationView>,
+}
+
+async fn page(
+    request: &HttpRequest,
+    state: &AppState,
+    user: &ConsoleUser,
+    shown: Shown,
+) -> Result<HttpResponse, ConsoleError> {
+    let Shown { status, notice, form, errors, explanation } = shown;
+    let lang = console_lang(request).0;
+    let w = words::of(lang);
+    let frame = Frame::new(request, PAGE, w.rules_title, user.frame_user());
+    let snapshot = state.config.snapshot();
+    let rules = rule_views(state).await?;
+    let options = super::form::Options::of(&snapshot, lang, w);
+    let body = RulesPage {
+        frame: &frame,
+        w,
+        csrf: user.form_token.clone(),
+        notice,
+        rules: rule_rows(rules, &snapshot, lang, w),
+        form,
+        errors,
+        explanation,
+        categories: options.categories,
+        subcategories: options.subcategories,
+        departments: options.departments,
+        priorities: options.priorities,
+        weekdays: options.weekdays,
+    };
+    Ok(render(status, &frame, &body)?)
+}
+
+/// The routing rules: the list, the form for a new rule and its tester. Admins only.
+#[utoipa::path(
+    operation_id = "console_config_rules",
+    tag = "console",
+    params(
+        ("done" = Option<String>, Query, description = "What the last form did, for the message at the top"),
+        ("lang" = Option<String>, Query, description = "`nl` (default) or `en`"),
+    ),
+    responses(
+        (status = 200, description = "The routing rules page", content_type = "text/html"),
+        (status = 303, description = "Not signed in: to the login page"),
+        (status = 403, description = "The role is not admin: a page says so", content_type = "text/html"),
+        Unavailable,
+    )
+)]
+#[get("/console/config/rules")]
+pub async fn rules_page(
+    request: HttpRequest,
+    user: ConsoleUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ConsoleError> {
+    if let Err(refused) = admin_only(&request, &user) {
+        return Ok(*refused);
+    }
+    let w = words::of(console_lang(&request).0);
+    let done = url::form_urlencoded::parse(request.query_string().as_bytes())
+        .find(|(key, _)| key == "done")
+        .map(|(_, value)| value.into_owned());
+    let notice = match done.as_deref() {
+        Some("saved") => Some(w.done_saved),
+        Some("deleted") => Some(w.done_deleted),
+        Some("gone") => Some(w.gone),
+        _ => None,
+    };
+    let shown =
+        Shown { status: StatusCode::OK, notice, form: RuleForm::fresh(), errors: Vec::new(), explanation: None };
+    page(&request, &state, &user, shown).await
+}
+
+/// The forms of the routing rules page: `csrf` and `action`: `test` (route a hypothetical
+/// report, `test_category`, `test_lat`, `test_lon`, against the saved rules plus the
+/// candidate rule of the form, if one is filled in), `save` (the form's rule: `name`,
+/// `position`, `active`, `categories`, `areas`, `polygon`, `weekdays`, `time_from`,
+/// `time_to`, `department`, `priority`, `deadline_hours`) or `delete` (`rule`).
+#[utoipa::path(
+    operation_id = "console_config_rules_action",
+    tag = "console",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`csrf`, `action` and the action's fields"),
+    responses(
+        (status = 200, description = "`test`: the page with the routing decision and its reasons", content_type = "text/html"),
+        (status = 303, description = "Saved or deleted: back to the list with a message; or not signed in: to the login page"),
+        (status = 403, description = "The form token is missing or wrong, the form came from another site, or the role is not admin: a page says so", content_type = "text/html"),
+        (status = 413, description = "The form is too large", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The rule or the report to try is invalid: the page with the API's reasons next to the fields", content_type = "text/html"),
+        Unavailable,
+    )
+)]
+#[post("/console/config/rules")]
+pub async fn rules_action(
+    request: HttpRequest,
+    user: ConsoleUser,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ConsoleError> {
+    let body = crate::api::body::read_limited(&request, payload, FORM_MAX_BYTES).await?;
+    let fields = form_fields(&body);
+    let lang = console_lang(&request).0;
+    let cw = words::of(lang);
+    if !csrf::same_origin(&request, &state) || !csrf::holds(&state, &user.identity, field(&fields, "csrf")) {
+        tracing::info!(account_id = %user.identity.account_id, "console form refused: no valid form token or another site");
+        let w = super::super::words::of(lang);
+        return Ok(message(
+            &request,
+            StatusCode::FORBIDDEN,
+            w.form_refused_title,
+            w.form_refused_text,
+            user.frame_user(),
+        )?);
+    }
+    if let Err(refused) = admin_only(&request, &user) {
+        return Ok(*refused);
+    }
+    let form = RuleForm::read(&fields);
+    let invalid = |form, errors| {
+        let shown = Shown { status: StatusCode::UNPROCESSABLE_ENTITY, notice: None, form, errors, explanation: None };
+        page(&request, &state, &user, shown)
+    };
+    match field(&fields, "action").unwrap_or_default() {
+        "save" => {
+            let spec = match form.spec(cw, None) {
+                Ok(spec) => spec,
+                Err(errors) => return invalid(form, errors).await,
+            };
+            match create_rule_from(&state, spec).await {
+                Ok(_) => Ok(see_other(&format!("{PAGE}?done=saved"))),
+                Err(ApiError::Validation(errors)) => invalid(form, form_errors(errors)).await,
+                Err(other) => Err(other.into()),
+            }
+        }
+        "test" => {
+            let last = i32::try_from(rule_views(&state).await?.len()).unwrap_or(i32::MAX).saturating_add(1);
+            let mut errors = Vec::new();
+            let candidate =
+                if form.has_rule() { form.spec(cw, Some(last)).map_err(|e| errors.extend(e)).ok() } else { None };
+            let location = form.location(cw).map_err(|e| errors.push(e)).ok();
+            let (Some(location), true) = (location, errors.is_empty()) else {
+                return invalid(form, errors).await;
+            };
+            let input = ExplainRequest {
+                category: form.test_category.clone(),
+                location: LocationInput { lat: location.0, lon: location.1 },
+                answers: None,
+                at: None,
+                candidate,
+            };
+            match explain_route(&state, input) {
+                Ok(explanation) => {
+                    let view = ExplanationView::of(explanation, lang, cw);
+                    let shown = Shown {
+                        status: StatusCode::OK,
+                        notice: None,
+                        form,
+                        errors: Vec::new(),
+                        explanation: Some(view),
+                    };
+                    page(&request, &state, &user, shown).await
+                }
+                Err(ApiError::Validation(errors)) => invalid(form, form_errors(errors)).await,
+                Err(ApiError::OutsideServiceArea(why)) => invalid(form, vec![("test_location".to_owned(), why)]).await,
+                Err(other) => Err(other.into()),
+            }
+        }
+        "delete" => {
+            let Some(id) = field(&fields, "rule").and_then(|v| Uuid::parse_str(v.trim()).ok()) else {
+                return Ok(see_other(&format!("{PAGE}?done=gone")));
+            };
+            match remove_rule(&state, id).await {
+                Ok(()) => Ok(see_other(&format!("{PAGE}?done=deleted"))),
+                Err(ApiError::NotFound(_)) => Ok(see_other(&format!("{PAGE}?done=gone"))),
+                Err(other) => Err(other.into()),
+            }
+        }
+        _ => invalid(form, vec![(String::new(), cw.unknown_action.to_owned())]).await,
+    }
+}

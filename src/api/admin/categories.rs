@@ -197,6 +197,7 @@ impl CategoryInput {
 
 /// Lists every category (main and sub, active or not).
 #[utoipa::path(
+    operation_id = "admin_list_categories",
     tag = "admin",
     security(("bearer" = []), ("admin_token" = [])),
     responses(

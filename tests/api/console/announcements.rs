@@ -146,6 +146,7 @@ on_both_backends! {
         assert!(refused.contains("Alleen beheerders en coördinatoren"), "{refused}");
         staff.page("/console/announcements/new", 403).await;
         let queue = staff.page("/console", 200).await;
+        assert!(!queue.contains("href=\"/console/announcements\""), "department staff are not offered the announcements");
         let staff_token = csrf(&queue);
         assert_eq!(staff.post("/console/announcements/new", &draft(&staff_token, "save")).await.status(), 403);
 

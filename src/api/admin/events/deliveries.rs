@@ -109,6 +109,7 @@ async fn exists(state: &AppState, id: Uuid) -> Result<(), ApiError> {
 /// Lists an endpoint's deliveries, newest first: what was delivered, what is pending or
 /// held back, what is failing and why, what is dead.
 #[utoipa::path(
+    operation_id = "list_event_deliveries",
     tag = "admin",
     security(("bearer" = []), ("admin_token" = [])),
     params(("id" = Uuid, Path, description = "Endpoint id"), DeliveryQuery),

@@ -108,6 +108,8 @@ pub struct Frame {
     pub other_lang_href: String,
     /// The signed-in member's role in words (`None` on the login page).
     pub role: Option<&'static str>,
+    /// The signed-in member's role (`None` on the login page).
+    pub staff_role: Option<crate::domain::auth::Role>,
     /// The form token of the logout form (`None` on the login page).
     pub logout_token: Option<String>,
     /// Whether `?lang=` chose the language (the cookie is set with the answer).
@@ -136,9 +138,17 @@ impl Frame {
             other_lang: other.tag(),
             other_lang_href: format!("{path}{}lang={}", if path.contains('?') { '&' } else { '?' }, other.tag()),
             role: user.as_ref().map(|(identity, _)| words.role(identity.role)),
+            staff_role: user.as_ref().map(|(identity, _)| identity.role),
             logout_token: user.map(|(_, token)| token),
             remember_lang,
         }
+    }
+}
+
+impl Frame {
+    /// Whether the member writes announcements (the API's `ANNOUNCERS`), for the navigation.
+    pub fn can_announce(&self) -> bool {
+        self.staff_role.is_some_and(|role| crate::api::access::ANNOUNCERS.contains(&role))
     }
 }
 

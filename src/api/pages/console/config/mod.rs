@@ -36,9 +36,9 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 impl super::Frame {
     /// Whether the signed-in member is an admin (the navigation shows the configuration
-    /// pages to admins only). The frame keeps the role as words; the admin's are unique.
+    /// pages to admins only).
     pub fn is_admin(&self) -> bool {
-        self.role == Some(self.words.role(Role::Admin))
+        self.staff_role == Some(Role::Admin)
     }
 
     /// The configuration pages' words in this frame's language.

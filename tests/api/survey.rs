@@ -69,7 +69,9 @@ async fn age(app: &TestApp, sql_sqlite: &'static str, sql_postgres: &'static str
             diesel::pg::PgConnection::establish(&url).unwrap().batch_execute(sql_postgres).unwrap();
         } else {
             let path = url.trim_start_matches("sqlite://");
-            diesel::sqlite::SqliteConnection::establish(path).unwrap().batch_execute(sql_sqlite).unwrap();
+            // The server's pool may hold the write lock a moment: wait for it as the server does.
+            let mut conn = diesel::sqlite::SqliteConnection::establish(path).unwrap();
+            conn.batch_execute(&format!("PRAGMA busy_timeout = 10000; {sql_sqlite}")).unwrap();
         }
     })
     .await

@@ -113,6 +113,7 @@ pub fn outbox_text(app: &TestApp) -> String {
         Backend::Sqlite => {
             let path = app.database_url.trim_start_matches("sqlite://").to_owned();
             let mut conn = diesel::sqlite::SqliteConnection::establish(&path).unwrap();
+            diesel::connection::SimpleConnection::batch_execute(&mut conn, "PRAGMA busy_timeout = 10000").unwrap();
             diesel::sql_query(
                 "SELECT coalesce(group_concat(recipient || ' ' || params || ' ' || coalesce(last_error, ''), char(10)), '') AS dump FROM outbox",
             )
@@ -136,7 +137,7 @@ pub fn execute(app: &TestApp, sql: &str) {
         Backend::Sqlite => {
             let path = app.database_url.trim_start_matches("sqlite://").to_owned();
             let mut conn = diesel::sqlite::SqliteConnection::establish(&path).unwrap();
-            conn.batch_execute(&format!("PRAGMA busy_timeout = 5000; {sql}")).unwrap();
+            conn.batch_execute(&format!("PRAGMA busy_timeout = 10000; {sql}")).unwrap();
         }
         Backend::Postgres => {
             let mut conn = diesel::pg::PgConnection::establish(&app.database_url).unwrap();

@@ -212,7 +212,7 @@ pub async fn refuse_photo_rows(url: &str) {
         } else {
             let mut conn = diesel::sqlite::SqliteConnection::establish(url.trim_start_matches("sqlite://")).unwrap();
             conn.batch_execute(
-                "CREATE TRIGGER refuse_photo BEFORE INSERT ON report_photos \
+                "PRAGMA busy_timeout = 10000; CREATE TRIGGER refuse_photo BEFORE INSERT ON report_photos \
                  BEGIN SELECT RAISE(ABORT, 'simulated fault'); END;",
             )
             .unwrap();

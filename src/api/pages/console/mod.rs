@@ -106,6 +106,8 @@ pub struct Frame {
     /// The other language's tag and this page in it.
     pub other_lang: &'static str,
     pub other_lang_href: String,
+    /// The page's path without its query (the navigation marks the current page).
+    pub path: String,
     /// The signed-in member's role in words (`None` on the login page).
     pub role: Option<&'static str>,
     /// The signed-in member's role (`None` on the login page).
@@ -137,6 +139,7 @@ impl Frame {
             title: title.into(),
             other_lang: other.tag(),
             other_lang_href: format!("{path}{}lang={}", if path.contains('?') { '&' } else { '?' }, other.tag()),
+            path: path.split('?').next().unwrap_or_default().to_owned(),
             role: user.as_ref().map(|(identity, _)| words.role(identity.role)),
             staff_role: user.as_ref().map(|(identity, _)| identity.role),
             logout_token: user.map(|(_, token)| token),

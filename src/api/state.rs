@@ -36,6 +36,8 @@ pub struct AppState {
     pub session_hours: u64,
     /// Whether the console's session cookie is `Secure`.
     pub console_secure_cookies: bool,
+    /// The console maps' background tiles, if any.
+    pub console_tiles: Option<crate::config::console::TileSource>,
     /// Photo store, upload token secret and limits.
     pub photos: PhotoService,
     /// Recent map answers.

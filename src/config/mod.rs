@@ -63,6 +63,11 @@ pub struct Settings {
     /// Browsers keep `Secure` cookies from `http://localhost` and `http://127.0.0.1` too;
     /// turn this off only to reach the console over plain HTTP on another host.
     pub console_secure_cookies: bool,
+    /// The console maps' background: a tile URL with `{z}`, `{x}`, `{y}` (Web Mercator);
+    /// empty: meldpunt's own area outlines only. See `console.rs`.
+    pub console_tile_url: String,
+    /// The attribution shown with that background.
+    pub console_tile_attribution: String,
     /// SMTP server for emails (`smtp://host:port`, `smtps://user:pass@host`); empty: write
     /// `.eml` files to `mail_dir`.
     pub smtp_url: String,
@@ -249,6 +254,8 @@ impl Default for Settings {
             bootstrap_admin_password: String::new(),
             session_hours: 12,
             console_secure_cookies: true,
+            console_tile_url: console::PDOK_BRT.into(),
+            console_tile_attribution: console::PDOK_ATTRIBUTION.into(),
             smtp_url: String::new(),
             smtp_ca_file: String::new(),
             mail_dir: "mail".into(),
@@ -467,10 +474,12 @@ impl Settings {
         self.vapid_keys()?;
         self.check_hardening()?;
         self.check_oidc()?;
+        self.console_tiles()?;
         Ok(())
     }
 }
 
+pub mod console;
 mod environment;
 mod hardening;
 mod oidc;

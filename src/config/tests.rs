@@ -130,3 +130,26 @@ fn bad_single_sign_on_settings_stop_the_start_with_the_setting_named() {
     assert!(with(("MELDPUNT_OIDC_PASSWORD_LOGIN", "false")).is_empty(), "single sign-on alone is fine");
     assert!(error(&[("MELDPUNT_OIDC_ISSUER", "http://127.0.0.1:9999"), ("MELDPUNT_OIDC_CLIENT_ID", "m")]).is_empty());
 }
+
+#[test]
+fn the_console_map_lies_on_pdok_by_default_can_be_turned_off_and_a_bad_tile_url_stops_the_start() {
+    let defaults = Settings::load(None, env(&[])).unwrap_or_else(|e| panic!("{e}"));
+    let tiles = defaults.console_tiles().unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("no tiles"));
+    assert_eq!(tiles.origin, "https://service.pdok.nl");
+    assert_eq!(tiles.attribution, "Kaartgegevens © Kadaster");
+    assert!(tiles.tile(14, 8464, 5520).ends_with("/EPSG:3857/14/8464/5520.png"), "{}", tiles.tile(14, 8464, 5520));
+    let off = Settings::load(None, env(&[("MELDPUNT_CONSOLE_TILE_URL", "")])).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(off.console_tiles().ok(), Some(None));
+    for (bad, says) in [
+        ("https://tiles.example/{z}/{x}.png", "lacks one of {z}, {x} and {y}"),
+        ("ftp://tiles.example/{z}/{x}/{y}.png", "http(s)"),
+        ("tiles/{z}/{x}/{y}.png", "not a URL"),
+        ("https://tiles.example/{z}/{x}/{y}.png\"onload=\"x", "quote"),
+    ] {
+        let error = Settings::load(None, env(&[("MELDPUNT_CONSOLE_TILE_URL", bad)]))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("console_tile_url") && error.contains(says), "{bad}: {error}");
+    }
+}

@@ -68,6 +68,7 @@ impl Application {
             open311_anonymous_post: settings.open311_anonymous_post,
             session_hours: settings.session_hours,
             console_secure_cookies: settings.console_secure_cookies,
+            console_tiles: settings.console_tiles()?,
             photos: prepared.photos,
             map_cache: crate::api::public::map::MapCache::new(settings.map_cache_entries),
             map_max_features: settings.map_max_features,

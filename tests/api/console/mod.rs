@@ -1,6 +1,7 @@
 //! The staff console at `/console`: sessions, forms and their protection, the queue and a
 //! report's page, through HTTP and in a real browser.
 
+mod analysis;
 mod announcements;
 mod announcements_browser;
 mod browser;
@@ -9,6 +10,7 @@ mod config_rules;
 mod pages;
 mod sessions;
 mod sso_browser;
+mod tiles;
 
 use reqwest::header::{HeaderMap, HeaderValue};
 

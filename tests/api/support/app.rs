@@ -79,6 +79,9 @@ pub fn test_settings(database_url: &str) -> Settings {
         mail_dir: std::env::temp_dir().join("meldpunt-test-mail").display().to_string(),
         // Tests start retention themselves (`meldpunt retention run`), never by the clock.
         retention_at: "off".into(),
+        // No background map: test machines may not reach PDOK, and a browser test fails on
+        // a request to another host. tests/api/console/tiles.rs turns it on.
+        console_tile_url: String::new(),
         // The abuse limits keep their production defaults: every test server is one client
         // (127.0.0.1) and the defaults are generous enough for what a test sends; the tests
         // of the limits (tests/api/platform/limits.rs) lower a limit to see the 429.

@@ -1,6 +1,6 @@
 //! The queue's map: the CBS buurt outlines of the served municipalities (meldpunt's own
 //! polygons, through the dashboard's projection) with a dot per report that links to it.
-//! Inline SVG: no tiles, nothing from another host.
+//! Inline SVG, with the optional background tiles of [`super::tiles`].
 
 use std::fmt::Write;
 
@@ -52,5 +52,14 @@ pub fn queue_map(state: &AppState, title: &str, dots: &[Dot<'_>]) -> Option<Stri
         );
     }
     svg.push_str("</svg>");
-    Some(svg)
+    Some(background(state, svg, &projection))
+}
+
+/// `svg`, a console map drawn with `projection`, with the background tiles when
+/// `console_tile_url` is set.
+pub fn background(state: &AppState, svg: String, projection: &Projection) -> String {
+    match &state.console_tiles {
+        Some(source) => super::tiles::with_background(svg, source, projection, projection.height),
+        None => svg,
+    }
 }

@@ -15,6 +15,7 @@
 //! `routes` entries and a link in `templates/console/base.html`'s navigation.
 
 pub mod actions;
+pub mod analysis;
 pub mod announcements;
 pub mod config;
 pub mod csrf;
@@ -23,6 +24,7 @@ pub mod map;
 pub mod queue;
 pub mod report;
 pub mod session;
+pub mod tiles;
 pub mod words;
 
 use actix_web::http::StatusCode;
@@ -69,7 +71,8 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(login::logout)
         .service(queue::queue)
         .service(report::report_page)
-        .service(actions::report_action);
+        .service(actions::report_action)
+        .service(analysis::analysis);
     announcements::routes(config);
     config::routes(config);
 }
@@ -114,6 +117,9 @@ pub struct Frame {
     pub staff_role: Option<crate::domain::auth::Role>,
     /// The form token of the logout form (`None` on the login page).
     pub logout_token: Option<String>,
+    /// The origin of the background map's tiles when the page draws a map with them (the
+    /// content security policy then allows images from it).
+    pub tile_origin: Option<String>,
     /// Whether `?lang=` chose the language (the cookie is set with the answer).
     remember_lang: bool,
 }
@@ -143,6 +149,7 @@ impl Frame {
             role: user.as_ref().map(|(identity, _)| words.role(identity.role)),
             staff_role: user.as_ref().map(|(identity, _)| identity.role),
             logout_token: user.map(|(_, token)| token),
+            tile_origin: None,
             remember_lang,
         }
     }
@@ -152,6 +159,21 @@ impl Frame {
     /// Whether the member writes announcements (the API's `ANNOUNCERS`), for the navigation.
     pub fn can_announce(&self) -> bool {
         self.staff_role.is_some_and(|role| crate::api::access::ANNOUNCERS.contains(&role))
+    }
+
+    /// Allows the background map's tiles on this page (it draws a map with them).
+    pub fn with_tiles(mut self, state: &crate::api::state::AppState) -> Self {
+        self.tile_origin = state.console_tiles.as_ref().map(|tiles| tiles.origin.clone());
+        self
+    }
+
+    /// The page's content security policy: [`CSP`], with the tiles' origin as an image
+    /// source when the page shows them.
+    fn csp(&self) -> String {
+        match &self.tile_origin {
+            Some(origin) => CSP.replacen("img-src 'self' data:", &format!("img-src 'self' data: {origin}"), 1),
+            None => CSP.to_owned(),
+        }
     }
 }
 
@@ -166,7 +188,7 @@ pub fn render(status: StatusCode, frame: &Frame, page: &impl Template) -> Result
         .insert_header(("Referrer-Policy", "same-origin"))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("X-Frame-Options", "DENY"))
-        .insert_header(("Content-Security-Policy", CSP));
+        .insert_header(("Content-Security-Policy", frame.csp()));
     if frame.remember_lang {
         response.insert_header((
             "Set-Cookie",

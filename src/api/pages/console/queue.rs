@@ -125,7 +125,7 @@ fn choices(items: impl Iterator<Item = (String, String)>, chosen: &str) -> Vec<C
     ),
     responses(
         (status = 200, description = "The queue page", content_type = "text/html"),
-        (status = 303, description = "Not signed in: to the login page; or a reference found: to its report"),
+        (status = 303, description = "Not signed in: to the login page; a reference found: to its report; an analyst: to the analysis page"),
         (status = 403, description = "The role does not handle reports: a page says so", content_type = "text/html"),
         (status = 422, description = "A filter names an unknown status, category, department or priority: the page with the reasons", content_type = "text/html"),
         Unavailable,
@@ -139,6 +139,10 @@ pub async fn queue(
 ) -> Result<HttpResponse, ConsoleError> {
     let words = super::words::of(console_lang(&request).0);
     let Ok(identity) = crate::api::staff::auth::Staff(user.identity.clone()).require(HANDLERS).cloned() else {
+        // Analysts handle no reports: their part of the console is the analysis page.
+        if user.identity.role == crate::domain::auth::Role::Analyst {
+            return Ok(super::see_other(super::analysis::PAGE));
+        }
         return Ok(message(
             &request,
             StatusCode::FORBIDDEN,
@@ -265,7 +269,7 @@ pub async fn queue(
         };
         SortLink { href, aria }
     };
-    let frame = Frame::new(&request, &link(&[]), words.queue, user.frame_user());
+    let frame = Frame::new(&request, &link(&[]), words.queue, user.frame_user()).with_tiles(&state);
     let view = QueuePageView {
         frame: &frame,
         w: words,

@@ -215,7 +215,8 @@ pub async fn page(
         &format!("/console/reports/{id}"),
         format!("{} {}", w.report_title, r.reference),
         user.frame_user(),
-    );
+    )
+    .with_tiles(state);
     let page = ReportPage {
         frame: &frame,
         w,
@@ -258,7 +259,12 @@ pub async fn page(
         photos: r.photos.iter().map(|p| (p.url.clone(), p.thumbnail_url.clone(), p.width, p.height)).collect(),
         map: buurt.and_then(|b| {
             let label = format!("{} {}", w.map_heading, b.name.as_deref().unwrap_or(&b.code));
-            crate::api::pages::resident::report::buurt_map(state, &b.code, &label, Some(location))
+            let svg = crate::api::pages::resident::report::buurt_map(state, &b.code, &label, Some(location))?;
+            let snapshot = state.config.snapshot();
+            let projection = crate::api::pages::dashboard::svg::Projection::fit(std::iter::once(
+                &snapshot.areas.area(&b.code)?.geometry,
+            ))?;
+            Some(super::map::background(state, svg, &projection))
         }),
         history,
         candidates: candidates

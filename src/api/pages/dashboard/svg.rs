@@ -88,6 +88,11 @@ impl Projection {
         ((lon - self.min_lon) * self.scale_x, (self.max_lat - lat) * self.scale_y)
     }
 
+    /// The longitude and latitude at SVG coordinates (the inverse of [`Projection::point`]).
+    pub fn lon_lat(&self, x: f64, y: f64) -> (f64, f64) {
+        (self.min_lon + x / self.scale_x, self.max_lat - y / self.scale_y)
+    }
+
     /// The SVG path data of a shape, dropping points less than half a unit from the last.
     pub fn path(&self, shape: &MultiPolygon<f64>) -> String {
         let mut data = String::new();

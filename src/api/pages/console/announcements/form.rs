@@ -227,7 +227,7 @@ pub fn picker(state: &AppState, codes: &[String], covered: &[String], map_title:
             );
         }
         svg.push_str("</g></svg>");
-        svg
+        crate::api::pages::console::map::background(state, svg, &projection)
     });
     Picker { wijken: choices(&of_level(AreaLevel::Wijk)), buurten: choices(&buurten), map }
 }

@@ -96,7 +96,7 @@ async fn show(
         Some(view) => (format!("/console/announcements/{}", view.id), view.title.clone()),
         None => ("/console/announcements/new".to_owned(), aw.title_new.to_owned()),
     };
-    let frame = Frame::new(request, &path, title, user.frame_user());
+    let frame = Frame::new(request, &path, title, user.frame_user()).with_tiles(state);
     let mut page = AnnouncementPage {
         frame: &frame,
         aw,

@@ -1,0 +1,68 @@
+//! The console's way to the analyst pages: the monitoring projects with links to their
+//! analyst page, the public dashboard and the open data; for the roles that read statistics.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::Browser;
+use crate::support::backends::on_both_backends;
+use crate::support::staff::*;
+
+on_both_backends! {
+    setup = spawn_staff_app;
+
+    async fn an_analyst_lands_on_the_analysis_page_with_links_to_each_project_and_the_open_data(app) {
+        let admin = admin_token(&app).await;
+        let (_, analyst) = staff_account(&app, &admin, "analist@heerlen.example", "analyst", &[]).await;
+        let definition = json!({
+            "areas": ["BU09171000"],
+            "categories": ["wegen-verkeer-straatmeubilair"],
+            "baseline_from": "2025-01",
+            "baseline_to": "2025-12",
+            "intervention_start": "2026-01-01",
+            "follow_up": "month",
+        });
+        let response = send(&app, Method::POST, "/api/v1/projects", Some(&analyst),
+            Some(json!({"name": "Lichtplan <Maria> Gewanden", "definition": definition}))).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+        let project: Value = response.json().await.unwrap();
+
+        let mut browser = Browser::new(&app);
+        browser.log_in("analist@heerlen.example", STAFF_PASSWORD).await;
+        // The queue is for those who handle reports: an analyst is sent to the analysis page.
+        let queue = browser.get("/console").await;
+        assert_eq!(queue.status(), 303);
+        assert_eq!(queue.headers()["location"], "/console/analysis");
+        let page = browser.page("/console/analysis", 200).await;
+        let link = format!("href=\"/analyst/projects/{}?lang=nl\"", project["id"].as_str().unwrap());
+        assert!(page.contains(&link), "{page}");
+        assert!(page.contains("Lichtplan &lt;Maria&gt; Gewanden") && page.contains("nog niet"), "escaped, not yet frozen: {page}");
+        for open in ["/open/dashboard?lang=nl", "/api/v1/open/catalog.jsonld", "/api/v1/open/aggregates.csv"] {
+            assert!(page.contains(&format!("href=\"{open}\"")), "{open}");
+        }
+        assert!(page.contains("href=\"/console/analysis\"") && !page.contains("<li><a href=\"/console\">"), "the navigation: analysis, no queue");
+        // The linked page is there.
+        assert_eq!(app.get(&format!("/analyst/projects/{}?lang=nl", project["id"].as_str().unwrap())).await.status(), 200);
+        let english = browser.page("/console/analysis?lang=en", 200).await;
+        assert!(english.contains("Monitoring projects") && english.contains("?lang=en\""), "{english}");
+    }
+
+    async fn coordinators_find_the_analysis_page_in_the_navigation_and_department_staff_do_not(app) {
+        let admin = admin_token(&app).await;
+        staff_account(&app, &admin, "coordinator@heerlen.example", "coordinator", &[]).await;
+        staff_account(&app, &admin, "medewerker@heerlen.example", "department_staff", &["openbare-verlichting"]).await;
+
+        let mut coordinator = Browser::new(&app);
+        coordinator.log_in("coordinator@heerlen.example", STAFF_PASSWORD).await;
+        let queue = coordinator.page("/console", 200).await;
+        assert!(queue.contains("href=\"/console/analysis\""), "{queue}");
+        let page = coordinator.page("/console/analysis", 200).await;
+        assert!(page.contains("Er zijn nog geen monitoringsprojecten"), "{page}");
+
+        let mut member = Browser::new(&app);
+        member.log_in("medewerker@heerlen.example", STAFF_PASSWORD).await;
+        let queue = member.page("/console", 200).await;
+        assert!(!queue.contains("href=\"/console/analysis\""), "{queue}");
+        member.page("/console/analysis", 403).await;
+    }
+}

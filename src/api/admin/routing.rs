@@ -180,6 +180,12 @@ pub async fn update_rule(
     let id = path.into_inner();
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let spec: RuleSpec = parse(body.value)?;
+    Ok(HttpResponse::Ok().json(update_rule_from(&state, id, spec).await?))
+}
+
+/// Checks rule `id`'s new version completely and saves it (a `position` moves it): the one
+/// implementation behind the API's update and the console's edit and move forms.
+pub async fn update_rule_from(state: &AppState, id: Uuid, spec: RuleSpec) -> Result<RuleView, ApiError> {
     let rule = validate(id, &spec, &state.config.snapshot()).map_err(ApiError::Validation)?;
     let saved =
         state.db.run(move |conn| crate::storage::rules::update(conn, &rule, &spec.conditions, spec.position)).await?;
@@ -187,7 +193,7 @@ pub async fn update_rule(
         return Err(ApiError::NotFound(format!("there is no routing rule with id {id}")));
     }
     let snapshot = state.config.refreshed().await?;
-    Ok(HttpResponse::Ok().json(rule_view(load_rule(&state, id).await?, &snapshot)))
+    Ok(rule_view(load_rule(state, id).await?, &snapshot))
 }
 
 /// Deletes a rule; the rules after it move up.
@@ -241,6 +247,10 @@ pub struct ExplainRequest {
     /// A rule to try before saving it: placed at its `position` (default first).
     #[serde(default)]
     pub candidate: Option<RuleSpec>,
+    /// The id of a saved rule the candidate is a new version of: that rule is left out, so
+    /// the change is tried in its place.
+    #[serde(default)]
+    pub replaces: Option<Uuid>,
 }
 
 /// One rule looked at.
@@ -319,6 +329,11 @@ pub fn explain_route(state: &AppState, input: ExplainRequest) -> Result<Explanat
         }
     };
     let location = Location::parse(input.location.lat, input.location.lon, "/location", &mut errors);
+    if let Some(id) = input.replaces
+        && !snapshot.rules.iter().any(|rule| rule.id == id)
+    {
+        errors.add("/replaces", format!("there is no routing rule with id {id}; GET /api/v1/admin/routing/rules"));
+    }
     const CANDIDATE: Uuid = Uuid::nil();
     let candidate = match &input.candidate {
         Some(spec) => match validate(CANDIDATE, spec, &snapshot) {
@@ -336,6 +351,9 @@ pub fn explain_route(state: &AppState, input: ExplainRequest) -> Result<Explanat
     let placer = state.placer(&snapshot);
     let area = placer.stamp(location).map_err(ApiError::OutsideServiceArea)?;
     let mut rules: Vec<Rule> = snapshot.rules.as_ref().clone();
+    if let Some(id) = input.replaces {
+        rules.retain(|rule| rule.id != id);
+    }
     if let Some((rule, position)) = candidate {
         let index = position.and_then(|p| usize::try_from(p - 1).ok()).unwrap_or(0).min(rules.len());
         rules.insert(index, rule);

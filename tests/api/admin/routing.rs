@@ -171,6 +171,20 @@ on_both_backends! {
         assert_eq!((answer["department"]["slug"].as_str(), answer["matched_rule"]["candidate"].as_bool()), (Some("klantcontactcentrum"), Some(true)));
         let (_, rules) = app.admin_json(Method::GET, "/api/v1/admin/routing/rules", None).await;
         assert_eq!(rules.as_array().unwrap().len(), 2);
+        // A new version of the night rule, tried in its place: the saved version is left out.
+        let night = rules[1]["id"].as_str().unwrap().to_owned();
+        let mut version = night_rule(&wijk);
+        version["action"]["department"] = json!("klantcontactcentrum");
+        version["position"] = json!(2);
+        question["candidate"] = version;
+        question["replaces"] = json!(night);
+        let answer = explain(&app, &question).await;
+        assert_eq!((answer["department"]["slug"].as_str(), answer["matched_rule"]["candidate"].as_bool()), (Some("klantcontactcentrum"), Some(true)));
+        assert_eq!(answer["checks"].as_array().unwrap().len(), 2, "the weekend rule and the candidate, not the saved version: {answer}");
+        question["replaces"] = json!("00000000-0000-7000-8000-000000000000");
+        let (status, problem) = app.admin_json(Method::POST, "/api/v1/routing/explain", Some(&question)).await;
+        assert_eq!((status, pointers(&problem)), (422, vec!["/replaces".to_owned()]));
+        question.as_object_mut().unwrap().remove("replaces");
         // A broken candidate, an unknown category and a place outside the service area are 422s.
         question["candidate"] = json!({"name": "Kapot", "conditions": {}, "action": {"department": "nergens"}});
         question["category"] = json!("bestaat-niet");

@@ -81,6 +81,70 @@ on_both_backends! {
         assert_eq!(again.headers()["location"], "/console/config/rules?done=gone", "a rule already gone");
     }
 
+    async fn an_admin_changes_a_saved_rule_tries_the_change_in_its_place_and_reorders_the_rules(app) {
+        let mut browser = Browser::new(&app);
+        browser.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let token = csrf(&browser.page(PAGE, 200).await);
+        assert_eq!(browser.post(PAGE, &candidate(&token, "save")).await.status(), 303);
+        let mut second = candidate(&token, "save");
+        second.retain(|(k, _)| !["name", "categories", "department"].contains(k));
+        second.extend([("name", "Alles in het centrum"), ("areas", "WK091710"), ("department", "openbare-verlichting")]);
+        assert_eq!(browser.post(PAGE, &second).await.status(), 303);
+        let rules = api_rules(&app).await;
+        let (first, last) = (rules[0]["id"].as_str().unwrap().to_owned(), rules[1]["id"].as_str().unwrap().to_owned());
+
+        // The form of a saved rule holds it as saved, answers included.
+        let answers = r#"{"probleem":["uit"]}"#;
+        let (status, _) = app.admin_json(Method::PUT, &format!("/api/v1/admin/routing/rules/{first}"), Some(&serde_json::json!({
+            "name": "Verlichting naar het KCC", "conditions": {"categories": ["straatverlichting-openbare-klok"], "answers": {"probleem": ["uit"]}},
+            "action": {"department": "klantcontactcentrum", "priority": "high", "deadline_hours": 24}}))).await;
+        assert_eq!(status, 200);
+        let form = browser.page(&format!("{PAGE}?edit={first}"), 200).await;
+        assert!(form.contains("Regel wijzigen: Verlichting naar het KCC") && form.contains(&format!("name=\"editing\" value=\"{first}\"")), "{form}");
+        assert!(form.contains("{&quot;probleem&quot;:[&quot;uit&quot;]}") && form.contains("value=\"24\""), "{form}");
+
+        // Trying the changed rule puts it in the saved one's place, not beside it.
+        let mut changed = candidate(&token, "test");
+        changed.retain(|(k, _)| !["name", "department", "position"].contains(k));
+        changed.extend([("name", "Verlichting naar het KCC, aangepast"), ("department", "openbare-verlichting"), ("position", "1"), ("answers", answers), ("editing", first.as_str())]);
+        let tried = browser.post(PAGE, &changed).await.text().await.unwrap();
+        assert!(tried.contains("“Verlichting naar het KCC, aangepast” (nieuwe regel)"), "{tried}");
+        assert!(!tried.contains("<strong>1. Verlichting naar het KCC</strong>"), "the saved version is left out: {tried}");
+
+        // Saving replaces it: still two rules, the first one changed, answers kept.
+        changed.retain(|(k, _)| *k != "action");
+        changed.push(("action", "save"));
+        let saved = browser.post(PAGE, &changed).await;
+        assert_eq!(saved.headers()["location"], "/console/config/rules?done=changed");
+        let rules = api_rules(&app).await;
+        assert_eq!(rules.len(), 2);
+        assert_eq!((rules[0]["id"].as_str(), rules[0]["name"].as_str()), (Some(first.as_str()), Some("Verlichting naar het KCC, aangepast")));
+        assert_eq!(rules[0]["action"]["department"], "openbare-verlichting");
+        assert_eq!(rules[0]["conditions"]["answers"], serde_json::json!({"probleem": ["uit"]}));
+
+        // Lower moves the first rule down; the other moves up.
+        let moved = browser.post(PAGE, &[("csrf", token.as_str()), ("action", "down"), ("rule", first.as_str())]).await;
+        assert_eq!(moved.headers()["location"], "/console/config/rules?done=moved");
+        let order: Vec<_> = api_rules(&app).await.iter().map(|r| (r["id"].as_str().unwrap().to_owned(), r["position"].as_i64().unwrap())).collect();
+        assert_eq!(order, vec![(last.clone(), 1), (first.clone(), 2)]);
+        let list = browser.page("/console/config/rules?done=moved", 200).await;
+        assert!(list.contains("De volgorde is gewijzigd."), "{list}");
+        assert!(browser.post(PAGE, &[("csrf", token.as_str()), ("action", "up"), ("rule", first.as_str())]).await.status() == 303);
+        assert_eq!(api_rules(&app).await[0]["id"].as_str(), Some(first.as_str()));
+
+        // Bad answers JSON is a reason at its field; a rule gone meanwhile says so.
+        let mut bad = changed.clone();
+        bad.retain(|(k, _)| *k != "answers");
+        bad.push(("answers", "{probleem"));
+        let refused = browser.post(PAGE, &bad).await;
+        assert_eq!(refused.status(), 422);
+        assert!(refused.text().await.unwrap().contains("id=\"answers-error\""));
+        let (status, _) = app.admin_json(Method::DELETE, &format!("/api/v1/admin/routing/rules/{first}"), None).await;
+        assert_eq!(status, 204);
+        assert_eq!(browser.get(&format!("{PAGE}?edit={first}")).await.headers()["location"], "/console/config/rules?done=gone");
+        assert_eq!(browser.post(PAGE, &changed).await.headers()["location"], "/console/config/rules?done=gone");
+    }
+
     async fn an_invalid_rule_or_report_to_try_answers_the_page_with_the_apis_reasons_at_the_fields(app) {
         let mut browser = Browser::new(&app);
         browser.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;

@@ -32,6 +32,10 @@ pub struct RuleForm {
     pub department: String,
     pub priority: String,
     pub deadline_hours: String,
+    /// Conditions on the report's answers, as JSON (question key → accepted values).
+    pub answers: String,
+    /// The id of the saved rule this form changes; empty: a new rule.
+    pub editing: String,
     pub test_category: String,
     pub test_lat: String,
     pub test_lon: String,
@@ -69,9 +73,37 @@ impl RuleForm {
             department: text(fields, "department"),
             priority: text(fields, "priority"),
             deadline_hours: text(fields, "deadline_hours"),
+            answers: text(fields, "answers"),
+            editing: text(fields, "editing"),
             test_category: text(fields, "test_category"),
             test_lat: text(fields, "test_lat"),
             test_lon: text(fields, "test_lon"),
+        }
+    }
+
+    /// The form of saved rule `view`, to change it.
+    pub fn of_view(view: &RuleView) -> Self {
+        let c = &view.conditions;
+        RuleForm {
+            name: view.name.clone(),
+            position: view.position.to_string(),
+            active: view.active,
+            categories: c.categories.clone(),
+            areas: c.areas.join(", "),
+            polygon: c.polygon.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+            weekdays: c.weekdays.clone(),
+            time_from: c.time.as_ref().map(|t| t.from.clone()).unwrap_or_default(),
+            time_to: c.time.as_ref().map(|t| t.to.clone()).unwrap_or_default(),
+            department: view.action.department.clone(),
+            priority: view.action.priority.clone().unwrap_or_default(),
+            deadline_hours: view.action.deadline_hours.map(|h| h.to_string()).unwrap_or_default(),
+            answers: if c.answers.is_empty() {
+                String::new()
+            } else {
+                serde_json::to_string(&c.answers).unwrap_or_default()
+            },
+            editing: view.id.to_string(),
+            ..RuleForm::default()
         }
     }
 
@@ -84,6 +116,7 @@ impl RuleForm {
             && self.weekdays.is_empty()
             && self.time_from.is_empty()
             && self.time_to.is_empty()
+            && self.answers.is_empty()
             && self.department.is_empty())
     }
 
@@ -113,6 +146,11 @@ impl RuleForm {
         } else {
             serde_json::from_str(&self.polygon).map_err(|_| errors.push(("polygon".into(), w.bad_json.into()))).ok()
         };
+        let answers = if self.answers.is_empty() {
+            Default::default()
+        } else {
+            serde_json::from_str(&self.answers).map_err(|_| errors.push(("answers".into(), w.bad_json.into()))).unwrap_or_default()
+        };
         let time = (!self.time_from.is_empty() || !self.time_to.is_empty())
             .then(|| TimeWindowSpec { from: self.time_from.clone(), to: self.time_to.clone() });
         let spec = RuleSpec {
@@ -131,7 +169,7 @@ impl RuleForm {
                 polygon,
                 weekdays: self.weekdays.clone(),
                 time,
-                answers: Default::default(),
+                answers,
             },
             action: ActionSpec {
                 department: self.department.clone(),
@@ -166,11 +204,13 @@ pub fn form_errors(errors: Vec<FieldError>) -> Vec<FormError> {
                 ("/conditions/polygon", "polygon"),
                 ("/conditions/weekdays", "weekdays"),
                 ("/conditions/time", "time"),
+                ("/conditions/answers", "answers"),
                 ("/action/department", "department"),
                 ("/action/priority", "priority"),
                 ("/action/deadline_hours", "deadline_hours"),
                 ("/category", "test_category"),
                 ("/location", "test_location"),
+                ("/replaces", ""),
                 ("/conditions", "conditions"),
             ]
             .into_iter()

@@ -15,7 +15,9 @@ use super::super::{ConsoleError, Frame, console_lang, csrf, message, render, see
 use super::admin_only;
 use super::form::{ExplanationView, RuleForm, RuleRow, form_errors, rule_rows};
 use super::words::{self, ConfigWords};
-use crate::api::admin::routing::{ExplainRequest, create_rule_from, explain_route, remove_rule, rule_views};
+use crate::api::admin::routing::{
+    ExplainRequest, RuleView, create_rule_from, explain_route, remove_rule, rule_views, update_rule_from,
+};
 use crate::api::error::ApiError;
 use crate::api::pages::resident::{field, form_fields};
 use crate::api::public::reports::LocationInput;
@@ -113,6 +115,7 @@ async fn page(
     tag = "console",
     params(
         ("done" = Option<String>, Query, description = "What the last form did, for the message at the top"),
+        ("edit" = Option<String>, Query, description = "The id of a rule to change: the form holds it"),
         ("lang" = Option<String>, Query, description = "`nl` (default) or `en`"),
     ),
     responses(
@@ -137,12 +140,24 @@ pub async fn rules_page(
         .map(|(_, value)| value.into_owned());
     let notice = match done.as_deref() {
         Some("saved") => Some(w.done_saved),
+        Some("changed") => Some(w.done_changed),
+        Some("moved") => Some(w.done_moved),
         Some("deleted") => Some(w.done_deleted),
         Some("gone") => Some(w.gone),
         _ => None,
     };
-    let shown =
-        Shown { status: StatusCode::OK, notice, form: RuleForm::fresh(), errors: Vec::new(), explanation: None };
+    // `?edit=<id>`: the form holds that rule, to change it.
+    let editing = url::form_urlencoded::parse(request.query_string().as_bytes())
+        .find(|(key, _)| key == "edit")
+        .and_then(|(_, value)| Uuid::parse_str(value.trim()).ok());
+    let form = match editing {
+        Some(id) => match rule_views(&state).await?.into_iter().find(|rule| rule.id == id) {
+            Some(rule) => RuleForm::of_view(&rule),
+            None => return Ok(see_other(&format!("{PAGE}?done=gone"))),
+        },
+        None => RuleForm::fresh(),
+    };
+    let shown = Shown { status: StatusCode::OK, notice, form, errors: Vec::new(), explanation: None };
     page(&request, &state, &user, shown).await
 }
 
@@ -150,14 +165,16 @@ pub async fn rules_page(
 /// report, `test_category`, `test_lat`, `test_lon`, against the saved rules plus the
 /// candidate rule of the form, if one is filled in), `save` (the form's rule: `name`,
 /// `position`, `active`, `categories`, `areas`, `polygon`, `weekdays`, `time_from`,
-/// `time_to`, `department`, `priority`, `deadline_hours`) or `delete` (`rule`).
+/// `time_to`, `answers`, `department`, `priority`, `deadline_hours`; with `editing`, the id
+/// of the saved rule it replaces), `up` or `down` (move `rule` one place) or `delete`
+/// (`rule`).
 #[utoipa::path(
     operation_id = "console_config_rules_action",
     tag = "console",
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`csrf`, `action` and the action's fields"),
     responses(
         (status = 200, description = "`test`: the page with the routing decision and its reasons", content_type = "text/html"),
-        (status = 303, description = "Saved or deleted: back to the list with a message; or not signed in: to the login page"),
+        (status = 303, description = "Saved, changed, moved or deleted: back to the list with a message; or not signed in: to the login page"),
         (status = 403, description = "The form token is missing or wrong, the form came from another site, or the role is not admin: a page says so", content_type = "text/html"),
         (status = 413, description = "The form is too large", body = crate::api::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The rule or the report to try is invalid: the page with the API's reasons next to the fields", content_type = "text/html"),
@@ -200,9 +217,32 @@ pub async fn rules_action(
                 Ok(spec) => spec,
                 Err(errors) => return invalid(form, errors).await,
             };
-            match create_rule_from(&state, spec).await {
-                Ok(_) => Ok(see_other(&format!("{PAGE}?done=saved"))),
+            let saved = match Uuid::parse_str(&form.editing) {
+                Ok(id) => update_rule_from(&state, id, spec).await.map(|_| "changed"),
+                Err(_) => create_rule_from(&state, spec).await.map(|_| "saved"),
+            };
+            match saved {
+                Ok(done) => Ok(see_other(&format!("{PAGE}?done={done}"))),
                 Err(ApiError::Validation(errors)) => invalid(form, form_errors(errors)).await,
+                Err(ApiError::NotFound(_)) => Ok(see_other(&format!("{PAGE}?done=gone"))),
+                Err(other) => Err(other.into()),
+            }
+        }
+        "up" | "down" => {
+            let rules = rule_views(&state).await?;
+            let Some(rule) = field(&fields, "rule")
+                .and_then(|v| Uuid::parse_str(v.trim()).ok())
+                .and_then(|id| rules.into_iter().find(|rule| rule.id == id))
+            else {
+                return Ok(see_other(&format!("{PAGE}?done=gone")));
+            };
+            let step = if field(&fields, "action") == Some("up") { -1 } else { 1 };
+            match update_rule_from(&state, rule.id, moved(rule, step)).await {
+                Ok(_) => Ok(see_other(&format!("{PAGE}?done=moved"))),
+                Err(ApiError::NotFound(_)) => Ok(see_other(&format!("{PAGE}?done=gone"))),
+                // Moving keeps the rule as saved; a rule the API no longer accepts (a
+                // department since deactivated) is shown in the form with the reasons.
+                Err(ApiError::Validation(errors)) => invalid(RuleForm::read(&fields), form_errors(errors)).await,
                 Err(other) => Err(other.into()),
             }
         }
@@ -221,6 +261,7 @@ pub async fn rules_action(
                 answers: None,
                 at: None,
                 candidate,
+                replaces: Uuid::parse_str(&form.editing).ok(),
             };
             match explain_route(&state, input) {
                 Ok(explanation) => {
@@ -250,5 +291,17 @@ pub async fn rules_action(
             }
         }
         _ => invalid(form, vec![(String::new(), cw.unknown_action.to_owned())]).await,
+    }
+}
+
+/// Saved rule `rule`, `step` places higher (-1) or lower (1) in the list; the storage clamps
+/// a position past either end.
+fn moved(rule: RuleView, step: i32) -> crate::domain::rule_spec::RuleSpec {
+    crate::domain::rule_spec::RuleSpec {
+        position: Some(rule.position.saturating_add(step).max(1)),
+        name: rule.name,
+        active: rule.active,
+        conditions: rule.conditions,
+        action: rule.action,
     }
 }

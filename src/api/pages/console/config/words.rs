@@ -67,6 +67,17 @@ pub struct ConfigWords {
     pub bad_json: &'static str,
     pub unknown_action: &'static str,
     pub any_time: &'static str,
+    pub edit: &'static str,
+    pub edit_label: &'static str,
+    pub edit_rule: &'static str,
+    pub edit_rule_hint: &'static str,
+    pub cancel_edit: &'static str,
+    pub move_up: &'static str,
+    pub move_down: &'static str,
+    pub done_changed: &'static str,
+    pub done_moved: &'static str,
+    pub answers: &'static str,
+    pub answers_hint: &'static str,
 }
 
 /// The words in `lang`.
@@ -139,6 +150,17 @@ static NL: ConfigWords = ConfigWords {
     bad_json: "dit is geen geldige JSON",
     unknown_action: "dit formulier heeft geen bekende actie; laad de pagina opnieuw",
     any_time: "altijd",
+    edit: "Wijzigen",
+    edit_label: "Wijzig regel",
+    edit_rule: "Regel wijzigen",
+    edit_rule_hint: "Wijzig de regel en probeer hem eventueel eerst uit; opslaan vervangt de opgeslagen versie.",
+    cancel_edit: "Niet wijzigen, een nieuwe regel maken",
+    move_up: "Hoger",
+    move_down: "Lager",
+    done_changed: "De regel is gewijzigd.",
+    done_moved: "De volgorde is gewijzigd.",
+    answers: "Antwoorden (JSON, niet verplicht)",
+    answers_hint: "Antwoorden die de melding moet hebben: vraag → toegestane waarden, bijvoorbeeld {\"probleem\": [\"uit\"]}.",
 };
 
 static EN: ConfigWords = ConfigWords {
@@ -203,4 +225,15 @@ static EN: ConfigWords = ConfigWords {
     bad_json: "this is not valid JSON",
     unknown_action: "this form has no known action; reload the page",
     any_time: "always",
+    edit: "Edit",
+    edit_label: "Edit rule",
+    edit_rule: "Edit rule",
+    edit_rule_hint: "Change the rule and try it first if you like; saving replaces the saved version.",
+    cancel_edit: "Do not change it, make a new rule",
+    move_up: "Up",
+    move_down: "Down",
+    done_changed: "The rule is changed.",
+    done_moved: "The order is changed.",
+    answers: "Answers (JSON, optional)",
+    answers_hint: "Answers the report must have: question → accepted values, for example {\"probleem\": [\"uit\"]}.",
 };

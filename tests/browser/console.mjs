@@ -15,7 +15,7 @@
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 
-import { argument, runAxe, watchedPage } from "./harness.mjs";
+import { argument, checks, watchedPage } from "./harness.mjs";
 
 const base = argument("url", "http://127.0.0.1:8080");
 const out = argument("out", "target/browser");
@@ -28,18 +28,7 @@ const reportId = argument("report-id", "");
 const executablePath = argument("chromium", process.env.CHROMIUM || "/usr/bin/chromium");
 mkdirSync(out, { recursive: true });
 
-const failures = [];
-const check = (condition, message) => {
-  if (condition) console.log(`ok   ${message}`);
-  else { failures.push(message); console.log(`FAIL ${message}`); }
-};
-const violations = {};
-const audit = async (page, label) => {
-  const { result, serious } = await runAxe(page, label);
-  violations[label] = result.violations.length;
-  check(serious.length === 0, `${label}: no serious or critical axe-core violation (${serious.map((v) => v.id).join(", ")})`);
-  await page.screenshot({ path: `${out}/${label}.png`, fullPage: true });
-};
+const { check, audit, finish } = checks(out);
 const heading = async (page) => (await page.locator("h1").innerText()).trim();
 const logIn = async (page, email) => {
   await page.fill("#email", email);
@@ -140,11 +129,7 @@ try {
   }
 
   await phone.close();
-  console.log(`axe-core violations of any impact per page: ${JSON.stringify(violations)}`);
 } finally {
   await browser.close();
 }
-if (failures.length > 0) {
-  console.log(`${failures.length} failure(s):\n${failures.join("\n")}`);
-  process.exitCode = 1;
-}
+finish();

@@ -14,7 +14,7 @@
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 
-import { argument, runAxe, watchedPage } from "./harness.mjs";
+import { argument, checks, watchedPage } from "./harness.mjs";
 
 const base = argument("url", "http://127.0.0.1:8080");
 const issuer = argument("issuer", "");
@@ -23,16 +23,7 @@ const out = argument("out", "target/browser");
 const executablePath = argument("chromium", process.env.CHROMIUM || "/usr/bin/chromium");
 mkdirSync(out, { recursive: true });
 
-const failures = [];
-const check = (condition, message) => {
-  if (condition) console.log(`ok   ${message}`);
-  else { failures.push(message); console.log(`FAIL ${message}`); }
-};
-const audit = async (page, label) => {
-  const { serious } = await runAxe(page, label);
-  check(serious.length === 0, `${label}: no serious or critical axe-core violation (${serious.map((v) => v.id).join(", ")})`);
-  await page.screenshot({ path: `${out}/${label}.png`, fullPage: true });
-};
+const { check, audit, finish } = checks(out);
 const heading = async (page) => (await page.locator("h1").innerText()).trim();
 
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
@@ -69,7 +60,4 @@ try {
 } finally {
   await browser.close();
 }
-if (failures.length > 0) {
-  console.log(`${failures.length} failure(s):\n${failures.join("\n")}`);
-  process.exitCode = 1;
-}
+finish();

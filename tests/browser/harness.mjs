@@ -76,3 +76,34 @@ export async function phoneChecks(browser, base, out) {
   };
   return { context, page, errors, foreign, check, audit, finish };
 }
+
+/**
+ * What every console script checks with: `check(condition, message)` records a failure,
+ * `audit(page, label)` runs axe-core (a serious or critical violation fails) and saves a
+ * screenshot to `out`, `submit(page, selector)` clicks and waits for the next page, and
+ * `finish()` prints the violations per page and the failures and sets the exit code.
+ */
+export function checks(out) {
+  const failures = [];
+  const violations = {};
+  const check = (condition, message) => {
+    if (condition) console.log(`ok   ${message}`);
+    else { failures.push(message); console.log(`FAIL ${message}`); }
+  };
+  const audit = async (page, label) => {
+    const { result, serious } = await runAxe(page, label);
+    violations[label] = result.violations.length;
+    check(serious.length === 0, `${label}: no serious or critical axe-core violation (${serious.map((v) => v.id).join(", ")})`);
+    await page.screenshot({ path: `${out}/${label}.png`, fullPage: true });
+  };
+  const submit = async (page, selector) =>
+    Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click(selector)]);
+  const finish = () => {
+    console.log(`axe-core violations of any impact per page: ${JSON.stringify(violations)}`);
+    if (failures.length > 0) {
+      console.log(`${failures.length} failure(s):\n${failures.join("\n")}`);
+      process.exitCode = 1;
+    }
+  };
+  return { check, audit, submit, finish };
+}

@@ -6,7 +6,7 @@
 //
 // An admin logs in, opens the routing rules from the navigation, fills in a candidate rule,
 // tries it on a hypothetical street-light report, reads the explanation (the candidate
-// routes it), saves the rule and finds it in the list. Every page is checked with axe-core
+// routes it), saves the rule and finds it in the list, then changes it. Every page is checked with axe-core
 // (no serious or critical WCAG 2.1 A/AA violation), for console errors and requests to
 // other hosts, and at 360 px for sideways scrolling. Exits 1 with every failure listed.
 import { chromium } from "playwright-core";
@@ -56,6 +56,17 @@ try {
   check(page.url().includes("done=saved"), `saving goes back to the list (${page.url()})`);
   check((await page.locator("table.rules th[scope='row']").allInnerTexts()).includes(ruleName), "the saved rule is in the list");
   await audit(page, "console-config-rules-saved");
+
+  // Change the saved rule: its form holds it; saving replaces it.
+  await submit(page, `a[aria-label='Wijzigen: ${ruleName}']`);
+  check((await page.locator("#form-rule h2").first().innerText()).includes("Regel wijzigen"), "the edit link opens the rule's form");
+  check((await page.inputValue("#name")) === ruleName && (await page.inputValue("#deadline_hours")) === "", "the form holds the saved rule");
+  await audit(page, "console-config-rule-edit");
+  await page.fill("#deadline_hours", "12");
+  await submit(page, "button[name='action'][value='save']");
+  check(page.url().includes("done=changed"), `saving a change goes back to the list (${page.url()})`);
+  const row = (await page.locator("table.rules tbody tr").first().innerText()).replace(/\s+/g, " ");
+  check(row.includes("12 uur") && (await page.locator("table.rules tbody tr").count()) === 1, `the rule is changed, not added (${row})`);
 
   const before = errors.length;
   await page.fill("#name", "Zonder voorwaarden");

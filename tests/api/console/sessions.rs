@@ -115,12 +115,16 @@ on_both_backends! {
         assert_eq!(browser.get("/console").await.status(), 200);
     }
 
-    async fn an_analyst_may_log_in_but_gets_no_queue(app) {
+    async fn an_analyst_may_log_in_but_gets_no_queue_and_no_report(app) {
         let admin = admin_token(&app).await;
         staff_account(&app, &admin, "cijfers@heerlen.example", "analyst", &[]).await;
+        let report: serde_json::Value = app.post_report(&crate::support::app::street_light_report(), None).await.json().await.unwrap();
         let mut browser = Browser::new(&app);
         browser.log_in("cijfers@heerlen.example", STAFF_PASSWORD).await;
-        let page = browser.page("/console", 403).await;
-        assert!(page.contains("Geen toegang"), "{page}");
+        // The queue sends an analyst to the analysis page (tests/api/console/analysis.rs).
+        let queue = browser.get("/console").await;
+        assert_eq!((queue.status(), queue.headers()["location"].to_str().unwrap()), (reqwest::StatusCode::SEE_OTHER, "/console/analysis"));
+        let page = browser.page(&format!("/console/reports/{}", report["id"].as_str().unwrap()), 403).await;
+        assert!(page.contains("Geen toegang") && !page.contains(report["reference"].as_str().unwrap()), "{page}");
     }
 }

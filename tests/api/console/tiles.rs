@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 use super::Browser;
-use crate::support::app::{TestApp, spawn_app_with, street_light_report};
-use crate::support::backends::{Backend, on_both_backends};
+use crate::support::app::{Backend, TestApp, spawn_app_with, street_light_report};
+use crate::support::backends::on_both_backends;
 use crate::support::staff::*;
 
 /// A tile server address: nothing listens there, which a page must survive.

@@ -11,7 +11,7 @@ use super::report::{Extras, handler_of, page};
 use super::session::ConsoleUser;
 use super::{ConsoleError, console_lang, csrf, message, see_other};
 use crate::api::error::ApiError;
-use crate::api::pages::resident::{field, form_fields};
+use crate::api::pages::resident::field;
 use crate::api::public::reports::LocationInput;
 use crate::api::responses::Unavailable;
 use crate::api::staff::changes::{ReportPatch, change_report};
@@ -156,19 +156,11 @@ pub async fn report_action(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let body = crate::api::body::read_limited(&request, payload, FORM_MAX_BYTES).await?;
-    let fields = form_fields(&body);
+    let fields = match csrf::checked_form(&request, &state, &user, payload, FORM_MAX_BYTES).await? {
+        Ok(fields) => fields,
+        Err(refused) => return Ok(refused),
+    };
     let w = super::words::of(console_lang(&request).0);
-    if !csrf::same_origin(&request, &state) || !csrf::holds(&state, &user.identity, field(&fields, "csrf")) {
-        tracing::info!(account_id = %user.identity.account_id, "console form refused: no valid form token or another site");
-        return Ok(message(
-            &request,
-            StatusCode::FORBIDDEN,
-            w.form_refused_title,
-            w.form_refused_text,
-            user.frame_user(),
-        )?);
-    }
     let identity = match handler_of(&request, &user) {
         Ok(identity) => identity,
         Err(refused) => return Ok(*refused),

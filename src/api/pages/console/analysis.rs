@@ -143,7 +143,7 @@ pub async fn analysis(
         Lang::En => &EN,
     };
     // The list the API's `GET /api/v1/projects` answers.
-    let projects = state.db.run(crate::storage::projects::list).await?;
+    let projects = state.db.run(crate::storage::projects::list).await.map_err(crate::api::error::ApiError::from)?;
     let lines = projects
         .into_iter()
         .map(|p| {

@@ -11,8 +11,12 @@
 //! - The session cookie is `SameSite=Lax`, so other sites' POSTs carry no session at all
 //!   in current browsers.
 
-use actix_web::HttpRequest;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::session::ConsoleUser;
+use super::{ConsoleError, console_lang, message as page_message};
+use crate::api::pages::resident::{field, form_fields};
 use crate::api::state::AppState;
 use crate::domain::auth::StaffIdentity;
 
@@ -49,4 +53,29 @@ pub fn same_origin(request: &HttpRequest, state: &AppState) -> bool {
     let authority = origin.split_once("://").map(|(_, rest)| rest.trim_end_matches('/')).unwrap_or("");
     let public = state.public_url.trim_end_matches('/');
     origin != "null" && (authority.eq_ignore_ascii_case(&host) || origin.eq_ignore_ascii_case(public))
+}
+
+/// Reads a POSTed console form of at most `max_bytes` and checks its token and origin: the
+/// fields, or the 403 page that says the form was refused and nothing changed.
+pub async fn checked_form(
+    request: &HttpRequest,
+    state: &AppState,
+    user: &ConsoleUser,
+    payload: web::Payload,
+    max_bytes: usize,
+) -> Result<Result<Vec<(String, String)>, HttpResponse>, ConsoleError> {
+    let body = crate::api::body::read_limited(request, payload, max_bytes).await?;
+    let fields = form_fields(&body);
+    if !same_origin(request, state) || !holds(state, &user.identity, field(&fields, "csrf")) {
+        tracing::info!(account_id = %user.identity.account_id, "console form refused: no valid form token or another site");
+        let w = super::words::of(console_lang(request).0);
+        return Ok(Err(page_message(
+            request,
+            StatusCode::FORBIDDEN,
+            w.form_refused_title,
+            w.form_refused_text,
+            user.frame_user(),
+        )?));
+    }
+    Ok(Ok(fields))
 }

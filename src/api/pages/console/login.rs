@@ -178,17 +178,8 @@ pub async fn logout(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let body = crate::api::body::read_limited(&request, payload, FORM_MAX_BYTES).await?;
-    let fields = form_fields(&body);
-    if !csrf::same_origin(&request, &state) || !csrf::holds(&state, &user.identity, field(&fields, "csrf")) {
-        let words = super::words::of(super::console_lang(&request).0);
-        return Ok(message(
-            &request,
-            StatusCode::FORBIDDEN,
-            words.form_refused_title,
-            words.form_refused_text,
-            user.frame_user(),
-        )?);
+    if let Err(refused) = csrf::checked_form(&request, &state, &user, payload, FORM_MAX_BYTES).await? {
+        return Ok(refused);
     }
     revoke_session(&state, user.identity.token_id).await?;
     tracing::info!(account_id = %user.identity.account_id, "console logout");

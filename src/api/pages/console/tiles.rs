@@ -163,7 +163,10 @@ mod tests {
         assert!(!tiles.is_empty() && tiles.len() as u64 <= MAX_TILES, "{} tiles", tiles.len());
         assert!(tiles.iter().all(|t| t.z == tiles[0].z && t.width <= 256.5), "{tiles:?}");
         // The map's corners are inside the union of the tiles.
-        let (left, top) = (tiles.iter().map(|t| t.left).fold(f64::MAX, f64::min), tiles.iter().map(|t| t.top).fold(f64::MAX, f64::min));
+        let (left, top) = (
+            tiles.iter().map(|t| t.left).fold(f64::MAX, f64::min),
+            tiles.iter().map(|t| t.top).fold(f64::MAX, f64::min),
+        );
         let right = tiles.iter().map(|t| t.left + t.width).fold(f64::MIN, f64::max);
         let bottom = tiles.iter().map(|t| t.top + t.height).fold(f64::MIN, f64::max);
         assert!(left <= -MARGIN && top <= -MARGIN, "{left} {top}");
@@ -185,7 +188,10 @@ mod tests {
         // Within the tile, the point is where Web Mercator puts it, to a unit.
         let inside_x = (tile_x(lon, n) - f64::from(x)) * tile.width + tile.left;
         let inside_y = (tile_y(lat, n) - f64::from(y)) * tile.height + tile.top;
-        assert!((inside_x - px).abs() < 1.0 && (inside_y - py).abs() < 1.0, "({inside_x}, {inside_y}) against ({px}, {py})");
+        assert!(
+            (inside_x - px).abs() < 1.0 && (inside_y - py).abs() < 1.0,
+            "({inside_x}, {inside_y}) against ({px}, {py})"
+        );
     }
 
     #[test]

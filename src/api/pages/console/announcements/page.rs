@@ -16,7 +16,7 @@ use super::words::{self, AnnouncementWords};
 use crate::api::error::ApiError;
 use crate::api::pages::console::session::ConsoleUser;
 use crate::api::pages::console::{ConsoleError, Frame, console_lang, csrf, message, see_other};
-use crate::api::pages::resident::{field, form_fields};
+use crate::api::pages::resident::field;
 use crate::api::public::announcements::{QuestionResults, load_results};
 use crate::api::responses::Unavailable;
 use crate::api::staff::announcement_reach::reach;
@@ -175,29 +175,6 @@ fn fixable(error: ApiError) -> Result<(StatusCode, Vec<String>), ApiError> {
     }
 }
 
-/// Reads a POSTed form and checks its token and origin: the fields, or the 403 page.
-async fn checked_form(
-    request: &HttpRequest,
-    state: &AppState,
-    user: &ConsoleUser,
-    payload: web::Payload,
-) -> Result<Result<Vec<(String, String)>, HttpResponse>, ConsoleError> {
-    let body = crate::api::body::read_limited(request, payload, FORM_MAX_BYTES).await?;
-    let fields = form_fields(&body);
-    if !csrf::same_origin(request, state) || !csrf::holds(state, &user.identity, field(&fields, "csrf")) {
-        tracing::info!(account_id = %user.identity.account_id, "console form refused: no valid form token or another site");
-        let w = crate::api::pages::console::words::of(console_lang(request).0);
-        return Ok(Err(message(
-            request,
-            StatusCode::FORBIDDEN,
-            w.form_refused_title,
-            w.form_refused_text,
-            user.frame_user(),
-        )?));
-    }
-    Ok(Ok(fields))
-}
-
 /// The form for a new announcement.
 #[utoipa::path(
     operation_id = "console_announcement_new",
@@ -247,7 +224,7 @@ pub async fn new_submit(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let fields = match checked_form(&request, &state, &user, payload).await? {
+    let fields = match csrf::checked_form(&request, &state, &user, payload, FORM_MAX_BYTES).await? {
         Ok(fields) => fields,
         Err(refused) => return Ok(refused),
     };
@@ -349,7 +326,7 @@ pub async fn announcement_action(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let fields = match checked_form(&request, &state, &user, payload).await? {
+    let fields = match csrf::checked_form(&request, &state, &user, payload, FORM_MAX_BYTES).await? {
         Ok(fields) => fields,
         Err(refused) => return Ok(refused),
     };

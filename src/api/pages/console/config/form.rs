@@ -149,7 +149,9 @@ impl RuleForm {
         let answers = if self.answers.is_empty() {
             Default::default()
         } else {
-            serde_json::from_str(&self.answers).map_err(|_| errors.push(("answers".into(), w.bad_json.into()))).unwrap_or_default()
+            serde_json::from_str(&self.answers)
+                .map_err(|_| errors.push(("answers".into(), w.bad_json.into())))
+                .unwrap_or_default()
         };
         let time = (!self.time_from.is_empty() || !self.time_to.is_empty())
             .then(|| TimeWindowSpec { from: self.time_from.clone(), to: self.time_to.clone() });

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::super::report::Choice;
 use super::super::session::ConsoleUser;
-use super::super::{ConsoleError, Frame, console_lang, csrf, message, render, see_other};
+use super::super::{ConsoleError, Frame, console_lang, csrf, render, see_other};
 use super::admin_only;
 use super::form::{ExplanationView, RuleForm, RuleRow, form_errors, rule_rows};
 use super::words::{self, ConfigWords};
@@ -19,7 +19,7 @@ use crate::api::admin::routing::{
     ExplainRequest, RuleView, create_rule_from, explain_route, remove_rule, rule_views, update_rule_from,
 };
 use crate::api::error::ApiError;
-use crate::api::pages::resident::{field, form_fields};
+use crate::api::pages::resident::field;
 use crate::api::public::reports::LocationInput;
 use crate::api::responses::Unavailable;
 use crate::api::state::AppState;
@@ -188,21 +188,12 @@ pub async fn rules_action(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let body = crate::api::body::read_limited(&request, payload, FORM_MAX_BYTES).await?;
-    let fields = form_fields(&body);
+    let fields = match csrf::checked_form(&request, &state, &user, payload, FORM_MAX_BYTES).await? {
+        Ok(fields) => fields,
+        Err(refused) => return Ok(refused),
+    };
     let lang = console_lang(&request).0;
     let cw = words::of(lang);
-    if !csrf::same_origin(&request, &state) || !csrf::holds(&state, &user.identity, field(&fields, "csrf")) {
-        tracing::info!(account_id = %user.identity.account_id, "console form refused: no valid form token or another site");
-        let w = super::super::words::of(lang);
-        return Ok(message(
-            &request,
-            StatusCode::FORBIDDEN,
-            w.form_refused_title,
-            w.form_refused_text,
-            user.frame_user(),
-        )?);
-    }
     if let Err(refused) = admin_only(&request, &user) {
         return Ok(*refused);
     }

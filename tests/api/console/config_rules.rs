@@ -111,6 +111,16 @@ on_both_backends! {
         assert!(tried.contains("<strong>1. Verlichting naar het KCC, aangepast</strong> (nieuwe regel)"), "{tried}");
         assert!(tried.contains("<strong>2. Alles in het centrum</strong>"), "{tried}");
         assert!(!tried.contains("Verlichting naar het KCC</strong>"), "the saved version is left out: {tried}");
+        // With the answer the changed rule asks for, it decides.
+        let mut answered = changed.clone();
+        answered.push(("test_answers", r#"{"probleem": "uit"}"#));
+        let tried = browser.post(PAGE, &answered).await.text().await.unwrap();
+        assert!(tried.contains("door regel 1 “Verlichting naar het KCC, aangepast” (nieuwe regel)"), "{tried}");
+        answered.retain(|(k, _)| *k != "test_answers");
+        answered.push(("test_answers", "uit"));
+        let refused = browser.post(PAGE, &answered).await;
+        assert_eq!(refused.status(), 422);
+        assert!(refused.text().await.unwrap().contains("id=\"test_answers-error\""));
 
         // Saving replaces it: still two rules, the first one changed, answers kept.
         changed.retain(|(k, _)| *k != "action");

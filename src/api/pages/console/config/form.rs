@@ -39,6 +39,8 @@ pub struct RuleForm {
     pub test_category: String,
     pub test_lat: String,
     pub test_lon: String,
+    /// The hypothetical report's answers, as JSON (question key → answer).
+    pub test_answers: String,
 }
 
 /// A form field's problem: (field name, reason).
@@ -78,6 +80,7 @@ impl RuleForm {
             test_category: text(fields, "test_category"),
             test_lat: text(fields, "test_lat"),
             test_lon: text(fields, "test_lon"),
+            test_answers: text(fields, "test_answers"),
         }
     }
 
@@ -182,6 +185,19 @@ impl RuleForm {
         if errors.is_empty() { Ok(spec) } else { Err(errors) }
     }
 
+    /// The answers of the report to try: `None` when empty.
+    pub fn test_answers(
+        &self,
+        w: &ConfigWords,
+    ) -> Result<Option<serde_json::Map<String, serde_json::Value>>, FormError> {
+        if self.test_answers.is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_str(&self.test_answers)
+            .map(Some)
+            .map_err(|_| ("test_answers".to_owned(), w.bad_json.to_owned()))
+    }
+
     /// The place to try, as (lat, lon).
     pub fn location(&self, w: &ConfigWords) -> Result<(f64, f64), FormError> {
         let degrees = |v: &str| v.replace(',', ".").parse::<f64>().ok();
@@ -212,6 +228,7 @@ pub fn form_errors(errors: Vec<FieldError>) -> Vec<FormError> {
                 ("/action/deadline_hours", "deadline_hours"),
                 ("/category", "test_category"),
                 ("/location", "test_location"),
+                ("/answers", "test_answers"),
                 ("/replaces", ""),
                 ("/conditions", "conditions"),
             ]

@@ -162,7 +162,7 @@ pub async fn rules_page(
 }
 
 /// The forms of the routing rules page: `csrf` and `action`: `test` (route a hypothetical
-/// report, `test_category`, `test_lat`, `test_lon`, against the saved rules plus the
+/// report, `test_category`, `test_lat`, `test_lon`, `test_answers`, against the saved rules plus the
 /// candidate rule of the form, if one is filled in), `save` (the form's rule: `name`,
 /// `position`, `active`, `categories`, `areas`, `polygon`, `weekdays`, `time_from`,
 /// `time_to`, `answers`, `department`, `priority`, `deadline_hours`; with `editing`, the id
@@ -243,13 +243,14 @@ pub async fn rules_action(
             let candidate =
                 if form.has_rule() { form.spec(cw, Some(last)).map_err(|e| errors.extend(e)).ok() } else { None };
             let location = form.location(cw).map_err(|e| errors.push(e)).ok();
+            let answers = form.test_answers(cw).map_err(|e| errors.push(e)).ok().flatten();
             let (Some(location), true) = (location, errors.is_empty()) else {
                 return invalid(form, errors).await;
             };
             let input = ExplainRequest {
                 category: form.test_category.clone(),
                 location: LocationInput { lat: location.0, lon: location.1 },
-                answers: None,
+                answers,
                 at: None,
                 candidate,
                 replaces: Uuid::parse_str(&form.editing).ok(),

@@ -77,6 +77,8 @@ pub struct ConfigWords {
     pub done_moved: &'static str,
     pub answers: &'static str,
     pub answers_hint: &'static str,
+    pub test_answers: &'static str,
+    pub test_answers_hint: &'static str,
 }
 
 /// The words in `lang`.
@@ -159,6 +161,8 @@ static NL: ConfigWords = ConfigWords {
     done_moved: "De volgorde is gewijzigd.",
     answers: "Antwoorden (JSON, niet verplicht)",
     answers_hint: "Antwoorden die de melding moet hebben: vraag → toegestane waarden, bijvoorbeeld {\"probleem\": [\"uit\"]}.",
+    test_answers: "Antwoorden van de melding (JSON, niet verplicht)",
+    test_answers_hint: "Wat de melder op de vragen van de categorie antwoordde, bijvoorbeeld {\"probleem\": \"uit\"}.",
 };
 
 static EN: ConfigWords = ConfigWords {
@@ -233,4 +237,6 @@ static EN: ConfigWords = ConfigWords {
     done_moved: "The order is changed.",
     answers: "Answers (JSON, optional)",
     answers_hint: "Answers the report must have: question → accepted values, for example {\"probleem\": [\"uit\"]}.",
+    test_answers: "The report's answers (JSON, optional)",
+    test_answers_hint: "What the reporter answered to the category's questions, for example {\"probleem\": \"uit\"}.",
 };

@@ -78,6 +78,25 @@ impl Provider {
         Ok(url.into())
     }
 
+    /// Checks the `iss` of an authorization response (RFC 9207): when given it must be this
+    /// provider's issuer, and a provider that says it always sends one must have sent it.
+    /// This stops a mix-up attack, where another provider's answer is sent to this callback.
+    pub async fn check_response_issuer(&self, iss: Option<&str>) -> Result<(), OidcError> {
+        let discovery = self.discovery().await?;
+        match iss {
+            Some(given) if given == discovery.issuer => Ok(()),
+            Some(given) => Err(OidcError::Exchange(format!(
+                "the answer names issuer '{}', not '{}' (RFC 9207)",
+                given.chars().take(200).collect::<String>(),
+                discovery.issuer
+            ))),
+            None if discovery.authorization_response_iss_parameter_supported => Err(OidcError::Exchange(
+                "the answer names no issuer, though the provider says it always does (RFC 9207)".into(),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// Exchanges an authorization code (with the login's verifier) for tokens.
     pub async fn exchange_code(
         &self,

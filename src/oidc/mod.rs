@@ -70,6 +70,9 @@ pub struct Discovery {
     /// How clients may authenticate at the token endpoint.
     #[serde(default)]
     pub token_endpoint_auth_methods_supported: Vec<String>,
+    /// Whether the provider names itself in every authorization response (`iss`, RFC 9207).
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
 }
 
 struct Cached {

@@ -61,6 +61,8 @@ pub struct CallbackQuery {
     pub error: Option<String>,
     /// The provider's explanation of the error.
     pub error_description: Option<String>,
+    /// The provider's issuer (RFC 9207); checked against the configured provider.
+    pub iss: Option<String>,
 }
 
 /// The identity provider's redirect back after a console login: starts a console session.
@@ -70,7 +72,7 @@ pub struct CallbackQuery {
     responses(
         (status = 303, description = "Logged in: to `/console`, with the console session in cookie `meldpunt_session` (a session token, HttpOnly, Secure, SameSite=Lax, Path=/, Max-Age = session_hours); the login cookie is removed",
             headers(("Location" = String, description = "`/console`"), ("Set-Cookie" = String, description = "`meldpunt_session`, and `meldpunt_sso` removed"))),
-        (status = 400, description = "A page: the login cookie is missing or expired, the `state` does not match it, or the provider sent an error (`error`)", content_type = "text/html"),
+        (status = 400, description = "A page: the login cookie is missing or expired, the `state` does not match it, the `iss` names another provider (RFC 9207), or the provider sent an error (`error`)", content_type = "text/html"),
         (status = 401, description = "A page: the provider refused the code (e.g. a wrong PKCE verifier) or the ID token is not valid (signature, issuer, audience, expiry, nonce)", content_type = "text/html"),
         (status = 403, description = "A page: no staff account has the email address, or it is deactivated, or it has no role yet", content_type = "text/html"),
         (status = 404, description = "Single sign-on is not configured", body = Problem, content_type = "application/problem+json"),
@@ -108,6 +110,21 @@ pub async fn sso_login_callback(
             "The answer of the identity provider does not belong to the login this browser started (state).",
             again,
         ));
+    }
+    match provider.check_response_issuer(query.iss.as_deref()).await {
+        Ok(()) => {}
+        Err(OidcError::Provider(why)) => {
+            tracing::warn!(cause = %why, "the identity provider is not usable for a console login");
+            return Ok(failure(StatusCode::BAD_GATEWAY, "The identity provider cannot be reached right now.", again));
+        }
+        Err(error) => {
+            tracing::warn!(%error, "single sign-on callback from another issuer");
+            return Ok(failure(
+                StatusCode::BAD_REQUEST,
+                &format!("The answer does not come from this municipality's identity provider: {error}."),
+                again,
+            ));
+        }
     }
     if let Some(error) = query.error {
         let description: String = query.error_description.unwrap_or_default().chars().take(300).collect();

@@ -91,6 +91,27 @@ on_both_backends! {
         assert_eq!(finish(&browser, &first.callback, &first.cookie).await.status(), 303);
     }
 
+    async fn an_answer_naming_another_issuer_or_none_is_refused_against_mix_up_attacks(backend: Backend) {
+        let (app, provider) = spawn_sso_app(backend, |_| {}).await;
+        let admin = admin_token(&app).await;
+        staff_account(&app, &admin, LAMP, "coordinator", &[]).await;
+        provider.set_user(json!({"email": LAMP})).await;
+        let browser = browser();
+        let walk = walk_to_callback(&app, &browser).await;
+        assert_eq!(param(&walk.callback, "iss"), provider.issuer, "the test provider names itself (RFC 9207)");
+        let mut url = reqwest::Url::parse(&walk.callback).unwrap();
+        let kept: Vec<(String, String)> = url.query_pairs().filter(|(n, _)| n != "iss").map(|(n, v)| (n.into_owned(), v.into_owned())).collect();
+        url.query_pairs_mut().clear().extend_pairs(&kept).append_pair("iss", "https://idp.elsewhere.example");
+        let other = finish(&browser, url.as_str(), &walk.cookie).await;
+        assert!(set_cookie(&other, "meldpunt_session").is_none());
+        page_saying(other, 400, "https://idp.elsewhere.example").await;
+        // The provider says it always sends `iss`: an answer without it is refused too.
+        url.query_pairs_mut().clear().extend_pairs(&kept);
+        page_saying(finish(&browser, url.as_str(), &walk.cookie).await, 400, "names no issuer").await;
+        // The answer as the provider sent it still works.
+        assert_eq!(finish(&browser, &walk.callback, &walk.cookie).await.status(), 303);
+    }
+
     async fn an_id_token_with_another_nonce_is_refused(backend: Backend) {
         let (app, provider) = spawn_sso_app(backend, |_| {}).await;
         let admin = admin_token(&app).await;
@@ -114,7 +135,11 @@ on_both_backends! {
         // The first login's code with the second login's state and cookie (so its verifier).
         let mut url = reqwest::Url::parse(&first.callback).unwrap();
         let code = param(&first.callback, "code");
-        url.query_pairs_mut().clear().append_pair("code", &code).append_pair("state", &param(&second.callback, "state"));
+        url.query_pairs_mut()
+            .clear()
+            .append_pair("code", &code)
+            .append_pair("state", &param(&second.callback, "state"))
+            .append_pair("iss", &provider.issuer);
         let refused = finish(&browser, url.as_str(), &second.cookie).await;
         page_saying(refused, 401, "PKCE").await;
     }
@@ -129,9 +154,10 @@ on_both_backends! {
         page_saying(refused, 403, "no staff account has your email address").await;
         let walk = walk_to_callback(&app, &browser).await;
         let denied = format!(
-            "{}/console/login/oidc/callback?error=access_denied&error_description=User+cancelled&state={}",
+            "{}/console/login/oidc/callback?error=access_denied&error_description=User+cancelled&state={}&iss={}",
             app.address,
-            param(&walk.callback, "state")
+            param(&walk.callback, "state"),
+            param(&walk.callback, "iss"),
         );
         page_saying(finish(&browser, &denied, &walk.cookie).await, 400, "access_denied").await;
     }

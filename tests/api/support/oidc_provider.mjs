@@ -79,6 +79,7 @@ function send(response, status, body, headers = {}) {
 
 function redirect(response, target, params) {
   const url = new URL(target);
+  url.searchParams.set("iss", issuer); // RFC 9207, on every answer
   for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value);
   response.writeHead(302, { Location: url.toString() });
   response.end();
@@ -172,6 +173,7 @@ const server = createServer(async (request, response) => {
           code_challenge_methods_supported: ["S256"],
           token_endpoint_auth_methods_supported: clientSecret === null ? ["none"] : ["client_secret_basic", "client_secret_post"],
           scopes_supported: ["openid", "email", "profile"],
+          authorization_response_iss_parameter_supported: true,
         });
       case "GET /jwks":
         stats.jwks_fetches += 1;

@@ -19,6 +19,7 @@ pub mod analysis;
 pub mod announcements;
 pub mod config;
 pub mod csrf;
+pub mod history;
 pub mod login;
 pub mod map;
 pub mod queue;

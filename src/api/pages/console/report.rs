@@ -202,7 +202,7 @@ pub async fn page(
                     fields
                         .iter()
                         .filter(|(_, v)| !v.is_null())
-                        .map(|(k, v)| (k.trim_end_matches("_id").replace('_', " "), readable(v)))
+                        .map(|(k, v)| (super::history::detail_name(lang, k), readable(v)))
                         .collect()
                 })
                 .unwrap_or_default(),

@@ -200,7 +200,7 @@ pub async fn account_action(
         return gone(&request, &user);
     };
     let w = people_words::of(console_lang(&request).0);
-    let back = |done: &str| Ok(see_other(&format!("{PAGE}/{id}?done={done}")));
+    let back = |done: &str| -> Result<HttpResponse, ConsoleError> { Ok(see_other(&format!("{PAGE}/{id}?done={done}"))) };
     let show = |shown| page(&request, &state, &user, id, shown);
     match field(&fields, "action").unwrap_or_default() {
         "update" => {

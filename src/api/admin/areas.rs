@@ -99,11 +99,12 @@ pub async fn import_area_file(
 ) -> Result<ImportResult, ApiError> {
     let summary = web::block(move || -> Result<_, ApiError> {
         let areas = parse_area_file(&file, level, year).map_err(file_problem)?;
-        let summary =
-            crate::storage::areas::import(&mut *state.db.conn()?, level, year, &areas, &source).map_err(|e| match e {
+        let summary = crate::storage::areas::import(&mut *state.db.conn()?, level, year, &areas, &source).map_err(
+            |e| match e {
                 ImportError::Refused(reason) => ApiError::Conflict(reason),
                 ImportError::Storage(e) => e.into(),
-            })?;
+            },
+        )?;
         // This process sees its own import at once; others within config_poll_ms.
         state.config.refresh()?;
         Ok(summary)

@@ -44,7 +44,9 @@ fn upload_body(texts: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, 
     let boundary = "meldpunt-console-areas-5e2c";
     let mut body = Vec::new();
     for (name, value) in texts {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
     }
     if let Some((name, bytes)) = file {
         body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/geo+json\r\n\r\n").as_bytes());

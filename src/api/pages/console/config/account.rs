@@ -66,7 +66,14 @@ struct Shown {
 
 impl Shown {
     fn plain(status: StatusCode, notice: Option<&'static str>) -> Self {
-        Shown { status, notice, form: None, token_form: TokenForm::default(), errors: Problems::default(), new_token: None }
+        Shown {
+            status,
+            notice,
+            form: None,
+            token_form: TokenForm::default(),
+            errors: Problems::default(),
+            new_token: None,
+        }
     }
 
     fn refused(status: StatusCode, form: Option<AccountForm>, token_form: TokenForm, errors: Problems) -> Self {
@@ -200,7 +207,8 @@ pub async fn account_action(
         return gone(&request, &user);
     };
     let w = people_words::of(console_lang(&request).0);
-    let back = |done: &str| -> Result<HttpResponse, ConsoleError> { Ok(see_other(&format!("{PAGE}/{id}?done={done}"))) };
+    let back =
+        |done: &str| -> Result<HttpResponse, ConsoleError> { Ok(see_other(&format!("{PAGE}/{id}?done={done}"))) };
     let show = |shown| page(&request, &state, &user, id, shown);
     match field(&fields, "action").unwrap_or_default() {
         "update" => {

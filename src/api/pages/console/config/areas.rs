@@ -158,7 +158,12 @@ enum Upload {
 }
 
 /// Reads the parts of the upload form; the form token must come before the file.
-async fn read(request: &HttpRequest, payload: web::Payload, state: &AppState, user: &ConsoleUser) -> Result<Upload, ApiError> {
+async fn read(
+    request: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    user: &ConsoleUser,
+) -> Result<Upload, ApiError> {
     let mut parts = crate::api::multipart::Parts::new(request, payload);
     let mut fresh = false;
     let mut fields = HashMap::new();

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::{Browser, SAME_SITE, csrf};
-use crate::support::app::TestApp;
+use crate::support::app::{TestApp, spawn_app_with};
 use crate::support::backends::on_both_backends;
 use crate::support::staff::*;
 
@@ -128,6 +128,8 @@ on_both_backends! {
         let login = Browser::new(&app).post("/console/login", &[("email", "lamp@heerlen.example"), ("password", STAFF_PASSWORD)]).await;
         assert_eq!(login.status(), 401, "a deactivated account cannot log in");
         assert!(browser.page(ACCOUNTS, 200).await.contains("gedeactiveerd"));
+        let english = browser.page(&format!("{ACCOUNTS}?lang=en"), 200).await;
+        assert!(english.contains("<h1") && english.contains("Accounts and API tokens") && english.contains("deactivated"), "{english}");
     }
 
     async fn an_api_token_is_shown_once_works_as_a_bearer_and_stops_when_revoked(app) {
@@ -261,6 +263,24 @@ on_both_backends! {
         let body = bad_target.text().await.unwrap();
         assert!(body.contains("id=\"level-error\"") && body.contains("id=\"year-error\""), "{body}");
         assert_eq!(import_log(&app).await.len(), 3, "only the seed imports");
+    }
+
+    async fn an_area_file_larger_than_max_import_bytes_answers_a_page_with_the_limit(backend: Backend) {
+        let app = spawn_app_with(backend, |s| {
+            with_bootstrap_admin(s);
+            s.max_import_bytes = 4096;
+        }).await;
+        let mut browser = Browser::new(&app);
+        browser.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let page = browser.page(AREAS, 200).await;
+        assert!(page.contains("Hoogstens 4 kB"), "{page}");
+        let token = csrf(&page);
+        let file = buurten_with(|_| {});
+        let refused = upload(&browser, &[("csrf", &token), ("level", "buurt"), ("year", "2025")], Some(("b.geojson", &file))).await;
+        assert_eq!(refused.status(), 413);
+        let body = refused.text().await.unwrap();
+        assert!(body.contains("id=\"file-error\">het bestand is te groot; de grens is 4 kB"), "{body}");
+        assert_eq!(import_log(&app).await.len(), 3);
     }
 
     async fn only_admins_may_manage_accounts_and_areas(app) {

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::super::report::Choice;
 use super::super::session::ConsoleUser;
 use super::super::{ConsoleError, Frame, console_lang, csrf, message, render, see_other};
-use super::accounts::{FORM_MAX_BYTES, PAGE, done, form_refused};
+use super::accounts::{FORM_MAX_BYTES, PAGE, done};
 use super::admin_only;
 use super::people_form::{
     AccountForm, AccountRow, Problems, TokenForm, TokenRow, department_choices, role_choices, token_rows,
@@ -24,7 +24,7 @@ use crate::api::admin::accounts::{
 };
 use crate::api::error::ApiError;
 use crate::api::pages::console::announcements::form::local_text;
-use crate::api::pages::resident::{field, form_fields};
+use crate::api::pages::resident::field;
 use crate::api::responses::Unavailable;
 use crate::api::state::AppState;
 
@@ -195,11 +195,10 @@ pub async fn account_action(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let body = crate::api::body::read_limited(&request, payload, FORM_MAX_BYTES).await?;
-    let fields = form_fields(&body);
-    if !csrf::same_origin(&request, &state) || !csrf::holds(&state, &user.identity, field(&fields, "csrf")) {
-        return form_refused(&request, &user);
-    }
+    let fields = match csrf::checked_form(&request, &state, &user, payload, FORM_MAX_BYTES).await? {
+        Ok(fields) => fields,
+        Err(refused) => return Ok(refused),
+    };
     if let Err(refused) = admin_only(&request, &user) {
         return Ok(*refused);
     }

@@ -10,13 +10,13 @@ use askama::Template;
 
 use super::super::report::Choice;
 use super::super::session::ConsoleUser;
-use super::super::{ConsoleError, Frame, console_lang, csrf, message, render, see_other};
+use super::super::{ConsoleError, Frame, console_lang, csrf, render, see_other};
 use super::admin_only;
 use super::people_form::{AccountForm, AccountRow, Problems, department_choices, role_choices};
 use super::people_words::{self, PeopleWords};
 use crate::api::admin::accounts::{account_views, create_account_from, token_views};
 use crate::api::error::ApiError;
-use crate::api::pages::resident::{field, form_fields};
+use crate::api::pages::resident::field;
 use crate::api::responses::Unavailable;
 use crate::api::state::AppState;
 
@@ -46,13 +46,6 @@ pub fn done(request: &HttpRequest) -> Option<String> {
     url::form_urlencoded::parse(request.query_string().as_bytes())
         .find(|(key, _)| key == "done")
         .map(|(_, value)| value.into_owned())
-}
-
-/// The 403 page of a form without the session's token or from another site.
-pub fn form_refused(request: &HttpRequest, user: &ConsoleUser) -> Result<HttpResponse, ConsoleError> {
-    tracing::info!(account_id = %user.identity.account_id, "console form refused: no valid form token or another site");
-    let w = super::super::words::of(console_lang(request).0);
-    Ok(message(request, StatusCode::FORBIDDEN, w.form_refused_title, w.form_refused_text, user.frame_user())?)
 }
 
 async fn page(
@@ -135,11 +128,10 @@ pub async fn accounts_action(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let body = crate::api::body::read_limited(&request, payload, FORM_MAX_BYTES).await?;
-    let fields = form_fields(&body);
-    if !csrf::same_origin(&request, &state) || !csrf::holds(&state, &user.identity, field(&fields, "csrf")) {
-        return form_refused(&request, &user);
-    }
+    let fields = match csrf::checked_form(&request, &state, &user, payload, FORM_MAX_BYTES).await? {
+        Ok(fields) => fields,
+        Err(refused) => return Ok(refused),
+    };
     if let Err(refused) = admin_only(&request, &user) {
         return Ok(*refused);
     }

@@ -15,7 +15,6 @@ use askama::Template;
 
 use super::super::session::ConsoleUser;
 use super::super::{ConsoleError, Frame, console_lang, csrf, render};
-use super::accounts::form_refused;
 use super::admin_only;
 use super::people_form::Problems;
 use super::people_words::{self, PeopleWords};
@@ -238,14 +237,14 @@ pub async fn areas_import(
         return Ok(*refused);
     }
     if !csrf::same_origin(&request, &state) {
-        return form_refused(&request, &user);
+        return csrf::refused(&request, &user);
     }
     let w = people_words::of(console_lang(&request).0);
     let none = HashMap::new();
     let refused = |status, form, errors| page(&request, &state, &user, status, form, errors, None);
     let (fields, name, file) = match read(&request, payload, &state, &user).await {
         Ok(Upload::Form { fields, name, file }) => (fields, name, file),
-        Ok(Upload::Stale) => return form_refused(&request, &user),
+        Ok(Upload::Stale) => return csrf::refused(&request, &user),
         Err(ApiError::PayloadTooLarge(limit)) => {
             let reason = format!("{} {} kB", w.file_too_large, limit.div_ceil(1024));
             return refused(StatusCode::PAYLOAD_TOO_LARGE, &none, Problems::one("file", reason)).await;

@@ -132,6 +132,30 @@ on_both_backends! {
         assert!(english.contains("<h1") && english.contains("Accounts and API tokens") && english.contains("deactivated"), "{english}");
     }
 
+    async fn an_account_made_by_single_sign_on_is_marked_without_a_role_until_an_admin_gives_it_one(backend: Backend) {
+        let (app, provider) = crate::sso::spawn_sso_app(backend, |s| s.oidc.create_accounts = true).await;
+        let sso_token = provider.mint("nieuw@heerlen.example").await;
+        let refused = send(&app, Method::GET, "/api/v1/staff/reports", Some(&sso_token), None).await;
+        assert_eq!(refused.status(), 403, "no role, no access");
+        let made = api_account(&app, "nieuw@heerlen.example").await;
+        assert!(made["role"].is_null(), "{made}");
+        let mut browser = Browser::new(&app);
+        browser.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let list = browser.page(ACCOUNTS, 200).await;
+        assert!(list.contains("<th scope=\"row\">nieuw@heerlen.example</th>") && list.contains("<strong class=\"no-role\">geen rol</strong>"), "{list}");
+        let address = format!("{ACCOUNTS}/{}", made["id"].as_str().unwrap());
+        let page = browser.page(&address, 200).await;
+        assert!(page.contains("<option value=\"\" selected>geen rol (geen toegang)</option>"), "{page}");
+        let token = csrf(&page);
+        let keep = [("csrf", token.as_str()), ("action", "update"), ("name", "Test Medewerker"), ("role", ""), ("active", "on")];
+        assert_eq!(browser.post(&address, &keep).await.status(), 303);
+        assert!(api_account(&app, "nieuw@heerlen.example").await["role"].is_null(), "an empty choice keeps no role");
+        let give = [("csrf", token.as_str()), ("action", "update"), ("name", "Test Medewerker"), ("role", "analyst"), ("active", "on")];
+        assert_eq!(browser.post(&address, &give).await.status(), 303);
+        assert_eq!(api_account(&app, "nieuw@heerlen.example").await["role"], "analyst");
+        assert!(!browser.page(ACCOUNTS, 200).await.contains("geen rol</strong>"));
+    }
+
     async fn an_api_token_is_shown_once_works_as_a_bearer_and_stops_when_revoked(app) {
         let admin = admin_token(&app).await;
         let (id, _) = staff_account(&app, &admin, "koppeling@heerlen.example", "coordinator", &[]).await;

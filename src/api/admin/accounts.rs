@@ -168,10 +168,15 @@ fn department_ids(slugs: &[String], catalog: &Catalog, errors: &mut FieldErrors)
 #[get("/api/v1/admin/accounts")]
 pub async fn list_accounts(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     staff.require(&[Role::Admin])?;
+    Ok(HttpResponse::Ok().json(account_views(&state).await?))
+}
+
+/// Every staff account as admins see it (the list of `GET /api/v1/admin/accounts` and of
+/// the console's accounts page).
+pub async fn account_views(state: &AppState) -> Result<Vec<AccountView>, ApiError> {
     let list = state.db.run(accounts::list).await?;
     let snapshot = state.config.snapshot();
-    let views: Vec<AccountView> = list.into_iter().map(|a| AccountView::build(a, &snapshot.catalog)).collect();
-    Ok(HttpResponse::Ok().json(views))
+    Ok(list.into_iter().map(|a| AccountView::build(a, &snapshot.catalog)).collect())
 }
 
 /// Creates a staff account (admins only).
@@ -198,6 +203,14 @@ pub async fn create_account(
     staff.require(&[Role::Admin])?;
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: CreateAccount = parse(body.value)?;
+    Ok(HttpResponse::Created().json(create_account_from(&state, input).await?))
+}
+
+/// Checks and stores a new staff account (the rules of `POST /api/v1/admin/accounts`, for
+/// the API and the console): a valid email and name, known departments (department staff
+/// need one), a password by the password rules, hashed off the executor; `409` when the
+/// email is taken.
+pub async fn create_account_from(state: &AppState, input: CreateAccount) -> Result<AccountView, ApiError> {
     let snapshot = state.config.snapshot();
     let mut errors = FieldErrors::default();
     let email = errors.check("/email", email_address(input.email.trim())).map(|e| e.to_ascii_lowercase());
@@ -229,7 +242,7 @@ pub async fn create_account(
     let created = state.db.run(move |conn| conn.write_transaction(|c| accounts::create(c, &new))).await?;
     let account = created.ok_or_else(|| ApiError::Conflict("an account with this email address exists".into()))?;
     tracing::info!(account_id = %account.id, role = account.role.map_or("none", Role::as_str), "staff account created");
-    Ok(HttpResponse::Created().json(AccountView::build(account, &snapshot.catalog)))
+    Ok(AccountView::build(account, &snapshot.catalog))
 }
 
 /// Changes an account (admins only): name, role, password, departments; `active: false`
@@ -261,6 +274,13 @@ pub async fn update_account(
     let id = path.into_inner();
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: UpdateAccount = parse(body.value)?;
+    Ok(HttpResponse::Ok().json(update_account_from(&state, id, input).await?))
+}
+
+/// Checks and applies changes to account `id` (the rules of `PATCH
+/// /api/v1/admin/accounts/{id}`, for the API and the console): deactivating revokes its
+/// tokens; `404` for no such account, `409` when no active admin would be left.
+pub async fn update_account_from(state: &AppState, id: Uuid, input: UpdateAccount) -> Result<AccountView, ApiError> {
     let snapshot = state.config.snapshot();
     let mut errors = FieldErrors::default();
     let name = input.name.as_deref().and_then(|n| errors.check("/name", bounded_text(n, "name", NAME_MAX)));
@@ -303,7 +323,7 @@ pub async fn update_account(
     if account.role == Some(Role::DepartmentStaff) && account.departments.is_empty() && account.active {
         tracing::warn!(account_id = %account.id, "department staff account without departments sees no reports");
     }
-    Ok(HttpResponse::Ok().json(AccountView::build(account, &snapshot.catalog)))
+    Ok(AccountView::build(account, &snapshot.catalog))
 }
 
 /// Creates an API token acting as this account, for an integration (admins only). The
@@ -334,6 +354,13 @@ pub async fn create_token(
     let id = path.into_inner();
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let input: CreateToken = parse(body.value)?;
+    Ok(HttpResponse::Created().json(create_token_for(&state, id, input).await?))
+}
+
+/// Checks and issues an API token acting as account `id` (the rules of `POST
+/// /api/v1/admin/accounts/{id}/tokens`, for the API and the console). Only its hash is
+/// stored: the answer is the one time the token is seen. `404` for no such account.
+pub async fn create_token_for(state: &AppState, id: Uuid, input: CreateToken) -> Result<CreatedToken, ApiError> {
     let mut errors = FieldErrors::default();
     let label = errors.check("/label", bounded_text(&input.label, "label", NAME_MAX));
     // An upper bound too: a date past chrono's range cannot be stored (and would overflow).
@@ -356,7 +383,7 @@ pub async fn create_token(
         })
         .await?;
     let token_id = issued.ok_or_else(|| ApiError::NotFound(format!("there is no account {id}")))?;
-    Ok(HttpResponse::Created().json(CreatedToken { id: token_id, token, expires_at }))
+    Ok(CreatedToken { id: token_id, token, expires_at })
 }
 
 /// Lists the API tokens (admins only); never the tokens themselves.
@@ -372,8 +399,13 @@ pub async fn create_token(
 #[get("/api/v1/admin/tokens")]
 pub async fn list_tokens(staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     staff.require(&[Role::Admin])?;
+    Ok(HttpResponse::Ok().json(token_views(&state).await?))
+}
+
+/// The API tokens of every account, newest first; never the tokens themselves.
+pub async fn token_views(state: &AppState) -> Result<Vec<TokenView>, ApiError> {
     let tokens = state.db.run(accounts::api_tokens).await?;
-    Ok(HttpResponse::Ok().json(tokens.into_iter().map(TokenView::from).collect::<Vec<_>>()))
+    Ok(tokens.into_iter().map(TokenView::from).collect())
 }
 
 /// Revokes a token (admins only); it stops working at once.
@@ -395,10 +427,15 @@ pub async fn revoke_token(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     staff.require(&[Role::Admin])?;
-    let id = path.into_inner();
+    remove_token(&state, path.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revokes token `id` at once; `404` when there is no such token or it is already revoked.
+pub async fn remove_token(state: &AppState, id: Uuid) -> Result<(), ApiError> {
     let revoked = state.db.run(move |conn| conn.write_transaction(|c| accounts::revoke_token(c, id))).await?;
     if !revoked {
         return Err(ApiError::NotFound(format!("there is no active token {id}")));
     }
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }

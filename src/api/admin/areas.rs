@@ -1,5 +1,8 @@
 //! Importing CBS boundary files (admin) and reading the import log.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -68,32 +71,47 @@ pub async fn import_areas(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query_map(&request)?;
-    let mut errors = FieldErrors::default();
-    let level = level(&query, &mut errors);
-    let year = year(&query, &mut errors, true);
-    let (level, year) = errors.finish(|| level.zip(year)).map_err(ApiError::Validation)?;
+    let (level, year) = import_target(&query_map(&request)?)?;
     let body = read_json(&request, payload, state.max_import_bytes).await?;
-    let state = state.clone();
+    let result = import_area_file(state.into_inner(), level, year, body.value, "api".to_owned()).await?;
+    Ok(HttpResponse::Created().json(result))
+}
+
+/// The level and year an import is for, from the query (API) or the form (console):
+/// `level` (gemeente, wijk or buurt) and `year` (a boundary year), both required.
+pub fn import_target(fields: &HashMap<String, String>) -> Result<(AreaLevel, i32), ApiError> {
+    let mut errors = FieldErrors::default();
+    let level = level(fields, &mut errors);
+    let year = year(fields, &mut errors, true);
+    errors.finish(|| level.zip(year)).map_err(ApiError::Validation)
+}
+
+/// Imports an area file (a parsed GeoJSON document) for `level` and `year`, all or nothing,
+/// and logs it with `source` (where it came from); the area index is rebuilt at once. A
+/// file that is not a valid area file is a `422` ([`file_problem`]), areas that do not fit
+/// the registry a `409`. For the API's import and the console's upload.
+pub async fn import_area_file(
+    state: Arc<AppState>,
+    level: AreaLevel,
+    year: i32,
+    file: serde_json::Value,
+    source: String,
+) -> Result<ImportResult, ApiError> {
     let summary = web::block(move || -> Result<_, ApiError> {
-        let areas = parse_area_file(&body.value, level, year).map_err(file_problem)?;
-        let summary =
-            crate::storage::areas::import(&mut *state.db.conn()?, level, year, &areas, "api").map_err(|e| match e {
+        let areas = parse_area_file(&file, level, year).map_err(file_problem)?;
+        let summary = crate::storage::areas::import(&mut *state.db.conn()?, level, year, &areas, &source).map_err(
+            |e| match e {
                 ImportError::Refused(reason) => ApiError::Conflict(reason),
                 ImportError::Storage(e) => e.into(),
-            })?;
+            },
+        )?;
         // This process sees its own import at once; others within config_poll_ms.
         state.config.refresh()?;
         Ok(summary)
     })
     .await??;
     tracing::info!(level = level.as_str(), year, imported = summary.imported, "areas imported");
-    Ok(HttpResponse::Created().json(ImportResult {
-        level,
-        year,
-        imported: summary.imported,
-        replaced: summary.replaced,
-    }))
+    Ok(ImportResult { level, year, imported: summary.imported, replaced: summary.replaced })
 }
 
 /// One past import.
@@ -121,8 +139,13 @@ pub struct ImportLogEntry {
 )]
 #[get("/api/v1/admin/areas/imports")]
 pub async fn list_imports(_admin: AdminAccess, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(import_log(&state).await?))
+}
+
+/// The area import log, newest first (the API's list and the console's page).
+pub async fn import_log(state: &AppState) -> Result<Vec<ImportLogEntry>, ApiError> {
     let records = state.db.run(crate::storage::areas::imports).await?;
-    let entries: Vec<ImportLogEntry> = records
+    Ok(records
         .into_iter()
         .map(|r| ImportLogEntry {
             level: r.level,
@@ -131,6 +154,5 @@ pub async fn list_imports(_admin: AdminAccess, state: web::Data<AppState>) -> Re
             source: r.source,
             imported_at: r.imported_at,
         })
-        .collect();
-    Ok(HttpResponse::Ok().json(entries))
+        .collect())
 }

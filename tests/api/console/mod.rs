@@ -6,6 +6,8 @@ mod announcements;
 mod announcements_browser;
 mod browser;
 mod config_browser;
+mod config_people;
+mod config_people_browser;
 mod config_rules;
 mod pages;
 mod sessions;

@@ -67,15 +67,15 @@ pub async fn checked_form(
     let body = crate::api::body::read_limited(request, payload, max_bytes).await?;
     let fields = form_fields(&body);
     if !same_origin(request, state) || !holds(state, &user.identity, field(&fields, "csrf")) {
-        tracing::info!(account_id = %user.identity.account_id, "console form refused: no valid form token or another site");
-        let w = super::words::of(console_lang(request).0);
-        return Ok(Err(page_message(
-            request,
-            StatusCode::FORBIDDEN,
-            w.form_refused_title,
-            w.form_refused_text,
-            user.frame_user(),
-        )?));
+        return Ok(Err(refused(request, user)?));
     }
     Ok(Ok(fields))
+}
+
+/// The 403 page of a form without the session's token or from another site (for forms that
+/// check their token themselves, such as a multipart upload).
+pub fn refused(request: &HttpRequest, user: &ConsoleUser) -> Result<HttpResponse, ConsoleError> {
+    tracing::info!(account_id = %user.identity.account_id, "console form refused: no valid form token or another site");
+    let w = super::words::of(console_lang(request).0);
+    Ok(page_message(request, StatusCode::FORBIDDEN, w.form_refused_title, w.form_refused_text, user.frame_user())?)
 }

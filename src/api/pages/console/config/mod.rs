@@ -4,8 +4,16 @@
 //!
 //! - [`rules`]: the routing rules, the form that adds one, and the tester that routes a
 //!   hypothetical report against the saved rules plus the candidate before it is saved.
+//! - [`accounts`] and [`account`]: staff accounts (add, change, deactivate) and their API
+//!   tokens (create, shown once; revoke), with [`people_form`] and [`people_words`].
+//! - [`areas`]: the area import log and the upload of a new CBS boundary file.
 
+pub mod account;
+pub mod accounts;
+pub mod areas;
 pub mod form;
+pub mod people_form;
+pub mod people_words;
 pub mod rules;
 pub mod words;
 
@@ -32,6 +40,13 @@ pub fn admin_only(request: &HttpRequest, user: &ConsoleUser) -> Result<(), Box<H
 /// Registers the configuration pages.
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(rules::rules_page).service(rules::rules_action);
+    config
+        .service(accounts::accounts_page)
+        .service(accounts::accounts_action)
+        .service(account::account_page)
+        .service(account::account_action)
+        .service(areas::areas_page)
+        .service(areas::areas_import);
 }
 
 impl super::Frame {
@@ -44,5 +59,10 @@ impl super::Frame {
     /// The configuration pages' words in this frame's language.
     pub fn config_words(&self) -> &'static words::ConfigWords {
         words::of(if self.lang == "en" { super::Lang::En } else { super::Lang::Nl })
+    }
+
+    /// The accounts and areas pages' words in this frame's language (for the navigation).
+    pub fn people_words(&self) -> &'static people_words::PeopleWords {
+        people_words::of(if self.lang == "en" { super::Lang::En } else { super::Lang::Nl })
     }
 }

@@ -90,7 +90,7 @@ pub fn of(lang: Lang) -> &'static ConfigWords {
 }
 
 static NL: ConfigWords = ConfigWords {
-    nav: "Routeringsregels",
+    nav: "Instellingen",
     admins_only_title: "Alleen voor beheerders",
     admins_only_text: "De instellingen van meldpunt zijn alleen voor accounts met de rol beheerder.",
     rules_title: "Routeringsregels",
@@ -166,7 +166,7 @@ static NL: ConfigWords = ConfigWords {
 };
 
 static EN: ConfigWords = ConfigWords {
-    nav: "Routing rules",
+    nav: "Settings",
     admins_only_title: "Administrators only",
     admins_only_text: "meldpunt's settings are only for accounts with the administrator role.",
     rules_title: "Routing rules",

@@ -6,6 +6,7 @@ mod announcements;
 mod announcements_browser;
 mod browser;
 mod config_browser;
+mod config_catalogue;
 mod config_rules;
 mod pages;
 mod sessions;

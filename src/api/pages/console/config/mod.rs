@@ -4,7 +4,15 @@
 //!
 //! - [`rules`]: the routing rules, the form that adds one, and the tester that routes a
 //!   hypothetical report against the saved rules plus the candidate before it is saved.
+//! - [`departments`] and [`categories`]: the departments, the category tree with each
+//!   category's questions and handling time, their forms ([`category_form`]) and the
+//!   helpers they share ([`catalogue`]).
 
+pub mod catalogue;
+pub mod catalogue_words;
+pub mod categories;
+pub mod category_form;
+pub mod departments;
 pub mod form;
 pub mod rules;
 pub mod words;
@@ -32,6 +40,16 @@ pub fn admin_only(request: &HttpRequest, user: &ConsoleUser) -> Result<(), Box<H
 /// Registers the configuration pages.
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(rules::rules_page).service(rules::rules_action);
+    config
+        .service(departments::departments_page)
+        .service(departments::departments_action)
+        .service(departments::department_page)
+        .service(departments::department_action)
+        .service(categories::categories_page)
+        .service(categories::new_category_page)
+        .service(categories::new_category_submit)
+        .service(categories::category_page)
+        .service(categories::category_action);
 }
 
 impl super::Frame {
@@ -44,5 +62,10 @@ impl super::Frame {
     /// The configuration pages' words in this frame's language.
     pub fn config_words(&self) -> &'static words::ConfigWords {
         words::of(if self.lang == "en" { super::Lang::En } else { super::Lang::Nl })
+    }
+
+    /// The departments and categories pages' words in this frame's language.
+    pub fn catalogue_words(&self) -> &'static catalogue_words::CatalogueWords {
+        catalogue_words::of(if self.lang == "en" { super::Lang::En } else { super::Lang::Nl })
     }
 }

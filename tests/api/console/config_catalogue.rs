@@ -27,7 +27,7 @@ async fn api_one(app: &TestApp, what: &str, slug: &str) -> Option<Value> {
 
 /// A new subcategory of "afval" with a number question and a list question (and an empty
 /// row, as the page sends it).
-fn needles<'a>(token: &'a str) -> Vec<(&'a str, &'a str)> {
+fn needles(token: &str) -> Vec<(&str, &str)> {
     vec![
         ("csrf", token),
         ("action", "save"),

@@ -281,13 +281,12 @@ fn name_in(lang: Lang, nl: &str, en: &str) -> String {
 /// The tree: each main category followed by its subcategories, in the API's order.
 pub fn tree_rows(views: &[CategoryView], snapshot: &Snapshot, lang: Lang, w: &CatalogueWords) -> Vec<CategoryRow> {
     let row = |view: &CategoryView| {
-        let department = view.default_department.as_deref().map(|slug| {
-            match snapshot.catalog.department_by_slug(slug) {
+        let department =
+            view.default_department.as_deref().map(|slug| match snapshot.catalog.department_by_slug(slug) {
                 Some(d) if d.active => name_in(lang, &d.name_nl, &d.name_en),
                 Some(d) => format!("{} ({})", name_in(lang, &d.name_nl, &d.name_en), w.inactive),
                 None => slug.to_owned(),
-            }
-        });
+            });
         CategoryRow {
             id: view.id.to_string(),
             slug: view.slug.clone(),

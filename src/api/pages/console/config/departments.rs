@@ -134,8 +134,7 @@ async fn list(
         _ => None,
     };
     let departments = department_views(state).await?;
-    let body =
-        DepartmentsPage { frame: &frame, w, csrf: user.form_token.clone(), notice, departments, form, errors };
+    let body = DepartmentsPage { frame: &frame, w, csrf: user.form_token.clone(), notice, departments, form, errors };
     Ok(render(status, &frame, &body)?)
 }
 
@@ -265,7 +264,8 @@ pub async fn department_page(
     let Some(view) = stored(&state, &path).await? else {
         return not_found(&request, &user, words_of(&request).department_gone);
     };
-    let shown = Shown { status: StatusCode::OK, form: DepartmentForm::of(&view), errors: Reasons::default(), conflict: false };
+    let shown =
+        Shown { status: StatusCode::OK, form: DepartmentForm::of(&view), errors: Reasons::default(), conflict: false };
     one(&request, &user, view.id, shown)
 }
 
@@ -317,7 +317,12 @@ pub async fn department_action(
         }
         _ => {
             let unknown = Reasons(vec![(String::new(), w.unknown_action.to_owned())]);
-            let shown = Shown { status: StatusCode::UNPROCESSABLE_ENTITY, form: DepartmentForm::of(&view), errors: unknown, conflict: false };
+            let shown = Shown {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                form: DepartmentForm::of(&view),
+                errors: unknown,
+                conflict: false,
+            };
             return one(&request, &user, id, shown);
         }
     };

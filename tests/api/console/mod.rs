@@ -5,6 +5,7 @@ mod analysis;
 mod announcements;
 mod announcements_browser;
 mod browser;
+mod catalogue_browser;
 mod config_browser;
 mod config_catalogue;
 mod config_rules;

@@ -86,7 +86,7 @@ on_both_backends! {
         let stored = api_one(&app, "departments", "groenbeheer").await.expect("the department in the API");
         assert_eq!((stored["name_en"].as_str(), stored["email"].as_str(), stored["active"].as_bool()), (Some("Parks"), Some("groen@heerlen.example"), Some(true)));
         let list = browser.page("/console/config/departments?done=created", 200).await;
-        assert!(list.contains("De afdeling is toegevoegd.") && list.contains(">Groenbeheer</a>"), "{list}");
+        assert!(list.contains("De afdeling is toegevoegd.") && list.contains("<th scope=\"row\">Groenbeheer</th>") && list.contains(&format!("href=\"/console/config/departments/{}\"", stored["id"].as_str().unwrap())), "{list}");
 
         let id = stored["id"].as_str().unwrap();
         let address = format!("{DEPARTMENTS}/{id}");

@@ -107,6 +107,8 @@ on_both_backends! {
         assert_eq!(api_one(&app, "departments", "groenbeheer").await.unwrap()["active"], false);
         let gone = browser.page(&format!("{DEPARTMENTS}/00000000-0000-0000-0000-000000000000"), 404).await;
         assert!(gone.contains("Deze afdeling bestaat niet"), "{gone}");
+        let english = browser.page("/console/config/departments?lang=en", 200).await;
+        assert!(english.contains("<h1>Departments</h1>") && english.contains("Add department") && english.contains("Parks and trees"), "{english}");
     }
 
     async fn an_invalid_department_answers_the_page_with_the_apis_reasons_at_the_fields_and_stores_nothing(app) {
@@ -150,6 +152,8 @@ on_both_backends! {
         browser.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let tree = browser.page(CATEGORIES, 200).await;
         assert!(tree.contains("<code>grofvuil</code>") && tree.contains("href=\"/console/config/categories/new?parent=afval\""), "{tree}");
+        let gone = browser.page(&format!("{CATEGORIES}/geen-id"), 404).await;
+        assert!(gone.contains("Deze categorie bestaat niet"), "{gone}");
         let new = browser.page("/console/config/categories/new?parent=afval", 200).await;
         assert!(new.contains("<option value=\"afval\" selected>"), "{new}");
         let token = csrf(&new);

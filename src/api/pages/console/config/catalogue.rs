@@ -55,7 +55,8 @@ pub fn done(request: &HttpRequest) -> Option<String> {
 
 /// The 404 page for a department or category that does not exist.
 pub fn not_found(request: &HttpRequest, user: &ConsoleUser, text: &str) -> Result<HttpResponse, ConsoleError> {
-    Ok(message(request, StatusCode::NOT_FOUND, text, text, user.frame_user())?)
+    let title = words_of(request).not_found_title;
+    Ok(message(request, StatusCode::NOT_FOUND, title, text, user.frame_user())?)
 }
 
 /// The reasons a form is refused, by field name (`""`: the form as a whole).

@@ -194,6 +194,10 @@ on_both_backends! {
         let list = browser.post(&address, &with(needles(&token), &[("q1_values", "")])).await;
         assert_eq!(list.status(), 422);
         assert!(list.text().await.unwrap().contains("id=\"questions-error\">list question &#39;plek&#39; has no values"));
+        let kinds = browser.post(&address, &with(needles(&token), &[("q0_datatype", "kleur"), ("q1_values", "a | b | c | d")])).await;
+        assert_eq!(kinds.status(), 422);
+        let body = kinds.text().await.unwrap();
+        assert!(body.contains("id=\"q0_datatype-error\">kies een soort antwoord uit de lijst") && body.contains("id=\"q1_values-error\">schrijf elke keuze"), "{body}");
         assert_eq!(api_one(&app, "categories", "naalden-en-spuiten").await.unwrap()["handling_hours"], 48, "nothing stored");
     }
 

@@ -88,6 +88,7 @@ pub struct CatalogueWords {
     pub hours: &'static str,
     pub whole_number: &'static str,
     pub bad_option: &'static str,
+    pub bad_datatype: &'static str,
     pub unknown_action: &'static str,
 }
 
@@ -187,6 +188,7 @@ static NL: CatalogueWords = CatalogueWords {
     hours: "uur",
     whole_number: "vul een heel getal in",
     bad_option: "schrijf elke keuze op een eigen regel als sleutel | Nederlands | Engels",
+    bad_datatype: "kies een soort antwoord uit de lijst",
     unknown_action: "dit formulier heeft geen bekende actie; laad de pagina opnieuw",
 };
 
@@ -278,5 +280,6 @@ static EN: CatalogueWords = CatalogueWords {
     hours: "hours",
     whole_number: "enter a whole number",
     bad_option: "write each choice on its own line as key | Dutch | English",
+    bad_datatype: "choose a kind of answer from the list",
     unknown_action: "this form has no known action; reload the page",
 };

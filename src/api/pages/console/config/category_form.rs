@@ -99,7 +99,7 @@ impl QuestionForm {
     fn question(&self, w: &CatalogueWords, errors: &mut Vec<(String, String)>) -> Option<Question> {
         let datatype = ANSWER_TYPES.iter().find(|(code, _)| *code == self.datatype).map(|(_, t)| *t);
         if datatype.is_none() {
-            errors.push((self.name("datatype"), w.unknown_action.to_owned()));
+            errors.push((self.name("datatype"), w.bad_datatype.to_owned()));
         }
         let mut values = Vec::new();
         for line in self.values.lines().map(str::trim).filter(|l| !l.is_empty()) {

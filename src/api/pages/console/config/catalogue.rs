@@ -10,7 +10,6 @@ use super::super::{ConsoleError, console_lang, csrf, message};
 use super::admin_only;
 use super::catalogue_words::{self, CatalogueWords};
 use crate::api::error::ApiError;
-use crate::api::pages::resident::form_fields;
 use crate::api::state::AppState;
 use crate::domain::validation::FieldError;
 
@@ -22,24 +21,18 @@ pub fn words_of(request: &HttpRequest) -> &'static CatalogueWords {
     catalogue_words::of(console_lang(request).0)
 }
 
-/// The posted form's fields once its token, its origin and the admin role are checked;
-/// else the 403 page to answer.
+/// The posted form's fields once its token and origin (the console's
+/// [`csrf::checked_form`]) and the admin role are checked; else the 403 page to answer.
 pub async fn checked_form(
     request: &HttpRequest,
     state: &AppState,
     user: &ConsoleUser,
     payload: web::Payload,
 ) -> Result<Result<Vec<(String, String)>, HttpResponse>, ConsoleError> {
-    let body = crate::api::body::read_limited(request, payload, FORM_MAX_BYTES).await?;
-    let fields = form_fields(&body);
-    let token = crate::api::pages::resident::field(&fields, "csrf");
-    if !csrf::same_origin(request, state) || !csrf::holds(state, &user.identity, token) {
-        tracing::info!(account_id = %user.identity.account_id, "console form refused: no valid form token or another site");
-        let w = super::super::words::of(console_lang(request).0);
-        let refused =
-            message(request, StatusCode::FORBIDDEN, w.form_refused_title, w.form_refused_text, user.frame_user())?;
-        return Ok(Err(refused));
-    }
+    let fields = match csrf::checked_form(request, state, user, payload, FORM_MAX_BYTES).await? {
+        Ok(fields) => fields,
+        Err(refused) => return Ok(Err(refused)),
+    };
     if let Err(refused) = admin_only(request, user) {
         return Ok(Err(*refused));
     }

@@ -207,8 +207,14 @@ impl CategoryInput {
 )]
 #[get("/api/v1/admin/categories")]
 pub async fn list_categories(_admin: AdminAccess, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(category_views(&state).await?))
+}
+
+/// Every category (main categories first, then subcategories, each in display order), as
+/// the API shows them (the console's tree too).
+pub async fn category_views(state: &AppState) -> Result<Vec<CategoryView>, ApiError> {
     let rows = state.db.run(crate::storage::categories::list).await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(|r| category_view(r, &state)).collect::<Vec<_>>()))
+    Ok(rows.into_iter().map(|r| category_view(r, state)).collect())
 }
 
 /// Creates a main category or a subcategory.
@@ -232,9 +238,16 @@ pub async fn create_category(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(&request, payload, state.max_body_bytes).await?;
-    let fields = parse::<CategoryInput>(body.value)?.validate(&state)?;
-    let row = change(&state, move |conn| crate::storage::categories::create(conn, &fields)).await?;
-    Ok(HttpResponse::Created().json(category_view(row, &state)))
+    let view = create_category_from(&state, parse::<CategoryInput>(body.value)?).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Checks a new category and stores it: the one implementation behind the API's create and
+/// the console's form (422 for fields, 409 for a taken slug).
+pub async fn create_category_from(state: &web::Data<AppState>, input: CategoryInput) -> Result<CategoryView, ApiError> {
+    let fields = input.validate(state)?;
+    let row = change(state, move |conn| crate::storage::categories::create(conn, &fields)).await?;
+    Ok(category_view(row, state))
 }
 
 /// Changes a category (slug and parent stay); `active: false` deactivates it.
@@ -261,7 +274,18 @@ pub async fn update_category(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let body = read_json(&request, payload, state.max_body_bytes).await?;
-    let fields = parse::<CategoryInput>(body.value)?.validate(&state)?;
+    let view = update_category_from(&state, id, parse::<CategoryInput>(body.value)?).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Checks a category's new fields (slug and parent stay) and stores them: the one
+/// implementation behind the API's change and the console's form (404, 422).
+pub async fn update_category_from(
+    state: &web::Data<AppState>,
+    id: Uuid,
+    input: CategoryInput,
+) -> Result<CategoryView, ApiError> {
+    let fields = input.validate(state)?;
     if let Some(existing) = state.config.snapshot().catalog.category(id) {
         if existing.slug != fields.slug {
             return Err(slug_fixed(&existing.slug));
@@ -273,6 +297,6 @@ pub async fn update_category(
             }]));
         }
     }
-    let row = change(&state, move |conn| crate::storage::categories::update(conn, id, &fields)).await?;
-    Ok(HttpResponse::Ok().json(category_view(row, &state)))
+    let row = change(state, move |conn| crate::storage::categories::update(conn, id, &fields)).await?;
+    Ok(category_view(row, state))
 }

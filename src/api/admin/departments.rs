@@ -113,8 +113,13 @@ impl DepartmentInput {
 )]
 #[get("/api/v1/admin/departments")]
 pub async fn list_departments(_admin: AdminAccess, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(department_views(&state).await?))
+}
+
+/// Every department by slug, active or not, as the API shows them (the console's list too).
+pub async fn department_views(state: &AppState) -> Result<Vec<DepartmentView>, ApiError> {
     let rows = state.db.run(crate::storage::departments::list).await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(DepartmentView::from).collect::<Vec<_>>()))
+    Ok(rows.into_iter().map(DepartmentView::from).collect())
 }
 
 /// Creates a department.
@@ -138,9 +143,19 @@ pub async fn create_department(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(&request, payload, state.max_body_bytes).await?;
-    let fields = parse::<DepartmentInput>(body.value)?.validate()?;
-    let row = change(&state, move |conn| crate::storage::departments::create(conn, &fields)).await?;
-    Ok(HttpResponse::Created().json(DepartmentView::from(row)))
+    let view = create_department_from(&state, parse::<DepartmentInput>(body.value)?).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Checks a new department and stores it: the one implementation behind the API's create
+/// and the console's form (422 for fields, 409 for a taken slug).
+pub async fn create_department_from(
+    state: &web::Data<AppState>,
+    input: DepartmentInput,
+) -> Result<DepartmentView, ApiError> {
+    let fields = input.validate()?;
+    let row = change(state, move |conn| crate::storage::departments::create(conn, &fields)).await?;
+    Ok(DepartmentView::from(row))
 }
 
 /// Changes a department's names, email or active flag (the slug stays).
@@ -168,14 +183,26 @@ pub async fn update_department(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let body = read_json(&request, payload, state.max_body_bytes).await?;
-    let fields = parse::<DepartmentInput>(body.value)?.validate()?;
+    let view = update_department_from(&state, id, parse::<DepartmentInput>(body.value)?).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Checks a department's new fields (the slug stays) and stores them: the one
+/// implementation behind the API's change and the console's form (404, 409 when
+/// deactivating a department still in use, 422 for fields).
+pub async fn update_department_from(
+    state: &web::Data<AppState>,
+    id: Uuid,
+    input: DepartmentInput,
+) -> Result<DepartmentView, ApiError> {
+    let fields = input.validate()?;
     if let Some(existing) = state.config.snapshot().catalog.department(id)
         && existing.slug != fields.slug
     {
         return Err(slug_fixed(&existing.slug));
     }
-    let row = change(&state, move |conn| crate::storage::departments::update(conn, id, &fields)).await?;
-    Ok(HttpResponse::Ok().json(DepartmentView::from(row)))
+    let row = change(state, move |conn| crate::storage::departments::update(conn, id, &fields)).await?;
+    Ok(DepartmentView::from(row))
 }
 
 /// Deactivates a department (it stays in history). A 409 names the active rules and
@@ -197,8 +224,18 @@ pub async fn deactivate_department(
     path: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let row = change(&state, move |conn| {
+    Ok(HttpResponse::Ok().json(set_department_active(&state, path.into_inner(), false).await?))
+}
+
+/// Deactivates (`active` false) or reactivates department `id`, keeping its other fields:
+/// the API's deactivation and the console's buttons. 404 when there is none; 409 naming
+/// the active rules and categories that still use it when deactivating.
+pub async fn set_department_active(
+    state: &web::Data<AppState>,
+    id: Uuid,
+    active: bool,
+) -> Result<DepartmentView, ApiError> {
+    let row = change(state, move |conn| {
         let existing = crate::storage::departments::list(conn)?.into_iter().find(|d| d.id == id);
         let Some(existing) = existing else {
             return Err(ChangeError::NotFound(format!("there is no department with id {id}")));
@@ -208,12 +245,12 @@ pub async fn deactivate_department(
             name_nl: existing.name_nl,
             name_en: existing.name_en,
             email: existing.email,
-            active: false,
+            active,
         };
         crate::storage::departments::update(conn, id, &fields)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(DepartmentView::from(row)))
+    Ok(DepartmentView::from(row))
 }
 
 pub(super) fn slug_fixed(slug: &str) -> ApiError {

@@ -4,6 +4,9 @@
 //!
 //! - [`rules`]: the routing rules, the form that adds one, and the tester that routes a
 //!   hypothetical report against the saved rules plus the candidate before it is saved.
+//! - [`departments`] and [`categories`]: the departments, the category tree with each
+//!   category's questions and handling time, their forms ([`category_form`]) and the
+//!   helpers they share ([`catalogue`]).
 //! - [`accounts`] and [`account`]: staff accounts (add, change, deactivate) and their API
 //!   tokens (create, shown once; revoke), with [`people_form`] and [`people_words`].
 //! - [`areas`]: the area import log and the upload of a new CBS boundary file.
@@ -11,6 +14,11 @@
 pub mod account;
 pub mod accounts;
 pub mod areas;
+pub mod catalogue;
+pub mod catalogue_words;
+pub mod categories;
+pub mod category_form;
+pub mod departments;
 pub mod form;
 pub mod people_form;
 pub mod people_words;
@@ -41,6 +49,15 @@ pub fn admin_only(request: &HttpRequest, user: &ConsoleUser) -> Result<(), Box<H
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(rules::rules_page).service(rules::rules_action);
     config
+        .service(departments::departments_page)
+        .service(departments::departments_action)
+        .service(departments::department_page)
+        .service(departments::department_action)
+        .service(categories::categories_page)
+        .service(categories::new_category_page)
+        .service(categories::new_category_submit)
+        .service(categories::category_page)
+        .service(categories::category_action)
         .service(accounts::accounts_page)
         .service(accounts::accounts_action)
         .service(account::account_page)
@@ -64,5 +81,10 @@ impl super::Frame {
     /// The accounts and areas pages' words in this frame's language (for the navigation).
     pub fn people_words(&self) -> &'static people_words::PeopleWords {
         people_words::of(if self.lang == "en" { super::Lang::En } else { super::Lang::Nl })
+    }
+
+    /// The departments and categories pages' words in this frame's language.
+    pub fn catalogue_words(&self) -> &'static catalogue_words::CatalogueWords {
+        catalogue_words::of(if self.lang == "en" { super::Lang::En } else { super::Lang::Nl })
     }
 }

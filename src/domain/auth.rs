@@ -169,6 +169,27 @@ pub fn check_password(password: &str) -> Result<(), PasswordLengthError> {
     Ok(())
 }
 
+/// The first-run setup code of a deployment without an active admin that has `accounts`
+/// accounts: derived from the deployment's signing key (kept in the database), so every
+/// process names the same code, and another once an account is added. Four groups of four
+/// hexadecimal digits (64 bits).
+pub fn setup_code(signer: &crate::domain::subscription::LinkSigner, accounts: i64) -> String {
+    let mac = signer.sign(&format!("console-setup:{accounts}")).to_ascii_uppercase();
+    let digits: Vec<char> = mac.chars().take(16).collect();
+    digits.chunks(4).map(|group| group.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+}
+
+/// Whether `given` is `expected` (a setup code), ignoring case, spaces and dashes, compared
+/// in constant time.
+pub fn same_setup_code(given: &str, expected: &str) -> bool {
+    let clean = |code: &str| -> Vec<u8> {
+        code.bytes().filter(|b| b.is_ascii_alphanumeric()).map(|b| b.to_ascii_uppercase()).collect()
+    };
+    let (given, expected) = (clean(given), clean(expected));
+    given.len() == expected.len()
+        && given.iter().zip(&expected).fold(0u8, |difference, (a, b)| difference | (a ^ b)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +228,17 @@ mod tests {
         assert!(!analyst.handles(Some(own)));
         let coordinator = StaffIdentity { role: Role::Coordinator, ..staff };
         assert!(coordinator.handles(None));
+    }
+
+    #[test]
+    fn the_setup_code_is_four_groups_that_change_with_the_accounts_and_compare_loosely() {
+        let signer = crate::domain::subscription::LinkSigner::new(b"a key of this deployment");
+        let code = setup_code(&signer, 0);
+        assert_eq!(code.len(), 19, "{code}");
+        assert!(code.split('-').all(|g| g.len() == 4 && g.chars().all(|c| c.is_ascii_hexdigit())), "{code}");
+        assert_eq!(code, setup_code(&signer, 0), "every process names the same code");
+        assert_ne!(code, setup_code(&signer, 1), "another once an account exists");
+        assert!(same_setup_code(&code.to_ascii_lowercase().replace('-', " "), &code));
+        assert!(!same_setup_code(&code[..18], &code) && !same_setup_code("", &code));
     }
 }

@@ -382,12 +382,6 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
         &settings.bootstrap_admin_email,
         &settings.bootstrap_admin_password,
     )?;
-    if !crate::storage::accounts::has_active_admin(&mut *db.conn()?)? {
-        tracing::warn!(
-            "no active admin account yet: nobody can log in to /console; start once with \
-             MELDPUNT_BOOTSTRAP_ADMIN_EMAIL and MELDPUNT_BOOTSTRAP_ADMIN_PASSWORD set (docs/configuration.md)"
-        );
-    }
     let config = ConfigHandle::load(db.clone())?;
     let photos = crate::intake::photos::PhotoService {
         store: open_photo_store(settings)?,
@@ -396,6 +390,15 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
         max_bytes: settings.photo_max_bytes,
     };
     let links = link_signer(&db)?;
+    if let Some(accounts) = crate::storage::accounts::without_admin(&mut *db.conn()?)? {
+        let code = crate::domain::auth::setup_code(&links, accounts);
+        tracing::warn!(
+            "no active admin account yet: open {}/console/setup and enter the setup code {code} to make the first \
+             one, or start once with MELDPUNT_BOOTSTRAP_ADMIN_EMAIL and MELDPUNT_BOOTSTRAP_ADMIN_PASSWORD set \
+             (docs/configuration.md)",
+            settings.public_url.trim_end_matches('/')
+        );
+    }
     let sso_secret = crate::storage::subscriptions::link_secret(&mut *db.conn()?, SSO_COOKIE_SECRET)?;
     let sso_cookies = crate::domain::subscription::LinkSigner::new(sso_secret.as_bytes());
     Ok(Prepared { links, sso_cookies, db, config, photos })

@@ -243,6 +243,15 @@ pub fn has_active_admin(conn: &mut DbConnection) -> Result<bool, StorageError> {
         > 0)
 }
 
+/// `None` when an active admin exists; else how many accounts there are (which the
+/// first-run setup code depends on, see `domain::auth::setup_code`).
+pub fn without_admin(conn: &mut DbConnection) -> Result<Option<i64>, StorageError> {
+    if has_active_admin(conn)? {
+        return Ok(None);
+    }
+    Ok(Some(accounts::table.count().get_result::<i64>(conn)?))
+}
+
 /// Stores a token (by its hash) for `account_id`; returns its id.
 pub fn issue_token(
     conn: &mut DbConnection,

@@ -13,6 +13,7 @@ mod config_people_browser;
 mod config_rules;
 mod pages;
 mod sessions;
+mod setup;
 mod sso_browser;
 mod tiles;
 

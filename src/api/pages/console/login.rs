@@ -34,6 +34,8 @@ pub struct LoginPage<'a> {
     /// Single sign-on: the address and the provider's name for a "Log in with …" button
     /// (`None`: not configured). Filled in by the OIDC login.
     pub sso: Option<(String, String)>,
+    /// Whether no active admin exists yet: the page links to the first-run setup.
+    pub setup: bool,
 }
 
 fn login_form(
@@ -43,6 +45,7 @@ fn login_form(
     email: &str,
     error: Option<&'static str>,
     notice: Option<&'static str>,
+    setup: bool,
 ) -> Result<HttpResponse, ApiError> {
     let here = match next {
         "" | "/console" => "/console/login".to_owned(),
@@ -56,7 +59,7 @@ fn login_form(
         .app_data::<actix_web::web::Data<crate::api::state::AppState>>()
         .filter(|state| state.sso.provider.is_some())
         .map(|_| ("/console/login/oidc".to_owned(), frame.words.sso_login.to_owned()));
-    let page = LoginPage { frame: &frame, next: next.to_owned(), email: email.to_owned(), error, notice, sso };
+    let page = LoginPage { frame: &frame, next: next.to_owned(), email: email.to_owned(), error, notice, sso, setup };
     render(status, &frame, &page)
 }
 
@@ -90,7 +93,8 @@ pub async fn login_page(request: HttpRequest, state: web::Data<AppState>) -> Res
         return Ok(see_other(if next.is_empty() { "/console" } else { &next }));
     }
     let notice = query_value(&request, "bye").map(|_| super::words::of(super::console_lang(&request).0).logged_out);
-    login_form(&request, StatusCode::OK, &next, "", None, notice)
+    let setup = state.db.run(crate::storage::accounts::without_admin).await?.is_some();
+    login_form(&request, StatusCode::OK, &next, "", None, notice, setup)
 }
 
 /// Logs in with email and password: the same rate limit, argon2 check and session token as
@@ -126,7 +130,15 @@ pub async fn login_submit(
     let email = field(&fields, "email").unwrap_or_default().trim().to_owned();
     let password = field(&fields, "password").unwrap_or_default();
     if email.is_empty() || password.is_empty() {
-        return login_form(&request, StatusCode::UNPROCESSABLE_ENTITY, &next, &email, Some(words.login_missing), None);
+        return login_form(
+            &request,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &next,
+            &email,
+            Some(words.login_missing),
+            None,
+            false,
+        );
     }
     match password_login(&state, &email, password, client.0).await {
         Ok(session) => {
@@ -146,13 +158,13 @@ pub async fn login_submit(
                 .finish())
         }
         Err(ApiError::Unauthorized(_)) => {
-            login_form(&request, StatusCode::UNAUTHORIZED, &next, &email, Some(words.login_failed), None)
+            login_form(&request, StatusCode::UNAUTHORIZED, &next, &email, Some(words.login_failed), None, false)
         }
         Err(ApiError::TooManyRequests { .. }) => {
-            login_form(&request, StatusCode::TOO_MANY_REQUESTS, &next, &email, Some(words.login_wait), None)
+            login_form(&request, StatusCode::TOO_MANY_REQUESTS, &next, &email, Some(words.login_wait), None, false)
         }
         Err(ApiError::Forbidden(_)) => {
-            login_form(&request, StatusCode::FORBIDDEN, &next, &email, Some(words.password_login_off), None)
+            login_form(&request, StatusCode::FORBIDDEN, &next, &email, Some(words.password_login_off), None, false)
         }
         Err(other) => Err(other),
     }

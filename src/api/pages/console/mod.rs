@@ -25,6 +25,7 @@ pub mod map;
 pub mod queue;
 pub mod report;
 pub mod session;
+pub mod setup;
 pub mod tiles;
 pub mod words;
 
@@ -73,7 +74,9 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(queue::queue)
         .service(report::report_page)
         .service(actions::report_action)
-        .service(analysis::analysis);
+        .service(analysis::analysis)
+        .service(setup::setup_page)
+        .service(setup::setup_submit);
     announcements::routes(config);
     config::routes(config);
 }

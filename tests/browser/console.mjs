@@ -28,7 +28,7 @@ const reportId = argument("report-id", "");
 const executablePath = argument("chromium", process.env.CHROMIUM || "/usr/bin/chromium");
 mkdirSync(out, { recursive: true });
 
-const { check, audit, finish } = checks(out);
+const { check, audit, fits, phonePage, finish } = checks(out);
 const heading = async (page) => (await page.locator("h1").innerText()).trim();
 const logIn = async (page, email) => {
   await page.fill("#email", email);
@@ -115,15 +115,12 @@ try {
   await context.close();
 
   // The same pages on a phone.
-  const phone = await browser.newContext({ bypassCSP: true, viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
-  const small = await phone.newPage();
-  small.on("console", (message) => { if (message.type() === "error") check(false, `no console error on a phone (${message.text()})`); });
+  const { phone, small } = await phonePage(browser);
   await small.goto(`${base}/console/login`, { waitUntil: "load" });
   await logIn(small, coordinator);
   for (const [label, path] of [["console-phone-queue", "/console"], ["console-phone-report", `/console/reports/${reportId}`]]) {
     await small.goto(`${base}${path}`, { waitUntil: "load" });
-    const wide = await small.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-    check(!wide, `${label}: fits a 360 px screen without scrolling sideways`);
+    await fits(small, label);
     await audit(small, label);
     await small.screenshot({ path: `${out}/${label}-top.png` });
   }

@@ -14,7 +14,7 @@
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 
-import { argument, checks, watchedPage } from "./harness.mjs";
+import { argument, checks, logIn, watchedPage } from "./harness.mjs";
 
 const base = argument("url", "http://127.0.0.1:8080");
 const out = argument("out", "target/browser");
@@ -23,20 +23,15 @@ const password = argument("password", "");
 const executablePath = argument("chromium", process.env.CHROMIUM || "/usr/bin/chromium");
 mkdirSync(out, { recursive: true });
 
-const { check, audit, submit, finish } = checks(out);
+const { check, audit, submit, fits, phonePage, finish } = checks(out);
 const name = "Naalden en spuiten";
 
-async function logIn(page) {
-  await page.goto(`${base}/console/login`, { waitUntil: "load" });
-  await page.fill("#email", admin);
-  await page.fill("#password", password);
-  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.keyboard.press("Enter")]);
-}
+const logInAsAdmin = (page) => logIn(page, base, admin, password);
 
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
 try {
   const { context, page, errors, foreign } = await watchedPage(browser, base);
-  await logIn(page);
+  await logInAsAdmin(page);
   await submit(page, "nav a[href='/console/config/rules']");
   await submit(page, "nav.subnav a[href='/console/config/categories']");
   check((await page.locator("h1").innerText()).trim() === "Categorieën", "the navigation leads to the categories");
@@ -83,24 +78,15 @@ try {
   check(foreign.length === 0, `nothing loaded from another host (${foreign.join(", ")})`);
   await context.close();
 
-  const phone = await browser.newContext({ bypassCSP: true, viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
-  const small = await phone.newPage();
-  small.on("console", (message) => { if (message.type() === "error") check(false, `no console error on a phone (${message.text()})`); });
-  await logIn(small);
+  const { phone, small } = await phonePage(browser);
+  await logInAsAdmin(small);
   for (const [label, path] of [
     ["console-catalogue-phone-categories", "/console/config/categories"],
     ["console-catalogue-phone-category-new", "/console/config/categories/new?parent=afval"],
     ["console-catalogue-phone-departments", "/console/config/departments"],
   ]) {
     await small.goto(`${base}${path}`, { waitUntil: "load" });
-    const wide = await small.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-    if (wide) {
-      const over = await small.evaluate(() => [...document.querySelectorAll("body *")]
-        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
-        .slice(0, 8).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`));
-      console.log(`wider than the screen: ${over.join(", ")}`);
-    }
-    check(!wide, `${label}: fits a 360 px screen without scrolling sideways`);
+    await fits(small, label);
     await audit(small, label);
   }
   await phone.close();

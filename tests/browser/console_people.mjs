@@ -15,7 +15,7 @@ import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-import { argument, checks, watchedPage } from "./harness.mjs";
+import { argument, checks, logIn, watchedPage } from "./harness.mjs";
 
 const base = argument("url", "http://127.0.0.1:8080");
 const out = argument("out", "target/browser");
@@ -25,19 +25,14 @@ const executablePath = argument("chromium", process.env.CHROMIUM || "/usr/bin/ch
 const buurten = fileURLToPath(new URL("../../data/seed/heerlen-buurten.geojson", import.meta.url));
 mkdirSync(out, { recursive: true });
 
-const { check, audit, submit, finish } = checks(out);
+const { check, audit, submit, fits, phonePage, finish } = checks(out);
 
-async function logIn(page) {
-  await page.goto(`${base}/console/login`, { waitUntil: "load" });
-  await page.fill("#email", admin);
-  await page.fill("#password", password);
-  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.keyboard.press("Enter")]);
-}
+const logInAsAdmin = (page) => logIn(page, base, admin, password);
 
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
 try {
   const { context, page, errors, foreign } = await watchedPage(browser, base);
-  await logIn(page);
+  await logInAsAdmin(page);
   await submit(page, "nav a[href='/console/config/rules']");
   await submit(page, ".subnav a[href='/console/config/accounts']");
   check(page.url().endsWith("/console/config/accounts"), `the configuration navigation leads to the accounts (${page.url()})`);
@@ -94,22 +89,13 @@ try {
   const account = new URL(page.url()).pathname;
   await context.close();
 
-  const phone = await browser.newContext({ bypassCSP: true, viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
-  const small = await phone.newPage();
-  small.on("console", (message) => { if (message.type() === "error") check(false, `no console error on a phone (${message.text()})`); });
-  await logIn(small);
+  const { phone, small } = await phonePage(browser);
+  await logInAsAdmin(small);
   await small.goto(`${base}/console/config/accounts`, { waitUntil: "load" });
   const manage = await small.locator("table.people a").first().getAttribute("href");
   for (const [label, path] of [["accounts", "/console/config/accounts"], ["account", manage], ["areas", "/console/config/areas"]]) {
     await small.goto(`${base}${path}`, { waitUntil: "load" });
-    const wide = await small.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-    if (wide) {
-      const over = await small.evaluate(() => [...document.querySelectorAll("body *")]
-        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
-        .slice(0, 8).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`));
-      console.log(`wider than the screen: ${over.join(", ")}`);
-    }
-    check(!wide, `console-config-phone-${label}: fits a 360 px screen without scrolling sideways`);
+    await fits(small, `console-config-phone-${label}`);
     await audit(small, `console-config-phone-${label}`);
   }
   check(account.startsWith("/console/config/areas"), "the last page was the areas page");

@@ -80,7 +80,9 @@ export async function phoneChecks(browser, base, out) {
 /**
  * What every console script checks with: `check(condition, message)` records a failure,
  * `audit(page, label)` runs axe-core (a serious or critical violation fails) and saves a
- * screenshot to `out`, `submit(page, selector)` clicks and waits for the next page, and
+ * screenshot to `out`, `submit(page, selector)` clicks and waits for the next page,
+ * `fits(page, label)` fails when the page scrolls sideways (naming what sticks out),
+ * `phonePage(browser)` opens a 360 px page that fails on console errors, and
  * `finish()` prints the violations per page and the failures and sets the exit code.
  */
 export function checks(out) {
@@ -98,6 +100,22 @@ export function checks(out) {
   };
   const submit = async (page, selector) =>
     Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click(selector)]);
+  const fits = async (page, label) => {
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    if (wide) {
+      const over = await page.evaluate(() => [...document.querySelectorAll("body *")]
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+        .slice(0, 8).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`));
+      console.log(`wider than the screen: ${over.join(", ")}`);
+    }
+    check(!wide, `${label}: fits a 360 px screen without scrolling sideways`);
+  };
+  const phonePage = async (browser) => {
+    const phone = await browser.newContext({ bypassCSP: true, viewport: { width: 360, height: 740 }, deviceScaleFactor: 2 });
+    const small = await phone.newPage();
+    small.on("console", (message) => { if (message.type() === "error") check(false, `no console error on a phone (${message.text()})`); });
+    return { phone, small };
+  };
   const finish = () => {
     console.log(`axe-core violations of any impact per page: ${JSON.stringify(violations)}`);
     if (failures.length > 0) {
@@ -105,5 +123,13 @@ export function checks(out) {
       process.exitCode = 1;
     }
   };
-  return { check, audit, submit, finish };
+  return { check, audit, submit, fits, phonePage, finish };
+}
+
+/** Logs in to the console at `base` with a password. */
+export async function logIn(page, base, email, password) {
+  await page.goto(`${base}/console/login`, { waitUntil: "load" });
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.keyboard.press("Enter")]);
 }

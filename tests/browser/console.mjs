@@ -97,6 +97,11 @@ try {
   await audit(page, "console-queue-en");
   await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.getByRole("link", { name: "Nederlands" }).click()]);
 
+  // A coordinator reads statistics too: the analysis page with the way to the analyst pages.
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.getByRole("link", { name: "Analyse" }).click()]);
+  check((await heading(page)) === "Analyse" && (await page.locator("a[href^='/open/dashboard']").count()) === 1, "the analysis page links to the public dashboard");
+  await audit(page, "console-analysis");
+
   await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.getByRole("button", { name: "Uitloggen" }).click()]);
   check((await page.locator(".notice").innerText()).includes("uitgelogd"), "logging out says so");
   const after = await page.goto(`${base}/console`, { waitUntil: "load" });

@@ -7,12 +7,14 @@
 // Loads the page, checks the sign-in form, signs in, waits for the results, checks the
 // tables (per buurt, project, comparison, and the difference in differences), the chart and
 // a "too few to conclude" verdict, runs axe-core (fails on serious or critical), saves a
-// screenshot, and fails on console errors or requests to another host.
+// screenshot, and fails on console errors or requests to another host. Then signs in to the
+// console instead and follows the analysis page's link: the results show without a second
+// sign-in.
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 
-import { argument, runAxe, watchedPage } from "./harness.mjs";
+import { argument, logIn, runAxe, watchedPage } from "./harness.mjs";
 
 const base = argument("url", "http://127.0.0.1:8080");
 const project = argument("project", "");
@@ -55,6 +57,18 @@ try {
     check(foreign.length === 0, `${lang}: requests to other hosts: ${foreign.join(", ") || "none"}`);
     await context.close();
   }
+
+  // Signed in to the console, the page needs no second sign-in: the console hands it a token.
+  const { context, page, errors, foreign } = await watchedPage(browser, base);
+  await logIn(page, base, argument("email", ""), argument("password", ""));
+  check(new URL(page.url()).pathname === "/console/analysis", `console: an analyst lands on the analysis page (${page.url()})`);
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.locator(`a[href^='/analyst/projects/${project}']`).click()]);
+  await page.locator("#results table").first().waitFor({ timeout: 15000 });
+  check(await page.locator("#login").isHidden(), "console: the results show without a second sign-in");
+  await page.screenshot({ path: path.join(out, "analyst-from-console.png"), fullPage: true });
+  check(errors.length === 0, `console: console errors: ${errors.join(" | ") || "none"}`);
+  check(foreign.length === 0, `console: requests to other hosts: ${foreign.join(", ") || "none"}`);
+  await context.close();
 } finally {
   await browser.close();
 }

@@ -65,4 +65,43 @@ on_both_backends! {
         assert!(!queue.contains("href=\"/console/analysis\""), "{queue}");
         member.page("/console/analysis", 403).await;
     }
+
+    async fn the_console_hands_the_analyst_page_an_hours_token_only_when_its_own_script_asks(app) {
+        let admin = admin_token(&app).await;
+        staff_account(&app, &admin, "analist@heerlen.example", "analyst", &[]).await;
+        staff_account(&app, &admin, "medewerker@heerlen.example", "department_staff", &["openbare-verlichting"]).await;
+        let mut browser = Browser::new(&app);
+        browser.log_in("analist@heerlen.example", STAFF_PASSWORD).await;
+        let ask = |browser: &Browser<'_>, header: Option<&str>, site: &str| {
+            let mut request = browser
+                .client
+                .post(app.url("/console/analysis/token"))
+                .header("Cookie", format!("meldpunt_session={}", browser.session.clone().unwrap_or_default()))
+                .header("Sec-Fetch-Site", site.to_owned());
+            if let Some(header) = header {
+                request = request.header("X-Meldpunt-Console", header.to_owned());
+            }
+            request.send()
+        };
+        let handed = ask(&browser, Some("analysis"), "same-origin").await.unwrap();
+        assert_eq!(handed.status(), 200);
+        assert_eq!(handed.headers()["cache-control"], "no-store");
+        let handed: Value = handed.json().await.unwrap();
+        let token = handed["token"].as_str().unwrap();
+        assert_ne!(Some(token), browser.session.as_deref(), "a new token, not the session's own");
+        let expires = chrono::DateTime::parse_from_rfc3339(handed["expires_at"].as_str().unwrap()).unwrap();
+        let hour = expires.signed_duration_since(chrono::Utc::now()).num_minutes();
+        assert!((58..=60).contains(&hour), "an hour: {hour} minutes");
+        assert_eq!(send(&app, Method::GET, "/api/v1/projects", Some(token), None).await.status(), 200);
+
+        // Not without the header, not from another site, not for a role without statistics,
+        // not without a console session.
+        let problem = crate::support::app::expect_problem(ask(&browser, None, "same-origin").await.unwrap(), 403).await;
+        assert!(problem["detail"].as_str().unwrap().contains("X-Meldpunt-Console"), "{problem}");
+        assert_eq!(ask(&browser, Some("analysis"), "cross-site").await.unwrap().status(), 403);
+        let mut member = Browser::new(&app);
+        member.log_in("medewerker@heerlen.example", STAFF_PASSWORD).await;
+        assert_eq!(ask(&member, Some("analysis"), "same-origin").await.unwrap().status(), 403);
+        assert_eq!(ask(&Browser::new(&app), Some("analysis"), "same-origin").await.unwrap().status(), 303);
+    }
 }

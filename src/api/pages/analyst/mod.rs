@@ -1,6 +1,8 @@
 //! `GET /analyst/projects/{id}`: the analyst's page of a monitoring project. Staff sign in
 //! with bearer tokens, so the page is a shell: a sign-in form, and a script of meldpunt's
-//! own (`/analyst/assets/project.js`) that keeps the token in `sessionStorage`, reads
+//! own (`/analyst/assets/project.js`) that keeps the token in `sessionStorage` (a member
+//! signed in to the console gets an hour's token from `POST /console/analysis/token`
+//! instead of signing in again), reads
 //! `GET /api/v1/projects/{id}/results` and shows the project area, baseline against
 //! follow-up per buurt, the comparison areas, the intervals and the "too few to conclude"
 //! verdicts as tables and a chart. Nothing about the project is in the page itself.

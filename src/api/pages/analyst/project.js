@@ -1,5 +1,5 @@
 // meldpunt analyst page of a monitoring project: sign in (the token stays in this tab's
-// sessionStorage), read GET /api/v1/projects/{id}/results, and show it as tables and a
+// sessionStorage; a member signed in to the console gets one from the console instead), read GET /api/v1/projects/{id}/results, and show it as tables and a
 // chart. Everything from the server is written with textContent, never as HTML.
 (function () {
   "use strict";
@@ -131,9 +131,29 @@
     results.appendChild(el("p", t.methodText || data.method));
     results.appendChild(el("p", data.attribution));
   }
-  function load() {
+  // Signed in to the console already? Then the console hands this page a token of an hour
+  // (POST /console/analysis/token, same origin only), and no second sign-in is needed.
+  function fromConsole() {
+    status.textContent = t.loading;
+    fetch("/console/analysis/token", {
+      method: "POST",
+      headers: { "X-Meldpunt-Console": "analysis", Accept: "application/json" },
+      credentials: "same-origin",
+      redirect: "manual",
+    }).then(function (response) {
+      if (!response.ok) { form.hidden = false; status.textContent = t.signIn; return; }
+      return response.json().then(function (handed) {
+        sessionStorage.setItem("meldpunt.token", handed.token);
+        load(true);
+      });
+    }).catch(function () { form.hidden = false; status.textContent = t.signIn; });
+  }
+  function load(handed) {
     var token = sessionStorage.getItem("meldpunt.token");
-    if (!token) { form.hidden = false; status.textContent = t.signIn; return; }
+    if (!token) {
+      if (handed) { form.hidden = false; status.textContent = t.signIn; } else { fromConsole(); }
+      return;
+    }
     status.textContent = t.loading;
     fetch("/api/v1/projects/" + encodeURIComponent(id) + "/results", { headers: { Authorization: "Bearer " + token, Accept: "application/json" } })
       .then(function (response) {

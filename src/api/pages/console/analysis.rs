@@ -5,7 +5,7 @@
 //! lands here, as the queue is for those who handle reports.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 
 use super::session::ConsoleUser;
@@ -53,7 +53,7 @@ const NL: AnalysisWords = AnalysisWords {
     active: "Actief",
     closed: "Gesloten",
     not_yet: "nog niet",
-    sign_in_note: "De analysepagina haalt de resultaten op met uw eigen inlog; hij vraagt daarom opnieuw om uw e-mailadres en wachtwoord.",
+    sign_in_note: "De analysepagina leest de resultaten met uw inlog in deze console: u hoeft niet opnieuw in te loggen.",
     open_heading: "Open data",
     dashboard: "Openbaar dashboard: meldingen per buurt, met onderdrukking van kleine aantallen",
     catalogue: "Catalogus van de open data (DCAT-AP-NL, JSON-LD)",
@@ -76,7 +76,7 @@ const EN: AnalysisWords = AnalysisWords {
     active: "Active",
     closed: "Closed",
     not_yet: "not yet",
-    sign_in_note: "The analyst page reads the results with your own sign-in, so it asks for your email address and password again.",
+    sign_in_note: "The analyst page reads the results with your sign-in to this console: you need not sign in again.",
     open_heading: "Open data",
     dashboard: "Public dashboard: reports per buurt, with small counts suppressed",
     catalogue: "Catalogue of the open data (DCAT-AP-NL, JSON-LD)",
@@ -160,6 +160,59 @@ pub async fn analysis(
         .collect();
     let frame = Frame::new(&request, PAGE, w.title, user.frame_user());
     Ok(render(StatusCode::OK, &frame, &AnalysisPage { frame: &frame, w, lines })?)
+}
+
+/// The header the analyst page's script sends with [`analysis_token`]: a form of another
+/// site cannot send it, and a script of another site cannot without a CORS preflight that
+/// meldpunt does not grant for this address.
+pub const TOKEN_HEADER: &str = "x-meldpunt-console";
+
+/// How long a token handed to the analyst page lasts, in minutes.
+pub const TOKEN_MINUTES: i64 = 60;
+
+/// A token handed to the analyst page.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct AnalystPageToken {
+    /// A session token for `Authorization: Bearer`, revocable like every token.
+    pub token: String,
+    /// When it stops working (an hour from now).
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Hands the analyst page's script a short-lived token of the member signed in to the
+/// console, so the page needs no second sign-in (and works when password login is off).
+/// Only for a same-origin request with the header `X-Meldpunt-Console: analysis`, and for
+/// the roles that read statistics. The console's own session token never leaves its
+/// HttpOnly cookie: this is a new token of one hour.
+#[utoipa::path(
+    operation_id = "console_analysis_token",
+    tag = "console",
+    params(("X-Meldpunt-Console" = String, Header, description = "`analysis`: only meldpunt's own script sends it")),
+    responses(
+        (status = 200, description = "A token of one hour", body = AnalystPageToken),
+        (status = 303, description = "Not signed in to the console: to the login page"),
+        (status = 403, description = "Not from meldpunt's own page (header or origin), or the role does not read statistics", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        Unavailable,
+    )
+)]
+#[post("/console/analysis/token")]
+pub async fn analysis_token(
+    request: HttpRequest,
+    user: ConsoleUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ConsoleError> {
+    let asked = request.headers().get(TOKEN_HEADER).and_then(|v| v.to_str().ok()) == Some("analysis");
+    if !asked || !super::csrf::same_origin(&request, &state) {
+        return Err(crate::api::error::ApiError::Forbidden(
+            "only meldpunt's analyst page may ask for a token (same origin, with X-Meldpunt-Console: analysis)".into(),
+        )
+        .into());
+    }
+    let identity = crate::api::staff::auth::Staff(user.identity.clone()).require(ANALYSTS)?.clone();
+    let (token, expires_at) =
+        crate::api::staff::auth::short_session(&state, &identity, TOKEN_MINUTES, "analyst page (console)").await?;
+    tracing::info!(account_id = %identity.account_id, "a console session handed a token to the analyst page");
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(AnalystPageToken { token, expires_at }))
 }
 
 impl Frame {

@@ -75,6 +75,7 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(report::report_page)
         .service(actions::report_action)
         .service(analysis::analysis)
+        .service(analysis::analysis_token)
         .service(setup::setup_page)
         .service(setup::setup_submit);
     announcements::routes(config);

@@ -312,6 +312,20 @@ pub fn revoke_token(conn: &mut DbConnection, token_id: Uuid) -> Result<bool, Sto
     Ok(changed > 0)
 }
 
+/// Revokes the unrevoked session tokens of `account_id` labelled `label` (the tokens the
+/// console handed to the analyst page, at logout). Returns how many.
+pub fn revoke_labelled_sessions(conn: &mut DbConnection, account_id: Uuid, label: &str) -> Result<usize, StorageError> {
+    Ok(diesel::update(
+        auth_tokens::table
+            .filter(auth_tokens::account_id.eq(DbUuid(account_id)))
+            .filter(auth_tokens::kind.eq(TokenKind::Session.as_str()))
+            .filter(auth_tokens::label.eq(label))
+            .filter(auth_tokens::revoked_at.is_null()),
+    )
+    .set(auth_tokens::revoked_at.eq(DbTime::new(Utc::now())))
+    .execute(conn)?)
+}
+
 /// Revokes every token of an account.
 pub fn revoke_all(conn: &mut DbConnection, account_id: Uuid) -> Result<usize, StorageError> {
     Ok(diesel::update(

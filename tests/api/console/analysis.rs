@@ -103,5 +103,11 @@ on_both_backends! {
         member.log_in("medewerker@heerlen.example", STAFF_PASSWORD).await;
         assert_eq!(ask(&member, Some("analysis"), "same-origin").await.unwrap().status(), 403);
         assert_eq!(ask(&Browser::new(&app), Some("analysis"), "same-origin").await.unwrap().status(), 303);
+
+        // Logging out of the console ends the handed token too.
+        let form = browser.page("/console/analysis", 200).await;
+        let logout = browser.post("/console/logout", &[("csrf", crate::console::csrf(&form).as_str())]).await;
+        assert_eq!(logout.status(), 303);
+        assert_eq!(send(&app, Method::GET, "/api/v1/projects", Some(token), None).await.status(), 401);
     }
 }

@@ -170,6 +170,10 @@ pub const TOKEN_HEADER: &str = "x-meldpunt-console";
 /// How long a token handed to the analyst page lasts, in minutes.
 pub const TOKEN_MINUTES: i64 = 60;
 
+/// The label of the tokens handed to the analyst page; logging out of the console revokes
+/// the account's tokens with it.
+pub const TOKEN_LABEL: &str = "analyst page (console)";
+
 /// A token handed to the analyst page.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct AnalystPageToken {
@@ -183,7 +187,8 @@ pub struct AnalystPageToken {
 /// console, so the page needs no second sign-in (and works when password login is off).
 /// Only for a same-origin request with the header `X-Meldpunt-Console: analysis`, and for
 /// the roles that read statistics. The console's own session token never leaves its
-/// HttpOnly cookie: this is a new token of one hour.
+/// HttpOnly cookie: this is a new token of one hour, which logging out of the console
+/// revokes (with the account's other tokens of this kind).
 #[utoipa::path(
     operation_id = "console_analysis_token",
     tag = "console",
@@ -210,7 +215,7 @@ pub async fn analysis_token(
     }
     let identity = crate::api::staff::auth::Staff(user.identity.clone()).require(ANALYSTS)?.clone();
     let (token, expires_at) =
-        crate::api::staff::auth::short_session(&state, &identity, TOKEN_MINUTES, "analyst page (console)").await?;
+        crate::api::staff::auth::short_session(&state, &identity, TOKEN_MINUTES, TOKEN_LABEL).await?;
     tracing::info!(account_id = %identity.account_id, "a console session handed a token to the analyst page");
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(AnalystPageToken { token, expires_at }))
 }

@@ -194,6 +194,17 @@ pub async fn logout(
         return Ok(refused);
     }
     revoke_session(&state, user.identity.token_id).await?;
+    // The tokens this console handed to the analyst page end with it.
+    let account = user.identity.account_id;
+    state
+        .db
+        .run(move |conn| {
+            conn.write_transaction(|c| {
+                crate::storage::accounts::revoke_labelled_sessions(c, account, super::analysis::TOKEN_LABEL)
+            })
+        })
+        .await
+        .map_err(ApiError::from)?;
     tracing::info!(account_id = %user.identity.account_id, "console logout");
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/console/login?bye=1"))

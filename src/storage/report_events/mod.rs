@@ -22,6 +22,8 @@ use super::schema::{categories, event_deliveries, report_events, reports};
 use super::{DbConnection, StorageError};
 use crate::domain::report_event::{EventFacts, EventType};
 
+mod pg;
+
 /// An event to record.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
@@ -109,20 +111,9 @@ pub fn record_many(conn: &mut DbConnection, events: &[NewEvent]) -> Result<(), S
     }
     let now = DbTime::new(Utc::now());
     let ids: Vec<Uuid> = events.iter().map(|_| Uuid::now_v7()).collect();
-    let rows: Vec<_> = events
-        .iter()
-        .zip(&ids)
-        .map(|(event, id)| {
-            (
-                report_events::id.eq(DbUuid(*id)),
-                report_events::report_id.eq(DbUuid(event.report_id)),
-                report_events::event_type.eq(event.event_type.as_str()),
-                report_events::data.eq(event.data.to_string()),
-                report_events::occurred_at.eq(now),
-            )
-        })
-        .collect();
-    super::insert_rows!(conn, report_events::table, &rows)?;
+    if !insert_events(conn, events, &ids, now)? {
+        return Ok(());
+    }
     let endpoints = event_endpoints::active(conn)?;
     if endpoints.is_empty() {
         return Ok(());
@@ -140,6 +131,40 @@ pub fn record_many(conn: &mut DbConnection, events: &[NewEvent]) -> Result<(), S
     }
     super::insert_rows!(conn, event_deliveries::table, &deliveries)?;
     Ok(())
+}
+
+/// Writes the events (one statement for the lot) and answers whether they may need a
+/// fan-out: on PostgreSQL one prepared statement writes them and says whether any endpoint
+/// is active (`pg.rs`); on SQLite, where a statement costs no round trip, the fan-out reads
+/// the active endpoints itself.
+fn insert_events(
+    conn: &mut DbConnection,
+    events: &[NewEvent],
+    ids: &[Uuid],
+    now: DbTime,
+) -> Result<bool, StorageError> {
+    if let DbConnection::Postgresql(pg) = conn {
+        let mut any_active = false;
+        for (chunk, chunk_ids) in events.chunks(super::ROWS_PER_STATEMENT).zip(ids.chunks(super::ROWS_PER_STATEMENT)) {
+            any_active = pg::InsertEvents::new(chunk, chunk_ids, now.0).get_result::<bool>(pg)?;
+        }
+        return Ok(any_active);
+    }
+    let rows: Vec<_> = events
+        .iter()
+        .zip(ids)
+        .map(|(event, id)| {
+            (
+                report_events::id.eq(DbUuid(*id)),
+                report_events::report_id.eq(DbUuid(event.report_id)),
+                report_events::event_type.eq(event.event_type.as_str()),
+                report_events::data.eq(event.data.to_string()),
+                report_events::occurred_at.eq(now),
+            )
+        })
+        .collect();
+    super::insert_rows!(conn, report_events::table, &rows)?;
+    Ok(true)
 }
 
 fn matching<'a>(endpoints: &'a [Endpoint], event_type: EventType, fact: &Facts) -> impl Iterator<Item = &'a Endpoint> {

@@ -7,9 +7,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use uuid::Uuid;
 
+use super::reasons::{Reason, Reasons, refusal_by};
 use super::report::{Extras, handler_of, page};
 use super::session::ConsoleUser;
-use super::{ConsoleError, console_lang, csrf, message, see_other};
+use super::{ConsoleError, Lang, console_lang, csrf, message, see_other};
 use crate::api::error::ApiError;
 use crate::api::pages::resident::field;
 use crate::api::public::reports::LocationInput;
@@ -24,25 +25,52 @@ use crate::domain::workflow::NoteVisibility;
 /// Largest form, in bytes (a note or status text of 3000 characters, encoded).
 const FORM_MAX_BYTES: usize = 64 * 1024;
 
-/// What an action did: where to go, or which form failed and why (with the status).
+/// The reasons the forms give before the API is asked (a field left empty or unreadable).
+struct ActionWords {
+    lang: Lang,
+    choose_status: &'static str,
+    account_id: &'static str,
+    decimal_degrees: &'static str,
+    both_or_neither: &'static str,
+    choose_merge: &'static str,
+    unknown_action: &'static str,
+}
+
+const NL: ActionWords = ActionWords {
+    lang: Lang::Nl,
+    choose_status: "kies de nieuwe status",
+    account_id: "vul het id van een medewerkersaccount in (of laat het leeg)",
+    decimal_degrees: "vul breedte- en lengtegraad in als decimale graden, bijvoorbeeld 50,8882 en 5,9795",
+    both_or_neither: "vul zowel breedte- als lengtegraad in, of geen van beide",
+    choose_merge: "kies de melding om mee samen te voegen",
+    unknown_action: "dit formulier heeft geen bekende actie; laad de pagina opnieuw",
+};
+
+const EN: ActionWords = ActionWords {
+    lang: Lang::En,
+    choose_status: "choose the new status",
+    account_id: "enter the id of a staff account (or leave it empty)",
+    decimal_degrees: "enter latitude and longitude as decimal degrees, e.g. 50.8882 and 5.9795",
+    both_or_neither: "enter both latitude and longitude, or neither",
+    choose_merge: "choose the report to merge into",
+    unknown_action: "this form has no known action; reload the page",
+};
+
+/// What an action did: where to go, or why its form (the reasons' field) failed, with the
+/// status.
 enum Outcome {
     Done(String),
-    Failed(&'static str, StatusCode, Vec<String>),
+    Failed(StatusCode, Reasons),
 }
 
+/// The API's refusal of form `form`: its reasons, all at the form.
 fn failed(form: &'static str, error: ApiError) -> Result<Outcome, ApiError> {
-    match error {
-        ApiError::Validation(errors) => {
-            Ok(Outcome::Failed(form, StatusCode::UNPROCESSABLE_ENTITY, errors.into_iter().map(|e| e.detail).collect()))
-        }
-        ApiError::OutsideServiceArea(why) => Ok(Outcome::Failed(form, StatusCode::UNPROCESSABLE_ENTITY, vec![why])),
-        ApiError::Conflict(why) => Ok(Outcome::Failed(form, StatusCode::CONFLICT, vec![why])),
-        other => Err(other),
-    }
+    refusal_by(error, |_| form.to_owned(), form).map(|(status, reasons)| Outcome::Failed(status, reasons))
 }
 
-fn bad(form: &'static str, why: &str) -> Result<Outcome, ApiError> {
-    Ok(Outcome::Failed(form, StatusCode::UNPROCESSABLE_ENTITY, vec![why.to_owned()]))
+/// The form's own refusal of form `form`.
+fn bad(form: &'static str, why: &str, w: &ActionWords) -> Result<Outcome, ApiError> {
+    Ok(Outcome::Failed(StatusCode::UNPROCESSABLE_ENTITY, Reason::ours(form, why, w.lang).into()))
 }
 
 /// Runs one action on report `id`.
@@ -52,13 +80,18 @@ async fn act(
     id: Uuid,
     action: &str,
     fields: &[(String, String)],
+    lang: Lang,
 ) -> Result<Outcome, ApiError> {
+    let w = match lang {
+        Lang::Nl => &NL,
+        Lang::En => &EN,
+    };
     let value = |name: &str| field(fields, name).map(str::trim).filter(|v| !v.is_empty());
     let back = |done: &str| format!("/console/reports/{id}?done={done}");
     match action {
         "transition" => {
             let Some(to) = value("to").and_then(ReportStatus::parse) else {
-                return bad("status", "choose the new status");
+                return bad("status", w.choose_status, w);
             };
             match handling::transition(state, identity, id, to, value("text")).await {
                 Ok(_) => Ok(Outcome::Done(format!("{}&to={}", back("status"), to.as_str()))),
@@ -81,7 +114,7 @@ async fn act(
                 Some("me") => Some(identity.account_id),
                 Some(text) => match Uuid::parse_str(text) {
                     Ok(account) => Some(account),
-                    Err(_) => return bad("assign", "enter the id of a staff account (or leave it empty)"),
+                    Err(_) => return bad("assign", w.account_id, w),
                 },
             };
             match handling::assign(state, identity, id, account).await {
@@ -94,14 +127,9 @@ async fn act(
                 (None, None) => None,
                 (Some(lat), Some(lon)) => match (lat.replace(',', ".").parse(), lon.replace(',', ".").parse()) {
                     (Ok(lat), Ok(lon)) => Some(LocationInput { lat, lon }),
-                    _ => {
-                        return bad(
-                            "change",
-                            "enter latitude and longitude as decimal degrees, e.g. 50.8882 and 5.9795",
-                        );
-                    }
+                    _ => return bad("change", w.decimal_degrees, w),
                 },
-                _ => return bad("change", "enter both latitude and longitude, or neither"),
+                _ => return bad("change", w.both_or_neither, w),
             };
             let patch = ReportPatch {
                 category: value("category").map(str::to_owned),
@@ -117,14 +145,14 @@ async fn act(
         }
         "merge" => {
             let Some(into) = value("into").and_then(|v| Uuid::parse_str(v).ok()) else {
-                return bad("merge", "choose the report to merge into");
+                return bad("merge", w.choose_merge, w);
             };
             match handling::merge(state, identity, id, into).await {
                 Ok(_) => Ok(Outcome::Done(format!("/console/reports/{into}?done=merge"))),
                 Err(error) => failed("merge", error),
             }
         }
-        _ => bad("", "this form has no known action; reload the page"),
+        _ => bad("", w.unknown_action, w),
     }
 }
 
@@ -186,11 +214,11 @@ pub async fn report_action(
         let extras = Extras { contact: Some(contact), ..Extras::default() };
         return page(&request, &state, &user, &identity, id, StatusCode::OK, extras).await;
     }
-    match act(&state, &identity, id, action, &fields).await {
+    match act(&state, &identity, id, action, &fields, console_lang(&request).0).await {
         Ok(Outcome::Done(location)) => Ok(see_other(&location)),
-        Ok(Outcome::Failed(form, status, errors)) => {
+        Ok(Outcome::Failed(status, errors)) => {
             let text = field(&fields, "text").unwrap_or_default().to_owned();
-            let extras = Extras { errors: Some((form, errors)), text, ..Extras::default() };
+            let extras = Extras { errors, text, ..Extras::default() };
             page(&request, &state, &user, &identity, id, status, extras).await
         }
         Err(ApiError::NotFound(_)) => {

@@ -23,6 +23,7 @@ pub mod history;
 pub mod login;
 pub mod map;
 pub mod queue;
+pub mod reasons;
 pub mod report;
 pub mod session;
 pub mod setup;

@@ -10,6 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 
 use super::map::{Dot, queue_map};
+use super::reasons::Reasons;
 use super::session::ConsoleUser;
 use super::words::Words;
 use super::{ConsoleError, Frame, Lang, console_lang, message, render, see_other};
@@ -88,7 +89,8 @@ pub struct QueuePageView<'a> {
     pub sorts: Vec<Choice>,
     pub mine: bool,
     pub q: String,
-    pub errors: Vec<String>,
+    /// Why the filters were refused (the API's reasons, for the form as a whole).
+    pub errors: Reasons,
     pub rows: Vec<Row>,
     pub total: i64,
     pub status_counts: Vec<StatusCount>,
@@ -182,8 +184,8 @@ pub async fn queue(
         ..QueueQuery::default()
     };
     let (answer, errors) = match queue_page(&state, &identity, &query, Some(&STATUSES)).await {
-        Ok(answer) => (Some(answer), Vec::new()),
-        Err(ApiError::Validation(errors)) => (None, errors.into_iter().map(|e| e.detail).collect()),
+        Ok(answer) => (Some(answer), Reasons::default()),
+        Err(ApiError::Validation(errors)) => (None, Reasons::from_api(errors, |_| String::new())),
         Err(other) => return Err(other.into()),
     };
     let items = answer.as_ref().map(|a| a.page.items.as_slice()).unwrap_or_default();

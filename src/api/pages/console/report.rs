@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 use uuid::Uuid;
 
+use super::reasons::Reasons;
 use super::session::ConsoleUser;
 use super::words::Words;
 use super::{ConsoleError, Frame, Lang, console_lang, message, render};
@@ -28,8 +29,9 @@ use crate::storage::triage::Contact;
 pub struct Extras {
     /// `Some` after "Show contact": the contact (`None` inside: reported anonymously).
     pub contact: Option<Option<Contact>>,
-    /// Which form failed (`status`, `note`, `assign`, `change`, `merge`) and why.
-    pub errors: Option<(&'static str, Vec<String>)>,
+    /// Why a form failed: each reason's field is the form (`status`, `note`, `assign`,
+    /// `change`, `merge`; `""`: none of them).
+    pub errors: Reasons,
     /// The text typed in the failed form.
     pub text: String,
 }
@@ -100,8 +102,10 @@ pub struct ReportPage<'a> {
     pub categories: Vec<Choice>,
     pub departments: Vec<Choice>,
     pub priorities: Vec<Choice>,
-    pub error_form: &'static str,
-    pub errors: Vec<String>,
+    /// The reasons, at the form they belong to (see [`Extras::errors`]).
+    pub errors: Reasons,
+    /// Where the summary's reasons link to: the failed form.
+    pub error_target: String,
     pub text: String,
 }
 
@@ -208,7 +212,7 @@ pub async fn page(
                 .unwrap_or_default(),
         })
         .collect();
-    let (error_form, errors) = extras.errors.unwrap_or(("", Vec::new()));
+    let error_target = extras.errors.all().first().map(|r| format!("form-{}", r.field)).unwrap_or_default();
     let notice = notice(request, w);
     let frame = Frame::new(
         request,
@@ -302,8 +306,8 @@ pub async fn page(
             .into_iter()
             .map(|p| Choice { value: p.to_owned(), label: w.priority_name(p).to_owned() })
             .collect(),
-        error_form,
-        errors,
+        errors: extras.errors,
+        error_target,
         text: extras.text,
     };
     Ok(render(status, &frame, &page)?)

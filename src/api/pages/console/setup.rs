@@ -10,6 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 
+use super::reasons::{Reason, Reasons, by_field};
 use super::session::session_cookie;
 use super::{Frame, Lang, console_lang, csrf, message, render, see_other};
 use crate::api::admin::accounts::{CreateAccount, create_account_from};
@@ -98,15 +99,12 @@ struct SetupPage<'a> {
     email: String,
     /// Whether the form asks for a password (password login is on).
     with_password: bool,
-    /// Field (`code`, `name`, `email`, `password`, or empty for the form) → reason.
-    errors: Vec<(String, String)>,
+    /// At `code`, `name`, `email`, `password`, or `""` for the form.
+    errors: Reasons,
 }
 
-impl SetupPage<'_> {
-    fn errors_of(&self, name: &str) -> Vec<&str> {
-        self.errors.iter().filter(|(f, _)| f == name).map(|(_, e)| e.as_str()).collect()
-    }
-}
+/// The form's fields, as the API's pointers name them (and `code`).
+const FIELDS: [&str; 4] = ["code", "name", "email", "password"];
 
 /// The setup code while no active admin exists, else `None`.
 async fn current_code(state: &AppState) -> Result<Option<String>, ApiError> {
@@ -119,7 +117,7 @@ fn form_page(
     state: &AppState,
     status: StatusCode,
     typed: (String, String),
-    errors: Vec<(String, String)>,
+    errors: Reasons,
 ) -> Result<HttpResponse, ApiError> {
     let w = words_of(console_lang(request).0);
     let frame = Frame::new(request, "/console/setup", w.title, None);
@@ -150,7 +148,7 @@ pub async fn setup_page(request: HttpRequest, state: web::Data<AppState>) -> Res
     if current_code(&state).await?.is_none() {
         return finished(&request);
     }
-    form_page(&request, &state, StatusCode::OK, (String::new(), String::new()), Vec::new())
+    form_page(&request, &state, StatusCode::OK, (String::new(), String::new()), Reasons::default())
 }
 
 /// Makes the first admin: checks the setup code (wrong codes count as failed logins), makes
@@ -176,7 +174,8 @@ pub async fn setup_submit(
     state: web::Data<AppState>,
     client: ClientAddress,
 ) -> Result<HttpResponse, ApiError> {
-    let w = words_of(console_lang(&request).0);
+    let lang = console_lang(&request).0;
+    let w = words_of(lang);
     if !csrf::same_origin(&request, &state) {
         let words = super::words::of(console_lang(&request).0);
         return message(&request, StatusCode::FORBIDDEN, words.form_refused_title, words.form_refused_text, None);
@@ -187,13 +186,13 @@ pub async fn setup_submit(
     let text = |name: &str| field(&fields, name).unwrap_or_default().trim().to_owned();
     let typed = (text("name"), text("email"));
     if let Err(ApiError::TooManyRequests { .. }) = state.limits.login.check(LIMIT_KEY, client.0) {
-        let errors = vec![("code".to_owned(), w.wait.to_owned())];
+        let errors = Reason::ours("code", w.wait, lang).into();
         return form_page(&request, &state, StatusCode::TOO_MANY_REQUESTS, typed, errors);
     }
     if !same_setup_code(&text("code"), &code) {
         state.limits.login.failed(LIMIT_KEY, client.0);
         tracing::warn!("console setup refused: a wrong setup code");
-        let errors = vec![("code".to_owned(), w.wrong_code.to_owned())];
+        let errors = Reason::ours("code", w.wrong_code, lang).into();
         return form_page(&request, &state, StatusCode::UNPROCESSABLE_ENTITY, typed, errors);
     }
     let password = field(&fields, "password").unwrap_or_default().to_owned();
@@ -207,8 +206,7 @@ pub async fn setup_submit(
     let account = match create_account_from(&state, input).await {
         Ok(account) => account,
         Err(ApiError::Validation(problems)) => {
-            let errors =
-                problems.into_iter().map(|p| (p.pointer.trim_start_matches('/').to_owned(), p.detail)).collect();
+            let errors = by_field(problems, &FIELDS);
             return form_page(&request, &state, StatusCode::UNPROCESSABLE_ENTITY, typed, errors);
         }
         Err(other) => return Err(other),

@@ -9,6 +9,7 @@ use std::fmt::Write;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::words::AnnouncementWords;
+use crate::api::pages::console::reasons::{Reason, Reasons};
 use crate::api::pages::dashboard::svg::{Projection, WIDTH};
 use crate::api::pages::html_escape;
 use crate::api::pages::resident::field;
@@ -136,18 +137,18 @@ impl FormValues {
 
     /// The API's request, or what to fix in the form before the API can judge it. Every
     /// field is given, so on a change empty fields clear the stored ones.
-    pub fn request(&self, w: &AnnouncementWords) -> Result<AnnouncementRequest, Vec<String>> {
-        let mut errors = Vec::new();
+    pub fn request(&self, w: &AnnouncementWords) -> Result<AnnouncementRequest, Reasons> {
+        let mut errors = Reasons::default();
         let mut time = |text: &str| {
             parse_local(text).unwrap_or_else(|Unreadable| {
-                errors.push(w.bad_time.to_owned());
+                errors.push(Reason::ours("", w.bad_time, w.lang));
                 None
             })
         };
         let valid_from = time(&self.valid_from);
         let valid_until = time(&self.valid_until);
         let polygon = parse_polygon(&self.polygon).unwrap_or_else(|Unreadable| {
-            errors.push(w.bad_polygon.to_owned());
+            errors.push(Reason::ours("", w.bad_polygon, w.lang));
             None
         });
         if !errors.is_empty() {

@@ -14,6 +14,7 @@ use super::announcer_of;
 use super::form::{FormValues, Picker, local_text, parse_local, picker};
 use super::words::{self, AnnouncementWords};
 use crate::api::error::ApiError;
+use crate::api::pages::console::reasons::{Reason, Reasons, refusal_by};
 use crate::api::pages::console::session::ConsoleUser;
 use crate::api::pages::console::{ConsoleError, Frame, console_lang, csrf, message, see_other};
 use crate::api::pages::resident::field;
@@ -44,7 +45,8 @@ pub struct AnnouncementPage<'a> {
     pub csrf: String,
     pub action: String,
     pub notice: Option<&'static str>,
-    pub errors: Vec<String>,
+    /// Why a form was refused (for the form as a whole).
+    pub errors: Reasons,
     pub status: String,
     pub status_text: &'static str,
     pub editable: bool,
@@ -64,7 +66,7 @@ pub struct AnnouncementPage<'a> {
 #[derive(Default)]
 struct Extras {
     notice: Option<&'static str>,
-    errors: Vec<String>,
+    errors: Reasons,
     /// The form as typed (after "update map" or a refused save).
     values: Option<FormValues>,
 }
@@ -165,14 +167,8 @@ fn not_found(request: &HttpRequest, user: &ConsoleUser) -> Result<HttpResponse, 
 }
 
 /// The errors a person can fix, with the page's status; other errors pass on.
-fn fixable(error: ApiError) -> Result<(StatusCode, Vec<String>), ApiError> {
-    match error {
-        ApiError::Validation(errors) => {
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, errors.into_iter().map(|e| e.detail).collect()))
-        }
-        ApiError::Conflict(why) => Ok((StatusCode::CONFLICT, vec![why])),
-        other => Err(other),
-    }
+fn fixable(error: ApiError) -> Result<(StatusCode, Reasons), ApiError> {
+    refusal_by(error, |_| String::new(), "")
 }
 
 /// The form for a new announcement.
@@ -343,7 +339,7 @@ pub async fn announcement_action(
     let aw = words::of(console_lang(&request).0);
     let back = |done: &str| see_other(&format!("/console/announcements/{id}?done={done}"));
     let values = FormValues::from_form(&fields);
-    let outcome: Result<HttpResponse, Result<(StatusCode, Vec<String>), ApiError>> =
+    let outcome: Result<HttpResponse, Result<(StatusCode, Reasons), ApiError>> =
         match field(&fields, "action").unwrap_or_default() {
             "map" => {
                 let extras = Extras { values: Some(values), ..Extras::default() };
@@ -361,13 +357,10 @@ pub async fn announcement_action(
                     .await
                     .map(|change| back(&change.status))
                     .map_err(fixable),
-                _ => Err(Ok((StatusCode::UNPROCESSABLE_ENTITY, vec![aw.bad_time.to_owned()]))),
+                _ => Err(Ok((StatusCode::UNPROCESSABLE_ENTITY, Reason::ours("", aw.bad_time, aw.lang).into()))),
             },
             "withdraw" => staff::withdraw(&state, id).await.map(|_| back("withdrawn")).map_err(fixable),
-            _ => Err(Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                vec!["this form has no known action; reload the page".to_owned()],
-            ))),
+            _ => Err(Ok((StatusCode::UNPROCESSABLE_ENTITY, Reason::ours("", aw.unknown_action, aw.lang).into()))),
         };
     match outcome {
         Ok(answer) => Ok(answer),

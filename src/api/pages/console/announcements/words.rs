@@ -5,6 +5,8 @@ use crate::api::pages::dashboard::text::Lang;
 
 /// Every fixed text of the announcement pages.
 pub struct AnnouncementWords {
+    /// The language of these words (of the reasons made of them).
+    pub lang: Lang,
     pub title_list: &'static str,
     pub title_new: &'static str,
     pub new_link: &'static str,
@@ -65,6 +67,7 @@ pub struct AnnouncementWords {
     pub done_withdrawn: &'static str,
     pub bad_time: &'static str,
     pub bad_polygon: &'static str,
+    pub unknown_action: &'static str,
     pub back_to_list: &'static str,
     pub forbidden: &'static str,
 }
@@ -90,6 +93,7 @@ impl AnnouncementWords {
 }
 
 static NL: AnnouncementWords = AnnouncementWords {
+    lang: Lang::Nl,
     title_list: "Berichten",
     title_new: "Nieuw bericht",
     new_link: "Nieuw bericht schrijven",
@@ -150,11 +154,13 @@ static NL: AnnouncementWords = AnnouncementWords {
     done_withdrawn: "Het bericht is ingetrokken.",
     bad_time: "Vul datum en tijd in als JJJJ-MM-DDTUU:MM.",
     bad_polygon: "De veelhoek is geen GeoJSON en geen lijst van coördinaten ‘lengtegraad breedtegraad’.",
+    unknown_action: "Dit formulier heeft geen bekende actie; laad de pagina opnieuw.",
     back_to_list: "Terug naar de berichten",
     forbidden: "Alleen beheerders en coördinatoren schrijven berichten.",
 };
 
 static EN: AnnouncementWords = AnnouncementWords {
+    lang: Lang::En,
     title_list: "Announcements",
     title_new: "New announcement",
     new_link: "Write a new announcement",
@@ -215,6 +221,7 @@ static EN: AnnouncementWords = AnnouncementWords {
     done_withdrawn: "The announcement was withdrawn.",
     bad_time: "Enter date and time as YYYY-MM-DDTHH:MM.",
     bad_polygon: "The polygon is neither GeoJSON nor a list of “longitude latitude” coordinates.",
+    unknown_action: "This form has no known action; reload the page.",
     back_to_list: "Back to the announcements",
     forbidden: "Only admins and coordinators write announcements.",
 };

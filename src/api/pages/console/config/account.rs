@@ -10,13 +10,14 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use uuid::Uuid;
 
+use super::super::reasons::{Reason, Reasons};
 use super::super::report::Choice;
 use super::super::session::ConsoleUser;
 use super::super::{ConsoleError, Frame, console_lang, csrf, message, render, see_other};
 use super::accounts::{FORM_MAX_BYTES, PAGE, done};
 use super::admin_only;
 use super::people_form::{
-    AccountForm, AccountRow, Problems, TokenForm, TokenRow, department_choices, role_choices, token_rows,
+    AccountForm, AccountRow, TokenForm, TokenRow, api_reasons, department_choices, role_choices, token_rows,
 };
 use super::people_words::{self, PeopleWords};
 use crate::api::admin::accounts::{
@@ -45,7 +46,7 @@ struct AccountPage<'a> {
     notice: Option<&'static str>,
     account: AccountRow,
     form: AccountForm,
-    errors: Problems,
+    errors: Reasons,
     roles: Vec<Choice>,
     departments: Vec<Choice>,
     tokens: Vec<TokenRow>,
@@ -60,7 +61,7 @@ struct Shown {
     /// The change form as typed (`None`: as the account is).
     form: Option<AccountForm>,
     token_form: TokenForm,
-    errors: Problems,
+    errors: Reasons,
     new_token: Option<CreatedToken>,
 }
 
@@ -71,12 +72,12 @@ impl Shown {
             notice,
             form: None,
             token_form: TokenForm::default(),
-            errors: Problems::default(),
+            errors: Reasons::default(),
             new_token: None,
         }
     }
 
-    fn refused(status: StatusCode, form: Option<AccountForm>, token_form: TokenForm, errors: Problems) -> Self {
+    fn refused(status: StatusCode, form: Option<AccountForm>, token_form: TokenForm, errors: Reasons) -> Self {
         Shown { status, notice: None, form, token_form, errors, new_token: None }
     }
 }
@@ -220,9 +221,9 @@ pub async fn account_action(
             match update_account_from(&state, id, input).await {
                 Ok(_) => back("saved"),
                 Err(ApiError::Validation(errors)) => {
-                    show(refused(StatusCode::UNPROCESSABLE_ENTITY, Problems::of_api(errors))).await
+                    show(refused(StatusCode::UNPROCESSABLE_ENTITY, api_reasons(errors))).await
                 }
-                Err(ApiError::Conflict(why)) => show(refused(StatusCode::CONFLICT, Problems::one("", why))).await,
+                Err(ApiError::Conflict(why)) => show(refused(StatusCode::CONFLICT, Reason::api("", why).into())).await,
                 Err(ApiError::NotFound(_)) => gone(&request, &user),
                 Err(other) => Err(other.into()),
             }
@@ -240,7 +241,7 @@ pub async fn account_action(
                     let shown = Shown { new_token: Some(created), ..Shown::plain(StatusCode::OK, None) };
                     show(shown).await
                 }
-                Err(ApiError::Validation(errors)) => show(refused(Problems::of_api(errors))).await,
+                Err(ApiError::Validation(errors)) => show(refused(api_reasons(errors))).await,
                 Err(ApiError::NotFound(_)) => gone(&request, &user),
                 Err(other) => Err(other.into()),
             }
@@ -256,7 +257,7 @@ pub async fn account_action(
             }
         }
         _ => {
-            let errors = Problems::one("", w.unknown_action);
+            let errors = Reason::ours("", w.unknown_action, w.lang).into();
             show(Shown::refused(StatusCode::UNPROCESSABLE_ENTITY, None, TokenForm::default(), errors)).await
         }
     }

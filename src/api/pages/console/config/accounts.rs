@@ -8,11 +8,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 
+use super::super::reasons::{Reason, Reasons};
 use super::super::report::Choice;
 use super::super::session::ConsoleUser;
 use super::super::{ConsoleError, Frame, console_lang, csrf, render, see_other};
 use super::admin_only;
-use super::people_form::{AccountForm, AccountRow, Problems, department_choices, role_choices};
+use super::people_form::{AccountForm, AccountRow, api_reasons, department_choices, role_choices};
 use super::people_words::{self, PeopleWords};
 use crate::api::admin::accounts::{account_views, create_account_from, token_views};
 use crate::api::error::ApiError;
@@ -36,7 +37,7 @@ struct AccountsPage<'a> {
     notice: Option<&'static str>,
     accounts: Vec<AccountRow>,
     form: AccountForm,
-    errors: Problems,
+    errors: Reasons,
     roles: Vec<Choice>,
     departments: Vec<Choice>,
 }
@@ -55,7 +56,7 @@ async fn page(
     status: StatusCode,
     notice: Option<&'static str>,
     form: AccountForm,
-    errors: Problems,
+    errors: Reasons,
 ) -> Result<HttpResponse, ConsoleError> {
     let lang = console_lang(request).0;
     let w = people_words::of(lang);
@@ -102,7 +103,7 @@ pub async fn accounts_page(
         return Ok(*refused);
     }
     let form = AccountForm { active: true, ..AccountForm::default() };
-    page(&request, &state, &user, StatusCode::OK, None, form, Problems::default()).await
+    page(&request, &state, &user, StatusCode::OK, None, form, Reasons::default()).await
 }
 
 /// The new account form: `csrf`, `action` (`create`), `email`, `name`, `role`,
@@ -139,7 +140,8 @@ pub async fn accounts_action(
     let (form, password) = AccountForm::read(&fields);
     let refused = |status, form, errors| page(&request, &state, &user, status, None, form, errors);
     if field(&fields, "action") != Some("create") {
-        return refused(StatusCode::UNPROCESSABLE_ENTITY, form, Problems::one("", w.unknown_action)).await;
+        return refused(StatusCode::UNPROCESSABLE_ENTITY, form, Reason::ours("", w.unknown_action, w.lang).into())
+            .await;
     }
     let input = match form.create(password, w) {
         Ok(input) => input,
@@ -147,10 +149,8 @@ pub async fn accounts_action(
     };
     match create_account_from(&state, input).await {
         Ok(account) => Ok(see_other(&format!("{PAGE}/{}?done=created", account.id))),
-        Err(ApiError::Validation(errors)) => {
-            refused(StatusCode::UNPROCESSABLE_ENTITY, form, Problems::of_api(errors)).await
-        }
-        Err(ApiError::Conflict(why)) => refused(StatusCode::CONFLICT, form, Problems::one("email", why)).await,
+        Err(ApiError::Validation(errors)) => refused(StatusCode::UNPROCESSABLE_ENTITY, form, api_reasons(errors)).await,
+        Err(ApiError::Conflict(why)) => refused(StatusCode::CONFLICT, form, Reason::api("email", why).into()).await,
         Err(other) => Err(other.into()),
     }
 }

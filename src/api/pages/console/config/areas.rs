@@ -13,10 +13,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 
+use super::super::reasons::{Reason, Reasons};
 use super::super::session::ConsoleUser;
 use super::super::{ConsoleError, Frame, console_lang, csrf, render};
 use super::admin_only;
-use super::people_form::Problems;
+use super::people_form::api_reasons;
 use super::people_words::{self, PeopleWords};
 use crate::api::admin::areas::{ImportResult, import_area_file, import_log, import_target};
 use crate::api::body::json_from_bytes;
@@ -77,7 +78,7 @@ struct AreasPage<'a> {
     year: String,
     levels: Vec<(&'static str, &'static str)>,
     max_kb: usize,
-    errors: Problems,
+    errors: Reasons,
     outcome: Option<Outcome>,
 }
 
@@ -87,7 +88,7 @@ async fn page(
     user: &ConsoleUser,
     status: StatusCode,
     form: &HashMap<String, String>,
-    errors: Problems,
+    errors: Reasons,
     result: Option<ImportResult>,
 ) -> Result<HttpResponse, ConsoleError> {
     let w = people_words::of(console_lang(request).0);
@@ -145,7 +146,7 @@ pub async fn areas_page(
     if let Err(refused) = admin_only(&request, &user) {
         return Ok(*refused);
     }
-    page(&request, &state, &user, StatusCode::OK, &HashMap::new(), Problems::default(), None).await
+    page(&request, &state, &user, StatusCode::OK, &HashMap::new(), Reasons::default(), None).await
 }
 
 /// What the upload form brought.
@@ -247,39 +248,40 @@ pub async fn areas_import(
         Ok(Upload::Stale) => return csrf::refused(&request, &user),
         Err(ApiError::PayloadTooLarge(limit)) => {
             let reason = format!("{} {} kB", w.file_too_large, limit.div_ceil(1024));
-            return refused(StatusCode::PAYLOAD_TOO_LARGE, &none, Problems::one("file", reason)).await;
+            return refused(StatusCode::PAYLOAD_TOO_LARGE, &none, Reason::ours("file", reason, w.lang).into()).await;
         }
         Err(ApiError::MalformedBody(_)) => {
-            return refused(StatusCode::BAD_REQUEST, &none, Problems::one("", w.form_unreadable)).await;
+            return refused(StatusCode::BAD_REQUEST, &none, Reason::ours("", w.form_unreadable, w.lang).into()).await;
         }
         Err(other) => return Err(other.into()),
     };
     let (level, year) = match import_target(&fields) {
         Ok(target) => target,
         Err(ApiError::Validation(errors)) => {
-            return refused(StatusCode::UNPROCESSABLE_ENTITY, &fields, Problems::of_api(errors)).await;
+            return refused(StatusCode::UNPROCESSABLE_ENTITY, &fields, api_reasons(errors)).await;
         }
         Err(other) => return Err(other.into()),
     };
     if file.is_empty() {
-        return refused(StatusCode::UNPROCESSABLE_ENTITY, &fields, Problems::one("file", w.no_file)).await;
+        return refused(StatusCode::UNPROCESSABLE_ENTITY, &fields, Reason::ours("file", w.no_file, w.lang).into())
+            .await;
     }
     let document = match json_from_bytes(&file, "file") {
         Ok(body) => body.value,
         Err(ApiError::MalformedBody(why)) => {
-            return refused(StatusCode::UNPROCESSABLE_ENTITY, &fields, Problems::one("file", why)).await;
+            return refused(StatusCode::UNPROCESSABLE_ENTITY, &fields, Reason::api("file", why).into()).await;
         }
         Err(other) => return Err(other.into()),
     };
     let source = if name.is_empty() { "console".to_owned() } else { format!("console: {name}") };
     match import_area_file(state.clone().into_inner(), level, year, document, source).await {
-        Ok(result) => page(&request, &state, &user, StatusCode::OK, &fields, Problems::default(), Some(result)).await,
+        Ok(result) => page(&request, &state, &user, StatusCode::OK, &fields, Reasons::default(), Some(result)).await,
         Err(ApiError::Validation(errors)) => {
             // The file's problems name the feature; they belong to the file field.
-            let errors = errors.into_iter().map(|e| ("file".to_owned(), e.detail)).collect();
-            refused(StatusCode::UNPROCESSABLE_ENTITY, &fields, Problems(errors)).await
+            let errors = Reasons::from_api(errors, |_| "file".to_owned());
+            refused(StatusCode::UNPROCESSABLE_ENTITY, &fields, errors).await
         }
-        Err(ApiError::Conflict(why)) => refused(StatusCode::CONFLICT, &fields, Problems::one("file", why)).await,
+        Err(ApiError::Conflict(why)) => refused(StatusCode::CONFLICT, &fields, Reason::api("file", why).into()).await,
         Err(other) => Err(other.into()),
     }
 }

@@ -6,6 +6,8 @@ use crate::api::pages::dashboard::text::Lang;
 
 /// Every fixed text of the departments and categories pages.
 pub struct CatalogueWords {
+    /// The language of these words (of the reasons made of them).
+    pub lang: Lang,
     pub departments_title: &'static str,
     pub departments_intro: &'static str,
     pub no_departments: &'static str,
@@ -101,6 +103,7 @@ pub fn of(lang: Lang) -> &'static CatalogueWords {
 }
 
 static NL: CatalogueWords = CatalogueWords {
+    lang: Lang::Nl,
     departments_title: "Afdelingen",
     departments_intro: "Elke melding hoort bij een afdeling. Een subcategorie heeft een standaardafdeling; een routeringsregel kan een andere kiezen.",
     no_departments: "Er zijn nog geen afdelingen.",
@@ -193,6 +196,7 @@ static NL: CatalogueWords = CatalogueWords {
 };
 
 static EN: CatalogueWords = CatalogueWords {
+    lang: Lang::En,
     departments_title: "Departments",
     departments_intro: "Every report belongs to a department. A subcategory has a default department; a routing rule may choose another.",
     no_departments: "There are no departments yet.",

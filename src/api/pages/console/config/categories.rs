@@ -10,10 +10,11 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use uuid::Uuid;
 
+use super::super::reasons::{Reason, Reasons, refusal};
 use super::super::session::ConsoleUser;
 use super::super::{ConsoleError, Frame, console_lang, render, see_other};
 use super::admin_only;
-use super::catalogue::{Reasons, checked_form, done, not_found, refusal, words_of};
+use super::catalogue::{checked_form, done, not_found, words_of};
 use super::catalogue_words::CatalogueWords;
 use super::category_form::{CategoryForm, CategoryRow, FIELDS, Options, tree_rows};
 use crate::api::admin::categories::{CategoryView, category_views, create_category_from, update_category_from};
@@ -273,7 +274,7 @@ async fn save(
     let id = stored.map(|s| s.id);
     let form = CategoryForm::read(fields, stored);
     if field(fields, "action") != Some("save") {
-        let unknown = Reasons(vec![(String::new(), w.unknown_action.to_owned())]);
+        let unknown = Reason::ours("", w.unknown_action, w.lang).into();
         return show(request, state, user, id, StatusCode::UNPROCESSABLE_ENTITY, form, unknown);
     }
     let input = match form.input(w) {

@@ -10,7 +10,7 @@ use crate::api::pages::resident::field;
 use crate::api::state::Snapshot;
 use crate::domain::category::{AnswerType, Question, QuestionOption};
 
-use super::catalogue::Reasons;
+use super::super::reasons::{Reason, Reasons};
 use super::catalogue_words::CatalogueWords;
 
 /// The form's fields, as the API's pointers name them.
@@ -96,10 +96,10 @@ impl QuestionForm {
     }
 
     /// The API's question, or the reasons at this row's fields.
-    fn question(&self, w: &CatalogueWords, errors: &mut Vec<(String, String)>) -> Option<Question> {
+    fn question(&self, w: &CatalogueWords, errors: &mut Reasons) -> Option<Question> {
         let datatype = ANSWER_TYPES.iter().find(|(code, _)| *code == self.datatype).map(|(_, t)| *t);
         if datatype.is_none() {
-            errors.push((self.name("datatype"), w.bad_datatype.to_owned()));
+            errors.push(Reason::ours(&self.name("datatype"), w.bad_datatype, w.lang));
         }
         let mut values = Vec::new();
         for line in self.values.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -109,7 +109,7 @@ impl QuestionForm {
                 [key, name] => QuestionOption { key: (*key).into(), name_nl: (*name).into(), name_en: (*name).into() },
                 [key, nl, en] => QuestionOption { key: (*key).into(), name_nl: (*nl).into(), name_en: (*en).into() },
                 _ => {
-                    errors.push((self.name("values"), w.bad_option.to_owned()));
+                    errors.push(Reason::ours(&self.name("values"), w.bad_option, w.lang));
                     continue;
                 }
             };
@@ -222,12 +222,12 @@ impl CategoryForm {
 
     /// The API's request, or the reasons the form cannot be read (a number, a choice).
     pub fn input(&self, w: &CatalogueWords) -> Result<CategoryInput, Reasons> {
-        let mut errors = Vec::new();
+        let mut errors = Reasons::default();
         let mut number = |name: &str, value: &str| -> Option<i32> {
             if value.is_empty() {
                 return None;
             }
-            value.parse().map_err(|_| errors.push((name.to_owned(), w.whole_number.to_owned()))).ok()
+            value.parse().map_err(|_| errors.push(Reason::ours(name, w.whole_number, w.lang))).ok()
         };
         let handling_hours = number("handling_hours", &self.handling_hours);
         let position = number("position", &self.position).unwrap_or_default();
@@ -253,7 +253,7 @@ impl CategoryForm {
             active: self.active,
             position,
         };
-        if errors.is_empty() { Ok(input) } else { Err(Reasons(errors)) }
+        if errors.is_empty() { Ok(input) } else { Err(errors) }
     }
 }
 

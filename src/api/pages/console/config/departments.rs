@@ -11,10 +11,11 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use uuid::Uuid;
 
+use super::super::reasons::{Reason, Reasons, refusal};
 use super::super::session::ConsoleUser;
 use super::super::{ConsoleError, Frame, render, see_other};
 use super::admin_only;
-use super::catalogue::{Reasons, checked_form, done, not_found, refusal, words_of};
+use super::catalogue::{checked_form, done, not_found, words_of};
 use super::catalogue_words::CatalogueWords;
 use crate::api::admin::departments::{
     DepartmentInput, DepartmentView, create_department_from, department_views, set_department_active,
@@ -223,7 +224,8 @@ pub async fn departments_action(
     };
     let form = DepartmentForm::read(&fields, None);
     if field(&fields, "action") != Some("create") {
-        let unknown = Reasons(vec![(String::new(), words_of(&request).unknown_action.to_owned())]);
+        let w = words_of(&request);
+        let unknown = Reason::ours("", w.unknown_action, w.lang).into();
         return list(&request, &state, &user, StatusCode::UNPROCESSABLE_ENTITY, form, unknown).await;
     }
     match create_department_from(&state, form.input()).await {
@@ -316,7 +318,7 @@ pub async fn department_action(
             (DepartmentForm::of(&view), outcome)
         }
         _ => {
-            let unknown = Reasons(vec![(String::new(), w.unknown_action.to_owned())]);
+            let unknown = Reason::ours("", w.unknown_action, w.lang).into();
             let shown = Shown {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 form: DepartmentForm::of(&view),
@@ -330,7 +332,7 @@ pub async fn department_action(
         Ok(done) => Ok(see_other(&format!("{PAGE}?done={done}"))),
         Err(ApiError::NotFound(_)) => not_found(&request, &user, w.department_gone),
         Err(ApiError::Conflict(detail)) => {
-            let errors = Reasons(vec![("active".to_owned(), detail)]);
+            let errors = Reason::api("active", detail).into();
             let shown = Shown { status: StatusCode::CONFLICT, form, errors, conflict: true };
             one(&request, &user, id, shown)
         }

@@ -12,6 +12,7 @@ use crate::domain::report::RoutingReason;
 use crate::domain::rule_spec::{ActionSpec, ConditionsSpec, RuleSpec, TimeWindowSpec};
 use crate::domain::validation::FieldError;
 
+use super::super::reasons::{Reason, Reasons};
 use super::words::ConfigWords;
 
 /// The weekday codes of the API, Monday first.
@@ -42,9 +43,6 @@ pub struct RuleForm {
     /// The hypothetical report's answers, as JSON (question key → answer).
     pub test_answers: String,
 }
-
-/// A form field's problem: (field name, reason).
-pub type FormError = (String, String);
 
 fn text(fields: &[(String, String)], name: &str) -> String {
     field(fields, name).map(str::trim).unwrap_or_default().to_owned()
@@ -134,26 +132,28 @@ impl RuleForm {
     }
 
     /// The rule as the API takes it; `default_position` stands in for an empty position.
-    pub fn spec(&self, w: &ConfigWords, default_position: Option<i32>) -> Result<RuleSpec, Vec<FormError>> {
-        let mut errors = Vec::new();
+    pub fn spec(&self, w: &ConfigWords, default_position: Option<i32>) -> Result<RuleSpec, Reasons> {
+        let mut errors = Reasons::default();
         let mut number = |name: &str, value: &str| -> Option<i32> {
             if value.is_empty() {
                 return None;
             }
-            value.parse().map_err(|_| errors.push((name.to_owned(), w.whole_number.to_owned()))).ok()
+            value.parse().map_err(|_| errors.push(Reason::ours(name, w.whole_number, w.lang))).ok()
         };
         let position = number("position", &self.position).or(default_position);
         let deadline_hours = number("deadline_hours", &self.deadline_hours);
         let polygon = if self.polygon.is_empty() {
             None
         } else {
-            serde_json::from_str(&self.polygon).map_err(|_| errors.push(("polygon".into(), w.bad_json.into()))).ok()
+            serde_json::from_str(&self.polygon)
+                .map_err(|_| errors.push(Reason::ours("polygon", w.bad_json, w.lang)))
+                .ok()
         };
         let answers = if self.answers.is_empty() {
             Default::default()
         } else {
             serde_json::from_str(&self.answers)
-                .map_err(|_| errors.push(("answers".into(), w.bad_json.into())))
+                .map_err(|_| errors.push(Reason::ours("answers", w.bad_json, w.lang)))
                 .unwrap_or_default()
         };
         let time = (!self.time_from.is_empty() || !self.time_to.is_empty())
@@ -186,59 +186,51 @@ impl RuleForm {
     }
 
     /// The answers of the report to try: `None` when empty.
-    pub fn test_answers(
-        &self,
-        w: &ConfigWords,
-    ) -> Result<Option<serde_json::Map<String, serde_json::Value>>, FormError> {
+    pub fn test_answers(&self, w: &ConfigWords) -> Result<Option<serde_json::Map<String, serde_json::Value>>, Reason> {
         if self.test_answers.is_empty() {
             return Ok(None);
         }
-        serde_json::from_str(&self.test_answers)
-            .map(Some)
-            .map_err(|_| ("test_answers".to_owned(), w.bad_json.to_owned()))
+        serde_json::from_str(&self.test_answers).map(Some).map_err(|_| Reason::ours("test_answers", w.bad_json, w.lang))
     }
 
     /// The place to try, as (lat, lon).
-    pub fn location(&self, w: &ConfigWords) -> Result<(f64, f64), FormError> {
+    pub fn location(&self, w: &ConfigWords) -> Result<(f64, f64), Reason> {
         let degrees = |v: &str| v.replace(',', ".").parse::<f64>().ok();
         match (degrees(&self.test_lat), degrees(&self.test_lon)) {
             (Some(lat), Some(lon)) => Ok((lat, lon)),
-            _ => Err(("test_location".to_owned(), w.decimal_degrees.to_owned())),
+            _ => Err(Reason::ours("test_location", w.decimal_degrees, w.lang)),
         }
     }
 }
 
 /// The API's reasons, by the form field they belong to (from each reason's JSON pointer).
-pub fn form_errors(errors: Vec<FieldError>) -> Vec<FormError> {
-    errors
+pub fn form_errors(errors: Vec<FieldError>) -> Reasons {
+    Reasons::from_api(errors, |pointer| {
+        let pointer = pointer.strip_prefix("/candidate").unwrap_or(pointer);
+        [
+            ("/name", "name"),
+            ("/position", "position"),
+            ("/conditions/categories", "categories"),
+            ("/conditions/areas", "areas"),
+            ("/conditions/polygon", "polygon"),
+            ("/conditions/weekdays", "weekdays"),
+            ("/conditions/time", "time"),
+            ("/conditions/answers", "answers"),
+            ("/action/department", "department"),
+            ("/action/priority", "priority"),
+            ("/action/deadline_hours", "deadline_hours"),
+            ("/category", "test_category"),
+            ("/location", "test_location"),
+            ("/answers", "test_answers"),
+            ("/replaces", ""),
+            ("/conditions", "conditions"),
+        ]
         .into_iter()
-        .map(|e| {
-            let pointer = e.pointer.strip_prefix("/candidate").unwrap_or(&e.pointer);
-            let field = [
-                ("/name", "name"),
-                ("/position", "position"),
-                ("/conditions/categories", "categories"),
-                ("/conditions/areas", "areas"),
-                ("/conditions/polygon", "polygon"),
-                ("/conditions/weekdays", "weekdays"),
-                ("/conditions/time", "time"),
-                ("/conditions/answers", "answers"),
-                ("/action/department", "department"),
-                ("/action/priority", "priority"),
-                ("/action/deadline_hours", "deadline_hours"),
-                ("/category", "test_category"),
-                ("/location", "test_location"),
-                ("/answers", "test_answers"),
-                ("/replaces", ""),
-                ("/conditions", "conditions"),
-            ]
-            .into_iter()
-            .find(|(prefix, _)| pointer.starts_with(prefix))
-            .map(|(_, name)| name)
-            .unwrap_or_default();
-            (field.to_owned(), e.detail)
-        })
-        .collect()
+        .find(|(prefix, _)| pointer.starts_with(prefix))
+        .map(|(_, name)| name)
+        .unwrap_or_default()
+        .to_owned()
+    })
 }
 
 /// A saved rule in the list.
@@ -315,7 +307,8 @@ pub struct CheckRow {
     pub name: String,
     pub candidate: bool,
     pub matched: bool,
-    pub reasons: Vec<String>,
+    /// Why it matched or not, as the API words it.
+    pub reasons: Vec<Reason>,
 }
 
 /// The tester's answer, in words.
@@ -369,7 +362,7 @@ impl ExplanationView {
                     name: c.name,
                     candidate: c.candidate,
                     matched: c.matched,
-                    reasons: c.reasons,
+                    reasons: c.reasons.into_iter().map(|r| Reason::api("", r)).collect(),
                 })
                 .collect(),
         }

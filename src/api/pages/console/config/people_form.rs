@@ -1,11 +1,12 @@
 //! The forms of the accounts pages as text (kept as typed, to show again with the reasons;
 //! never a password), their conversion into the admin API's request types (only the
 //! reading of a role name and a number; every rule is the API's), the API's reasons by
-//! field, and the rows of the account and token lists.
+//! field ([`api_reasons`]), and the rows of the account and token lists.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::super::reasons::{Reason, Reasons, first_segment};
 use super::people_words::PeopleWords;
 use crate::api::admin::accounts::{AccountView, CreateAccount, CreateToken, TokenView, UpdateAccount};
 use crate::api::pages::console::announcements::form::local_text;
@@ -14,58 +15,11 @@ use crate::api::pages::dashboard::text::Lang;
 use crate::api::pages::resident::field;
 use crate::api::state::Snapshot;
 use crate::domain::auth::Role;
-use crate::domain::validation::FieldError;
 
-/// The reasons a form was refused: (field name, reason); field `""` is the form as a whole.
-#[derive(Debug, Default)]
-pub struct Problems(pub Vec<(String, String)>);
-
-impl Problems {
-    /// One reason for `field`.
-    pub fn one(field: &str, reason: impl Into<String>) -> Self {
-        Problems(vec![(field.to_owned(), reason.into())])
-    }
-
-    /// The API's reasons by the form field each belongs to (the first part of its JSON
-    /// pointer: `/departments/2` is `departments`; no pointer is the form as a whole).
-    pub fn of_api(errors: Vec<FieldError>) -> Self {
-        Problems(
-            errors
-                .into_iter()
-                .map(|e| {
-                    let name = e.pointer.trim_start_matches('/').split('/').next().unwrap_or_default().to_owned();
-                    (name, e.detail)
-                })
-                .collect(),
-        )
-    }
-
-    /// Whether there is no reason at all.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Every reason with its field.
-    pub fn all(&self) -> &[(String, String)] {
-        &self.0
-    }
-
-    /// The reasons for field `name`.
-    pub fn of(&self, name: &str) -> Vec<&str> {
-        self.0.iter().filter(|(f, _)| f == name).map(|(_, e)| e.as_str()).collect()
-    }
-
-    /// `aria-describedby` of field `name`: its hint (when `hint`) and its errors, if any.
-    pub fn described(&self, name: &str, hint: bool) -> String {
-        let mut ids = Vec::new();
-        if hint {
-            ids.push(format!("{name}-hint"));
-        }
-        if self.0.iter().any(|(f, _)| f == name) {
-            ids.push(format!("{name}-error"));
-        }
-        ids.join(" ")
-    }
+/// The API's reasons by the form field each belongs to (the first part of its JSON
+/// pointer: `/departments/2` is `departments`; no pointer is the form as a whole).
+pub fn api_reasons(errors: Vec<crate::domain::validation::FieldError>) -> Reasons {
+    Reasons::from_api(errors, |pointer| first_segment(pointer).to_owned())
 }
 
 fn text(fields: &[(String, String)], name: &str) -> String {
@@ -116,16 +70,16 @@ impl AccountForm {
         self.departments.iter().any(|d| d == slug)
     }
 
-    fn role(&self, w: &PeopleWords) -> Result<Option<Role>, Problems> {
+    fn role(&self, w: &PeopleWords) -> Result<Option<Role>, Reasons> {
         if self.role.is_empty() {
             return Ok(None);
         }
-        Role::parse(&self.role).map(Some).ok_or_else(|| Problems::one("role", w.unknown_role))
+        Role::parse(&self.role).map(Some).ok_or_else(|| Reasons::from(Reason::ours("role", w.unknown_role, w.lang)))
     }
 
     /// The new account as the API takes it.
-    pub fn create(&self, password: String, w: &PeopleWords) -> Result<CreateAccount, Problems> {
-        let role = self.role(w)?.ok_or_else(|| Problems::one("role", w.unknown_role))?;
+    pub fn create(&self, password: String, w: &PeopleWords) -> Result<CreateAccount, Reasons> {
+        let role = self.role(w)?.ok_or_else(|| Reasons::from(Reason::ours("role", w.unknown_role, w.lang)))?;
         Ok(CreateAccount {
             email: self.email.clone(),
             name: self.name.clone(),
@@ -137,7 +91,7 @@ impl AccountForm {
 
     /// The changes as the API takes them: name, role (empty: unchanged), departments (the
     /// full set), active, and a new password when one is typed.
-    pub fn update(&self, password: String, w: &PeopleWords) -> Result<UpdateAccount, Problems> {
+    pub fn update(&self, password: String, w: &PeopleWords) -> Result<UpdateAccount, Reasons> {
         Ok(UpdateAccount {
             name: Some(self.name.clone()),
             role: self.role(w)?,
@@ -162,11 +116,15 @@ impl TokenForm {
     }
 
     /// The token as the API takes it.
-    pub fn spec(&self, w: &PeopleWords) -> Result<CreateToken, Problems> {
+    pub fn spec(&self, w: &PeopleWords) -> Result<CreateToken, Reasons> {
         let expires_in_days = if self.expires_in_days.is_empty() {
             None
         } else {
-            Some(self.expires_in_days.parse::<u32>().map_err(|_| Problems::one("expires_in_days", w.whole_number))?)
+            Some(
+                self.expires_in_days
+                    .parse::<u32>()
+                    .map_err(|_| Reasons::from(Reason::ours("expires_in_days", w.whole_number, w.lang)))?,
+            )
         };
         Ok(CreateToken { label: self.label.clone(), expires_in_days })
     }

@@ -5,6 +5,8 @@ use crate::api::pages::dashboard::text::Lang;
 
 /// Every fixed text of the accounts, API tokens and area import pages.
 pub struct PeopleWords {
+    /// The language of these words (of the reasons made of them).
+    pub lang: Lang,
     pub accounts_title: &'static str,
     pub accounts_intro: &'static str,
     pub email: &'static str,
@@ -107,6 +109,7 @@ impl PeopleWords {
 }
 
 static NL: PeopleWords = PeopleWords {
+    lang: Lang::Nl,
     accounts_title: "Accounts en API-tokens",
     accounts_intro: "De medewerkers die met de console en de API werken, met hun rol en afdelingen. Een account dat bij een eerste inlog met het gemeente-account (single sign-on) is gemaakt, heeft nog geen rol en dus geen toegang, tot u het een rol geeft.",
     email: "E-mailadres",
@@ -188,6 +191,7 @@ static NL: PeopleWords = PeopleWords {
 };
 
 static EN: PeopleWords = PeopleWords {
+    lang: Lang::En,
     accounts_title: "Accounts and API tokens",
     accounts_intro: "The staff who work with the console and the API, with their role and departments. An account made by a first login with the municipal account (single sign-on) has no role yet, and so no access, until you give it one.",
     email: "Email address",

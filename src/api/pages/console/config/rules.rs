@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use uuid::Uuid;
 
+use super::super::reasons::{Reason, Reasons};
 use super::super::report::Choice;
 use super::super::session::ConsoleUser;
 use super::super::{ConsoleError, Frame, console_lang, csrf, render, see_other};
@@ -40,8 +41,7 @@ struct RulesPage<'a> {
     notice: Option<&'static str>,
     rules: Vec<RuleRow>,
     form: RuleForm,
-    /// Field name → reasons (field `""`: the form as a whole).
-    errors: Vec<(String, String)>,
+    errors: Reasons,
     explanation: Option<ExplanationView>,
     categories: Vec<Choice>,
     subcategories: Vec<Choice>,
@@ -50,31 +50,12 @@ struct RulesPage<'a> {
     weekdays: Vec<Choice>,
 }
 
-impl RulesPage<'_> {
-    /// The reasons for field `name`, one sentence each.
-    fn errors_of(&self, name: &str) -> Vec<&str> {
-        self.errors.iter().filter(|(f, _)| f == name).map(|(_, e)| e.as_str()).collect()
-    }
-
-    /// `aria-describedby` of field `name`: its hint and its errors, when any.
-    fn described(&self, name: &str, hint: bool) -> String {
-        let mut ids = Vec::new();
-        if hint {
-            ids.push(format!("{name}-hint"));
-        }
-        if self.errors.iter().any(|(f, _)| f == name) {
-            ids.push(format!("{name}-error"));
-        }
-        ids.join(" ")
-    }
-}
-
 /// What the page shows besides the saved rules.
 struct Shown {
     status: StatusCode,
     notice: Option<&'static str>,
     form: RuleForm,
-    errors: Vec<(String, String)>,
+    errors: Reasons,
     explanation: Option<ExplanationView>,
 }
 
@@ -157,7 +138,7 @@ pub async fn rules_page(
         },
         None => RuleForm::fresh(),
     };
-    let shown = Shown { status: StatusCode::OK, notice, form, errors: Vec::new(), explanation: None };
+    let shown = Shown { status: StatusCode::OK, notice, form, errors: Reasons::default(), explanation: None };
     page(&request, &state, &user, shown).await
 }
 
@@ -239,7 +220,7 @@ pub async fn rules_action(
         }
         "test" => {
             let last = i32::try_from(rule_views(&state).await?.len()).unwrap_or(i32::MAX).saturating_add(1);
-            let mut errors = Vec::new();
+            let mut errors = Reasons::default();
             let candidate =
                 if form.has_rule() { form.spec(cw, Some(last)).map_err(|e| errors.extend(e)).ok() } else { None };
             let location = form.location(cw).map_err(|e| errors.push(e)).ok();
@@ -262,13 +243,13 @@ pub async fn rules_action(
                         status: StatusCode::OK,
                         notice: None,
                         form,
-                        errors: Vec::new(),
+                        errors: Reasons::default(),
                         explanation: Some(view),
                     };
                     page(&request, &state, &user, shown).await
                 }
                 Err(ApiError::Validation(errors)) => invalid(form, form_errors(errors)).await,
-                Err(ApiError::OutsideServiceArea(why)) => invalid(form, vec![("test_location".to_owned(), why)]).await,
+                Err(ApiError::OutsideServiceArea(why)) => invalid(form, Reason::api("test_location", why).into()).await,
                 Err(other) => Err(other.into()),
             }
         }
@@ -282,7 +263,7 @@ pub async fn rules_action(
                 Err(other) => Err(other.into()),
             }
         }
-        _ => invalid(form, vec![(String::new(), cw.unknown_action.to_owned())]).await,
+        _ => invalid(form, Reason::ours("", cw.unknown_action, cw.lang).into()).await,
     }
 }
 

@@ -6,6 +6,8 @@ use crate::api::pages::dashboard::text::Lang;
 
 /// Every fixed text of the configuration pages.
 pub struct ConfigWords {
+    /// The language of these words (of the reasons made of them).
+    pub lang: Lang,
     pub nav: &'static str,
     pub admins_only_title: &'static str,
     pub admins_only_text: &'static str,
@@ -90,6 +92,7 @@ pub fn of(lang: Lang) -> &'static ConfigWords {
 }
 
 static NL: ConfigWords = ConfigWords {
+    lang: Lang::Nl,
     nav: "Instellingen",
     admins_only_title: "Alleen voor beheerders",
     admins_only_text: "De instellingen van meldpunt zijn alleen voor accounts met de rol beheerder.",
@@ -166,6 +169,7 @@ static NL: ConfigWords = ConfigWords {
 };
 
 static EN: ConfigWords = ConfigWords {
+    lang: Lang::En,
     nav: "Settings",
     admins_only_title: "Administrators only",
     admins_only_text: "meldpunt's settings are only for accounts with the administrator role.",

@@ -277,11 +277,11 @@ on_both_backends! {
             let refused = upload(&browser, &texts, Some(("buurten.geojson", file))).await;
             assert_eq!(refused.status(), status, "{reason}");
             let body = refused.text().await.unwrap();
-            assert!(body.contains("Niet geïmporteerd") && body.contains("id=\"file-error\"") && body.contains(reason), "{reason} in {body}");
+            assert!(body.contains("Niet geïmporteerd") && body.contains("lang=\"en\" id=\"file-error\"") && body.contains(reason), "{reason} in {body}");
         }
         let no_file = upload(&browser, &texts, None).await;
         assert_eq!(no_file.status(), 422);
-        assert!(no_file.text().await.unwrap().contains("id=\"file-error\">kies een bestand"));
+        assert!(no_file.text().await.unwrap().contains("lang=\"nl\" id=\"file-error\">kies een bestand"), "the console's own reason is Dutch");
         let bad_target = upload(&browser, &[("csrf", &token), ("level", "straat"), ("year", "twintig")], Some(("b.geojson", &open_ring))).await;
         assert_eq!(bad_target.status(), 422);
         let body = bad_target.text().await.unwrap();

@@ -12,6 +12,7 @@ mod config_people;
 mod config_people_browser;
 mod config_rules;
 mod pages;
+mod reasons;
 mod sessions;
 mod setup;
 mod sso_browser;

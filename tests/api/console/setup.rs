@@ -52,15 +52,16 @@ on_both_backends! {
         let wrong = setup_form(&browser, "0000-0000-0000-0000", "een lang genoeg wachtwoord").await;
         assert_eq!(wrong.status(), 422);
         let wrong = wrong.text().await.unwrap();
-        assert!(wrong.contains("id=\"code-error\">Deze inrichtingscode klopt niet") && wrong.contains("value=\"Eerste Beheerder\""), "{wrong}");
+        assert!(wrong.contains("lang=\"nl\" id=\"code-error\">Deze inrichtingscode klopt niet") && wrong.contains("value=\"Eerste Beheerder\""), "{wrong}");
+        assert!(wrong.contains("<li lang=\"nl\"><a href=\"#code\">"), "the console's own reason is Dutch, not marked English: {wrong}");
         assert!(still_open(&app).await);
 
         // The right code (of this server: the log holds every test server's) with a short
-        // password: the API's reason at the field, nothing made.
+        // password: the API's reason at the field, marked English, nothing made.
         let mut ours = None;
         for code in &codes {
             let answer = setup_form(&browser, code, "kort").await;
-            if answer.status() == 422 && answer.text().await.unwrap().contains("id=\"password-error\"") {
+            if answer.status() == 422 && answer.text().await.unwrap().contains("<p class=\"field-error\" lang=\"en\" id=\"password-error\">") {
                 ours = Some(code.clone());
                 break;
             }

@@ -7,6 +7,7 @@
 //! - [`session`]: the `meldpunt_session` cookie (a revocable session token), the
 //!   [`session::ConsoleUser`] extractor and the redirect to the login page;
 //! - [`csrf`]: the token in every form and the same-origin check of every POST;
+//! - [`reasons`]: why a form was refused, each reason in its language (the API's English);
 //! - [`login`]: logging in with a password and out;
 //! - [`queue`]: the queue with its filters, counts, paging and map ([`map`]);
 //! - [`report`] and [`actions`]: one report, and the forms that change it.

@@ -41,6 +41,7 @@ struct RulesPage<'a> {
     notice: Option<&'static str>,
     rules: Vec<RuleRow>,
     form: RuleForm,
+    /// Why the form was refused, by field (`""`: the form as a whole).
     errors: Reasons,
     explanation: Option<ExplanationView>,
     categories: Vec<Choice>,

@@ -316,13 +316,12 @@ fn request_reopen_in(conn: &mut DbConnection, report: &Report, via: &str) -> Res
             reports::updated_at.eq(DbTime::new(now)),
         ))
         .execute(conn)?;
-    super::triage::append(
-        conn,
-        report.id,
-        ACTOR,
-        "status_changed",
-        serde_json::json!({"from": "resolved", "to": ReportStatus::ReopenRequested.as_str(), "text": null, "via": via}),
-    )
+    let change =
+        serde_json::json!({"from": "resolved", "to": ReportStatus::ReopenRequested.as_str(), "text": null, "via": via});
+    super::triage::append(conn, report.id, ACTOR, "status_changed", change.clone())?;
+    // Back-office systems hear of the request as of any status change (the resident's
+    // words are an internal note, not in the event).
+    super::report_events::record(conn, report.id, crate::domain::report_event::EventType::StatusChanged, change)
 }
 
 /// What a resident's request to reopen from the follow link did.
@@ -336,6 +335,18 @@ pub enum ReopenRequest {
     Requested,
 }
 
+/// When report `report_id` was last resolved or cancelled (`None`: it is open, or no such
+/// report).
+pub fn settled_at(conn: &mut DbConnection, report_id: Uuid) -> Result<Option<DateTime<Utc>>, StorageError> {
+    Ok(reports::table
+        .find(DbUuid(report_id))
+        .select(reports::settled_at)
+        .first::<Option<DbTime>>(conn)
+        .optional()?
+        .flatten()
+        .map(|at| at.0))
+}
+
 /// A reporter asks to reopen their resolved report from the follow link, within
 /// `survey_days` of the resolution, with an optional text (kept as an internal note).
 pub fn request_reopen(
@@ -346,12 +357,9 @@ pub fn request_reopen(
 ) -> Result<ReopenRequest, StorageError> {
     conn.write_transaction(|c| -> Result<ReopenRequest, StorageError> {
         let Some(report) = super::reports::by_id(c, report_id)? else { return Ok(ReopenRequest::Unknown) };
-        let settled: Option<DbTime> =
-            reports::table.find(DbUuid(report_id)).select(reports::settled_at).first::<Option<DbTime>>(c)?;
+        let settled = settled_at(c, report_id)?;
         let now = Utc::now();
-        if let Err(refused) =
-            crate::domain::survey::may_request_reopen(report.status, settled.map(|s| s.0), survey_days, now)
-        {
+        if let Err(refused) = crate::domain::survey::may_request_reopen(report.status, settled, survey_days, now) {
             return Ok(ReopenRequest::Refused(refused));
         }
         let mut words = "Verzoek van de melder om de melding te heropenen (via de volglink).".to_owned();

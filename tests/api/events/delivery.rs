@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use crate::support::app::{Backend, TestApp, spawn_app_with, street_light_report};
 use crate::support::backends::on_both_backends;
 use crate::support::events::*;
-use crate::support::net::free_port;
+use crate::support::net::{free_port, wait_for};
+use crate::support::smtp::{mails_in, token_after};
 use crate::support::staff::{admin_token, send, with_bootstrap_admin};
 
 /// A server with fast retries and a bootstrap admin; returns it with the admin's token.
@@ -96,6 +97,38 @@ on_both_backends! {
         let (_, view) = app.admin_json(Method::GET, &format!("/api/v1/admin/event-endpoints/{}", endpoint["id"].as_str().unwrap()), None).await;
         assert_eq!(view["deliveries"], json!({"pending": 0, "failing": 0, "delivered": 7, "dead": 0}));
         assert!(view.get("secret").is_none(), "the secret is shown once");
+    }
+
+    async fn a_resident_s_request_to_reopen_reaches_the_receiver_as_a_status_change_without_their_words(backend: Backend) {
+        let folder = tempfile::tempdir().unwrap();
+        let mail_dir = folder.path().display().to_string();
+        let app = spawn_app_with(backend, |s| {
+            fast_retries(s);
+            with_bootstrap_admin(s);
+            s.mail_dir = mail_dir.clone();
+            s.public_url = "https://meldpunt.test".into();
+        })
+        .await;
+        let token = admin_token(&app).await;
+        let mut receiver = Receiver::new(free_port());
+        let endpoint = register(&app, json!({"url": receiver.url()})).await;
+        receiver.start(endpoint["secret"].as_str().unwrap()).await;
+        let mut body = street_light_report();
+        body["reporter"] = json!({"email": "heropenen@example.nl"});
+        let id = file(&app, &body).await;
+        wait_for("the confirmation", || mails_in(folder.path()).len(), 1).await;
+        let follow = token_after(&mails_in(folder.path())[0], "/api/v1/follow/");
+        transition(&app, &token, &id, json!({"to": "resolved", "text": "Lamp vervangen."})).await;
+        let path = format!("/api/v1/follow/{follow}/reopen");
+        let asked = send(&app, Method::POST, &path, None, Some(json!({"text": "Hij brandt nog steeds niet."}))).await;
+        assert_eq!(asked.status(), 200);
+        let events = receiver.wait_for(3).await;
+        assert_signed_in_order_without_contact(&events);
+        assert_eq!(types_of(&events, &id), ["report.created", "report.status_changed", "report.status_changed"]);
+        let asked = events.iter().filter(|e| e["type"] == "report.status_changed").nth(1).unwrap();
+        assert_eq!(asked["data"], json!({"from": "resolved", "to": "reopen_requested", "text": null, "via": "follow_link"}));
+        assert_eq!(asked["status"], "reopen_requested", "{asked}");
+        assert!(!asked.to_string().contains("brandt nog steeds"), "the resident's words are an internal note: {asked}");
     }
 
     async fn a_receiver_that_is_down_for_a_while_gets_every_event_in_order_once_it_is_back(backend: Backend) {

@@ -253,7 +253,14 @@ on_both_backends! {
         let path = format!("/api/v1/follow/{follow}/reopen");
         let early = send(&app, Method::POST, &path, None, Some(json!({"text": "Nog niets gebeurd."}))).await;
         assert!(expect_problem(early, 409).await["detail"].as_str().unwrap().contains("only a resolved report"));
+        let followed = format!("/api/v1/follow/{follow}");
+        let can_reopen = |app: &TestApp| {
+            let request = app.client.get(app.url(&followed));
+            async move { request.send().await.unwrap().json::<Value>().await.unwrap()["can_reopen"].clone() }
+        };
+        assert_eq!(can_reopen(&app).await, json!(false), "an open report cannot be reopened");
         assert_eq!(move_to(&app, &admin, id, "resolved", Some("Klaar.")).await.status(), 200);
+        assert_eq!(can_reopen(&app).await, json!(true));
         let asked = send(&app, Method::POST, &path, None, Some(json!({"text": "De lamp brandt nog steeds niet."}))).await;
         assert_eq!(asked.status(), 200);
         assert_eq!(asked.json::<Value>().await.unwrap()["status"], "reopen_requested");
@@ -268,6 +275,9 @@ on_both_backends! {
         // After the survey period the follow link can no longer ask.
         assert_eq!(move_to(&app, &admin, id, "resolved", Some("Toch klaar.")).await.status(), 200);
         age(&app, "UPDATE reports SET settled_at = '2020-01-01T00:00:00.000000Z'", "UPDATE reports SET settled_at = now() - interval '15 days'").await;
+        assert_eq!(can_reopen(&app).await, json!(false), "the period is over");
+        let page = app.client.get(app.url(&followed)).header("Accept", "text/html").send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("Afgehandeld") && !page.contains("Vraag om heropenen"), "no form that can only be refused: {page}");
         let late = send(&app, Method::POST, &path, None, None).await;
         assert!(expect_problem(late, 410).await["detail"].as_str().unwrap().contains("14 days"));
     }

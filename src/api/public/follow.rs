@@ -38,6 +38,9 @@ pub struct FollowView {
     /// Whether this link may add a remark or photos now (`POST …/remarks`, `POST …/photos`):
     /// the reporter's own link, while the report is open.
     pub can_add: bool,
+    /// Whether this link may ask to reopen the report now (`POST …/reopen`): the reporter's
+    /// own link, to a resolved report, within `survey_days` of its resolution.
+    pub can_reopen: bool,
     /// Whether this is the reporter's link (a supporter's may only stop its emails).
     #[serde(skip)]
     pub reporter: bool,
@@ -91,10 +94,11 @@ pub(crate) async fn followed(state: &AppState, token: String) -> Result<Option<(
             let history = crate::storage::triage::history(conn, id)?;
             let language = crate::storage::followers::language_of(conn, id)?;
             let reporter = matches!(link.holder, Holder::Reporter(_));
-            Ok(report.map(|r| (r, history, language, reporter)))
+            let settled = crate::storage::surveys::settled_at(conn, id)?;
+            Ok(report.map(|r| (r, history, language, reporter, settled)))
         })
         .await?;
-    let Some((report, history, language, reporter)) = found else {
+    let Some((report, history, language, reporter, settled)) = found else {
         return Ok(None);
     };
     let updates = history
@@ -112,10 +116,13 @@ pub(crate) async fn followed(state: &AppState, token: String) -> Result<Option<(
         })
         .collect();
     let can_add = reporter && !crate::domain::workflow::is_closed(report.status);
+    let can_reopen = reporter
+        && crate::domain::survey::may_request_reopen(report.status, settled, state.survey_days, chrono::Utc::now())
+            .is_ok();
     let photos = super::photos::public_photos(state, &report).await?;
     let mut report = super::reports::view(state, report, Audience::Public).await?;
     report.photos = photos;
-    Ok(Some((FollowView { report, updates, can_add, reporter }, language)))
+    Ok(Some((FollowView { report, updates, can_add, can_reopen, reporter }, language)))
 }
 
 /// A reporter's request to reopen their resolved report.

@@ -80,6 +80,7 @@ on_both_backends! {
         let (status, refused) = post_form(&app, &path, &[("form", &form), ("action", "change"), ("tags", "geen geldig onderwerp!")]).await;
         assert_eq!(status, 422, "{refused}");
         assert!(refused.contains("role=\"alert\"") && refused.contains("href=\"#tags\"") && refused.contains("is not a tag"), "{refused}");
+        assert!(refused.contains("<li lang=\"en\"><a href=\"#tags\">"), "the API's English reason is marked as English on the Dutch page: {refused}");
         assert_eq!(app.get_json(&path).await["tags"], json!(["evenementen", "wegwerkzaamheden"]), "nothing half-stored");
 
         let (status, ended) = post_form(&app, &path, &[("form", &form), ("action", "end")]).await;

@@ -156,7 +156,7 @@ fn build(state: &AppState, frame: Frame, token: &str, view: &FollowView, notice:
         }),
         action: format!("{}?lang={}", path_of(token), frame.lang),
         form_token: FormToken::issue(state, FORM_KIND, token),
-        can_reopen: view.reporter && report.status == crate::domain::report::ReportStatus::Resolved,
+        can_reopen: view.can_reopen,
         can_add: view.can_add,
         survey: None,
     }
@@ -313,11 +313,10 @@ async fn reopened(
             (StatusCode::CONFLICT, words.reopen_refused_title, words.reopen_not_resolved.to_owned())
         }
         Err(ApiError::Gone(_)) => (StatusCode::GONE, words.reopen_refused_title, words.reopen_too_late.to_owned()),
-        Err(ApiError::Validation(errors)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            words.reopen_refused_title,
-            errors.into_iter().map(|e| e.detail).collect::<Vec<_>>().join(" "),
-        ),
+        // The one thing the API checks of the form is the text's length; said in the page's words.
+        Err(ApiError::Validation(_)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, words.reopen_refused_title, words.reopen_text_too_long.to_owned())
+        }
         Err(other) => return Err(other),
     };
     message(request, state, &path_of(token), status, title, &text, back)

@@ -74,6 +74,7 @@ pub(super) const EN: Words = Words {
     reopen_refused_title: "The report cannot be reopened",
     reopen_not_resolved: "Only a resolved report can be reopened, and no request to reopen may be waiting already.",
     reopen_too_late: "The period for asking is over. Please file a new report.",
+    reopen_text_too_long: "Your explanation is too long: at most 1,000 characters.",
     reopen_only_reporter: "Only the person who filed the report can ask to reopen it.",
     remark_heading: "Add something for the municipality",
     remark_text: "Has something changed, or do you want to add something? Only the municipality's staff read your remark; it does not appear on this page.",

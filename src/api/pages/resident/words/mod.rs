@@ -78,6 +78,8 @@ pub struct Words {
     pub reopen_refused_title: &'static str,
     pub reopen_not_resolved: &'static str,
     pub reopen_too_late: &'static str,
+    /// The text of a request to reopen is too long (`SURVEY_TEXT_MAX`).
+    pub reopen_text_too_long: &'static str,
     pub reopen_only_reporter: &'static str,
     pub remark_heading: &'static str,
     pub remark_text: &'static str,

@@ -74,6 +74,7 @@ pub(super) const NL: Words = Words {
     reopen_refused_title: "Heropenen kan niet",
     reopen_not_resolved: "Alleen een afgehandelde melding kan weer geopend worden, en er mag nog geen vraag om heropenen wachten.",
     reopen_too_late: "De termijn om te vragen is voorbij. Doe gerust een nieuwe melding.",
+    reopen_text_too_long: "Uw toelichting is te lang: hoogstens 1.000 tekens.",
     reopen_only_reporter: "Alleen wie de melding deed, kan vragen haar weer te openen.",
     remark_heading: "Iets toevoegen voor de gemeente",
     remark_text: "Is er iets veranderd, of wilt u iets aanvullen? Alleen medewerkers van de gemeente lezen uw opmerking; zij verschijnt niet op deze pagina.",

@@ -78,6 +78,30 @@ impl Provider {
         Ok(url.into())
     }
 
+    /// Where to send the browser to end its session at the provider too (OpenID Connect
+    /// RP-Initiated Logout 1.0), with the ID token of the login as `id_token_hint` when kept,
+    /// and the address the provider sends the browser back to (registered there).
+    /// `None`: the provider names no `end_session_endpoint`.
+    pub async fn logout_url(
+        &self,
+        id_token_hint: Option<&str>,
+        post_logout_redirect_uri: &str,
+    ) -> Result<Option<String>, OidcError> {
+        let discovery = self.discovery().await?;
+        let Some(endpoint) = &discovery.end_session_endpoint else { return Ok(None) };
+        let mut url = url::Url::parse(endpoint)
+            .map_err(|e| OidcError::Provider(format!("the end session endpoint '{endpoint}' is not a URL: {e}")))?;
+        {
+            let mut query = url.query_pairs_mut();
+            query.append_pair("client_id", &self.config.client_id);
+            query.append_pair("post_logout_redirect_uri", post_logout_redirect_uri);
+            if let Some(hint) = id_token_hint {
+                query.append_pair("id_token_hint", hint);
+            }
+        }
+        Ok(Some(url.into()))
+    }
+
     /// Checks the `iss` of an authorization response (RFC 9207): when given it must be this
     /// provider's issuer, and a provider that says it always sends one must have sent it.
     /// This stops a mix-up attack, where another provider's answer is sent to this callback.

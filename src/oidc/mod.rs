@@ -73,6 +73,10 @@ pub struct Discovery {
     /// Whether the provider names itself in every authorization response (`iss`, RFC 9207).
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// Where a browser is sent to log out at the provider too (OpenID Connect RP-Initiated
+    /// Logout 1.0); `None`: the provider offers none.
+    #[serde(default)]
+    pub end_session_endpoint: Option<String>,
 }
 
 struct Cached {

@@ -427,6 +427,7 @@ fn sso_state(
         create_accounts: settings.oidc.create_accounts,
         cookies,
         redirect_uri: format!("{}/console/login/oidc/callback", settings.public_url.trim_end_matches('/')),
+        post_logout_redirect_uri: format!("{}/console/login", settings.public_url.trim_end_matches('/')),
     })
 }
 

@@ -312,6 +312,16 @@ pub fn revoke_token(conn: &mut DbConnection, token_id: Uuid) -> Result<bool, Sto
     Ok(changed > 0)
 }
 
+/// The label of token `token_id` (`None`: none, or no such token).
+pub fn token_label(conn: &mut DbConnection, token_id: Uuid) -> Result<Option<String>, StorageError> {
+    Ok(auth_tokens::table
+        .find(DbUuid(token_id))
+        .select(auth_tokens::label)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
 /// Revokes the unrevoked session tokens of `account_id` labelled `label` (the tokens the
 /// console handed to the analyst page, at logout). Returns how many.
 pub fn revoke_labelled_sessions(conn: &mut DbConnection, account_id: Uuid, label: &str) -> Result<usize, StorageError> {

@@ -70,7 +70,7 @@ pub struct CallbackQuery {
     tag = "auth",
     params(CallbackQuery),
     responses(
-        (status = 303, description = "Logged in: to `/console`, with the console session in cookie `meldpunt_session` (a session token, HttpOnly, Secure, SameSite=Lax, Path=/, Max-Age = session_hours); the login cookie is removed",
+        (status = 303, description = "Logged in: to `/console`, with the console session in cookie `meldpunt_session` (a session token, HttpOnly, Secure, SameSite=Lax, Path=/, Max-Age = session_hours); the login cookie is removed; the ID token is kept for the logout at the provider in cookie `meldpunt_sso_hint` (HttpOnly, Secure, SameSite=Lax, Path=/console/logout)",
             headers(("Location" = String, description = "`/console`"), ("Set-Cookie" = String, description = "`meldpunt_session`, and `meldpunt_sso` removed"))),
         (status = 400, description = "A page: the login cookie is missing or expired, the `state` does not match it, the `iss` names another provider (RFC 9207), or the provider sent an error (`error`)", content_type = "text/html"),
         (status = 401, description = "A page: the provider refused the code (e.g. a wrong PKCE verifier) or the ID token is not valid (signature, issuer, audience, expiry, nonce)", content_type = "text/html"),
@@ -139,15 +139,17 @@ pub async fn sso_login_callback(
         return Ok(failure(StatusCode::BAD_REQUEST, "The identity provider sent no authorization code.", again));
     };
     let redirect_uri = state.sso.redirect_uri.clone();
-    let claims = match provider.exchange_code(&code, &secrets.verifier, &redirect_uri).await {
+    let validated = match provider.exchange_code(&code, &secrets.verifier, &redirect_uri).await {
         Ok(tokens) => match tokens.id_token {
-            Some(id_token) => provider.validate_id_token(&id_token, &secrets.nonce).await,
+            Some(id_token) => {
+                provider.validate_id_token(&id_token, &secrets.nonce).await.map(|claims| (claims, id_token))
+            }
             None => Err(OidcError::Exchange("the token endpoint sent no id_token (is the scope openid asked?)".into())),
         },
         Err(error) => Err(error),
     };
-    let claims = match claims {
-        Ok(claims) => claims,
+    let (claims, id_token) = match validated {
+        Ok(validated) => validated,
         Err(OidcError::Provider(why)) => {
             tracing::warn!(cause = %why, "the identity provider is not usable for a console login");
             return Ok(failure(StatusCode::BAD_GATEWAY, "The identity provider cannot be reached right now.", again));
@@ -168,11 +170,22 @@ pub async fn sso_login_callback(
             ));
         }
     };
-    session(&state, email, tokens::display_name(&claims)).await
+    session(&state, email, tokens::display_name(&claims), &id_token).await
 }
 
-/// Starts the console session of `email`, or answers why not.
-async fn session(state: &AppState, email: String, name: Option<String>) -> Result<HttpResponse, ApiError> {
+/// The label of a console session started with single sign-on: its logout also ends the
+/// session at the provider, where the provider offers that.
+pub const SESSION_LABEL: &str = "console (single sign-on)";
+
+/// Starts the console session of `email`, or answers why not. The session's token is
+/// labelled [`SESSION_LABEL`], and the validated `id_token` is kept for the logout at the
+/// provider ([`cookies::hint_cookie`]).
+async fn session(
+    state: &AppState,
+    email: String,
+    name: Option<String>,
+    id_token: &str,
+) -> Result<HttpResponse, ApiError> {
     let hours = state.session_hours;
     let create = state.sso.create_accounts;
     let token = new_token();
@@ -196,7 +209,7 @@ async fn session(state: &AppState, email: String, name: Option<String>) -> Resul
                         account,
                         &hash,
                         TokenKind::Session,
-                        Some("console (single sign-on)"),
+                        Some(SESSION_LABEL),
                         Some(expires_at),
                     )?;
                     sso::record_sign_in(c, account)
@@ -210,15 +223,20 @@ async fn session(state: &AppState, email: String, name: Option<String>) -> Resul
     match found {
         SsoAccount::Staff(identity) => {
             tracing::info!(account_id = %identity.account_id, "console login with single sign-on");
-            Ok(HttpResponse::SeeOther()
+            let mut answer = HttpResponse::SeeOther();
+            answer
                 .insert_header((LOCATION, CONSOLE))
                 .append_header((
                     SET_COOKIE,
                     crate::api::pages::console::session::session_cookie(&token, hours, state.console_secure_cookies),
                 ))
                 .append_header((SET_COOKIE, cookies::clear_login_cookie()))
-                .insert_header(("Cache-Control", "no-store"))
-                .finish())
+                .insert_header(("Cache-Control", "no-store"));
+            match cookies::hint_cookie(id_token, hours) {
+                Some(hint) => answer.append_header((SET_COOKIE, hint)),
+                None => answer.append_header((SET_COOKIE, cookies::clear_hint_cookie())),
+            };
+            Ok(answer.finish())
         }
         SsoAccount::Unknown => {
             refused("You are logged in at the identity provider, but no staff account has your email address.")

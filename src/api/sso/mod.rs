@@ -30,12 +30,22 @@ pub struct Sso {
     pub cookies: LinkSigner,
     /// `{public_url}/console/login/oidc/callback`, registered at the provider.
     pub redirect_uri: String,
+    /// `{public_url}/console/login`, where the provider sends the browser back after a
+    /// logout there (registered at the provider as its post-logout redirect URI).
+    pub post_logout_redirect_uri: String,
 }
 
 impl Sso {
     /// Single sign-on settings with OIDC off (password login only).
     pub fn off(cookies: LinkSigner) -> Self {
-        Sso { provider: None, password_login: true, create_accounts: false, cookies, redirect_uri: String::new() }
+        Sso {
+            provider: None,
+            password_login: true,
+            create_accounts: false,
+            cookies,
+            redirect_uri: String::new(),
+            post_logout_redirect_uri: String::new(),
+        }
     }
 }
 

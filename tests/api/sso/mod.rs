@@ -1,10 +1,11 @@
 //! Single sign-on against a real OpenID Connect provider process
 //! (`support/oidc_provider.mjs`): the provider's access tokens on the staff API
-//! ([`bearer`]), the console's code flow with PKCE ([`login`]), and password login turned
-//! off.
+//! ([`bearer`]), the console's code flow with PKCE ([`login`]), the logout at the provider
+//! ([`logout`]), and password login turned off.
 
 mod bearer;
 mod login;
+mod logout;
 
 use meldpunt::config::Settings;
 use serde_json::{Value, json};

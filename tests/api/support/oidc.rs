@@ -99,6 +99,14 @@ impl Provider {
             self.http.get(format!("{}/control/stats", self.issuer)).send().await.unwrap().json().await.unwrap();
         stats["jwks_fetches"].as_u64().unwrap()
     }
+
+    /// The logouts at the provider: client id, post-logout redirect URI and whether the
+    /// `id_token_hint` was an ID token this provider issued.
+    pub async fn logouts(&self) -> Vec<Value> {
+        let stats: Value =
+            self.http.get(format!("{}/control/stats", self.issuer)).send().await.unwrap().json().await.unwrap();
+        stats["logouts"].as_array().unwrap().clone()
+    }
 }
 
 /// A client that follows no redirects, for walking the login flow by hand.

@@ -46,7 +46,8 @@ const encryption = { ...newKey().jwk, kid: "enc-1", alg: "RSA-OAEP", use: "enc" 
 let issuer = "";
 let user = null;
 const codes = new Map();
-const stats = { jwks_fetches: 0, token_requests: 0 };
+const stats = { jwks_fetches: 0, token_requests: 0, logouts: [] };
+const idTokens = new Set(); // every ID token issued, to recognise an id_token_hint
 
 function sign(claims, key = current, kid = key.kid) {
   const header = b64url(JSON.stringify({ alg: "RS256", typ: "JWT", kid }));
@@ -124,6 +125,22 @@ function clientOf(request, form) {
   return { id: form.get("client_id"), secret: form.get("client_secret"), method: form.get("client_secret") ? "client_secret_post" : "none" };
 }
 
+// RP-Initiated Logout 1.0: ends "the session" and sends the browser back to the
+// post_logout_redirect_uri; records what the client sent, and whether the hint is an ID
+// token this provider issued.
+function logout(url, response) {
+  const hint = url.searchParams.get("id_token_hint");
+  const back = url.searchParams.get("post_logout_redirect_uri");
+  stats.logouts.push({
+    client_id: url.searchParams.get("client_id"),
+    post_logout_redirect_uri: back,
+    hint_known: hint !== null && idTokens.has(hint),
+  });
+  if (!back) return send(response, 200, { logged_out: true });
+  response.writeHead(302, { Location: back });
+  response.end();
+}
+
 async function token(request, response) {
   stats.token_requests += 1;
   const form = new URLSearchParams(await body(request));
@@ -144,6 +161,7 @@ async function token(request, response) {
     return send(response, 400, { error: "invalid_grant", error_description: "PKCE verification failed" });
   }
   const idToken = sign({ ...baseClaims(code.who, clientId), nonce: code.nonce, azp: clientId });
+  idTokens.add(idToken);
   const accessToken = sign(baseClaims(code.who, audience));
   send(response, 200, { access_token: accessToken, id_token: idToken, token_type: "Bearer", expires_in: 300 });
 }
@@ -174,12 +192,15 @@ const server = createServer(async (request, response) => {
           token_endpoint_auth_methods_supported: clientSecret === null ? ["none"] : ["client_secret_basic", "client_secret_post"],
           scopes_supported: ["openid", "email", "profile"],
           authorization_response_iss_parameter_supported: true,
+          end_session_endpoint: `${issuer}/logout`,
         });
       case "GET /jwks":
         stats.jwks_fetches += 1;
         return send(response, 200, { keys: [current.jwk, encryption] });
       case "GET /authorize":
         return authorize(url, response);
+      case "GET /logout":
+        return logout(url, response);
       case "POST /token":
         return await token(request, response);
       case "POST /control/user":

@@ -1,6 +1,7 @@
 //! Logging in to the console with a password (the same login as `POST /api/v1/auth/login`,
 //! through `crate::api::staff::auth::password_login`) and logging out (revoking the
-//! session's token, as `POST /api/v1/auth/logout` does).
+//! session's token, as `POST /api/v1/auth/logout` does; a session started with single
+//! sign-on is then ended at the provider too, where it offers that).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -12,6 +13,7 @@ use crate::api::error::ApiError;
 use crate::api::limits::ClientAddress;
 use crate::api::pages::resident::{field, form_fields};
 use crate::api::responses::Unavailable;
+use crate::api::sso;
 use crate::api::staff::auth::{identity_of_token, password_login, revoke_session};
 use crate::api::state::AppState;
 
@@ -177,7 +179,7 @@ pub async fn login_submit(
     tag = "console",
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`csrf`: the session's form token"),
     responses(
-        (status = 303, description = "Logged out, or not signed in: on to the login page"),
+        (status = 303, description = "Logged out, or not signed in: on to the login page; a session started with single sign-on goes on to the provider's `end_session_endpoint` (OpenID Connect RP-Initiated Logout: `client_id`, `post_logout_redirect_uri` = `{public_url}/console/login`, and `id_token_hint` from cookie `meldpunt_sso_hint`) when the provider names one", headers(("Location" = String, description = "`/console/login?bye=1`, or the provider's end session endpoint"), ("Set-Cookie" = String, description = "`meldpunt_session` and `meldpunt_sso_hint` removed"))),
         (status = 403, description = "The form token is missing or wrong, or the form came from another site: a page says so", content_type = "text/html"),
         (status = 413, description = "The form is too large", body = crate::api::error::Problem, content_type = "application/problem+json"),
         Unavailable,
@@ -195,20 +197,42 @@ pub async fn logout(
     }
     revoke_session(&state, user.identity.token_id).await?;
     // The tokens this console handed to the analyst page end with it.
-    let account = user.identity.account_id;
-    state
+    let (account, session) = (user.identity.account_id, user.identity.token_id);
+    let label = state
         .db
         .run(move |conn| {
             conn.write_transaction(|c| {
-                crate::storage::accounts::revoke_labelled_sessions(c, account, super::analysis::TOKEN_LABEL)
+                crate::storage::accounts::revoke_labelled_sessions(c, account, super::analysis::TOKEN_LABEL)?;
+                crate::storage::accounts::token_label(c, session)
             })
         })
         .await
         .map_err(ApiError::from)?;
     tracing::info!(account_id = %user.identity.account_id, "console logout");
+    let location = match label.as_deref() == Some(sso::login::SESSION_LABEL) {
+        true => logout_at_provider(&request, &state).await,
+        false => None,
+    };
     Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", "/console/login?bye=1"))
+        .insert_header(("Location", location.unwrap_or_else(|| "/console/login?bye=1".to_owned())))
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(("Set-Cookie", cleared_session_cookie(state.console_secure_cookies)))
+        .append_header(("Set-Cookie", sso::cookies::clear_hint_cookie()))
         .finish())
+}
+
+/// Where to send the browser to end a single sign-on session at the provider too (OpenID
+/// Connect RP-Initiated Logout, with the login's ID token as hint when the browser kept it);
+/// `None` when the provider offers no logout or cannot be reached (meldpunt's session has
+/// ended either way).
+async fn logout_at_provider(request: &HttpRequest, state: &AppState) -> Option<String> {
+    let provider = state.sso.provider.clone()?;
+    let hint = cookie(request, sso::cookies::HINT_COOKIE).filter(|hint| !hint.is_empty());
+    match provider.logout_url(hint.as_deref(), &state.sso.post_logout_redirect_uri).await {
+        Ok(url) => url,
+        Err(error) => {
+            tracing::warn!(%error, "cannot send the browser to log out at the identity provider; logged out of meldpunt only");
+            None
+        }
+    }
 }

@@ -151,4 +151,29 @@ on_both_backends! {
         expect_problem(app.get(&path).await, 404).await;
         assert!(out.join("report-nl.png").exists(), "a screenshot in {}", out.display());
     }
+
+    async fn a_resolved_report_s_survey_and_request_to_reopen_pass_the_browser_test_in_headless_chromium(backend: Backend) {
+        let folder = tempfile::tempdir().unwrap();
+        let app = folder_app(backend, folder.path()).await;
+        let (id, path) = followed_report(&app, folder.path(), "nl").await;
+        let admin = admin_token(&app).await;
+        let resolved = send(&app, Method::POST, &format!("/api/v1/staff/reports/{id}/transitions"), Some(&admin),
+            Some(json!({"to": "resolved", "text": "De lamp is vervangen."}))).await;
+        assert_eq!(resolved.status(), 200);
+        let chromium = browser_tools().await;
+        let out = browser_output(&app);
+        run_node("resolved.mjs", &["--url", &app.address, "--report", &path, "--unknown", "/api/v1/follow/mpt_nonsense", "--chromium", &chromium], &out).await;
+        // What the resident did in the browser is what staff see.
+        let staff: serde_json::Value = send(&app, Method::GET, &format!("/api/v1/staff/reports/{id}"), Some(&admin), None).await.json().await.unwrap();
+        assert_eq!(staff["status"], "reopen_requested");
+        let survey = &staff["surveys"][0];
+        assert_eq!((survey["satisfied"].clone(), survey["answer"].clone()), (json!(true), json!("Snel opgelost")), "{survey}");
+        let notes: Vec<&str> = staff["history"].as_array().unwrap().iter()
+            .filter(|h| h["action"] == "note" && h["details"]["visibility"] == "internal")
+            .filter_map(|h| h["details"]["text"].as_str()).collect();
+        for said in ["Binnen een dag, dank u.", "Hij knippert weer, elke avond."] {
+            assert!(notes.iter().any(|n| n.contains(said)), "the resident's words are internal notes: {notes:?}");
+        }
+        assert!(out.join("resolved-nl.png").exists(), "a screenshot in {}", out.display());
+    }
 }

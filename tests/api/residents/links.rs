@@ -115,6 +115,28 @@ on_both_backends! {
         }
     }
 
+    async fn a_quick_question_s_answer_link_is_gone_once_the_question_is_closed(backend: Backend) {
+        let folder = tempfile::tempdir().unwrap();
+        let app = folder_app(backend, folder.path()).await;
+        let admin = admin_token(&app).await;
+        confirmed(&app, folder.path(), "buurtbewoner@example.nl", json!({"areas": ["BU09171000"], "language": "nl"})).await;
+        let announcement = announce(&app, &admin, roadworks(json!(["BU09171000"]))).await;
+        publish(&app, &admin, &announcement).await;
+        let answer = link(folder.path(), "buurtbewoner@example.nl", "/api/v1/answers/").await;
+        assert!(page(&app, &answer, 200).await.contains("U kiest: Schommel"));
+        let closed = send(&app, Method::POST, &format!("/api/v1/staff/announcements/{announcement}/close-question"), Some(&admin), None).await;
+        assert_eq!(closed.status(), 204, "{}", closed.text().await.unwrap_or_default());
+
+        let body = page(&app, &answer, 410).await;
+        assert!(body.contains("De vraag is gesloten") && !body.contains("<button"), "no button that can only be refused: {body}");
+        expect_problem(app.get(&answer).await, 410).await;
+        let posted = app.client.post(app.url(&answer)).header("Accept", BROWSER).send().await.unwrap();
+        assert_eq!(posted.status(), 410);
+        assert!(posted.text().await.unwrap().contains("Deze vraag neemt geen antwoorden meer aan."));
+        let problem = expect_problem(app.client.post(app.url(&answer)).send().await.unwrap(), 410).await;
+        assert!(problem["detail"].as_str().unwrap().contains("question is closed"), "{problem}");
+    }
+
     async fn the_one_click_pages_pass_the_browser_test_in_headless_chromium_with_axe_core(backend: Backend) {
         let folder = tempfile::tempdir().unwrap();
         let app = folder_app(backend, folder.path()).await;

@@ -120,7 +120,7 @@ pub fn used(request: &HttpRequest, state: &AppState, path: &str, own: Lang) -> R
     message_in(request, state, path, own, StatusCode::NOT_FOUND, words.link_used_title, words.link_used_text, None)
 }
 
-/// The page of a quick question that no longer takes answers (409).
+/// The page of a quick question that no longer takes answers (410).
 pub fn question_closed(
     request: &HttpRequest,
     state: &AppState,
@@ -133,7 +133,7 @@ pub fn question_closed(
         state,
         path,
         own,
-        StatusCode::CONFLICT,
+        StatusCode::GONE,
         words.question_closed_title,
         words.question_closed_text,
         None,

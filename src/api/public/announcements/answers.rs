@@ -22,7 +22,7 @@ async fn question_of(
     announcement_id: uuid::Uuid,
     subscription_id: uuid::Uuid,
     option: usize,
-) -> Result<Option<(String, String, Language)>, ApiError> {
+) -> Result<Option<(String, String, Language, bool)>, ApiError> {
     let found = state
         .db
         .run(move |conn| -> Result<_, crate::storage::StorageError> {
@@ -33,7 +33,8 @@ async fn question_of(
         .await?;
     Ok(found.map(|(row, language)| {
         let question = row.question.as_ref().map(|q| q.text.clone()).unwrap_or_default();
-        (question, row.options().get(option).cloned().unwrap_or_default(), language)
+        let open = row.question_open(chrono::Utc::now());
+        (question, row.options().get(option).cloned().unwrap_or_default(), language, open)
     }))
 }
 
@@ -52,6 +53,10 @@ async fn question_of(
             (Problem = "application/problem+json"),
             (String = "text/html"),
         )),
+        (status = 410, description = "The question is closed (or its announcement withdrawn or past): a page for browsers, a problem otherwise", content(
+            (Problem = "application/problem+json"),
+            (String = "text/html"),
+        )),
         Unavailable,
     )
 )]
@@ -67,9 +72,13 @@ pub async fn answer_page(
         None => None,
     };
     match found {
-        Some((question, option, language)) => {
+        Some((question, option, language, true)) => {
             ask(&request, &state, &answer_path(&token), lang_of(language), &OneClick::Answer { question, option })
         }
+        Some((_, _, language, false)) if wants_html(&request) => {
+            question_closed(&request, &state, &answer_path(&token), lang_of(language))
+        }
+        Some(_) => Err(closed()),
         None if wants_html(&request) => used(&request, &state, &answer_path(&token), Lang::Nl),
         None => Err(ApiError::NotFound("this answer link is unknown or was altered".into())),
     }
@@ -89,7 +98,7 @@ pub async fn answer_page(
             (Problem = "application/problem+json"),
             (String = "text/html"),
         )),
-        (status = 409, description = "The question is closed: a page for browsers, a problem otherwise", content(
+        (status = 410, description = "The question is closed (or its announcement withdrawn or past): a page for browsers, a problem otherwise", content(
             (Problem = "application/problem+json"),
             (String = "text/html"),
         )),
@@ -121,7 +130,14 @@ pub async fn answer_by_link(
             done(&request, &state, &here, own, &OneClick::Answer { question: String::new(), option: String::new() })
         }
         Err(ApiError::NotFound(_)) if html => used(&request, &state, &here, own),
+        // A link that no longer works is gone (410), as the other one-click links say.
         Err(ApiError::Conflict(_)) if html => question_closed(&request, &state, &here, own),
+        Err(ApiError::Conflict(_)) => Err(closed()),
         Err(error) => Err(error),
     }
+}
+
+/// The problem of an answer link whose question no longer takes answers.
+fn closed() -> ApiError {
+    ApiError::Gone("the question is closed; this link no longer takes answers".into())
 }

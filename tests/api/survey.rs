@@ -347,7 +347,7 @@ on_both_backends! {
         expect_problem(closed, 410).await;
     }
 
-    async fn satisfaction_is_a_share_of_the_answers_per_area_hidden_below_the_small_count(backend: Backend) {
+    async fn satisfaction_is_a_share_of_the_answers_per_area_and_department_hidden_below_the_small_count(backend: Backend) {
         let folder = tempfile::tempdir().unwrap();
         let path = folder.path().display().to_string();
         let app = crate::support::app::spawn_app_with(backend, |s| {
@@ -378,6 +378,17 @@ on_both_backends! {
             }
         }
         assert!(answer_definitions_name_satisfaction(&app, query).await);
+
+        // Per department and buurt: the three answers lie in one buurt and one department.
+        let by_department = "level=buurt&gemeente=GM0917&period=month&measures=survey_answers,satisfied_share&group_by=department";
+        let answer: Value = app.admin(Method::GET, &format!("/api/v1/stats/reports?{by_department}")).send().await.unwrap().json().await.unwrap();
+        let answered: Vec<&Value> = answer["rows"].as_array().unwrap().iter()
+            .filter(|r| r["period"] == month.as_str() && r["survey_answers"].as_i64().unwrap_or(0) > 0).collect();
+        assert_eq!(answered.len(), 1, "{answered:#?}");
+        let cell = answered[0];
+        assert_eq!(cell["survey_answers"], 3, "{cell}");
+        assert_eq!(cell["satisfied_share"].as_f64(), Some(0.6667), "{cell}");
+        assert!(cell.to_string().contains("openbare-verlichting") && cell["area_code"].as_str().unwrap().starts_with("BU"), "{cell}");
     }
 }
 

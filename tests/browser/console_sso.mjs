@@ -8,9 +8,10 @@
 //
 // A coordinator opens the console, chooses "Inloggen met uw gemeente-account", is sent to
 // the provider (which approves at once) and back, lands in the queue with a session, finds
-// the report by its reference, and logs out. Every console page is checked with axe-core
-// (no serious or critical WCAG 2.1 A/AA violation), for console errors, and for requests to
-// hosts other than meldpunt and the provider. Exits 1 with every failure listed.
+// the report by its reference, and logs out through the provider's end session endpoint
+// back to the login page. Every console page is checked with axe-core (no serious or
+// critical WCAG 2.1 A/AA violation), for console errors, and for requests to hosts other
+// than meldpunt and the provider. Exits 1 with every failure listed.
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 
@@ -49,7 +50,13 @@ try {
   check((await heading(page)).includes(reference), `searching the reference opens the report (${await heading(page)})`);
   await audit(page, "console-sso-report");
 
-  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.getByRole("button", { name: "Uitloggen" }).click()]);
+  const hint = (await context.cookies(`${base}/console/logout`)).find((c) => c.name === "meldpunt_sso_hint");
+  check(hint?.httpOnly === true && hint?.path === "/console/logout", "the ID token is kept for the logout, HttpOnly and sent to the logout only");
+  // Logging out goes through the provider's end session endpoint and back to the login page.
+  await Promise.all([page.waitForURL(`${base}/console/login`, { waitUntil: "load" }), page.getByRole("button", { name: "Uitloggen" }).click()]);
+  check(new URL(page.url()).pathname === "/console/login", `after the provider's logout the browser is at the login page (${page.url()})`);
+  const left = await context.cookies(base + "/console/logout");
+  check(!left.some((c) => (c.name === "meldpunt_session" || c.name === "meldpunt_sso_hint") && c.value !== ""), "the session and hint cookies are gone");
   const after = await page.goto(`${base}/console`, { waitUntil: "load" });
   check(page.url().includes("/console/login") && after?.status() === 200, "after logging out the console asks to log in again");
 

@@ -39,5 +39,8 @@ on_both_backends! {
         let audit = send(&app, reqwest::Method::GET, &format!("/api/v1/admin/audit?account_id={account}"), Some(&admin), None).await;
         let audit: Value = audit.json().await.unwrap();
         assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "signed_in_with_sso"), "the login is audited: {audit}");
+        let logouts = provider.logouts().await;
+        assert_eq!(logouts.len(), 1, "the logout reached the provider: {logouts:?}");
+        assert_eq!(logouts[0]["hint_known"], true, "with the login's ID token as hint: {logouts:?}");
     }
 }

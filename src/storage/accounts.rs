@@ -90,6 +90,8 @@ pub struct TokenInfo {
     pub expires_at: Option<DateTime<Utc>>,
     /// Revocation.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When it was last used, to within [`LAST_USED_EVERY`].
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 fn account(row: AccountRow, departments: Vec<Uuid>) -> Result<Account, StorageError> {
@@ -291,17 +293,42 @@ pub fn identity(
         .filter(auth_tokens::revoked_at.is_null())
         .filter(auth_tokens::expires_at.is_null().or(auth_tokens::expires_at.gt(now)))
         .filter(accounts::active.eq(true))
-        .select((auth_tokens::id, accounts::id, accounts::role))
-        .first::<(DbUuid, DbUuid, Option<String>)>(conn)
+        .select((auth_tokens::id, accounts::id, accounts::role, auth_tokens::last_used_at))
+        .first::<(DbUuid, DbUuid, Option<String>, Option<DbTime>)>(conn)
         .optional()?;
     // An account without a role (made by a single sign-on login) has no access yet.
-    let Some((token_id, account_id, Some(role))) = found else {
+    let Some((token_id, account_id, Some(role), last_used)) = found else {
         return Ok(None);
     };
+    let due = now.0 - LAST_USED_EVERY;
+    if last_used.is_none_or(|at| at.0 <= due) {
+        // A failed note of use must not refuse the request it belongs to.
+        if let Err(error) = mark_used(conn, token_id.0, now, DbTime::new(due)) {
+            tracing::warn!(token_id = %token_id.0, %error, "cannot note when a token was used");
+        }
+    }
     let role = Role::parse(&role)
         .ok_or_else(|| StorageError::Corrupt(format!("account {} has role '{role}'", account_id.0)))?;
     let departments = departments_of(conn, account_id.0)?;
     Ok(Some(StaffIdentity { account_id: account_id.0, role, departments, token_id: token_id.0 }))
+}
+
+/// How often a token's `last_used_at` is written: once per this long at most, so that
+/// reading with a token stays a read.
+pub const LAST_USED_EVERY: chrono::Duration = chrono::Duration::minutes(15);
+
+/// Notes that token `token_id` was used at `now`, unless another request did since `due`.
+fn mark_used(conn: &mut DbConnection, token_id: Uuid, now: DbTime, due: DbTime) -> Result<(), StorageError> {
+    conn.write_transaction(|c| {
+        diesel::update(
+            auth_tokens::table
+                .find(DbUuid(token_id))
+                .filter(auth_tokens::last_used_at.is_null().or(auth_tokens::last_used_at.le(due))),
+        )
+        .set(auth_tokens::last_used_at.eq(now))
+        .execute(c)
+    })?;
+    Ok(())
 }
 
 /// Revokes one token. Returns whether it existed and was not yet revoked.
@@ -347,6 +374,8 @@ pub fn revoke_all(conn: &mut DbConnection, account_id: Uuid) -> Result<usize, St
     .execute(conn)?)
 }
 
+type TokenInfoRow = (DbUuid, DbUuid, Option<String>, DbTime, Option<DbTime>, Option<DbTime>, Option<DbTime>);
+
 /// The API tokens (not sessions) of every account, newest first.
 pub fn api_tokens(conn: &mut DbConnection) -> Result<Vec<TokenInfo>, StorageError> {
     let rows = auth_tokens::table
@@ -359,17 +388,19 @@ pub fn api_tokens(conn: &mut DbConnection) -> Result<Vec<TokenInfo>, StorageErro
             auth_tokens::created_at,
             auth_tokens::expires_at,
             auth_tokens::revoked_at,
+            auth_tokens::last_used_at,
         ))
-        .load::<(DbUuid, DbUuid, Option<String>, DbTime, Option<DbTime>, Option<DbTime>)>(conn)?;
+        .load::<TokenInfoRow>(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, account_id, label, created_at, expires_at, revoked_at)| TokenInfo {
+        .map(|(id, account_id, label, created_at, expires_at, revoked_at, last_used_at)| TokenInfo {
             id: id.0,
             account_id: account_id.0,
             label,
             created_at: created_at.0,
             expires_at: expires_at.map(|t| t.0),
             revoked_at: revoked_at.map(|t| t.0),
+            last_used_at: last_used_at.map(|t| t.0),
         })
         .collect())
 }

@@ -263,6 +263,7 @@ diesel::table! {
         created_at -> PortableTimestamp,
         expires_at -> Nullable<PortableTimestamp>,
         revoked_at -> Nullable<PortableTimestamp>,
+        last_used_at -> Nullable<PortableTimestamp>,
     }
 }
 

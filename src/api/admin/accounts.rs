@@ -129,6 +129,9 @@ pub struct TokenView {
     pub expires_at: Option<DateTime<Utc>>,
     /// When it was revoked.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When it was last used, to within 15 minutes (`null`: never, or not since meldpunt
+    /// began to record it).
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 impl From<TokenInfo> for TokenView {
@@ -140,6 +143,7 @@ impl From<TokenInfo> for TokenView {
             created_at: t.created_at,
             expires_at: t.expires_at,
             revoked_at: t.revoked_at,
+            last_used_at: t.last_used_at,
         }
     }
 }

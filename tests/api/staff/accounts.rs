@@ -123,6 +123,27 @@ on_both_backends! {
         expect_problem(unknown, 404).await;
     }
 
+    async fn an_api_token_s_last_use_is_listed_and_written_at_most_once_a_quarter_hour(app) {
+        let admin = admin_token(&app).await;
+        let (id, _) = staff_account(&app, &admin, "zaaksysteem@heerlen.example", "coordinator", &[]).await;
+        let created = send(&app, Method::POST, &format!("/api/v1/admin/accounts/{id}/tokens"), Some(&admin),
+            Some(json!({"label": "Zaaksysteem"}))).await;
+        let created: Value = created.json().await.unwrap();
+        let token = created["token"].as_str().unwrap();
+        let last_used = || async {
+            let listed: Value = send(&app, Method::GET, "/api/v1/admin/tokens", Some(&admin), None).await.json().await.unwrap();
+            listed.as_array().unwrap().iter().find(|t| t["id"] == created["id"]).unwrap()["last_used_at"].clone()
+        };
+        assert_eq!(last_used().await, Value::Null, "not used yet");
+        let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+        assert_eq!(send(&app, Method::GET, "/api/v1/staff/reports", Some(token), None).await.status(), 200);
+        let first = last_used().await;
+        let at = chrono::DateTime::parse_from_rfc3339(first.as_str().expect("a time once used")).unwrap();
+        assert!(at >= before && at <= chrono::Utc::now(), "{at}");
+        assert_eq!(send(&app, Method::GET, "/api/v1/staff/reports", Some(token), None).await.status(), 200);
+        assert_eq!(last_used().await, first, "within a quarter of an hour the first use stands: reading stays a read");
+    }
+
     // Found by schemathesis: 2147483648 days overflowed the date and the worker panicked.
     async fn an_api_token_that_would_expire_past_a_hundred_years_is_refused_with_a_clear_error(app) {
         let admin = admin_token(&app).await;

@@ -211,6 +211,8 @@ pub struct TokenRow {
     pub label: String,
     pub created: String,
     pub expires: Option<String>,
+    /// When it was last used, to within 15 minutes.
+    pub last_used: Option<String>,
     /// Its state in words, with the time it was revoked.
     pub state: String,
     pub works: bool,
@@ -227,6 +229,7 @@ pub fn token_rows(tokens: &[TokenView], account: Uuid, w: &PeopleWords) -> Vec<T
             label: t.label.clone().unwrap_or_default(),
             created: local_text(t.created_at),
             expires: t.expires_at.map(local_text),
+            last_used: t.last_used_at.map(local_text),
             state: match (t.revoked_at, works(t, now)) {
                 (Some(at), _) => format!("{} {}", w.token_revoked, local_text(at)),
                 (None, true) => w.token_active.to_owned(),

@@ -45,7 +45,8 @@ export async function runAxe(page, label) {
  * The resident pages' checks on a phone-sized page (360 x 740): returns the page, its
  * console errors and foreign requests, `check(condition, message)` that records failures,
  * `audit(label)` that runs axe-core, checks for sideways scrolling and saves a screenshot to
- * `out`, and `finish()` that prints the failures and sets the exit code. bypassCSP: the
+ * `out`, `brokenLink(path, label)` that ends a script on a link that does not work, and
+ * `finish()` that prints the failures and sets the exit code. bypassCSP: the
  * pages allow no scripts at all, and axe is injected.
  */
 export async function phoneChecks(browser, base, out) {
@@ -74,7 +75,20 @@ export async function phoneChecks(browser, base, out) {
       process.exitCode = 1;
     }
   };
-  return { context, page, errors, foreign, check, audit, finish };
+  // The last step of a script: no console errors so far, then a link that does not work
+  // answers 404 with a page that says so (Chromium reports the 404 document itself on the
+  // console, the one error allowed), and nothing was loaded from another host.
+  const brokenLink = async (path, label) => {
+    check(errors.length === 0, `no console errors (${errors.join(" | ")})`);
+    errors.length = 0;
+    const response = await page.goto(`${base}${path}`, { waitUntil: "load" });
+    check(response?.status() === 404, `a link that does not work answers 404 (${response?.status()})`);
+    check((await page.locator("h1").innerText()).trim() === "Deze link werkt niet", "and a page that says so");
+    await audit(label);
+    check(errors.every((e) => e.includes("404")) && errors.length <= 1, `no console errors but the 404 (${errors.join(" | ")})`);
+    check(foreign.length === 0, `nothing loaded from another host (${foreign.join(", ")})`);
+  };
+  return { context, page, errors, foreign, check, audit, finish, brokenLink };
 }
 
 /**

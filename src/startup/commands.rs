@@ -39,7 +39,7 @@ pub fn import_area_file(
         .with_context(|| format!("{} is refused", file.display()))?;
     let prepared = prepare(settings)?;
     let source = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let summary = crate::storage::areas::import(&mut *prepared.db.conn()?, level, year, &areas, &source)
+    let summary = crate::storage::areas::import(&mut *prepared.db.conn()?, level, year, &areas, &source, "cli")
         .with_context(|| format!("{} is refused", file.display()))?;
     Ok(summary)
 }

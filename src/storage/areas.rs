@@ -45,6 +45,7 @@ pub fn import(
     year: i32,
     imported: &[Area],
     source: &str,
+    by: &str,
 ) -> Result<ImportSummary, ImportError> {
     conn.write_transaction(|conn| {
         let parent = match level {
@@ -127,6 +128,7 @@ pub fn import(
                 features: i32::try_from(imported.len()).unwrap_or(i32::MAX),
                 source: source.chars().take(200).collect(),
                 imported_at: now,
+                imported_by: by.chars().take(200).collect(),
             })
             .execute(conn)?;
         generation::bump_areas(conn)?;
@@ -210,6 +212,9 @@ pub struct ImportRecord {
     pub source: String,
     /// When.
     pub imported_at: chrono::DateTime<Utc>,
+    /// Who: `staff:<account id>`, `admin` (the configured admin token), `cli`, `seed`, or
+    /// '' (before it was recorded).
+    pub imported_by: String,
 }
 
 /// Every import, newest first.
@@ -225,6 +230,7 @@ pub fn imports(conn: &mut DbConnection) -> Result<Vec<ImportRecord>, StorageErro
             features: row.features,
             source: row.source,
             imported_at: row.imported_at.0,
+            imported_by: row.imported_by,
         })
         .collect())
 }

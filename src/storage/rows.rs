@@ -292,6 +292,8 @@ pub struct AreaImportRow {
     pub features: i32,
     pub source: String,
     pub imported_at: DbTime,
+    /// Who: `staff:<account id>`, `admin`, `cli`, `seed`, or '' (before it was recorded).
+    pub imported_by: String,
 }
 
 /// A `routing_rules` row.

@@ -159,6 +159,7 @@ diesel::table! {
         features -> Integer,
         source -> Text,
         imported_at -> PortableTimestamp,
+        imported_by -> Text,
     }
 }
 

@@ -39,7 +39,7 @@ pub fn seed_areas_if_empty(conn: &mut DbConnection) -> Result<bool, StorageError
             serde_json::from_str(text).map_err(|e| StorageError::Setup(format!("{name} is malformed: {e}")))?;
         let areas = parse_area_file(&document, level, SEED_AREA_YEAR)
             .map_err(|e| StorageError::Setup(format!("{name}: {e}")))?;
-        super::areas::import(conn, level, SEED_AREA_YEAR, &areas, name)
+        super::areas::import(conn, level, SEED_AREA_YEAR, &areas, name, "seed")
             .map_err(|e| StorageError::Setup(format!("{name}: {e}")))?;
     }
     Ok(true)

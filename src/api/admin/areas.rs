@@ -66,14 +66,15 @@ pub fn file_problem(error: AreaFileError) -> ApiError {
 )]
 #[post("/api/v1/admin/areas/import")]
 pub async fn import_areas(
-    _admin: AdminAccess,
+    admin: AdminAccess,
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (level, year) = import_target(&query_map(&request)?)?;
     let body = read_json(&request, payload, state.max_import_bytes).await?;
-    let result = import_area_file(state.into_inner(), level, year, body.value, "api".to_owned()).await?;
+    let origin = ImportOrigin { source: "api".to_owned(), by: admin.actor().to_owned() };
+    let result = import_area_file(state.into_inner(), level, year, body.value, origin).await?;
     Ok(HttpResponse::Created().json(result))
 }
 
@@ -95,11 +96,12 @@ pub async fn import_area_file(
     level: AreaLevel,
     year: i32,
     file: serde_json::Value,
-    source: String,
+    origin: ImportOrigin,
 ) -> Result<ImportResult, ApiError> {
     let summary = web::block(move || -> Result<_, ApiError> {
         let areas = parse_area_file(&file, level, year).map_err(file_problem)?;
-        let summary = crate::storage::areas::import(&mut *state.db.conn()?, level, year, &areas, &source).map_err(
+        let (source, by) = (origin.source.as_str(), origin.by.as_str());
+        let summary = crate::storage::areas::import(&mut *state.db.conn()?, level, year, &areas, source, by).map_err(
             |e| match e {
                 ImportError::Refused(reason) => ApiError::Conflict(reason),
                 ImportError::Storage(e) => e.into(),
@@ -114,6 +116,13 @@ pub async fn import_area_file(
     Ok(ImportResult { level, year, imported: summary.imported, replaced: summary.replaced })
 }
 
+/// Where an import came from and who made it (see [`ImportLogEntry`]).
+#[derive(Debug, Clone)]
+pub struct ImportOrigin {
+    pub source: String,
+    pub by: String,
+}
+
 /// One past import.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportLogEntry {
@@ -126,6 +135,10 @@ pub struct ImportLogEntry {
     pub source: String,
     /// When (RFC 3339, UTC).
     pub imported_at: DateTime<Utc>,
+    /// Who: `staff:<account id>` (the admin API with an account's token, or the console),
+    /// `admin` (the configured admin token), `cli` (`meldpunt areas import`), `seed` (the
+    /// demo configuration); empty for imports made before this was recorded.
+    pub imported_by: String,
 }
 
 /// The area import log, newest first.
@@ -153,6 +166,7 @@ pub async fn import_log(state: &AppState) -> Result<Vec<ImportLogEntry>, ApiErro
             features: r.features,
             source: r.source,
             imported_at: r.imported_at,
+            imported_by: r.imported_by,
         })
         .collect())
 }

@@ -114,6 +114,8 @@ on_both_backends! {
         assert_eq!(status, 200);
         assert_eq!(log.as_array().unwrap().len(), 4, "three seed imports and this one: {log}");
         assert_eq!((log[0]["level"].as_str(), log[0]["source"].as_str(), log[0]["features"].as_i64()), (Some("buurt"), Some("api"), Some(57)));
+        assert_eq!(log[0]["imported_by"], "admin", "the configured admin token imported it: {log}");
+        assert_eq!(log[3]["imported_by"], "seed", "{log}");
     }
 
     async fn bad_area_files_are_refused_with_the_reason_and_change_nothing(app) {
@@ -161,6 +163,8 @@ on_both_backends! {
         assert!(output.status.success(), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
         assert!(stdout.contains("imported 57 buurt areas of 2025"), "{stdout}");
         wait_for_name(&app, "Via De Opdrachtregel").await;
+        let (_, log) = app.admin_json(Method::GET, "/api/v1/admin/areas/imports", None).await;
+        assert_eq!((log[0]["source"].as_str(), log[0]["imported_by"].as_str()), (Some("buurten.geojson"), Some("cli")), "{log}");
         std::fs::write(&file, "{\"type\": \"FeatureCollection\", \"features\": []}").unwrap();
         let output = captured(std::process::Command::new(env!("CARGO_BIN_EXE_meldpunt"))
             .args(["areas", "import"]).arg(&file).args(["--level", "buurt", "--year", "2025"])

@@ -259,6 +259,11 @@ on_both_backends! {
         let log = import_log(&app).await;
         assert_eq!(log.len(), 4, "three seed imports and this one: {log:?}");
         assert_eq!((log[0]["level"].as_str(), log[0]["source"].as_str(), log[0]["features"].as_i64()), (Some("buurt"), Some("console: heerlen-buurten.geojson"), Some(57)));
+        let admin = api_account(&app, ADMIN_EMAIL).await;
+        assert_eq!(log[0]["imported_by"], format!("staff:{}", admin["id"].as_str().unwrap()), "who imported: {log:?}");
+        assert!(log[1..].iter().all(|e| e["imported_by"] == "seed"), "{log:?}");
+        let name = admin["name"].as_str().unwrap();
+        assert!(body.contains(&format!("<td>{name}</td>")) && body.contains("<td>demo-inrichting</td>"), "who, in words: {body}");
     }
 
     async fn a_broken_area_file_answers_a_page_that_names_the_problem_and_imports_nothing(app) {

@@ -19,7 +19,8 @@ use super::super::{ConsoleError, Frame, console_lang, csrf, render};
 use super::admin_only;
 use super::people_form::api_reasons;
 use super::people_words::{self, PeopleWords};
-use crate::api::admin::areas::{ImportResult, import_area_file, import_log, import_target};
+use crate::api::admin::accounts::{AccountView, account_views};
+use crate::api::admin::areas::{ImportOrigin, ImportResult, import_area_file, import_log, import_target};
 use crate::api::body::json_from_bytes;
 use crate::api::error::ApiError;
 use crate::api::pages::console::announcements::form::local_text;
@@ -56,6 +57,8 @@ struct LogRow {
     year: i32,
     features: i32,
     source: String,
+    /// Who imported, in words.
+    by: String,
 }
 
 /// What was imported, in words.
@@ -82,6 +85,23 @@ struct AreasPage<'a> {
     outcome: Option<Outcome>,
 }
 
+/// Who imported, in words: an account by its name, else what `imported_by` names.
+fn importer(by: &str, accounts: &[AccountView], w: &PeopleWords) -> String {
+    if let Some(id) = by.strip_prefix("staff:") {
+        return accounts
+            .iter()
+            .find(|a| a.id.to_string() == id)
+            .map_or_else(|| w.by_unknown.to_owned(), |a| a.name.clone());
+    }
+    match by {
+        "admin" => w.by_admin_token,
+        "cli" => w.by_command,
+        "seed" => w.by_seed,
+        _ => w.by_unknown,
+    }
+    .to_owned()
+}
+
 async fn page(
     request: &HttpRequest,
     state: &AppState,
@@ -93,6 +113,7 @@ async fn page(
 ) -> Result<HttpResponse, ConsoleError> {
     let w = people_words::of(console_lang(request).0);
     let frame = Frame::new(request, PAGE, w.areas_title, user.frame_user());
+    let accounts = account_views(state).await?;
     let log = import_log(state)
         .await?
         .into_iter()
@@ -101,6 +122,7 @@ async fn page(
             level: w.level_name(&e.level).to_owned(),
             year: e.year,
             features: e.features,
+            by: importer(&e.imported_by, &accounts, w),
             source: e.source,
         })
         .collect();
@@ -274,7 +296,8 @@ pub async fn areas_import(
         Err(other) => return Err(other.into()),
     };
     let source = if name.is_empty() { "console".to_owned() } else { format!("console: {name}") };
-    match import_area_file(state.clone().into_inner(), level, year, document, source).await {
+    let origin = ImportOrigin { source, by: format!("staff:{}", user.identity.account_id) };
+    match import_area_file(state.clone().into_inner(), level, year, document, origin).await {
         Ok(result) => page(&request, &state, &user, StatusCode::OK, &fields, Reasons::default(), Some(result)).await,
         Err(ApiError::Validation(errors)) => {
             // The file's problems name the feature; they belong to the file field.

@@ -1,0 +1,1 @@
+ALTER TABLE area_imports DROP COLUMN imported_by;

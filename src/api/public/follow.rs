@@ -94,7 +94,9 @@ pub(crate) async fn followed(state: &AppState, token: String) -> Result<Option<(
             let history = crate::storage::triage::history(conn, id)?;
             let language = crate::storage::followers::language_of(conn, id)?;
             let reporter = matches!(link.holder, Holder::Reporter(_));
-            let settled = crate::storage::surveys::settled_at(conn, id)?;
+            // When it was resolved matters only to the reporter of a resolved report.
+            let resolved = report.as_ref().is_some_and(|r| r.status == ReportStatus::Resolved);
+            let settled = if reporter && resolved { crate::storage::surveys::settled_at(conn, id)? } else { None };
             Ok(report.map(|r| (r, history, language, reporter, settled)))
         })
         .await?;

@@ -209,9 +209,10 @@ pub async fn logout(
         .await
         .map_err(ApiError::from)?;
     tracing::info!(account_id = %user.identity.account_id, "console logout");
-    let location = match label.as_deref() == Some(sso::login::SESSION_LABEL) {
-        true => logout_at_provider(&request, &state).await,
-        false => None,
+    let location = if label.as_deref() == Some(sso::login::SESSION_LABEL) {
+        logout_at_provider(&request, &state).await
+    } else {
+        None
     };
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", location.unwrap_or_else(|| "/console/login?bye=1".to_owned())))

@@ -191,7 +191,10 @@ on_both_backends! {
         let app = folder_app(backend, folder.path()).await;
         let admin = admin_token(&app).await;
         let (_, token) = resolved_with_survey(&app, &admin, folder.path(), REPORTER).await;
-        let altered = format!("{}0", &token[..token.len() - 1]);
+        // Flip the last character: always a different one, whatever the token ends with.
+        let last = if token.ends_with('0') { '1' } else { '0' };
+        let altered = format!("{}{last}", &token[..token.len() - 1]);
+        assert_ne!(altered, token);
         let forged = "mpq_0190b5a0000070008000000000000000_00112233445566778899aabbccddeeff";
         let mut details = Vec::new();
         for wrong in [altered.as_str(), forged, "nonsense"] {

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::delivery::{DeliveryError, OutboxSettings, Outcome};
 use crate::domain::announcement::{Announcement, AnnouncementStatus};
 use crate::domain::message::{OutboxMessage, Template};
+use crate::domain::subscription::webhook_body::{ChallengeBody, ChallengeType, ReportAlertBody, ReportAlertType};
 use crate::domain::subscription::{
     AnswerLink, Channel, Contact, LinkSigner, Subscription, SubscriptionStatus, WebhookUrl,
 };
@@ -154,6 +155,26 @@ async fn post(
     Ok(webhook::post(url, secret, body.to_string().as_bytes(), settings.webhook_allow_insecure).await?)
 }
 
+/// The body of a report alert (webhook, or push without the unsubscribe link).
+fn alert(
+    reference: String,
+    category: String,
+    url: String,
+    links: &SubscriberLinks,
+    unsubscribe_url: Option<String>,
+) -> serde_json::Value {
+    let body = ReportAlertBody {
+        kind: ReportAlertType::Report,
+        reference,
+        category,
+        url,
+        manage_url: links.manage.clone(),
+        unsubscribe_url,
+    };
+    // Strings only: serializing cannot fail.
+    serde_json::to_value(body).unwrap_or_default()
+}
+
 /// Delivers one message that belongs to a subscription.
 pub async fn deliver(
     db: &Database,
@@ -191,8 +212,8 @@ pub async fn deliver(
                 return Ok(Outcome::Cancelled);
             };
             let body =
-                serde_json::json!({"type": "challenge", "challenge": challenge, "subscription_id": subscription_id});
-            let answer = post(settings, url, secret, &body).await?;
+                ChallengeBody { kind: ChallengeType::Challenge, challenge: challenge.to_owned(), subscription_id };
+            let answer = post(settings, url, secret, &serde_json::to_value(body).unwrap_or_default()).await?;
             let echoed = serde_json::from_str::<serde_json::Value>(&answer)
                 .ok()
                 .and_then(|v| v.get("challenge").and_then(|c| c.as_str()).map(str::to_owned))
@@ -247,15 +268,12 @@ pub async fn deliver(
                     Ok(Outcome::Sent)
                 }
                 (Channel::Webhook, Some(Contact::Webhook { url: hook, secret })) => {
-                    let body = serde_json::json!({"type": "report", "reference": reference, "category": category,
-                        "url": url, "manage_url": links.manage, "unsubscribe_url": links.unsubscribe});
+                    let body = alert(reference, category, url, &links, Some(links.unsubscribe.clone()));
                     post(settings, hook, secret, &body).await?;
                     Ok(Outcome::Sent)
                 }
                 (Channel::Push, _) => {
-                    let body = serde_json::json!({"type": "report", "reference": reference, "category": category,
-                        "url": url, "manage_url": links.manage});
-                    push(db, settings, &subscription, body).await
+                    push(db, settings, &subscription, alert(reference, category, url, &links, None)).await
                 }
                 _ => Ok(Outcome::Cancelled),
             }

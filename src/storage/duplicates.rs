@@ -13,6 +13,7 @@ use super::{DbConnection, StorageError};
 use crate::domain::auth::StaffIdentity;
 use crate::domain::message::Template;
 use crate::domain::report::{Language, Location, Report, ReportStatus};
+use crate::domain::report_event::body::{EventData, MergedData, ReportRef};
 use crate::domain::workflow::{TransitionError, allowed_transitions, is_closed};
 
 /// Most reports read from one box around a new report (a box of ~100 m rarely holds more).
@@ -234,12 +235,8 @@ pub fn merge(
         "merged_into",
         serde_json::json!({"report_id": original, "reference": orig.reference}),
     )?;
-    super::report_events::record(
-        conn,
-        duplicate,
-        crate::domain::report_event::EventType::Merged,
-        serde_json::json!({"into": {"id": original, "reference": orig.reference}}),
-    )?;
+    let into = ReportRef { id: original, reference: orig.reference.clone() };
+    super::report_events::record(conn, duplicate, &EventData::Merged(MergedData { into }))?;
     let merged = super::reports::by_id(conn, duplicate)?
         .ok_or_else(|| StorageError::Corrupt(format!("report {duplicate} vanished")))?;
     Ok(Change::Done(Ok(merged)))

@@ -21,7 +21,9 @@ use super::duplicates::{Nearby, duplicate_window, nearby};
 use super::rows::{ContactRow, IdempotencyRow, NewHistoryRow, ReportRow};
 use super::schema::{idempotency_keys, report_history, reporter_contacts, reports};
 use super::{Database, DbConnection, StorageError};
+use crate::domain::report::ReportStatus;
 use crate::domain::report::{NewReport, Report};
+use crate::domain::report_event::body::{CreatedData, EventData};
 
 /// A client's idempotency key with the fingerprint of the request that used it.
 #[derive(Debug, Clone)]
@@ -252,11 +254,8 @@ fn insert_reports(conn: &mut DbConnection, new: &[&NewReport]) -> Result<(), Sto
     let events: Vec<super::report_events::NewEvent> = new
         .iter()
         .map(|report| {
-            super::report_events::NewEvent::new(
-                report.id,
-                crate::domain::report_event::EventType::Created,
-                serde_json::json!({"status": "new", "source": report.source.as_str()}),
-            )
+            let data = CreatedData { status: ReportStatus::New, source: report.source };
+            super::report_events::NewEvent::new(report.id, &EventData::Created(data))
         })
         .collect();
     super::report_events::record_many(conn, &events)?;

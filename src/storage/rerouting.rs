@@ -14,6 +14,7 @@ use super::schema::{report_history, reports};
 use super::{DbConnection, StorageError};
 use crate::domain::placement::Placer;
 use crate::domain::report::{AreaStamp, Location, Report, RoutingReason};
+use crate::domain::report_event::body::{EventData, RerouteChange, ReroutedData};
 use crate::domain::workflow::HistoryEntry;
 
 /// What to change; `None` leaves a field as it is.
@@ -134,18 +135,13 @@ pub fn apply(
         super::rollup::refresh(conn, id, counted)?;
         // A change of category, location or department is a `report.rerouted` event (a
         // change of priority alone is not).
-        let routed: Vec<Value> = history
+        let changes: Vec<RerouteChange> = history
             .iter()
             .filter(|(action, _)| *action != "priority_changed")
-            .map(|(action, details)| json!({"change": action, "details": details}))
+            .map(|(action, details)| RerouteChange { change: (*action).to_owned(), details: details.clone() })
             .collect();
-        if !routed.is_empty() {
-            super::report_events::record(
-                conn,
-                id,
-                crate::domain::report_event::EventType::Rerouted,
-                json!({"changes": routed}),
-            )?;
+        if !changes.is_empty() {
+            super::report_events::record(conn, id, &EventData::Rerouted(ReroutedData { changes }))?;
         }
         let rows: Vec<NewHistoryRow> = history
             .into_iter()

@@ -13,7 +13,7 @@ use super::{DbConnection, StorageError};
 use crate::domain::auth::{Role, StaffIdentity};
 use crate::domain::privacy::audit::AuditAction;
 use crate::domain::report::{Report, ReportStatus};
-use crate::domain::report_event::EventType;
+use crate::domain::report_event::body::{EventData, NoteAddedData, StatusChangedData};
 use crate::domain::workflow::{HistoryEntry, NoteVisibility, TransitionError, check_transition};
 
 /// The result of a staff change.
@@ -119,19 +119,14 @@ pub fn transition_with_survey(
             allowed: crate::domain::workflow::allowed_transitions(current),
         })));
     }
-    append(
-        conn,
-        id,
-        &staff.actor(),
-        "status_changed",
-        serde_json::json!({"from": checked.from.as_str(), "to": checked.to.as_str(), "text": checked.text}),
-    )?;
-    super::report_events::record(
-        conn,
-        id,
-        EventType::StatusChanged,
-        serde_json::json!({"from": checked.from.as_str(), "to": checked.to.as_str(), "text": checked.text}),
-    )?;
+    let change = EventData::StatusChanged(StatusChangedData {
+        from: checked.from,
+        to: checked.to,
+        text: checked.text.clone(),
+        via: None,
+    });
+    append(conn, id, &staff.actor(), "status_changed", change.to_value())?;
+    super::report_events::record(conn, id, &change)?;
     let report =
         super::reports::by_id(conn, id)?.ok_or_else(|| StorageError::Corrupt(format!("report {id} vanished")))?;
     // The residents' emails are queued in the same transaction as the change.
@@ -193,7 +188,7 @@ pub fn add_note(
         .execute(conn)?;
     if visibility == NoteVisibility::Public {
         // After the report's row changed: events of one report are numbered in order.
-        super::report_events::record(conn, id, EventType::NoteAdded, serde_json::json!({"text": text}))?;
+        super::report_events::record(conn, id, &EventData::NoteAdded(NoteAddedData { text: text.to_owned() }))?;
     }
     Ok(Change::Done(()))
 }

@@ -27,6 +27,17 @@ async fn answer_counts(app: &TestApp, id: &str) -> Vec<(String, i32, i64)> {
     .unwrap()
 }
 
+/// Waits (up to 5 s) until the webhook subscription of `manage` echoed its challenge.
+async fn until_active(app: &TestApp, manage: &str) {
+    for _ in 0..100 {
+        if app.get_json(&format!("/api/v1/subscriptions/manage/{manage}")).await["status"] == "active" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the webhook is active after echoing the challenge");
+}
+
 on_both_backends! {
     async fn a_resident_subscribes_confirms_receives_answers_with_one_tap_and_unsubscribes_in_one_click(backend: Backend) {
         let port = free_port();
@@ -181,15 +192,7 @@ on_both_backends! {
         let secret = created["secret"].as_str().unwrap().to_owned();
         let manage = created["manage_token"].as_str().unwrap().to_owned();
         wait_for("the challenge", || received.lock().unwrap().len(), 1).await;
-        let mut active = false;
-        for _ in 0..100 {
-            if app.get_json(&format!("/api/v1/subscriptions/manage/{manage}")).await["status"] == "active" {
-                active = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert!(active, "the webhook is active after echoing the challenge");
+        until_active(&app, &manage).await;
 
         let admin = admin_token(&app).await;
         let id = announce(&app, &admin, roadworks(json!(["WK091710"]))).await;
@@ -210,6 +213,31 @@ on_both_backends! {
         assert_eq!(payload["question"]["options"].as_array().unwrap().len(), 3);
         let status = deliveries_once(&app, &admin, &id, "webhook", "sent", 1).await;
         assert!(!status.to_string().contains("127.0.0.1") && !status.to_string().contains(&secret));
+
+        // A second webhook, for new reports of a category nearby: its challenge, then the alert.
+        let report = crate::support::app::street_light_report();
+        let near = json!({"lat": report["location"]["lat"], "lon": report["location"]["lon"], "radius_m": 200});
+        let second = subscribe(
+            &app,
+            json!({"channel": "webhook", "url": hook_url, "point": near, "categories": ["straatverlichting-openbare-klok"]}),
+        )
+        .await;
+        wait_for("the second challenge", || received.lock().unwrap().len(), 3).await;
+        until_active(&app, second["manage_token"].as_str().unwrap()).await;
+        assert_eq!(app.post_report(&report, None).await.status(), 201);
+        wait_for("the report alert", || received.lock().unwrap().len(), 4).await;
+
+        // Every body matches its webhook in the OpenAPI document.
+        let document = crate::support::contract::document(&app).await;
+        let bodies: Vec<Value> =
+            received.lock().unwrap().iter().map(|(_, body)| serde_json::from_slice(body).unwrap()).collect();
+        let kinds: Vec<&str> = bodies.iter().map(|b| b["type"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["challenge", "announcement", "challenge", "report"]);
+        for body in &bodies {
+            let name = format!("subscription.{}", body["type"].as_str().unwrap());
+            crate::support::contract::assert_matches_webhook(&document, &name, body);
+        }
+        assert_eq!(bodies[3]["category"], "straatverlichting-openbare-klok");
     }
 
     async fn a_subscriber_of_a_category_hears_about_new_public_reports_in_their_area(backend: Backend) {

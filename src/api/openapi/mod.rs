@@ -1,5 +1,6 @@
 //! The OpenAPI 3.1 document: the parts not collected from handlers (info, tags, security
-//! schemes), the document itself, and the endpoint that serves it.
+//! schemes, the webhooks meldpunt sends), the document itself, and the endpoint that serves
+//! it.
 
 use actix_web::{HttpResponse, get, web};
 use utoipa::OpenApi;
@@ -7,6 +8,9 @@ use utoipa_actix_web::AppExt;
 
 use crate::api::error::Problem;
 use crate::api::state::AppState;
+
+mod webhooks;
+use webhooks::Webhooks;
 
 /// The parts of the OpenAPI document that are not collected from handlers.
 #[derive(OpenApi)]
@@ -17,8 +21,19 @@ use crate::api::state::AppState;
             staff handle them, residents hear back. Errors are RFC 9457 `application/problem+json` documents.",
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
-    components(schemas(Problem)),
-    modifiers(&SecurityAddon),
+    components(schemas(
+        Problem,
+        crate::domain::report_event::body::EventBody,
+        crate::domain::report_event::body::CreatedData,
+        crate::domain::report_event::body::StatusChangedData,
+        crate::domain::report_event::body::NoteAddedData,
+        crate::domain::report_event::body::ReroutedData,
+        crate::domain::report_event::body::MergedData,
+        crate::domain::subscription::webhook_body::ChallengeBody,
+        crate::domain::subscription::webhook_body::AnnouncementBody,
+        crate::domain::subscription::webhook_body::ReportAlertBody,
+    )),
+    modifiers(&SecurityAddon, &Webhooks),
     tags(
         (name = "health", description = "Probes for load balancers and orchestrators"),
         (name = "categories", description = "What residents can report"),

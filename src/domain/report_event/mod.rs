@@ -6,6 +6,8 @@
 
 use uuid::Uuid;
 
+pub mod body;
+
 /// What happened to a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub enum EventType {

@@ -21,6 +21,7 @@ use super::spatial::AreaIndex;
 
 mod contact;
 mod subscriber;
+pub mod webhook_body;
 pub use contact::{Contact, PushKeys, PushKeysError, WebhookUrl, WebhookUrlError, decode_b64url, is_public};
 pub use subscriber::{Subscription, SubscriptionStatus};
 

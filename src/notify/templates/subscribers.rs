@@ -3,10 +3,10 @@
 //! unsubscribe headers, and the JSON documents sent to webhooks.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use super::Rendered;
 use crate::domain::report::Language;
+use crate::domain::subscription::webhook_body::{AnnouncementBody, AnnouncementType, AnswerOption, QuickQuestion};
 
 /// Links of one subscriber, absolute.
 #[derive(Debug, Clone)]
@@ -154,21 +154,26 @@ pub fn report_alert(
 
 /// The JSON document of an announcement for webhooks (and push).
 pub fn announcement_json(message: &AnnouncementMessage, links: &SubscriberLinks) -> serde_json::Value {
-    json!({
-        "type": "announcement",
-        "id": message.id,
-        "title": message.title,
-        "body": message.body,
-        "tags": message.tags,
-        "valid_from": message.valid_from,
-        "valid_until": message.valid_until,
-        "question": message.question.as_ref().map(|(text, options)| json!({
-            "text": text,
-            "options": options.iter().map(|(text, link)| json!({"text": text, "answer_url": link})).collect::<Vec<_>>(),
-        })),
-        "manage_url": links.manage,
-        "unsubscribe_url": links.unsubscribe,
-    })
+    let body = AnnouncementBody {
+        kind: AnnouncementType::Announcement,
+        id: message.id,
+        title: message.title.clone(),
+        body: message.body.clone(),
+        tags: message.tags.clone(),
+        valid_from: message.valid_from,
+        valid_until: message.valid_until,
+        question: message.question.as_ref().map(|(text, options)| QuickQuestion {
+            text: text.clone(),
+            options: options
+                .iter()
+                .map(|(text, link)| AnswerOption { text: text.clone(), answer_url: link.clone() })
+                .collect(),
+        }),
+        manage_url: links.manage.clone(),
+        unsubscribe_url: links.unsubscribe.clone(),
+    };
+    // Strings, a UUID and times: serializing cannot fail.
+    serde_json::to_value(body).unwrap_or_default()
 }
 
 #[cfg(test)]

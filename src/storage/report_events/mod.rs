@@ -20,6 +20,7 @@ use super::connection::{DbTime, DbUuid};
 use super::event_endpoints::{self, Endpoint};
 use super::schema::{categories, event_deliveries, report_events, reports};
 use super::{DbConnection, StorageError};
+use crate::domain::report_event::body::EventData;
 use crate::domain::report_event::{EventFacts, EventType};
 
 mod pg;
@@ -34,20 +35,15 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
-    pub fn new(report_id: Uuid, event_type: EventType, data: Value) -> Self {
-        NewEvent { report_id, event_type, data }
+    pub fn new(report_id: Uuid, data: &EventData) -> Self {
+        NewEvent { report_id, event_type: data.event_type(), data: data.to_value() }
     }
 }
 
 /// Records one event and queues it for every matching active endpoint (inside the caller's
 /// transaction, after the cause changed the report's row).
-pub fn record(
-    conn: &mut DbConnection,
-    report_id: Uuid,
-    event_type: EventType,
-    data: Value,
-) -> Result<(), StorageError> {
-    record_many(conn, &[NewEvent::new(report_id, event_type, data)])
+pub fn record(conn: &mut DbConnection, report_id: Uuid, data: &EventData) -> Result<(), StorageError> {
+    record_many(conn, &[NewEvent::new(report_id, data)])
 }
 
 type FactsRow = (DbUuid, Option<DbUuid>, DbUuid, Option<String>, Option<String>, Option<String>);

@@ -16,6 +16,7 @@ use super::connection::{DbTime, DbUuid};
 use super::schema::{reporter_contacts, reports, survey_answers, surveys};
 use super::{DbConnection, StorageError};
 use crate::domain::report::{Report, ReportStatus};
+use crate::domain::report_event::body::{EventData, ReopenVia, StatusChangedData};
 use crate::domain::survey::{CheckedAnswer, DEMO_ANSWERS, StandardAnswer, SurveyState, survey_state};
 use crate::domain::workflow::REOPEN_REQUEST_HOURS;
 
@@ -292,7 +293,7 @@ pub fn answer(conn: &mut DbConnection, id: Uuid, checked: &CheckedAnswer) -> Res
             note(c, report.id, &checked.note())?;
         }
         if reopens {
-            request_reopen_in(c, &report, "survey")?;
+            request_reopen_in(c, &report, ReopenVia::Survey)?;
         }
         Ok(Answered::Recorded { reopen_requested: reopens })
     })
@@ -306,7 +307,7 @@ fn note(conn: &mut DbConnection, report_id: Uuid, text: &str) -> Result<(), Stor
 /// Moves a resolved report to `reopen_requested` with its history entry and its own
 /// handling term (inside the caller's transaction). The statistics still count it as
 /// resolved until staff reopen it.
-fn request_reopen_in(conn: &mut DbConnection, report: &Report, via: &str) -> Result<(), StorageError> {
+fn request_reopen_in(conn: &mut DbConnection, report: &Report, via: ReopenVia) -> Result<(), StorageError> {
     let now = Utc::now();
     let due = now + chrono::Duration::hours(REOPEN_REQUEST_HOURS);
     diesel::update(reports::table.find(DbUuid(report.id)).filter(reports::status.eq(ReportStatus::Resolved.as_str())))
@@ -316,12 +317,16 @@ fn request_reopen_in(conn: &mut DbConnection, report: &Report, via: &str) -> Res
             reports::updated_at.eq(DbTime::new(now)),
         ))
         .execute(conn)?;
-    let change =
-        serde_json::json!({"from": "resolved", "to": ReportStatus::ReopenRequested.as_str(), "text": null, "via": via});
-    super::triage::append(conn, report.id, ACTOR, "status_changed", change.clone())?;
+    let change = EventData::StatusChanged(StatusChangedData {
+        from: ReportStatus::Resolved,
+        to: ReportStatus::ReopenRequested,
+        text: None,
+        via: Some(via),
+    });
+    super::triage::append(conn, report.id, ACTOR, "status_changed", change.to_value())?;
     // Back-office systems hear of the request as of any status change (the resident's
     // words are an internal note, not in the event).
-    super::report_events::record(conn, report.id, crate::domain::report_event::EventType::StatusChanged, change)
+    super::report_events::record(conn, report.id, &change)
 }
 
 /// What a resident's request to reopen from the follow link did.
@@ -367,7 +372,7 @@ pub fn request_reopen(
             words.push_str(&format!(" Toelichting van de melder: {text}"));
         }
         note(c, report_id, &words)?;
-        request_reopen_in(c, &report, "follow_link")?;
+        request_reopen_in(c, &report, ReopenVia::FollowLink)?;
         Ok(ReopenRequest::Requested)
     })
 }

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::support::app::{spawn_app_with, street_light_report};
 use crate::support::backends::on_both_backends;
+use crate::support::contract::assert_report_events_match;
 use crate::support::events::*;
 use crate::support::net::free_port;
 use crate::support::staff::{admin_token, send, with_bootstrap_admin};
@@ -46,6 +47,7 @@ on_both_backends! {
         assert_eq!(of(&report)["reporter"]["email"], REPORTER_EMAIL);
         assert_eq!(of(&report)["reporter"]["name"], REPORTER_NAME);
         assert_eq!(of(&anonymous)["has_reporter"], false, "no contact, nothing to send");
+        assert_report_events_match(&app, &events).await;
         let others = plain.wait_for(2).await;
         assert!(others.iter().all(|e| e["has_reporter"] == false && e["signature_ok"] == true));
         let delivered = wait_for_deliveries(&app, with_contact["id"].as_str().unwrap(), "delivered", |d| d.len() == 2).await;

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::support::app::{Backend, TestApp, spawn_app_with, street_light_report};
 use crate::support::backends::on_both_backends;
+use crate::support::contract::assert_report_events_match;
 use crate::support::events::*;
 use crate::support::net::{free_port, wait_for};
 use crate::support::smtp::{mails_in, token_after};
@@ -92,6 +93,7 @@ on_both_backends! {
         assert_eq!(of(&original, "report.rerouted")["department"], "beheer-openbare-ruimte");
         assert_eq!(of(&original, "report.rerouted")["data"]["changes"][0]["change"], "department_overridden");
         assert_eq!(of(&duplicate, "report.merged")["data"]["into"]["id"], original.as_str());
+        assert_report_events_match(&app, &events).await;
         let delivered = wait_for_deliveries(&app, endpoint["id"].as_str().unwrap(), "delivered", |d| d.len() == 7).await;
         assert!(delivered.iter().all(|d| d["attempts"] == 0 && d["last_error_class"].is_null()), "{delivered:#?}");
         let (_, view) = app.admin_json(Method::GET, &format!("/api/v1/admin/event-endpoints/{}", endpoint["id"].as_str().unwrap()), None).await;
@@ -129,6 +131,7 @@ on_both_backends! {
         assert_eq!(asked["data"], json!({"from": "resolved", "to": "reopen_requested", "text": null, "via": "follow_link"}));
         assert_eq!(asked["status"], "reopen_requested", "{asked}");
         assert!(!asked.to_string().contains("brandt nog steeds"), "the resident's words are an internal note: {asked}");
+        assert_report_events_match(&app, &events).await;
     }
 
     async fn a_receiver_that_is_down_for_a_while_gets_every_event_in_order_once_it_is_back(backend: Backend) {

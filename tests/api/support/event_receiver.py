@@ -74,6 +74,7 @@ def main():
                     "reporter": event["report"].get("reporter"),
                     "status": event["report"]["status"],
                     "department": (event["report"].get("department") or {}).get("slug"),
+                    "body": event,
                 }
                 with open(args.log, "a") as log:
                     log.write(json.dumps(line) + "\n")

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod backends;
 pub mod browser;
+pub mod contract;
 pub mod crash;
 pub mod events;
 pub mod history;

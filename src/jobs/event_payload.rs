@@ -1,6 +1,7 @@
 //! The body of a report event as endpoints receive it, built when it is sent: the event's
 //! own data (what happened) and the report as staff see it at that moment, without the
-//! reporter's contact unless the endpoint is allowed it (docs/api-guide.md#report-events).
+//! reporter's contact, and with personal data masked in what the reporter typed, unless the
+//! endpoint is allowed the contact (docs/api-guide.md#report-events).
 //! The types are the domain's (`domain::report_event::body`), which the OpenAPI document's
 //! `webhooks` describe.
 //!
@@ -9,6 +10,7 @@
 //! description or a deleted report is never sent from a stale copy.
 
 use crate::domain::category::Catalog;
+use crate::domain::privacy::masking::mask;
 use crate::domain::report::Report;
 use crate::domain::report_event::body::{
     EventArea, EventBody, EventCategory, EventReport, EventReporter, EventRouting, Named,
@@ -20,9 +22,21 @@ fn named(slug: &str, name_nl: &str, name_en: &str) -> Named {
     Named { slug: slug.to_owned(), name_nl: name_nl.to_owned(), name_en: name_en.to_owned() }
 }
 
-/// The report as the staff API shows it (original description, exact location, areas,
-/// department and routing), plus `reporter` when `contact` is given.
-fn report_body(report: &Report, catalog: &Catalog, contact: Option<&Contact>) -> EventReport {
+/// What the reporter typed: as written for an endpoint allowed the reporter's contact,
+/// with personal data masked for every other (a phone number in a description is the
+/// reporter's contact too).
+fn typed(text: &str, allowed: bool) -> (String, bool) {
+    if allowed {
+        return (text.to_owned(), false);
+    }
+    let masked = mask(text);
+    (masked.text.into_owned(), masked.masked)
+}
+
+/// The report as the staff API shows it (description, exact location, areas, department
+/// and routing), plus `reporter` when `contact` is given. `allowed`: whether the endpoint
+/// may receive the reporter's contact.
+fn report_body(report: &Report, catalog: &Catalog, allowed: bool, contact: Option<&Contact>) -> EventReport {
     let category = catalog.category(report.category_id).map(|c| EventCategory {
         slug: c.slug.clone(),
         name_nl: c.name_nl.clone(),
@@ -37,16 +51,20 @@ fn report_body(report: &Report, catalog: &Catalog, contact: Option<&Contact>) ->
         wijk: a.wijk_code.clone(),
         buurt: a.buurt_code.clone(),
     });
+    let (description, description_masked) = typed(&report.description, allowed);
+    let address = report.address.as_deref().map(|address| typed(address, allowed));
+    let address_masked = address.as_ref().is_some_and(|(_, masked)| *masked);
     EventReport {
         id: report.id,
         reference: report.reference.clone(),
         status: report.status,
         priority: report.priority.clone(),
         category,
-        description: report.description.clone(),
+        description,
+        personal_data_masked: description_masked || address_masked,
         description_moderation: report.moderation.as_ref().map(|m| m.kind()),
         location: report.location,
-        address: report.address.clone(),
+        address: address.map(|(text, _)| text),
         area,
         department,
         routing: EventRouting {
@@ -67,11 +85,13 @@ fn report_body(report: &Report, catalog: &Catalog, contact: Option<&Contact>) ->
     }
 }
 
-/// The JSON body of one delivery.
+/// The JSON body of one delivery to an endpoint that may (`allowed`) or may not receive the
+/// reporter's contact; `contact` is the contact read for it.
 pub fn body(
     event: &ClaimedEvent,
     report: &Report,
     catalog: &Catalog,
+    allowed: bool,
     contact: Option<&Contact>,
 ) -> Result<Vec<u8>, serde_json::Error> {
     serde_json::to_vec(&EventBody {
@@ -81,6 +101,6 @@ pub fn body(
         delivery_id: event.delivery_id,
         replay: event.replay,
         data: event.data.clone(),
-        report: report_body(report, catalog, contact),
+        report: report_body(report, catalog, allowed, contact),
     })
 }

@@ -185,12 +185,17 @@ pub struct EventReport {
     pub priority: String,
     /// Null only when the category was removed from the catalogue.
     pub category: Option<EventCategory>,
-    /// The original description, as the reporter wrote it.
+    /// The description as the reporter wrote it. For an endpoint not allowed the reporter's
+    /// contact, e-mail addresses, phone numbers, IBANs and licence plates in it are replaced
+    /// by a marker such as `[telefoonnummer verborgen]`, as on public pages.
     pub description: String,
+    /// Whether personal data was masked in `description` or `address`.
+    pub personal_data_masked: bool,
     /// Whether staff hid or rewrote the public description.
     pub description_moderation: Option<ModerationKind>,
     /// The exact position.
     pub location: Location,
+    /// The address the reporter gave, masked as `description`.
     pub address: Option<String>,
     pub area: Option<EventArea>,
     pub department: Option<Named>,

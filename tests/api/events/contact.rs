@@ -1,5 +1,6 @@
 //! The reporter's contact goes only to an endpoint allowed it, by an admin account, and
-//! every delivery that carries it is in the audit log.
+//! every delivery that carries it is in the audit log; every other endpoint gets what the
+//! reporter typed with personal data masked.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -13,9 +14,11 @@ use crate::support::staff::{admin_token, send, with_bootstrap_admin};
 
 const REPORTER_EMAIL: &str = "j.hendriks@example.nl";
 const REPORTER_NAME: &str = "Jolien Hendriks";
+/// A description with the reporter's phone number and email address in it.
+const TYPED: &str = "De lamp bij Akerstraat 12 is uit. Bel me op 06-12345678 of mail j.hendriks@example.nl.";
 
 on_both_backends! {
-    async fn the_reporter_contact_goes_only_to_an_endpoint_allowed_it_and_each_delivery_is_audited(backend: Backend) {
+    async fn the_reporter_contact_goes_only_to_an_endpoint_allowed_it_which_alone_gets_the_text_unmasked_and_each_delivery_is_audited(backend: Backend) {
         let app = spawn_app_with(backend, |s| {
             fast_retries(s);
             with_bootstrap_admin(s);
@@ -40,6 +43,7 @@ on_both_backends! {
         plain.start(without["secret"].as_str().unwrap()).await;
         let mut body = street_light_report();
         body["reporter"] = json!({"email": REPORTER_EMAIL, "name": REPORTER_NAME});
+        body["description"] = json!(TYPED);
         let report = file(&app, &body).await;
         let anonymous = file(&app, &street_light_report()).await;
         let events = allowed.wait_for(2).await;
@@ -48,8 +52,18 @@ on_both_backends! {
         assert_eq!(of(&report)["reporter"]["name"], REPORTER_NAME);
         assert_eq!(of(&anonymous)["has_reporter"], false, "no contact, nothing to send");
         assert_report_events_match(&app, &events).await;
+        assert_eq!(of(&report)["body"]["report"]["description"], TYPED, "as typed, to the endpoint allowed the contact");
+        assert_eq!(of(&report)["body"]["report"]["personal_data_masked"], false);
         let others = plain.wait_for(2).await;
         assert!(others.iter().all(|e| e["has_reporter"] == false && e["signature_ok"] == true));
+        let masked = others.iter().find(|e| e["report"] == report).unwrap()["body"]["report"].clone();
+        assert_eq!(
+            masked["description"],
+            "De lamp bij Akerstraat 12 is uit. Bel me op [telefoonnummer verborgen] of mail [e-mailadres verborgen].",
+            "the reporter's contact in the text is masked for an endpoint not allowed it"
+        );
+        assert_eq!(masked["personal_data_masked"], true);
+        assert_report_events_match(&app, &others).await;
         let delivered = wait_for_deliveries(&app, with_contact["id"].as_str().unwrap(), "delivered", |d| d.len() == 2).await;
         let carried: Vec<bool> = delivered.iter().map(|d| d["contact_included"].as_bool().unwrap()).collect();
         assert_eq!(carried.iter().filter(|c| **c).count(), 1);

@@ -124,8 +124,12 @@ impl Mailer {
         match self {
             Mailer::Smtp(pool) => pool.send(&message).await,
             Mailer::Folder(folder) => {
-                let path = folder.join(format!("{}.eml", uuid::Uuid::now_v7()));
-                std::fs::write(&path, message.formatted()).map_err(MailError::FolderWrite)
+                // Written under another name and renamed, so a reader of `*.eml` never sees
+                // half a message.
+                let id = uuid::Uuid::now_v7();
+                let part = folder.join(format!("{id}.eml.part"));
+                std::fs::write(&part, message.formatted()).map_err(MailError::FolderWrite)?;
+                std::fs::rename(&part, folder.join(format!("{id}.eml"))).map_err(MailError::FolderWrite)
             }
         }
     }

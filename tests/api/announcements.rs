@@ -119,10 +119,15 @@ on_both_backends! {
                 .await;
         assert_eq!(response.status(), 200);
         let response: Value = response.json().await.unwrap();
-        assert_eq!(response["deliveries"], 2, "pending deliveries of a withdrawn announcement are cancelled");
+        // The ended subscription's messages are cancelled by the worker at their next retry,
+        // which may come before the withdrawal or the count: what is not pending is cancelled.
+        let cancelled_now = response["deliveries"].as_i64().unwrap();
+        assert!((1..=2).contains(&cancelled_now), "pending deliveries of a withdrawn announcement are cancelled: {response}");
+        assert_eq!(count_of(&deliveries(&app, &admin, &withdrawn).await, "email", "cancelled"), 2);
+        let kept = deliveries(&app, &admin, &id).await;
         assert_eq!(
-            count_of(&deliveries(&app, &admin, &id).await, "email", "pending"),
-            2,
+            (count_of(&kept, "email", "pending") + count_of(&kept, "email", "cancelled"), count_of(&kept, "email", "sent")),
+            (2, 0),
             "nothing lost while the server is down"
         );
 

@@ -92,10 +92,12 @@ fn assert_same_story(monthly: &Value, daily: &Value) {
     assert_eq!(groups, daily_groups, "the same groups are listed");
 }
 
+/// The 24 months up to this one: at most 731 days, the longest daily question.
 fn months_up_to_now() -> (String, String) {
     let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Amsterdam);
     let last = now.format("%Y-%m").to_string();
-    let first = (now.date_naive() - chrono::Duration::days(700)).format("%Y-%m").to_string();
+    let this_month = chrono::Datelike::with_day(&now.date_naive(), 1).unwrap();
+    let first = this_month.checked_sub_months(chrono::Months::new(23)).unwrap().format("%Y-%m").to_string();
     (first, last)
 }
 

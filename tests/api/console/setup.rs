@@ -4,14 +4,16 @@
 use reqwest::Method;
 
 use super::Browser;
-use crate::support::app::{TestApp, spawn_app};
+use crate::support::app::{TestApp, spawn_app_with};
 use crate::support::backends::on_both_backends;
 use crate::support::logs;
 
-/// The setup codes logged since `mark` (other tests' servers log theirs too).
-fn logged_codes(mark: usize) -> Vec<String> {
+/// The setup codes logged since `mark` by the server at `public_url` (other tests' servers
+/// log theirs too, and trying theirs would count as failed attempts).
+fn logged_codes(mark: usize, public_url: &str) -> Vec<String> {
     logs::lines_since(mark)
         .iter()
+        .filter(|line| line.contains(&format!("open {public_url}/console/setup")))
         .filter_map(|line| line.split("setup code ").nth(1))
         .map(|rest| rest.chars().take(19).collect())
         .collect()
@@ -39,9 +41,10 @@ async fn still_open(app: &TestApp) -> bool {
 on_both_backends! {
     async fn the_first_admin_is_made_in_the_browser_with_the_setup_code_from_the_servers_log(backend: Backend) {
         let mark = logs::mark();
-        let app = spawn_app(backend).await;
-        let codes = logged_codes(mark);
-        assert!(!codes.is_empty(), "the server logs a setup code when no admin exists");
+        let public_url = format!("http://setup-{}.meldpunt.test", uuid::Uuid::new_v4().simple());
+        let app = spawn_app_with(backend, |s| s.public_url = public_url.clone()).await;
+        let codes = logged_codes(mark, &public_url);
+        assert_eq!(codes.len(), 1, "the server logs a setup code when no admin exists");
         let mut browser = Browser::new(&app);
         let login = browser.page("/console/login", 200).await;
         assert!(login.contains("href=\"/console/setup\""), "the login page leads to the setup: {login}");
@@ -56,8 +59,8 @@ on_both_backends! {
         assert!(wrong.contains("<li lang=\"nl\"><a href=\"#code\">"), "the console's own reason is Dutch, not marked English: {wrong}");
         assert!(still_open(&app).await);
 
-        // The right code (of this server: the log holds every test server's) with a short
-        // password: the API's reason at the field, marked English, nothing made.
+        // The right code with a short password: the API's reason at the field, marked
+        // English, nothing made.
         let mut ours = None;
         for code in &codes {
             let answer = setup_form(&browser, code, "kort").await;
@@ -95,8 +98,10 @@ on_both_backends! {
 
     async fn a_setup_form_from_another_site_is_refused(backend: Backend) {
         let mark = logs::mark();
-        let app = spawn_app(backend).await;
-        let codes = logged_codes(mark);
+        let public_url = format!("http://setup-{}.meldpunt.test", uuid::Uuid::new_v4().simple());
+        let app = spawn_app_with(backend, |s| s.public_url = public_url.clone()).await;
+        let codes = logged_codes(mark, &public_url);
+        assert_eq!(codes.len(), 1, "this server logged one setup code");
         let browser = Browser::new(&app);
         for code in &codes {
             let fields = [("code", code.as_str()), ("name", "X"), ("email", "x@heerlen.example"), ("password", "een lang genoeg wachtwoord")];

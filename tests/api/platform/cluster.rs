@@ -17,8 +17,10 @@ const REPORTS: usize = 60;
 const SUBSCRIBERS: usize = 20;
 const CONFIG_POLL_MS: u64 = 300;
 /// What a refresh may take on top of its interval on a loaded 2-core machine: the catalog
-/// is read in one transaction of a few milliseconds; the rest is scheduling.
-const REFRESH_SLACK_MS: u64 = 700;
+/// is read in one transaction of a few milliseconds; the rest is scheduling, which under
+/// this test's load (five processes, intake and publishing at once) and a parallel test
+/// run can take a second or more. Typically seen: well under one interval.
+const REFRESH_SLACK_MS: u64 = 1700;
 
 fn reporter(i: usize) -> String {
     format!("melder.nummer{i}@example.nl")

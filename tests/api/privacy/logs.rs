@@ -55,6 +55,9 @@ fn the_log_scanner_leaves_ids_timestamps_references_ports_and_area_codes_alone()
         "retention run finished run=12 millis=0.0698765432 anonymised_reports=3",
         "announcement published announcement_id=3f2c9a1e-1b2c-4d5e-8f90-123456789012 deliveries=10",
         "json-ld @id @type @value; elapsed=1234567890ns; token=test-admin-token-0123456789",
+        "DEBUG request{request_id=00244872-9640-4530-b9be-0123456789ab}: request finished status=200",
+        "WARN no active admin account yet: enter the setup code 0012-3456-7890-ABCD to make the first admin",
+        "WARN enter the setup code 0012-3456-7890-1234 to make the first admin",
     ] {
         assert_eq!(kinds(line), [], "{line}");
     }

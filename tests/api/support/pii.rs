@@ -124,8 +124,19 @@ static PLATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!("(?:{})", shapes.join("|"))).unwrap()
 });
 
+/// Ids that are random hex in dash-separated groups: uuids (request ids, report ids) and the
+/// console's setup code (`0A1B-2C3D-4E5F-6789`). Their digit runs can take the shape of a
+/// phone number (`00244872-9640-4530-…`), so they are blanked before the patterns run.
+static HEX_IDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b|\b[0-9A-F]{4}(?:-[0-9A-F]{4}){3}\b")
+        .unwrap()
+});
+
 /// Every piece of personal data in `line`, in order, overlaps merged away.
 pub fn scan(line: &str) -> Vec<Finding> {
+    // Same length, ASCII for ASCII: the byte ranges found below are the line's own.
+    let blanked = HEX_IDS.replace_all(line, |id: &regex::Captures<'_>| "x".repeat(id.get(0).map_or(0, |m| m.len())));
+    let line: &str = &blanked;
     let mut found = Vec::new();
     for m in EMAIL.find_iter(line) {
         found.push(Finding { kind: Kind::Email, start: m.start(), end: m.end() });
@@ -185,12 +196,16 @@ pub fn redact(line: &str) -> String {
 }
 
 /// A number stands on its own: not glued to a word, a hex run, a dash-joined id or a
-/// decimal fraction before it, nor to a letter or digit after it.
+/// decimal fraction before it, nor to a letter or digit after it, nor continued by a dash
+/// and more of an id (`…-4530-b9be`).
 fn standalone(line: &str, start: usize, end: usize) -> bool {
     let before = line[..start].chars().next_back();
-    let after = line[end..].chars().next();
+    let mut after = line[end..].chars();
+    let next = after.next();
+    let dash_joined = next == Some('-') && after.next().is_some_and(|c| c.is_ascii_alphanumeric());
     !before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        && !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        && !dash_joined
 }
 
 fn word_boundary_before(line: &str, start: usize) -> bool {

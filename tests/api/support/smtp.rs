@@ -172,6 +172,9 @@ pub fn mails_in(folder: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(folder) else { return Vec::new() };
     let mut texts: Vec<String> = entries
         .filter_map(|e| e.ok())
+        // Only whole messages: a maildir's `new` holds them, `mail_dir` names them `*.eml`
+        // once written.
+        .filter(|e| !e.path().extension().is_some_and(|x| x == "part"))
         .filter_map(|e| std::fs::read_to_string(e.path()).ok())
         .map(|t| t.replace("=\r\n", "").replace("=\n", "").replace("=3D", "="))
         .collect();

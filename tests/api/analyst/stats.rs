@@ -149,7 +149,7 @@ on_both_backends! {
         let csv = response.text().await.unwrap();
         let mut lines = csv.lines();
         assert_eq!(lines.next(), Some("area_code,area_name,period,period_start,main_category,received,boundary_year"));
-        let year = chrono::Utc::now().format("%Y").to_string();
+        let year = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Amsterdam).format("%Y").to_string();
         assert!(csv.lines().any(|l| l.starts_with(&format!("GM0917,Heerlen,{year},{year}-01-01,wegen-verkeer-straatmeubilair,2,2025"))), "{csv}");
         let by_format = stats(&app, None, "level=gemeente&area=GM0917&period=year&format=csv&measures=received").await;
         assert!(by_format.text().await.unwrap().starts_with("area_code,area_name,period,period_start,received,boundary_year"));
@@ -166,7 +166,7 @@ on_both_backends! {
             file(&app, "straatverlichting-openbare-klok", BU09171000).await;
         }
         let answer = stats_json(&app, "level=buurt&wijk=WK091710&period=year&group_by=sub&measures=received,open_at_end,median_hours_to_resolution").await;
-        let year = chrono::Utc::now().format("%Y").to_string();
+        let year = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Amsterdam).format("%Y").to_string();
         let find = |code: &str, sub: &str| {
             answer["rows"].as_array().unwrap().iter().find(|r| r["area_code"] == code && r["subcategory"] == sub && r["period"] == year.as_str()).cloned().unwrap()
         };

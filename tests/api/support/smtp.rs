@@ -174,7 +174,7 @@ pub fn mails_in(folder: &Path) -> Vec<String> {
         .filter_map(|e| e.ok())
         // Only whole messages: a maildir's `new` holds them, `mail_dir` names them `*.eml`
         // once written.
-        .filter(|e| !e.path().extension().is_some_and(|x| x == "part"))
+        .filter(|e| e.path().extension().is_none_or(|x| x != "part"))
         .filter_map(|e| std::fs::read_to_string(e.path()).ok())
         .map(|t| t.replace("=\r\n", "").replace("=\n", "").replace("=3D", "="))
         .collect();

@@ -8,6 +8,7 @@ mod browser;
 mod catalogue_browser;
 mod config_browser;
 mod config_catalogue;
+mod config_events;
 mod config_people;
 mod config_people_browser;
 mod config_rules;

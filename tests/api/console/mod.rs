@@ -12,6 +12,7 @@ mod config_events;
 mod config_people;
 mod config_people_browser;
 mod config_rules;
+mod events_browser;
 mod pages;
 mod reasons;
 mod sessions;

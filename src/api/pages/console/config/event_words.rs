@@ -312,3 +312,31 @@ static EN: EventWords = EventWords {
     other_class: "Another error.",
     api_words: "The system's message:",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_count_of_one_reads_in_the_singular_and_any_other_in_the_plural() {
+        let w = of(Lang::Nl);
+        assert_eq!(w.counted(w.done_replayed, 1), "1 gebeurtenis opnieuw in de wachtrij.");
+        assert_eq!(w.counted(w.done_replayed, 12), "12 gebeurtenissen opnieuw in de wachtrij.");
+        assert_eq!(of(Lang::En).counted(of(Lang::En).done_requeued, 0), "0 given-up deliveries queued again.");
+    }
+
+    #[test]
+    fn an_unknown_failure_class_or_event_type_still_reads_as_something() {
+        let w = of(Lang::En);
+        assert_eq!(w.class("webhook_unreachable"), w.classes[1].1);
+        assert_eq!(w.class("something_new"), "Another error.");
+        assert_eq!(w.event_type("report.merged"), "merged");
+        assert_eq!(w.event_type("report.unknown"), "report.unknown");
+    }
+
+    #[test]
+    fn both_languages_word_every_failure_class_and_event_type_alike() {
+        let names = |w: &EventWords| (w.classes.map(|(c, _)| c), w.event_types.map(|(t, _)| t));
+        assert_eq!(names(of(Lang::Nl)), names(of(Lang::En)));
+    }
+}

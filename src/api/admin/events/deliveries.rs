@@ -129,21 +129,25 @@ pub async fn list_deliveries(
     query: web::Query<DeliveryQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let query = query.into_inner();
+    Ok(HttpResponse::Ok().json(delivery_page(&state, path.into_inner(), query.into_inner()).await?))
+}
+
+/// A page of the deliveries of endpoint `id` that `query` selects, newest first; 422 for a
+/// bad state or limit, 404 when there is no such endpoint.
+pub async fn delivery_page(state: &AppState, id: Uuid, query: DeliveryQuery) -> Result<DeliveryPage, ApiError> {
     let which = DeliveryState::parse(query.state.as_deref().unwrap_or("all"))
         .ok_or_else(|| field("/state", "state must be all, delivered, pending, failing or dead"))?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(field("/limit", "limit must be between 1 and 500"));
     }
-    exists(&state, id).await?;
+    exists(state, id).await?;
     let before = query.before;
     let records = state.db.run(move |conn| event_delivery_log::list(conn, id, which, before, limit)).await?;
     let next_before =
         (i64::try_from(records.len()).ok() == Some(limit)).then(|| records.last().map(|r| r.id)).flatten();
     let items = records.into_iter().map(DeliveryView::from).collect();
-    Ok(HttpResponse::Ok().json(DeliveryPage { items, next_before }))
+    Ok(DeliveryPage { items, next_before })
 }
 
 /// From when to replay.
@@ -160,6 +164,27 @@ pub struct ReplayRequest {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Queued {
     pub queued: usize,
+}
+
+/// Queues again, for the endpoint `id`, every event since `since` that its filter lets
+/// through (logged as done by `actor`); answers how many. 422 when `since` lies in the
+/// future (at `/since`), 404 when there is no such endpoint.
+pub async fn replay_since(state: &AppState, id: Uuid, since: DateTime<Utc>, actor: &str) -> Result<usize, ApiError> {
+    if since > Utc::now() {
+        return Err(field("/since", "since lies in the future"));
+    }
+    let queued = state
+        .db
+        .run(move |conn| {
+            conn.write_transaction(|c| -> Result<Option<usize>, crate::storage::StorageError> {
+                let Some(endpoint) = crate::storage::event_endpoints::get(c, id)? else { return Ok(None) };
+                crate::storage::report_events::replay(c, &endpoint, since).map(Some)
+            })
+        })
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    tracing::info!(endpoint_id = %id, actor, queued, "report events replayed");
+    Ok(queued)
 }
 
 /// Queues again every event since a point in time for the endpoint, oldest first, marked
@@ -192,21 +217,15 @@ pub async fn replay(
     let since = DateTime::parse_from_rfc3339(input.since.trim())
         .map_err(|_| field("/since", "since must be an RFC 3339 time, e.g. 2026-12-05T08:00:00Z"))?
         .with_timezone(&Utc);
-    if since > Utc::now() {
-        return Err(field("/since", "since lies in the future"));
-    }
-    let queued = state
-        .db
-        .run(move |conn| {
-            conn.write_transaction(|c| -> Result<Option<usize>, crate::storage::StorageError> {
-                let Some(endpoint) = crate::storage::event_endpoints::get(c, id)? else { return Ok(None) };
-                crate::storage::report_events::replay(c, &endpoint, since).map(Some)
-            })
-        })
-        .await?
-        .ok_or_else(|| not_found(id))?;
-    tracing::info!(endpoint_id = %id, actor = admin.actor(), queued, "report events replayed");
+    let queued = replay_since(&state, id, since, admin.actor()).await?;
     Ok(HttpResponse::Accepted().json(Queued { queued }))
+}
+
+/// Puts the dead deliveries of endpoint `id` back in the queue; answers how many. 404 when
+/// there is no such endpoint.
+pub async fn requeue_dead(state: &AppState, id: Uuid) -> Result<usize, ApiError> {
+    exists(state, id).await?;
+    Ok(state.db.run(move |conn| event_delivery_log::requeue(conn, id, None, Utc::now())).await?)
 }
 
 /// Puts the endpoint's dead deliveries back in the queue: pending, no attempts, due now
@@ -228,8 +247,5 @@ pub async fn requeue(
     path: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    exists(&state, id).await?;
-    let queued = state.db.run(move |conn| event_delivery_log::requeue(conn, id, None, Utc::now())).await?;
-    Ok(HttpResponse::Ok().json(Queued { queued }))
+    Ok(HttpResponse::Ok().json(Queued { queued: requeue_dead(&state, path.into_inner()).await? }))
 }

@@ -214,6 +214,25 @@ pub(super) async fn with_counts(state: &AppState, id: Uuid) -> Result<(Endpoint,
     found.ok_or_else(|| not_found(id))
 }
 
+/// Registers the endpoint `input` describes, allowed by `account` (`None`: the admin
+/// token) and logged as done by `actor`; the view holds its signing secret, shown this
+/// once. The API's handler and the console's page both call this.
+pub async fn create_endpoint_from(
+    state: &AppState,
+    input: EndpointInput,
+    account: Option<Uuid>,
+    actor: &str,
+) -> Result<EndpointView, ApiError> {
+    let snapshot = state.config.snapshot();
+    let new = input.validate(&snapshot, state.webhook_allow_insecure, account)?;
+    let secret = new.secret.clone();
+    let endpoint = state.db.run(move |conn| crate::storage::event_endpoints::create(conn, new)).await?;
+    tracing::info!(endpoint_id = %endpoint.id, actor, contact = endpoint.include_reporter_contact, "event endpoint registered");
+    let mut view = EndpointView::new(endpoint, &snapshot, (0, 0, 0, 0));
+    view.secret = Some(secret);
+    Ok(view)
+}
+
 /// Registers a webhook endpoint for report events; the answer holds its signing secret,
 /// shown this once.
 #[utoipa::path(
@@ -236,24 +255,13 @@ pub async fn create_endpoint(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_json(&request, payload, state.max_body_bytes).await?;
-    let snapshot = state.config.snapshot();
-    let new = parse::<EndpointInput>(body.value)?.validate(&snapshot, state.webhook_allow_insecure, admin.account())?;
-    let secret = new.secret.clone();
-    let endpoint = state.db.run(move |conn| crate::storage::event_endpoints::create(conn, new)).await?;
-    tracing::info!(endpoint_id = %endpoint.id, actor = admin.actor(), contact = endpoint.include_reporter_contact, "event endpoint registered");
-    let mut view = EndpointView::new(endpoint, &snapshot, (0, 0, 0, 0));
-    view.secret = Some(secret);
+    let input = parse::<EndpointInput>(body.value)?;
+    let view = create_endpoint_from(&state, input, admin.account(), admin.actor()).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
-/// Lists every endpoint with its deliveries by state.
-#[utoipa::path(
-    tag = "admin",
-    security(("bearer" = []), ("admin_token" = [])),
-    responses((status = 200, description = "Every endpoint, oldest first", body = Vec<EndpointView>), Unavailable, AdminErrors)
-)]
-#[get("/api/v1/admin/event-endpoints")]
-pub async fn list_endpoints(_admin: AdminAccess, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+/// Every endpoint, oldest first, with its deliveries by state.
+pub async fn endpoint_views(state: &AppState) -> Result<Vec<EndpointView>, ApiError> {
     let rows = state
         .db
         .run(|conn| {
@@ -268,8 +276,24 @@ pub async fn list_endpoints(_admin: AdminAccess, state: web::Data<AppState>) -> 
         })
         .await?;
     let snapshot = state.config.snapshot();
-    let views: Vec<EndpointView> = rows.into_iter().map(|(e, c)| EndpointView::new(e, &snapshot, c)).collect();
-    Ok(HttpResponse::Ok().json(views))
+    Ok(rows.into_iter().map(|(e, c)| EndpointView::new(e, &snapshot, c)).collect())
+}
+
+/// The endpoint `id` with its deliveries by state; 404 when there is none.
+pub async fn endpoint_view(state: &AppState, id: Uuid) -> Result<EndpointView, ApiError> {
+    let (endpoint, counts) = with_counts(state, id).await?;
+    Ok(EndpointView::new(endpoint, &state.config.snapshot(), counts))
+}
+
+/// Lists every endpoint with its deliveries by state.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = []), ("admin_token" = [])),
+    responses((status = 200, description = "Every endpoint, oldest first", body = Vec<EndpointView>), Unavailable, AdminErrors)
+)]
+#[get("/api/v1/admin/event-endpoints")]
+pub async fn list_endpoints(_admin: AdminAccess, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(endpoint_views(&state).await?))
 }
 
 /// Reads one endpoint with its deliveries by state.
@@ -290,8 +314,17 @@ pub async fn get_endpoint(
     path: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (endpoint, counts) = with_counts(&state, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(EndpointView::new(endpoint, &state.config.snapshot(), counts)))
+    Ok(HttpResponse::Ok().json(endpoint_view(&state, path.into_inner()).await?))
+}
+
+/// Deletes the endpoint `id` with its deliveries, logged as done by `actor`; 404 when
+/// there is none.
+pub async fn delete_endpoint_by(state: &AppState, id: Uuid, actor: &str) -> Result<(), ApiError> {
+    if !state.db.run(move |conn| crate::storage::event_endpoints::delete(conn, id)).await? {
+        return Err(not_found(id));
+    }
+    tracing::info!(endpoint_id = %id, actor, "event endpoint deleted");
+    Ok(())
 }
 
 /// Deletes an endpoint with its deliveries (events queued for it are not sent).
@@ -312,11 +345,7 @@ pub async fn delete_endpoint(
     path: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    if !state.db.run(move |conn| crate::storage::event_endpoints::delete(conn, id)).await? {
-        return Err(not_found(id));
-    }
-    tracing::info!(endpoint_id = %id, actor = admin.actor(), "event endpoint deleted");
+    delete_endpoint_by(&state, path.into_inner(), admin.actor()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -327,6 +356,22 @@ pub struct EndpointChange {
     /// Off: the endpoint gets no new events and its queued deliveries wait; on again: they
     /// are sent, in order.
     pub active: bool,
+}
+
+/// Turns the endpoint `id` off (`active` false) or on, logged as done by `actor`; 404 when
+/// there is none.
+pub async fn set_endpoint_active(
+    state: &AppState,
+    id: Uuid,
+    active: bool,
+    actor: &str,
+) -> Result<EndpointView, ApiError> {
+    if !state.db.run(move |conn| crate::storage::event_endpoints::set_active(conn, id, active)).await? {
+        return Err(not_found(id));
+    }
+    let (endpoint, counts) = with_counts(state, id).await?;
+    tracing::info!(endpoint_id = %id, actor, active = endpoint.active, "event endpoint changed");
+    Ok(EndpointView::new(endpoint, &state.config.snapshot(), counts))
 }
 
 /// Turns an endpoint off or on.
@@ -355,10 +400,5 @@ pub async fn change_endpoint(
     let id = path.into_inner();
     let body = read_json(&request, payload, state.max_body_bytes).await?;
     let change: EndpointChange = parse(body.value)?;
-    if !state.db.run(move |conn| crate::storage::event_endpoints::set_active(conn, id, change.active)).await? {
-        return Err(not_found(id));
-    }
-    let (endpoint, counts) = with_counts(&state, id).await?;
-    tracing::info!(endpoint_id = %id, actor = admin.actor(), active = endpoint.active, "event endpoint changed");
-    Ok(HttpResponse::Ok().json(EndpointView::new(endpoint, &state.config.snapshot(), counts)))
+    Ok(HttpResponse::Ok().json(set_endpoint_active(&state, id, change.active, admin.actor()).await?))
 }

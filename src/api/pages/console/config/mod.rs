@@ -10,6 +10,9 @@
 //! - [`accounts`] and [`account`]: staff accounts (add, change, deactivate) and their API
 //!   tokens (create, shown once; revoke), with [`people_form`] and [`people_words`].
 //! - [`areas`]: the area import log and the upload of a new CBS boundary file.
+//! - [`event_endpoints`]: the webhook endpoints for report events, their deliveries and
+//!   why they fail, pause, requeue, replay and delete, with [`event_rows`] and
+//!   [`event_words`].
 
 pub mod account;
 pub mod accounts;
@@ -19,6 +22,9 @@ pub mod catalogue_words;
 pub mod categories;
 pub mod category_form;
 pub mod departments;
+pub mod event_endpoints;
+pub mod event_rows;
+pub mod event_words;
 pub mod form;
 pub mod people_form;
 pub mod people_words;
@@ -63,7 +69,11 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(account::account_page)
         .service(account::account_action)
         .service(areas::areas_page)
-        .service(areas::areas_import);
+        .service(areas::areas_import)
+        .service(event_endpoints::event_endpoints_page)
+        .service(event_endpoints::event_endpoints_action)
+        .service(event_endpoints::event_endpoint_page)
+        .service(event_endpoints::event_endpoint_action);
 }
 
 impl super::Frame {
@@ -81,6 +91,11 @@ impl super::Frame {
     /// The accounts and areas pages' words in this frame's language (for the navigation).
     pub fn people_words(&self) -> &'static people_words::PeopleWords {
         people_words::of(if self.lang == "en" { super::Lang::En } else { super::Lang::Nl })
+    }
+
+    /// The event webhook pages' words in this frame's language (for the navigation).
+    pub fn event_words(&self) -> &'static event_words::EventWords {
+        event_words::of(if self.lang == "en" { super::Lang::En } else { super::Lang::Nl })
     }
 
     /// The departments and categories pages' words in this frame's language.

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::connection::{DbTime, DbUuid};
-use super::schema::{event_deliveries, report_events};
+use super::schema::{event_deliveries, report_events, reports};
 use super::{DbConnection, StorageError};
 
 /// Which deliveries to list.
@@ -47,6 +47,8 @@ pub struct DeliveryRecord {
     pub event_id: Uuid,
     pub event_type: String,
     pub report_id: Uuid,
+    /// The report's public reference (none only if the report is gone).
+    pub report_reference: Option<String>,
     pub occurred_at: DateTime<Utc>,
     /// `pending`, `delivered` or `dead`.
     pub status: String,
@@ -134,6 +136,16 @@ pub fn list(
         .into_iter()
         .filter_map(|(report, head)| head.map(|h| (report.0, h)))
         .collect();
+    let mut ids: Vec<DbUuid> = rows.iter().map(|r| r.3).collect();
+    ids.sort_unstable_by_key(|r| r.0);
+    ids.dedup();
+    let references: HashMap<Uuid, String> = reports::table
+        .filter(reports::id.eq_any(ids))
+        .select((reports::id, reports::reference))
+        .load::<(DbUuid, String)>(conn)?
+        .into_iter()
+        .map(|(id, reference)| (id.0, reference))
+        .collect();
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -159,6 +171,7 @@ pub fn list(
                 event_id: event.0,
                 event_type,
                 report_id: report.0,
+                report_reference: references.get(&report.0).cloned(),
                 occurred_at: occurred.0,
                 held: pending && heads.get(&report.0).is_some_and(|head| *head < id),
                 status,

@@ -84,14 +84,17 @@ on_both_backends! {
         let receiver = Receiver::new(free_port());
         let endpoint = register(&app, json!({"url": receiver.url()})).await;
         let id = endpoint["id"].as_str().unwrap().to_owned();
-        file(&app, &street_light_report()).await;
+        let report = file(&app, &street_light_report()).await;
         let failing = wait_for_deliveries(&app, &id, "failing", |d| d.len() == 1).await;
         let last_error = failing[0]["last_error"].as_str().unwrap().to_owned();
         assert_eq!(failing[0]["last_error_class"], "webhook_unreachable");
+        let reference = app.get_json(&format!("/api/v1/reports/{report}")).await["reference"].as_str().unwrap().to_owned();
+        assert_eq!(failing[0]["report_reference"], reference.as_str(), "the API names the report by its reference too");
         let browser = admin(&app).await;
         let page = browser.page(&format!("{PAGE}/{id}?state=failing"), 200).await;
         assert!(page.contains("<td>mislukt, wordt opnieuw geprobeerd</td>"), "{page}");
         assert!(page.contains("Het adres was niet bereikbaar: verbinding geweigerd"), "{page}");
+        assert!(page.contains(&format!("<a href=\"/console/reports/{report}\"><code>{reference}</code></a>")), "the report by its reference: {page}");
         assert!(page.contains(&format!("<span lang=\"en\">{last_error}</span>")), "the API's own words, marked English: {page}");
         let list = browser.page(PAGE, 200).await;
         assert!(list.contains("<td>0</td>\n<td>1</td>\n<td>1</td>\n<td>0</td>"), "one waiting, and failing: {list}");

@@ -24,6 +24,8 @@ pub struct DeliveryView {
     #[schema(example = "report.status_changed")]
     pub event_type: String,
     pub report_id: Uuid,
+    /// The report's public reference, e.g. `K7QM-3XRD`.
+    pub report_reference: Option<String>,
     /// When the event happened.
     pub occurred_at: DateTime<Utc>,
     /// `pending`, `delivered` or `dead`.
@@ -57,6 +59,7 @@ impl From<DeliveryRecord> for DeliveryView {
             event_id: r.event_id,
             event_type: r.event_type,
             report_id: r.report_id,
+            report_reference: r.report_reference,
             occurred_at: r.occurred_at,
             status: r.status,
             held: r.held,

@@ -64,6 +64,8 @@ pub struct DeliveryRow {
     pub event_type: String,
     pub event_words: String,
     pub report_id: String,
+    /// The report's reference (its id when the report is gone).
+    pub report_label: String,
     pub occurred: String,
     /// The state in words (failing: pending after a failed attempt).
     pub status: &'static str,
@@ -91,6 +93,7 @@ impl DeliveryRow {
         DeliveryRow {
             event_words: w.event_type(&view.event_type).to_owned(),
             event_type: view.event_type,
+            report_label: view.report_reference.clone().unwrap_or_else(|| view.report_id.to_string()),
             report_id: view.report_id.to_string(),
             occurred: local_text(view.occurred_at),
             status,

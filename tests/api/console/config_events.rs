@@ -178,6 +178,49 @@ on_both_backends! {
         assert!(bad.contains("aria-describedby=\"url-hint url-error\"") && bad.contains("<p class=\"field-error\" lang=\"en\" id=\"url-error\">"), "{bad}");
     }
 
+    async fn an_admin_registers_an_endpoint_with_filters_and_the_contact_and_a_bad_filter_is_refused_at_its_field(backend: Backend) {
+        let app = spawn(backend, 30).await;
+        let receiver = Receiver::new(free_port());
+        let browser = admin(&app).await;
+        let list = browser.page(PAGE, 200).await;
+        assert!(list.contains("<legend>Welke gebeurtenissen</legend>") && list.contains("value=\"report.merged\""), "{list}");
+        let token = csrf(&list);
+        let url = receiver.url();
+        let form = |departments: &'static str| {
+            vec![
+                ("csrf", token.clone()),
+                ("action", "create".to_owned()),
+                ("url", url.clone()),
+                ("events", "report.created".to_owned()),
+                ("events", "report.status_changed".to_owned()),
+                ("departments", departments.to_owned()),
+                ("categories", "straatverlichting-openbare-klok".to_owned()),
+                ("areas", "WK091710, BU09171000".to_owned()),
+                ("include_reporter_contact", "on".to_owned()),
+            ]
+        };
+        let bad_form = form("openbare-verlichting, bestaat-niet");
+        let bad = browser.post(PAGE, &bad_form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(bad.status(), 422);
+        let bad = bad.text().await.unwrap();
+        assert!(bad.contains("id=\"departments-error\"") && bad.contains("aria-describedby=\"departments-hint departments-error\""), "{bad}");
+        assert!(bad.contains("value=\"openbare-verlichting, bestaat-niet\"") && bad.contains("value=\"report.created\" checked"), "the form keeps what was typed: {bad}");
+        let (_, endpoints) = app.admin_json(Method::GET, "/api/v1/admin/event-endpoints", None).await;
+        assert_eq!(endpoints.as_array().unwrap().len(), 0, "nothing registered");
+
+        let good_form = form("openbare-verlichting");
+        let made = browser.post(PAGE, &good_form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(made.status(), 200);
+        let (_, endpoints) = app.admin_json(Method::GET, "/api/v1/admin/event-endpoints", None).await;
+        let endpoint = &endpoints[0];
+        assert_eq!(endpoint["events"], json!(["report.created", "report.status_changed"]), "{endpoint}");
+        assert_eq!(endpoint["departments"], json!(["openbare-verlichting"]));
+        assert_eq!(endpoint["categories"], json!(["straatverlichting-openbare-klok"]));
+        assert_eq!(endpoint["areas"], json!(["WK091710", "BU09171000"]));
+        assert_eq!(endpoint["include_reporter_contact"], true);
+        assert!(endpoint["contact_allowed_by"].is_string(), "allowed in the admin's name: {endpoint}");
+    }
+
     async fn only_admins_may_use_the_event_webhook_pages_and_a_form_without_the_token_changes_nothing(backend: Backend) {
         let app = spawn(backend, 30).await;
         let receiver = Receiver::new(free_port());

@@ -27,6 +27,7 @@ use crate::api::pages::console::announcements::form::parse_local;
 use crate::api::pages::resident::field;
 use crate::api::responses::Unavailable;
 use crate::api::state::AppState;
+use crate::domain::report_event::EventType;
 
 /// The list's address.
 pub const PAGE: &str = "/console/config/event-endpoints";
@@ -59,6 +60,52 @@ fn gone(request: &HttpRequest, user: &ConsoleUser) -> Result<HttpResponse, Conso
 struct NewForm {
     url: String,
     description: String,
+    /// The event types ticked.
+    events: Vec<String>,
+    departments: String,
+    categories: String,
+    areas: String,
+    contact: bool,
+}
+
+impl NewForm {
+    /// The form as posted.
+    fn from_fields(fields: &[(String, String)]) -> Self {
+        let text = |name: &str| field(fields, name).map(str::trim).unwrap_or_default().to_owned();
+        NewForm {
+            url: text("url"),
+            description: text("description"),
+            events: fields.iter().filter(|(k, _)| k == "events").map(|(_, v)| v.trim().to_owned()).collect(),
+            departments: text("departments"),
+            categories: text("categories"),
+            areas: text("areas"),
+            contact: field(fields, "include_reporter_contact") == Some("on"),
+        }
+    }
+
+    /// What the admin API is asked: the lists split at commas (and spaces).
+    fn input(&self) -> EndpointInput {
+        let list = |text: &str| -> Vec<String> {
+            text.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+        };
+        EndpointInput {
+            url: self.url.clone(),
+            description: self.description.clone(),
+            events: self.events.clone(),
+            departments: list(&self.departments),
+            categories: list(&self.categories),
+            areas: list(&self.areas),
+            include_reporter_contact: self.contact,
+        }
+    }
+
+    /// The event types as checkboxes: (name, words, ticked).
+    fn event_choices(&self, w: &EventWords) -> Vec<(&'static str, &'static str, bool)> {
+        EventType::ALL
+            .iter()
+            .map(|t| (t.as_str(), w.event_type(t.as_str()), self.events.iter().any(|e| e == t.as_str())))
+            .collect()
+    }
 }
 
 /// The list with the register form.
@@ -71,6 +118,8 @@ struct EndpointsPage<'a> {
     notice: Option<&'static str>,
     endpoints: Vec<EndpointRow>,
     form: NewForm,
+    /// The event types of the register form: (name, words, ticked).
+    event_choices: Vec<(&'static str, &'static str, bool)>,
     errors: Reasons,
     /// The secret of the endpoint just registered, shown this once.
     secret: Option<String>,
@@ -93,7 +142,8 @@ async fn list(
     };
     let endpoints = endpoint_views(state).await?.into_iter().map(|v| EndpointRow::new(v, w)).collect();
     let csrf = user.form_token.clone();
-    let body = EndpointsPage { frame: &frame, w, csrf, notice, endpoints, form, errors, secret };
+    let event_choices = form.event_choices(w);
+    let body = EndpointsPage { frame: &frame, w, csrf, notice, endpoints, form, event_choices, errors, secret };
     Ok(render(status, &frame, &body)?)
 }
 
@@ -251,27 +301,19 @@ pub async fn event_endpoints_action(
         Ok(fields) => fields,
         Err(refused) => return Ok(refused),
     };
-    let text = |name: &str| field(&fields, name).map(str::trim).unwrap_or_default().to_owned();
-    let form = NewForm { url: text("url"), description: text("description") };
+    let form = NewForm::from_fields(&fields);
     if field(&fields, "action") != Some("create") {
         let w = words_of(&request);
         let unknown = Reason::ours("", w.unknown_action, w.lang).into();
         return list(&request, &state, &user, StatusCode::UNPROCESSABLE_ENTITY, (form, unknown), None).await;
     }
-    let input = EndpointInput {
-        url: form.url.clone(),
-        description: form.description.clone(),
-        events: Vec::new(),
-        departments: Vec::new(),
-        categories: Vec::new(),
-        areas: Vec::new(),
-        include_reporter_contact: false,
-    };
     let identity = &user.identity;
-    match create_endpoint_from(&state, input, Some(identity.account_id), &identity.actor()).await {
+    match create_endpoint_from(&state, form.input(), Some(identity.account_id), &identity.actor()).await {
         Ok(view) => list(&request, &state, &user, StatusCode::OK, Default::default(), view.secret).await,
         Err(error) => {
-            let (status, errors) = refusal(error, &["url", "description"], "url")?;
+            let known =
+                ["url", "description", "events", "departments", "categories", "areas", "include_reporter_contact"];
+            let (status, errors) = refusal(error, &known, "url")?;
             list(&request, &state, &user, status, (form, errors), None).await
         }
     }

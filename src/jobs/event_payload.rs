@@ -1,7 +1,7 @@
 //! The body of a report event as endpoints receive it, built when it is sent: the event's
 //! own data (what happened) and the report as staff see it at that moment, without the
-//! reporter's contact, and with personal data masked in what the reporter typed, unless the
-//! endpoint is allowed the contact (docs/api-guide.md#report-events).
+//! reporter's contact, and with e-mail addresses and phone numbers masked in what the
+//! reporter typed, unless the delivery carries the contact (docs/api-guide.md#report-events).
 //! The types are the domain's (`domain::report_event::body`), which the OpenAPI document's
 //! `webhooks` describe.
 //!
@@ -10,7 +10,7 @@
 //! description or a deleted report is never sent from a stale copy.
 
 use crate::domain::category::Catalog;
-use crate::domain::privacy::masking::mask;
+use crate::domain::privacy::masking::{Kind, mask_only};
 use crate::domain::report::Report;
 use crate::domain::report_event::body::{
     EventArea, EventBody, EventCategory, EventReport, EventReporter, EventRouting, Named,
@@ -22,21 +22,23 @@ fn named(slug: &str, name_nl: &str, name_en: &str) -> Named {
     Named { slug: slug.to_owned(), name_nl: name_nl.to_owned(), name_en: name_en.to_owned() }
 }
 
-/// What the reporter typed: as written for an endpoint allowed the reporter's contact,
-/// with personal data masked for every other (a phone number in a description is the
-/// reporter's contact too).
-fn typed(text: &str, allowed: bool) -> (String, bool) {
-    if allowed {
+/// What the reporter typed: as written when the delivery carries the reporter's contact
+/// (allowed, audited), else with e-mail addresses and phone numbers masked: a phone number
+/// in a description is the reporter's contact too. Licence plates and account numbers stay:
+/// a report may be about them, and the receiver is the municipality's own system.
+fn typed(text: &str, with_contact: bool) -> (String, bool) {
+    if with_contact {
         return (text.to_owned(), false);
     }
-    let masked = mask(text);
+    let masked = mask_only(text, &[Kind::Email, Kind::Phone]);
     (masked.text.into_owned(), masked.masked)
 }
 
 /// The report as the staff API shows it (description, exact location, areas, department
-/// and routing), plus `reporter` when `contact` is given. `allowed`: whether the endpoint
-/// may receive the reporter's contact.
-fn report_body(report: &Report, catalog: &Catalog, allowed: bool, contact: Option<&Contact>) -> EventReport {
+/// and routing), plus `reporter` when `contact` is given (the endpoint is allowed it and the
+/// report has one).
+fn report_body(report: &Report, catalog: &Catalog, contact: Option<&Contact>) -> EventReport {
+    let with_contact = contact.is_some();
     let category = catalog.category(report.category_id).map(|c| EventCategory {
         slug: c.slug.clone(),
         name_nl: c.name_nl.clone(),
@@ -51,8 +53,8 @@ fn report_body(report: &Report, catalog: &Catalog, allowed: bool, contact: Optio
         wijk: a.wijk_code.clone(),
         buurt: a.buurt_code.clone(),
     });
-    let (description, description_masked) = typed(&report.description, allowed);
-    let address = report.address.as_deref().map(|address| typed(address, allowed));
+    let (description, description_masked) = typed(&report.description, with_contact);
+    let address = report.address.as_deref().map(|address| typed(address, with_contact));
     let address_masked = address.as_ref().is_some_and(|(_, masked)| *masked);
     EventReport {
         id: report.id,
@@ -85,13 +87,12 @@ fn report_body(report: &Report, catalog: &Catalog, allowed: bool, contact: Optio
     }
 }
 
-/// The JSON body of one delivery to an endpoint that may (`allowed`) or may not receive the
-/// reporter's contact; `contact` is the contact read for it.
+/// The JSON body of one delivery; `contact` is the reporter's contact read (and audited) for
+/// it, when the endpoint is allowed it and the report has one.
 pub fn body(
     event: &ClaimedEvent,
     report: &Report,
     catalog: &Catalog,
-    allowed: bool,
     contact: Option<&Contact>,
 ) -> Result<Vec<u8>, serde_json::Error> {
     serde_json::to_vec(&EventBody {
@@ -101,6 +102,6 @@ pub fn body(
         delivery_id: event.delivery_id,
         replay: event.replay,
         data: event.data.clone(),
-        report: report_body(report, catalog, allowed, contact),
+        report: report_body(report, catalog, contact),
     })
 }

@@ -158,10 +158,9 @@ async fn send(
         .await??
     };
     let report = report.ok_or(DeliveryError::NoSubscription)?;
-    let body =
-        super::event_payload::body(&event, &report, catalog, allowed_by.is_some(), contact.as_ref()).map_err(|e| {
-            DeliveryError::Unreadable(crate::storage::StorageError::corrupt("report_events", "data", e.to_string()))
-        })?;
+    let body = super::event_payload::body(&event, &report, catalog, contact.as_ref()).map_err(|e| {
+        DeliveryError::Unreadable(crate::storage::StorageError::corrupt("report_events", "data", e.to_string()))
+    })?;
     let url = WebhookUrl::parse(&endpoint.url, settings.webhook_allow_insecure)
         .map_err(|_| DeliveryError::Webhook(webhook::WebhookError::NotHttps))?;
     let secrets = endpoint.signing_secrets(chrono::Utc::now());

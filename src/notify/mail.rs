@@ -128,8 +128,13 @@ impl Mailer {
                 // half a message.
                 let id = uuid::Uuid::now_v7();
                 let part = folder.join(format!("{id}.eml.part"));
-                std::fs::write(&part, message.formatted()).map_err(MailError::FolderWrite)?;
-                std::fs::rename(&part, folder.join(format!("{id}.eml"))).map_err(MailError::FolderWrite)
+                std::fs::write(&part, message.formatted())
+                    .and_then(|()| std::fs::rename(&part, folder.join(format!("{id}.eml"))))
+                    .map_err(|error| {
+                        // The retry writes under a new name: leave no half message behind.
+                        let _ = std::fs::remove_file(&part);
+                        MailError::FolderWrite(error)
+                    })
             }
         }
     }

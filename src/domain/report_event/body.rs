@@ -74,9 +74,11 @@ pub struct StatusChangedData {
     pub to: ReportStatus,
     /// The public text that went with the change; null for a resident's request to reopen
     /// (their words are an internal note).
+    #[schema(required = true)]
     pub text: Option<String>,
     /// Only on a resident's request to reopen (`to: reopen_requested`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub via: Option<ReopenVia>,
 }
 
@@ -138,6 +140,7 @@ pub struct EventCategory {
     pub name_nl: String,
     pub name_en: String,
     /// The main category; null for a report filed on a main category.
+    #[schema(required = true)]
     pub main: Option<Named>,
 }
 
@@ -148,7 +151,9 @@ pub struct EventArea {
     /// The boundary year.
     pub year: i32,
     pub gemeente: String,
+    #[schema(required = true)]
     pub wijk: Option<String>,
+    #[schema(required = true)]
     pub buurt: Option<String>,
 }
 
@@ -158,6 +163,7 @@ pub struct EventArea {
 pub struct EventRouting {
     pub reason: RoutingReason,
     /// The rule that routed it, when a rule did.
+    #[schema(required = true)]
     pub rule_id: Option<Uuid>,
     /// Whether staff fixed the department by hand (routing leaves it alone).
     pub department_locked: bool,
@@ -167,8 +173,11 @@ pub struct EventRouting {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[schema(as = ReportEventReporter)]
 pub struct EventReporter {
+    #[schema(required = true)]
     pub name: Option<String>,
+    #[schema(required = true)]
     pub email: Option<String>,
+    #[schema(required = true)]
     pub phone: Option<String>,
     /// Whether staff may contact them with questions.
     pub consent_to_contact: bool,
@@ -184,30 +193,38 @@ pub struct EventReport {
     /// `low`, `normal` or `high`.
     pub priority: String,
     /// Null only when the category was removed from the catalogue.
+    #[schema(required = true)]
     pub category: Option<EventCategory>,
-    /// The description as the reporter wrote it. For an endpoint not allowed the reporter's
-    /// contact, e-mail addresses, phone numbers, IBANs and licence plates in it are replaced
-    /// by a marker such as `[telefoonnummer verborgen]`, as on public pages.
+    /// The description as the reporter wrote it. In a delivery without the reporter's
+    /// contact, e-mail addresses and phone numbers in it are replaced by a marker such as
+    /// `[telefoonnummer verborgen]`, as on public pages.
     pub description: String,
-    /// Whether personal data was masked in `description` or `address`.
+    /// Whether an e-mail address or phone number was masked in `description` or `address`.
     pub personal_data_masked: bool,
     /// Whether staff hid or rewrote the public description.
+    #[schema(required = true)]
     pub description_moderation: Option<ModerationKind>,
     /// The exact position.
     pub location: Location,
     /// The address the reporter gave, masked as `description`.
+    #[schema(required = true)]
     pub address: Option<String>,
+    #[schema(required = true)]
     pub area: Option<EventArea>,
+    #[schema(required = true)]
     pub department: Option<Named>,
     pub routing: EventRouting,
-    /// How it arrived (`api`, `open311`, `staff`).
+    /// How it arrived (`api`, `open311`, `staff`, or `import` for a report of an earlier
+    /// system's history).
     pub source: String,
+    #[schema(required = true)]
     pub deadline_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Only for an endpoint registered with `include_reporter_contact`, while the report has
     /// a contact.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub reporter: Option<EventReporter>,
 }
 

@@ -61,8 +61,11 @@ pub struct AnnouncementBody {
     pub title: String,
     pub body: String,
     pub tags: Vec<String>,
+    #[schema(required = true)]
     pub valid_from: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub valid_until: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub question: Option<QuickQuestion>,
     /// The subscription's private management link.
     pub manage_url: String,
@@ -92,5 +95,6 @@ pub struct ReportAlertBody {
     pub manage_url: String,
     /// Not in push messages, which have no room for it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub unsubscribe_url: Option<String>,
 }

@@ -196,16 +196,12 @@ pub fn redact(line: &str) -> String {
 }
 
 /// A number stands on its own: not glued to a word, a hex run, a dash-joined id or a
-/// decimal fraction before it, nor to a letter or digit after it, nor continued by a dash
-/// and more of an id (`…-4530-b9be`).
+/// decimal fraction before it, nor to a letter or digit after it.
 fn standalone(line: &str, start: usize, end: usize) -> bool {
     let before = line[..start].chars().next_back();
-    let mut after = line[end..].chars();
-    let next = after.next();
-    let dash_joined = next == Some('-') && after.next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let after = line[end..].chars().next();
     !before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        && !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
-        && !dash_joined
+        && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
 fn word_boundary_before(line: &str, start: usize) -> bool {

@@ -286,7 +286,7 @@ pub async fn event_endpoints_page(
         (status = 303, description = "Not signed in: to the login page"),
         (status = 403, description = "The form token is missing or wrong, the form came from another site, or the role is not admin: a page says so", content_type = "text/html"),
         (status = 413, description = "The form is too large", body = crate::api::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A bad address or description: the page with the API's reasons next to the fields", content_type = "text/html"),
+        (status = 422, description = "A bad address, description or filter: the page with the API's reasons next to the fields", content_type = "text/html"),
         Unavailable,
     )
 )]

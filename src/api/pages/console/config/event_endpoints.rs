@@ -228,7 +228,12 @@ async fn detail(
     let words = [w.all, w.delivered, w.pending, w.failing, w.dead];
     let states = STATES.iter().zip(words).map(|(value, words)| (*value, words, *value == which)).collect();
     let newest = before.filter(|_| deliveries.is_some()).map(|_| format!("{address}?state={which}"));
-    let title = format!("{}: {}", w.title, view.url);
+    // The host only: the title goes into the browser's history, and a URL's user, path or
+    // query may hold the receiver's own token.
+    let host = view.url.split_once("://").map_or(view.url.as_str(), |(_, rest)| rest);
+    let host = host.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
+    let title = format!("{}: {host}", w.title);
     let frame = Frame::new(request, &address, title, user.frame_user());
     let body = EndpointPage {
         frame: &frame,

@@ -280,12 +280,14 @@ pub async fn event_endpoints_page(
     list(&request, &state, &user, StatusCode::OK, Default::default(), None).await
 }
 
-/// The register form: `csrf`, `action=create`, `url` and `description`. The answer is the
-/// list with the new endpoint's secret, shown this once.
+/// The register form: `csrf`, `action=create`, `url`, `description`, `events` (once per
+/// ticked type), `departments`, `categories`, `areas` (comma-separated) and
+/// `include_reporter_contact=on`. The answer is the list with the new endpoint's secret,
+/// shown this once.
 #[utoipa::path(
     operation_id = "console_config_event_endpoints_action",
     tag = "console",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`csrf`, `action`, `url` and `description`"),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`csrf`, `action` (`create`), `url`, `description`, `events` (repeated, one per event type; none: all), `departments`, `categories` and `areas` (comma-separated slugs or CBS codes; empty: all) and `include_reporter_contact` (`on` to send the contact, allowed in the signed-in admin's name)"),
     responses(
         (status = 200, description = "Registered: the list with the secret, shown this once", content_type = "text/html"),
         (status = 303, description = "Not signed in: to the login page"),

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 
 use super::session::{ConsoleUser, SESSION_COOKIE, cleared_session_cookie, cookie, safe_next, session_cookie};
-use super::{ConsoleError, Frame, csrf, message, render, see_other};
+use super::{ConsoleError, Frame, csrf, message, query_value, render, see_other};
 use crate::api::error::ApiError;
 use crate::api::limits::ClientAddress;
 use crate::api::pages::resident::{field, form_fields};
@@ -63,12 +63,6 @@ fn login_form(
         .map(|_| ("/console/login/oidc".to_owned(), frame.words.sso_login.to_owned()));
     let page = LoginPage { frame: &frame, next: next.to_owned(), email: email.to_owned(), error, notice, sso, setup };
     render(status, &frame, &page)
-}
-
-fn query_value(request: &HttpRequest, name: &str) -> Option<String> {
-    url::form_urlencoded::parse(request.query_string().as_bytes())
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
 }
 
 /// The login page: email and password (and single sign-on when configured). A member who

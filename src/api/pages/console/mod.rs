@@ -84,16 +84,21 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config::routes(config);
 }
 
+/// The (first) value of `name` in the request's query.
+pub fn query_value(request: &HttpRequest, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(request.query_string().as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
 /// The language of a console page: `?lang=` when given and known, else the cookie, else
 /// Dutch. Answers whether `?lang=` chose it (then the cookie is set).
 pub fn console_lang(request: &HttpRequest) -> (Lang, bool) {
-    let asked = url::form_urlencoded::parse(request.query_string().as_bytes()).find(|(key, _)| key == "lang").and_then(
-        |(_, value)| match value.as_ref() {
-            "nl" => Some(Lang::Nl),
-            "en" => Some(Lang::En),
-            _ => None,
-        },
-    );
+    let asked = query_value(request, "lang").and_then(|value| match value.as_str() {
+        "nl" => Some(Lang::Nl),
+        "en" => Some(Lang::En),
+        _ => None,
+    });
     if let Some(lang) = asked {
         return (lang, true);
     }

@@ -14,8 +14,9 @@ use super::super::reasons::{Reason, Reasons};
 use super::super::report::Choice;
 use super::super::session::ConsoleUser;
 use super::super::{ConsoleError, Frame, console_lang, csrf, message, render, see_other};
-use super::accounts::{FORM_MAX_BYTES, PAGE, done};
+use super::accounts::{FORM_MAX_BYTES, PAGE};
 use super::admin_only;
+use super::catalogue::done;
 use super::people_form::{
     AccountForm, AccountRow, TokenForm, TokenRow, api_reasons, department_choices, role_choices, token_rows,
 };

@@ -42,13 +42,6 @@ struct AccountsPage<'a> {
     departments: Vec<Choice>,
 }
 
-/// The value of `done` in the query: what the last form did.
-pub fn done(request: &HttpRequest) -> Option<String> {
-    url::form_urlencoded::parse(request.query_string().as_bytes())
-        .find(|(key, _)| key == "done")
-        .map(|(_, value)| value.into_owned())
-}
-
 async fn page(
     request: &HttpRequest,
     state: &AppState,

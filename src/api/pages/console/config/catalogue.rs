@@ -39,9 +39,7 @@ pub async fn checked_form(
 
 /// The `done` of the query (what the last form did).
 pub fn done(request: &HttpRequest) -> Option<String> {
-    url::form_urlencoded::parse(request.query_string().as_bytes())
-        .find(|(key, _)| key == "done")
-        .map(|(_, value)| value.into_owned())
+    super::super::query_value(request, "done")
 }
 
 /// The 404 page for a department or category that does not exist.

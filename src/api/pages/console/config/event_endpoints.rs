@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::super::reasons::{Reason, Reasons, refusal};
 use super::super::session::ConsoleUser;
-use super::super::{ConsoleError, Frame, console_lang, message, render, see_other};
+use super::super::{ConsoleError, Frame, console_lang, message, query_value, render, see_other};
 use super::admin_only;
 use super::catalogue::checked_form;
 use super::event_rows::{DeliveryRow, EndpointRow};
@@ -40,13 +40,6 @@ const PAGE_SIZE: i64 = 50;
 
 fn words_of(request: &HttpRequest) -> &'static EventWords {
     event_words::of(console_lang(request).0)
-}
-
-/// The value of `key` in the request's query.
-fn query_value(request: &HttpRequest, key: &str) -> Option<String> {
-    url::form_urlencoded::parse(request.query_string().as_bytes())
-        .find(|(k, _)| k == key)
-        .map(|(_, value)| value.into_owned())
 }
 
 /// The 404 page of an endpoint that does not exist.

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::super::reasons::{Reason, Reasons, refusal};
 use super::super::session::ConsoleUser;
-use super::super::{ConsoleError, Frame, console_lang, render, see_other};
+use super::super::{ConsoleError, Frame, console_lang, query_value, render, see_other};
 use super::admin_only;
 use super::catalogue::{checked_form, done, not_found, words_of};
 use super::catalogue_words::CatalogueWords;
@@ -156,9 +156,7 @@ pub async fn new_category_page(
     if let Err(refused) = admin_only(&request, &user) {
         return Ok(*refused);
     }
-    let parent = url::form_urlencoded::parse(request.query_string().as_bytes())
-        .find(|(key, _)| key == "parent")
-        .map(|(_, value)| value.into_owned())
+    let parent = query_value(&request, "parent")
         .filter(|slug| state.config.snapshot().catalog.main_category(slug).is_some())
         .unwrap_or_default();
     show(&request, &state, &user, None, StatusCode::OK, CategoryForm::fresh(&parent), Reasons::default())

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::super::reasons::{Reason, Reasons};
 use super::super::report::Choice;
 use super::super::session::ConsoleUser;
-use super::super::{ConsoleError, Frame, console_lang, csrf, render, see_other};
+use super::super::{ConsoleError, Frame, console_lang, csrf, query_value, render, see_other};
 use super::admin_only;
 use super::form::{ExplanationView, RuleForm, RuleRow, form_errors, rule_rows};
 use super::words::{self, ConfigWords};
@@ -117,10 +117,7 @@ pub async fn rules_page(
         return Ok(*refused);
     }
     let w = words::of(console_lang(&request).0);
-    let done = url::form_urlencoded::parse(request.query_string().as_bytes())
-        .find(|(key, _)| key == "done")
-        .map(|(_, value)| value.into_owned());
-    let notice = match done.as_deref() {
+    let notice = match query_value(&request, "done").as_deref() {
         Some("saved") => Some(w.done_saved),
         Some("changed") => Some(w.done_changed),
         Some("moved") => Some(w.done_moved),
@@ -129,9 +126,7 @@ pub async fn rules_page(
         _ => None,
     };
     // `?edit=<id>`: the form holds that rule, to change it.
-    let editing = url::form_urlencoded::parse(request.query_string().as_bytes())
-        .find(|(key, _)| key == "edit")
-        .and_then(|(_, value)| Uuid::parse_str(value.trim()).ok());
+    let editing = query_value(&request, "edit").and_then(|value| Uuid::parse_str(value.trim()).ok());
     let form = match editing {
         Some(id) => match rule_views(&state).await?.into_iter().find(|rule| rule.id == id) {
             Some(rule) => RuleForm::of_view(&rule),
